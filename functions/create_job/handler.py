@@ -1,0 +1,74 @@
+"""POST /v1/jobs — create a job, or replay the one its Idempotency-Key made."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from vidscope import catalog, dependencies, jobs
+from vidscope.api.http import build_app, current_principal, documented, json_response, meta, serve
+from vidscope.clock import utc_now
+from vidscope.errors import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    InsufficientCredits,
+    InvalidUrl,
+    UnsupportedCapability,
+)
+from vidscope.functions import api_function
+from vidscope.models import CreateJobRequest, JobEnvelope
+from vidscope.observability import logger, metrics, tracer
+
+SPEC = api_function("create_job")
+router = Router()
+
+
+@router.post(
+    SPEC.route.resolver_path,
+    summary=SPEC.description,
+    operation_id="createJob",
+    responses=documented(
+        202, JobEnvelope, InvalidUrl, UnsupportedCapability, InsufficientCredits,
+        IdempotencyKeyInUse, IdempotencyKeyReused,
+    ),
+)
+def create_job(
+    request: Annotated[CreateJobRequest, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=catalog.MAX_IDEMPOTENCY_KEY_LENGTH,
+            description="Makes retries safe: the same key and body within 48 h return the same job",
+        ),
+    ] = None,
+) -> Response[str]:
+    created = jobs.create_job(
+        request,
+        principal=current_principal(),
+        idempotency_key=idempotency_key,
+        repo=dependencies.jobs_repository(),
+        url_guard=dependencies.url_guard(),
+        clock=utc_now,
+    )
+    envelope = JobEnvelope(data=created.job.to_public(), meta=meta())
+    logger.append_keys(job_id=created.job.job_id)
+    if created.replayed:
+        return json_response(envelope, 200, {"Idempotent-Replayed": "true"})
+    metrics.add_metric(name="JobsCreated", unit=MetricUnit.Count, value=1)
+    return json_response(envelope, 202, {"Location": f"/v1/jobs/{created.job.job_id}", "Retry-After": "30"})
+
+app = build_app(router)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -1,0 +1,42 @@
+"""DELETE /v1/jobs/{job_id} — delete a finished job with its stored media and results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from vidscope import dependencies, jobs
+from vidscope.api.http import build_app, current_principal, documented, json_response, meta, serve
+from vidscope.errors import JobNotDeletable, JobNotFound
+from vidscope.functions import api_function
+from vidscope.models import DeletedJob, DeletedJobEnvelope
+from vidscope.observability import logger, metrics, tracer
+
+SPEC = api_function("delete_job")
+router = Router()
+
+
+@router.delete(
+    SPEC.route.resolver_path,
+    summary=SPEC.description,
+    operation_id="deleteJob",
+    responses=documented(200, DeletedJobEnvelope, JobNotFound, JobNotDeletable),
+)
+def delete_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    jobs.delete_job(
+        current_principal().tenant_id, job_id, repo=dependencies.jobs_repository(), media=dependencies.media_store()
+    )
+    return json_response(DeletedJobEnvelope(data=DeletedJob(job_id=job_id, deleted=True), meta=meta()))
+
+app = build_app(router)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -1,0 +1,120 @@
+"""A local stand-in for API Gateway's REST proxy integration, as a WSGI app.
+
+Each HTTP request becomes the same proxy event API Gateway sends (REST API format: resource,
+path parameters, multi-value headers and query strings, request context with a request id and
+source IP), is routed by the function list in ``vidscope.functions`` to the real handler,
+invoked in-process, and its proxy response is turned back into HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from vidscope.functions import API_FUNCTIONS, FunctionSpec
+
+STAGE = "local"
+
+
+@dataclass
+class LambdaContextStub:
+    """The attributes Powertools reads from a Lambda context."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def _url_map(functions: Iterable[FunctionSpec]) -> Map:
+    rules = []
+    for spec in functions:
+        for route in spec.routes:
+            rules.append(Rule(route.resolver_path, methods=[route.method], endpoint=(spec.name, route.path)))
+    return Map(rules, strict_slashes=False, merge_slashes=False)
+
+
+def proxy_event(request: Request, resource: str, path_params: dict[str, str]) -> dict[str, Any]:
+    body = request.get_data()
+    try:
+        text: str | None = body.decode() if body else None
+        encoded = False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        multi_headers.setdefault(name, []).append(value)
+    multi_query = {k: request.args.getlist(k) for k in request.args}
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": resource,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": {k: v[-1] for k, v in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": request.method,
+            "path": f"/{STAGE}{request.path}",
+            "stage": STAGE,
+            "requestId": request_id,
+            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+class LocalApiGateway:
+    """WSGI app that serves the API functions the way API Gateway would."""
+
+    def __init__(self, functions: Iterable[FunctionSpec] = API_FUNCTIONS) -> None:
+        self._functions = {spec.name: spec for spec in functions}
+        self._urls = _url_map(self._functions.values())
+
+    def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
+        handler = import_module(spec.module).lambda_handler
+        result: dict[str, Any] = handler(event, LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb))
+        return result
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            (name, resource), params = self._urls.bind_to_environ(environ).match()
+        except (NotFound, MethodNotAllowed) as exc:
+            # API Gateway answers unknown routes itself, before any function runs.
+            response = Response(
+                '{"message":"Missing Authentication Token"}' if isinstance(exc, NotFound) else '{"message":"Method Not Allowed"}',
+                status=403 if isinstance(exc, NotFound) else 405,
+                content_type="application/json",
+            )
+            return response(environ, start_response)
+        result = self.invoke(self._functions[name], proxy_event(request, resource, params))
+        body = result.get("body") or ""
+        payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        response = Response(payload, status=result["statusCode"])
+        response.headers.clear()
+        for header, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(header, value)
+        for header, value in (result.get("headers") or {}).items():
+            response.headers[header] = value
+        return response(environ, start_response)

@@ -1,0 +1,1 @@
+"""Vidscope shared layer: domain logic, data access and API plumbing used by every function."""

@@ -1,0 +1,1 @@
+"""API plumbing shared by the HTTP functions."""

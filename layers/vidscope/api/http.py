@@ -1,0 +1,186 @@
+"""What every API function shares: authentication, rate limiting, the response envelope,
+the error contract (typed exception → status and code, here and only here) and the headers
+every response carries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from vidscope import catalog, dependencies
+from vidscope.errors import (
+    ApiError,
+    InvalidUrl,
+    RateLimited,
+    RouteNotFound,
+    Unauthorized,
+    UnsupportedCapability,
+    ValidationFailed,
+)
+from vidscope.ids import new_request_id
+from vidscope.models import ErrorBody, ErrorDetail, ErrorEnvelope, Meta
+from vidscope.observability import logger
+from vidscope.ratelimit import RateLimitDecision
+from vidscope.tenants import Principal, extract_api_key
+
+JSON = "application/json"
+
+
+@dataclass
+class RequestState:
+    request_id: str
+    principal: Principal | None = None
+    rate_limit: RateLimitDecision | None = None
+
+
+_current: ContextVar[RequestState] = ContextVar("vidscope_request")
+
+
+def current_principal() -> Principal:
+    principal = _current.get().principal
+    if principal is None:  # routes of public functions never ask
+        raise Unauthorized("this operation needs an API key")
+    return principal
+
+
+def meta() -> Meta:
+    return Meta(request_id=_current.get().request_id)
+
+
+def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(status_code=status, content_type=JSON, body=model.model_dump_json(), headers=headers or {})
+
+
+def _error_response(error: ApiError) -> Response[str]:
+    envelope = ErrorEnvelope(
+        error=ErrorBody(
+            code=error.code,
+            message=error.message,
+            details=[ErrorDetail.model_validate(d) for d in error.details] if error.details else None,
+        ),
+        meta=meta(),
+    )
+    return json_response(envelope, error.status, dict(error.headers))
+
+
+# Validation errors raised by our own pydantic validators carry these types; they get their
+# own public codes (matched on the structured error type, never on message text).
+_ERROR_TYPES: dict[str, type[ApiError]] = {
+    "invalid_url": InvalidUrl,
+    "unsupported_capability": UnsupportedCapability,
+}
+
+
+def _validation_error(exc: RequestValidationError) -> ApiError:
+    details = []
+    error_class: type[ApiError] = ValidationFailed
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        location = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) or location
+        details.append({"field": field, "location": location, "message": err.get("msg", "invalid")})
+        error_class = _ERROR_TYPES.get(err.get("type", ""), error_class) if error_class is ValidationFailed else error_class
+    first = details[0] if details else {"field": "body", "message": "invalid request"}
+    return error_class(f"{first['field']}: {first['message']}", details)
+
+
+def build_app(*routers: Router) -> APIGatewayRestResolver:
+    """A resolver with request validation and the error contract, serving ``routers``."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(ApiError)
+    def _on_api_error(exc: ApiError) -> Response[str]:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _on_validation_error(exc: RequestValidationError) -> Response[str]:
+        return _error_response(_validation_error(exc))
+
+    @app.not_found
+    def _on_not_found(_exc: Exception) -> Response[str]:
+        return _error_response(RouteNotFound("no such route"))
+
+    return app
+
+
+def _source_ip(event: Mapping[str, Any]) -> str:
+    return str(((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "unknown")
+
+
+def _authorize(event: Mapping[str, Any], public: bool) -> tuple[Principal | None, RateLimitDecision, ApiError | None]:
+    """Authenticate, then count the request against the key's limit (or, for anonymous and
+    unauthenticated calls, against the source address's)."""
+    principal: Principal | None = None
+    refusal: ApiError | None = None
+    if not public:
+        try:
+            principal = dependencies.tenants_repository().authenticate(extract_api_key(event.get("headers") or {}))
+        except Unauthorized as exc:
+            refusal = exc
+    if principal is not None:
+        decision = dependencies.rate_limiter().hit(f"key:{principal.key_id}", principal.rate_limit_per_minute)
+    else:
+        decision = dependencies.rate_limiter().hit(f"ip:{_source_ip(event)}", catalog.ANONYMOUS_RATE_LIMIT_PER_MINUTE)
+    if not decision.allowed:
+        refusal = RateLimited("rate limit exceeded; retry after the window resets")
+    return principal, decision, refusal
+
+
+def serve(app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext, *, public: bool = False) -> dict[str, Any]:
+    """Run one API Gateway proxy event through auth, rate limiting and ``app``."""
+    state = RequestState(request_id=new_request_id())
+    token = _current.set(state)
+    logger.append_keys(request_id=state.request_id)
+    try:
+        state.principal, state.rate_limit, refusal = _authorize(event, public)
+        if state.principal is not None:
+            logger.append_keys(tenant_id=state.principal.tenant_id)
+        if refusal is not None:
+            response = _proxy_response(_error_response(refusal))
+        else:
+            response = app.resolve(event, context)
+        headers = {"X-Request-Id": state.request_id, **state.rate_limit.headers()}
+        multi = response.setdefault("multiValueHeaders", {})
+        for name, value in headers.items():
+            multi[name] = [value]
+        return response
+    finally:
+        logger.remove_keys(["request_id", "tenant_id"])
+        _current.reset(token)
+
+
+def _proxy_response(response: Response[str]) -> dict[str, Any]:
+    headers = {k: v if isinstance(v, list) else [v] for k, v in response.headers.items()}
+    headers["Content-Type"] = [response.content_type or JSON]
+    return {
+        "statusCode": response.status_code,
+        "multiValueHeaders": headers,
+        "body": response.body if isinstance(response.body, str) else json.dumps(response.body),
+        "isBase64Encoded": False,
+    }
+
+
+def documented(status: int, model: type[BaseModel], *errors: type[ApiError]) -> dict[int, Any]:
+    """OpenAPI ``responses`` for a route: its success model, its own errors and the errors
+    every route can return."""
+    common = (ValidationFailed, Unauthorized, RateLimited)
+    responses: dict[int, Any] = {
+        status: {"description": "Success", "content": {JSON: {"model": model}}},
+    }
+    for error in (*common, *errors):
+        responses.setdefault(
+            error.status,
+            {"description": f"Error ({error.code})", "content": {JSON: {"model": ErrorEnvelope}}},
+        )
+    return responses

@@ -1,0 +1,59 @@
+"""Prices, limits, plans and the capability registry: the data the business runs on, in one place."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    credits_per_minute: int
+    description: str
+
+
+CAPABILITIES: Final[dict[str, Capability]] = {
+    c.name: c
+    for c in (
+        Capability("transcription", 2, "Speech to text with segment timestamps"),
+        Capability("summary", 1, "Extractive summary and key topics"),
+        Capability("brands", 1, "Brand mentions, optionally with timestamped proof"),
+    )
+}
+
+# Media longer than this is rejected at ingestion (MEDIA_TOO_LONG). The credit hold at creation
+# covers this much media, so the charge at completion can never exceed the hold.
+MAX_MEDIA_SECONDS: Final = 60 * 60
+MAX_METADATA_KEYS: Final = 20
+MAX_METADATA_KEY_LENGTH: Final = 40
+MAX_METADATA_VALUE_LENGTH: Final = 500
+MAX_URL_LENGTH: Final = 2048
+MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+IDEMPOTENCY_TTL_SECONDS: Final = 48 * 60 * 60
+
+LIST_DEFAULT_LIMIT: Final = 20
+LIST_MAX_LIMIT: Final = 100
+
+RATE_LIMIT_WINDOW_SECONDS: Final = 60
+# Requests without a valid key are limited per source address, so key guessing is throttled too.
+ANONYMOUS_RATE_LIMIT_PER_MINUTE: Final = 60
+
+PLANS: Final[dict[str, int]] = {"free": 60, "pro": 600, "enterprise": 6000}
+"""Plan name → requests per minute per API key. A tenant may carry a custom limit."""
+
+
+def billable_minutes(duration_seconds: float) -> int:
+    return max(1, math.ceil(duration_seconds / 60))
+
+
+def credits_for(capabilities: list[str], duration_seconds: float) -> int:
+    """Credits for running ``capabilities`` on media of the given duration."""
+    per_minute = sum(CAPABILITIES[name].credits_per_minute for name in capabilities)
+    return per_minute * billable_minutes(duration_seconds)
+
+
+def estimate_credits(capabilities: list[str]) -> int:
+    """The hold taken at creation: the price of the longest media a job may have."""
+    return credits_for(capabilities, MAX_MEDIA_SECONDS)

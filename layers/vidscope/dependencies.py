@@ -1,0 +1,60 @@
+"""Wiring: builds each adapter once per process from the settings. Tests call ``reset()``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from vidscope import aws
+from vidscope.clock import utc_now
+from vidscope.jobs_repository import JobsRepository
+from vidscope.media_store import MediaStore
+from vidscope.pagination import CursorCodec
+from vidscope.ratelimit import RateLimiter
+from vidscope.settings import get_settings
+from vidscope.ssrf import UrlGuard
+from vidscope.tenants import TenantsRepository
+from vidscope.workflow import WorkflowClient
+
+
+@cache
+def jobs_repository() -> JobsRepository:
+    return JobsRepository(aws.client("dynamodb"), get_settings().table_name)
+
+
+@cache
+def tenants_repository() -> TenantsRepository:
+    return TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
+
+
+@cache
+def rate_limiter() -> RateLimiter:
+    return RateLimiter(aws.client("dynamodb"), get_settings().table_name, utc_now)
+
+
+@cache
+def cursor_codec() -> CursorCodec:
+    return CursorCodec(get_settings().cursor_secret)
+
+
+@cache
+def url_guard() -> UrlGuard:
+    return UrlGuard(allow_loopback=get_settings().allow_loopback_urls)
+
+
+@cache
+def workflow_client() -> WorkflowClient:
+    return WorkflowClient(aws.client("stepfunctions"))
+
+
+@cache
+def media_store() -> MediaStore:
+    return MediaStore(aws.client("s3"), get_settings().bucket_name)
+
+
+def reset() -> None:
+    for factory in (
+        jobs_repository, tenants_repository, rate_limiter, cursor_codec, url_guard, workflow_client, media_store
+    ):
+        factory.cache_clear()
+    get_settings.cache_clear()
+    aws.reset_clients()

@@ -1,0 +1,79 @@
+"""Typed errors. The API maps each to an HTTP status and code in one place: ``api.http``.
+
+Workflow tasks will raise exceptions whose class names equal the ASL ``ErrorEquals`` names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ApiError(Exception):
+    """An error the client caused or must know about; carries its public code and status."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    headers: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationFailed(ApiError):
+    status, code = 400, "VALIDATION_ERROR"
+
+
+class InvalidUrl(ApiError):
+    status, code = 400, "INVALID_URL"
+
+
+class UnsupportedCapability(ApiError):
+    status, code = 400, "UNSUPPORTED_CAPABILITY"
+
+
+class InvalidCursor(ApiError):
+    status, code = 400, "INVALID_CURSOR"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "UNAUTHORIZED"
+
+
+class InsufficientCredits(ApiError):
+    status, code = 402, "INSUFFICIENT_CREDITS"
+
+
+class JobNotFound(ApiError):
+    status, code = 404, "JOB_NOT_FOUND"
+
+
+class RouteNotFound(ApiError):
+    status, code = 404, "NOT_FOUND"
+
+
+class JobNotCancellable(ApiError):
+    status, code = 409, "JOB_NOT_CANCELLABLE"
+
+
+class JobNotDeletable(ApiError):
+    status, code = 409, "JOB_NOT_DELETABLE"
+
+
+class IdempotencyKeyInUse(ApiError):
+    status, code = 409, "IDEMPOTENCY_KEY_IN_USE"
+    headers = {"Retry-After": "1"}
+
+
+class IdempotencyKeyReused(ApiError):
+    status, code = 422, "IDEMPOTENCY_KEY_REUSED"
+
+
+class RateLimited(ApiError):
+    status, code = 429, "RATE_LIMITED"
+    headers = {"Retry-After": "60"}
+
+
+class TenantNotFound(Exception):
+    """Raised by admin tooling when a tenant id does not exist."""

@@ -1,0 +1,213 @@
+"""The job lifecycle as the API drives it: create, read, list, cancel, delete."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from vidscope import catalog, credits, idempotency, table
+from vidscope.clock import Clock, iso_ms
+from vidscope.errors import (
+    IdempotencyKeyInUse,
+    JobNotCancellable,
+    JobNotDeletable,
+    JobNotFound,
+    ValidationFailed,
+)
+from vidscope.ids import first_job_id_after, is_job_id, job_id_time_prefix, new_job_id
+from vidscope.jobs_repository import (
+    IdempotencyRecordExists,
+    JobRecord,
+    JobsRepository,
+    TransitionRefused,
+    WriteConflict,
+)
+from vidscope.media_store import MediaStore
+from vidscope.models import CANCELLABLE_STATUSES, TERMINAL_STATUSES, CreateJobRequest, JobStatus
+from vidscope.pagination import CursorCodec
+from vidscope.platforms import detect_platform
+from vidscope.ssrf import UrlGuard
+from vidscope.tenants import Principal
+from vidscope.workflow import WorkflowClient
+
+# Concurrent transactions on one idempotency key are cancelled with TransactionConflict; after
+# the winner commits, a retry finds its record and replays. Past these tries the caller is told
+# to retry (409 IDEMPOTENCY_KEY_IN_USE, Retry-After: 1), never given a second job.
+_CONFLICT_RETRIES = 5
+_CONFLICT_BACKOFF_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class CreatedJob:
+    job: JobRecord
+    replayed: bool
+
+
+def create_job(
+    request: CreateJobRequest,
+    *,
+    principal: Principal,
+    idempotency_key: str | None,
+    repo: JobsRepository,
+    url_guard: UrlGuard,
+    clock: Clock,
+) -> CreatedJob:
+    """Create a pending job holding its estimated credits, or replay the job an
+    ``Idempotency-Key`` already made (same body) within 48 hours."""
+    url_guard.check_media_url(request.url)
+    if request.webhook_url is not None:
+        url_guard.check_webhook_url(request.webhook_url)
+    digest = idempotency.key_digest(idempotency_key) if idempotency_key is not None else None
+    fingerprint = idempotency.request_fingerprint(request.model_dump(mode="json"))
+
+    for attempt in range(_CONFLICT_RETRIES):
+        now = clock()
+        if digest is not None:
+            replay = _replay(repo, principal.tenant_id, digest, fingerprint, now)
+            if replay is not None:
+                return replay
+        record = _new_record(request, principal.tenant_id, digest, now)
+        put = (
+            idempotency.record_put(repo.table_name, principal.tenant_id, digest, fingerprint, record.job_id, now)
+            if digest is not None
+            else None
+        )
+        try:
+            repo.create(record, idempotency_put=put, now=now)
+            return CreatedJob(job=record, replayed=False)
+        except (IdempotencyRecordExists, WriteConflict):
+            time.sleep(_CONFLICT_BACKOFF_SECONDS * (attempt + 1))
+    raise IdempotencyKeyInUse("a request with this Idempotency-Key is still in progress; retry shortly")
+
+
+def _replay(
+    repo: JobsRepository, tenant_id: str, digest: str, fingerprint: str, now: datetime
+) -> CreatedJob | None:
+    existing = repo.get_idempotency_record(tenant_id, digest)
+    if existing is None or not existing.is_live(now):
+        return None
+    job = repo.get(tenant_id, existing.job_for(fingerprint))
+    if job is None:  # the record is written with its job and deleted with it
+        return None
+    return CreatedJob(job=job, replayed=True)
+
+
+def _new_record(request: CreateJobRequest, tenant_id: str, digest: str | None, now: datetime) -> JobRecord:
+    timestamp = iso_ms(now)
+    estimate = catalog.estimate_credits(request.capabilities)
+    return JobRecord(
+        job_id=new_job_id(now),
+        tenant_id=tenant_id,
+        status=JobStatus.PENDING,
+        url=request.url,
+        platform=detect_platform(request.url),
+        capabilities=request.capabilities,
+        credits_estimated=estimate,
+        credits_held=estimate,
+        return_proof=request.return_proof,
+        webhook_url=request.webhook_url,
+        metadata=request.metadata or {},
+        created_at=timestamp,
+        updated_at=timestamp,
+        idempotency_digest=digest,
+    )
+
+
+def get_job(tenant_id: str, job_id: str, *, repo: JobsRepository) -> JobRecord:
+    """The caller's job; another tenant's job or a malformed id is simply not found."""
+    job = repo.get(tenant_id, job_id) if is_job_id(job_id) else None
+    if job is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    return job
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    limit: int = catalog.LIST_DEFAULT_LIMIT
+    status: JobStatus | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    cursor: str | None = None
+
+    def filters_key(self) -> str:
+        """What a cursor is bound to: the filters, not the page size."""
+        parts = [
+            self.status or "",
+            self.created_after.isoformat() if self.created_after else "",
+            self.created_before.isoformat() if self.created_before else "",
+        ]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class JobList:
+    jobs: list[JobRecord]
+    has_more: bool
+    next_cursor: str | None
+    scanned_count: int
+
+
+def list_jobs(tenant_id: str, query: ListQuery, *, repo: JobsRepository, cursors: CursorCodec) -> JobList:
+    """One page of the tenant's jobs, newest first; reads at most ``limit + 1`` items."""
+    if query.created_after and query.created_before and query.created_after >= query.created_before:
+        raise ValidationFailed(
+            "created_after must be earlier than created_before",
+            [{"field": "created_after", "location": "query", "message": "must be earlier than created_before"}],
+        )
+    filters = query.filters_key()
+    start_after = (
+        cursors.decode(query.cursor, tenant_id=tenant_id, filters=filters) if query.cursor else None
+    )
+    page = repo.query(
+        tenant_id,
+        status=query.status,
+        sk_from=table.job_sk(first_job_id_after(query.created_after)) if query.created_after else table.JOB_SK_PREFIX,
+        sk_to=table.job_sk(job_id_time_prefix(query.created_before)) if query.created_before else table.JOB_SK_END,
+        start_after_job_id=start_after,
+        # One extra item tells whether another page exists without a second, empty read.
+        limit=query.limit + 1,
+    )
+    jobs = page.records[: query.limit]
+    has_more = len(page.records) > query.limit
+    next_cursor = (
+        cursors.encode(tenant_id=tenant_id, filters=filters, last_job_id=jobs[-1].job_id) if has_more else None
+    )
+    return JobList(jobs=jobs, has_more=has_more, next_cursor=next_cursor, scanned_count=page.scanned_count)
+
+
+def cancel_job(
+    tenant_id: str, job_id: str, *, repo: JobsRepository, workflow: WorkflowClient, clock: Clock
+) -> JobRecord:
+    """Cancel a pending or processing job, refund its hold and stop its execution."""
+    job = get_job(tenant_id, job_id, repo=repo)
+    if job.status not in CANCELLABLE_STATUSES:
+        raise JobNotCancellable(f"job {job_id} is {job.status} and can no longer be cancelled")
+    now = clock()
+    try:
+        cancelled = repo.transition(
+            job,
+            to_status=JobStatus.CANCELLED,
+            allowed_from=CANCELLABLE_STATUSES,
+            now=now,
+            extra_items=credits.release(repo.table_name, tenant_id, job_id, job.credits_held, "refund", now),
+        )
+    except TransitionRefused as exc:
+        current = get_job(tenant_id, job_id, repo=repo)
+        raise JobNotCancellable(f"job {job_id} is {current.status} and can no longer be cancelled") from exc
+    if cancelled.execution_arn:
+        workflow.stop(cancelled.execution_arn, cause="cancelled by the client")
+    return cancelled
+
+
+def delete_job(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore) -> None:
+    """Delete a finished job with its stored media and results."""
+    job = get_job(tenant_id, job_id, repo=repo)
+    if job.status not in TERMINAL_STATUSES:
+        raise JobNotDeletable(f"job {job_id} is {job.status}; cancel it before deleting it")
+    media.delete_job_objects(tenant_id, job_id)
+    try:
+        repo.delete(job, allowed_from=TERMINAL_STATUSES)
+    except TransitionRefused as exc:  # pragma: no cover - terminal states are never left
+        raise JobNotDeletable(f"job {job_id} cannot be deleted now") from exc

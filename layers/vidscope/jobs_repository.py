@@ -1,0 +1,226 @@
+"""Job items in the single table: creation (with hold and idempotency record, atomically),
+reads scoped to a tenant, key-condition-only listing, and conditional status transitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from vidscope import credits, idempotency, table
+from vidscope.clock import iso_ms
+from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
+from vidscope.errors import InsufficientCredits
+from vidscope.models import Job, JobStatus
+
+
+class JobRecord(Job):
+    """A job as stored: the public fields plus what only the service sees."""
+
+    tenant_id: str
+    credits_held: int
+    execution_arn: str | None = None
+    idempotency_digest: str | None = None
+
+    def to_public(self) -> Job:
+        return Job.model_validate(self.model_dump(include=set(Job.model_fields)))
+
+
+class IdempotencyRecordExists(Exception):
+    """The key's record was written by another request (the job creation lost the race)."""
+
+
+class WriteConflict(Exception):
+    """DynamoDB cancelled the transaction because another one touched the same items."""
+
+
+class TransitionRefused(Exception):
+    """The job was not in a state this transition may start from."""
+
+
+@dataclass(frozen=True)
+class JobPage:
+    records: list[JobRecord]
+    scanned_count: int
+    raw_items: list[dict[str, Any]]
+
+
+def _job_key(tenant_id: str, job_id: str) -> dict[str, Any]:
+    return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(job_id)})
+
+
+def _job_item(record: JobRecord) -> dict[str, Any]:
+    return {
+        table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
+        table.SORT_KEY: table.job_sk(record.job_id),
+        table.STATUS_INDEX.partition_key: table.status_pk(record.tenant_id, record.status),
+        table.STATUS_INDEX.sort_key: table.job_sk(record.job_id),
+        "entity": "job",
+        **record.model_dump(mode="json", exclude_none=True),
+    }
+
+
+class JobsRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    def create(
+        self, record: JobRecord, *, idempotency_put: TransactItem | None, now: datetime
+    ) -> None:
+        """Write the job, its credit hold and (if any) its idempotency record as one transaction."""
+        items: list[TransactItem] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_attributes(_job_item(record)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            *credits.hold(self._table, record.tenant_id, record.job_id, record.credits_held, now),
+        ]
+        if idempotency_put is not None:
+            items.append(idempotency_put)
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException as exc:
+            codes = cancellation_codes(exc)
+            if idempotency_put is not None and codes[-1:] == ["ConditionalCheckFailed"]:
+                raise IdempotencyRecordExists from exc
+            if "TransactionConflict" in codes:
+                raise WriteConflict from exc
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise InsufficientCredits(
+                    f"this job needs {record.credits_held} credits; the balance is lower"
+                ) from exc
+            raise
+
+    def get(self, tenant_id: str, job_id: str) -> JobRecord | None:
+        response = self._client.get_item(TableName=self._table, Key=_job_key(tenant_id, job_id), ConsistentRead=True)
+        return JobRecord.model_validate(from_attributes(response["Item"])) if "Item" in response else None
+
+    def get_idempotency_record(self, tenant_id: str, digest: str) -> idempotency.IdempotencyRecord | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.idempotency_sk(digest)}),
+            ConsistentRead=True,
+        )
+        return idempotency.record_from_item(from_attributes(response["Item"])) if "Item" in response else None
+
+    def query(
+        self,
+        tenant_id: str,
+        *,
+        status: JobStatus | None,
+        sk_from: str,
+        sk_to: str,
+        start_after_job_id: str | None,
+        limit: int,
+    ) -> JobPage:
+        """Newest first, at most ``limit`` items read; only key conditions, so nothing read is
+        thrown away. A status filter reads the status index instead of the base table."""
+        if status is None:
+            pk_name, pk_value, sk_name = table.PARTITION_KEY, table.tenant_pk(tenant_id), table.SORT_KEY
+        else:
+            index = table.STATUS_INDEX
+            pk_name, pk_value, sk_name = index.partition_key, table.status_pk(tenant_id, status), index.sort_key
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :from AND :to",
+            "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
+            "ExpressionAttributeValues": to_attributes({":pk": pk_value, ":from": sk_from, ":to": sk_to}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if status is not None:
+            kwargs["IndexName"] = table.STATUS_INDEX.name
+        if start_after_job_id is not None:
+            start = {table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(start_after_job_id)}
+            if status is not None:
+                start[pk_name] = pk_value
+                start[sk_name] = table.job_sk(start_after_job_id)
+            kwargs["ExclusiveStartKey"] = to_attributes(start)
+        response = self._client.query(**kwargs)
+        return JobPage(
+            records=[JobRecord.model_validate(from_attributes(i)) for i in response["Items"]],
+            scanned_count=int(response["ScannedCount"]),
+            raw_items=response["Items"],
+        )
+
+    def transition(
+        self,
+        record: JobRecord,
+        *,
+        to_status: JobStatus,
+        allowed_from: frozenset[JobStatus],
+        now: datetime,
+        extra_items: list[TransactItem] = (),  # type: ignore[assignment]
+        set_fields: dict[str, Any] | None = None,
+    ) -> JobRecord:
+        """Move a job to ``to_status`` only if it is in ``allowed_from``, with ``extra_items``
+        (credit movements, …) in the same transaction. ``TransitionRefused`` otherwise."""
+        fields = {"status": to_status.value, "updated_at": iso_ms(now), **(set_fields or {})}
+        if to_status.is_terminal:
+            fields.setdefault("completed_at", iso_ms(now))
+        fields[table.STATUS_INDEX.partition_key] = table.status_pk(record.tenant_id, to_status)
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": value for i, value in enumerate(fields.values())}
+        allowed = {f":from{i}": s.value for i, s in enumerate(sorted(allowed_from))}
+        update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _job_key(record.tenant_id, record.job_id),
+                "UpdateExpression": "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+                "ConditionExpression": f"#status IN ({', '.join(allowed)})",
+                "ExpressionAttributeNames": {**names, "#status": "status"},
+                "ExpressionAttributeValues": to_attributes({**values, **allowed}),
+            }
+        }
+        try:
+            self._client.transact_write_items(TransactItems=[update, *extra_items])
+        except self._client.exceptions.TransactionCanceledException as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                raise TransitionRefused from exc
+            raise
+        updated = self.get(record.tenant_id, record.job_id)
+        assert updated is not None  # it was just written under a condition that it exists
+        return updated
+
+    def delete(self, record: JobRecord, *, allowed_from: frozenset[JobStatus]) -> None:
+        """Remove a job (and its idempotency record) if it is in ``allowed_from``."""
+        allowed = {f":s{i}": s.value for i, s in enumerate(sorted(allowed_from))}
+        items: list[TransactItem] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _job_key(record.tenant_id, record.job_id),
+                    "ConditionExpression": f"#status IN ({', '.join(allowed)})",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_attributes(allowed),
+                }
+            }
+        ]
+        if record.idempotency_digest:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_attributes(
+                            {
+                                table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
+                                table.SORT_KEY: table.idempotency_sk(record.idempotency_digest),
+                            }
+                        ),
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                raise TransitionRefused from exc
+            raise

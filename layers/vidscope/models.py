@@ -1,0 +1,235 @@
+"""Public API models. The OpenAPI document is generated from these and nothing else."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
+
+from vidscope import catalog
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
+CANCELLABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.PROCESSING})
+
+
+class Stage(StrEnum):
+    INGESTION = "ingestion"
+    TRANSCRIPTION = "transcription"
+    ANALYSIS = "analysis"
+    MERGING = "merging"
+
+
+class Platform(StrEnum):
+    YOUTUBE = "youtube"
+    VIMEO = "vimeo"
+    TIKTOK = "tiktok"
+    X = "x"
+    INSTAGRAM = "instagram"
+    TWITCH = "twitch"
+    DIRECT = "direct"
+    OTHER = "other"
+
+
+def _syntactic_url_check(value: str, *, field: str) -> str:
+    """Shape checks only; address resolution (SSRF) happens in the domain, not in parsing."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise PydanticCustomError("invalid_url", "{field} is not a valid URL", {"field": field}) from exc
+    if parts.scheme not in ("http", "https"):
+        raise PydanticCustomError(
+            "invalid_url", "{field} must use http or https", {"field": field}
+        )
+    if parts.username is not None or parts.password is not None:
+        raise PydanticCustomError(
+            "invalid_url", "{field} must not contain credentials", {"field": field}
+        )
+    if not parts.hostname:
+        raise PydanticCustomError("invalid_url", "{field} has no host", {"field": field})
+    if port == 0:
+        raise PydanticCustomError("invalid_url", "{field} has an invalid port", {"field": field})
+    return value
+
+
+Url = Annotated[str, Field(min_length=1, max_length=catalog.MAX_URL_LENGTH)]
+
+
+class CreateJobRequest(BaseModel):
+    """Body of ``POST /v1/jobs``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: Url = Field(description="http(s) URL of a video page or media file")
+    capabilities: list[str] = Field(
+        min_length=1,
+        description="Analyses to run: " + ", ".join(catalog.CAPABILITIES),
+        json_schema_extra={"items": {"enum": list(catalog.CAPABILITIES)}, "uniqueItems": True},
+    )
+    return_proof: StrictBool = Field(default=False, description="Attach timestamped proof to brands")
+    webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
+    metadata: dict[str, Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH)]] | None = (
+        Field(
+            default=None,
+            max_length=catalog.MAX_METADATA_KEYS,
+            description="Small string map echoed back on the job",
+        )
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return _syntactic_url_check(value, field="url")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        return None if value is None else _syntactic_url_check(value, field="webhook_url")
+
+    @field_validator("capabilities")
+    @classmethod
+    def _check_capabilities(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in catalog.CAPABILITIES]
+        if unknown:
+            raise PydanticCustomError(
+                "unsupported_capability",
+                "unsupported capabilities: {unknown}; supported: {supported}",
+                {"unknown": ", ".join(unknown), "supported": ", ".join(catalog.CAPABILITIES)},
+            )
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("duplicate_items", "capabilities must be unique")
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _check_metadata_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            if not 1 <= len(key) <= catalog.MAX_METADATA_KEY_LENGTH:
+                raise PydanticCustomError(
+                    "metadata_key",
+                    "metadata keys must be 1 to {limit} characters",
+                    {"limit": catalog.MAX_METADATA_KEY_LENGTH},
+                )
+        return value
+
+
+class Progress(BaseModel):
+    stage: Stage
+    stages_completed: list[Stage]
+    stages_remaining: list[Stage]
+    percent: float = Field(ge=0, le=100)
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class CapabilityError(BaseModel):
+    capability: str
+    code: str
+    message: str
+
+
+class Job(BaseModel):
+    """A job as clients see it."""
+
+    job_id: str
+    status: JobStatus
+    url: str
+    platform: Platform
+    capabilities: list[str]
+    credits_estimated: int
+    credits_charged: int | None = None
+    return_proof: bool
+    webhook_url: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    completed_at: str | None = None
+    progress: Progress | None = None
+    results: dict[str, Any] | None = None
+    capability_errors: list[CapabilityError] | None = None
+    error: JobError | None = None
+
+
+class Meta(BaseModel):
+    request_id: str
+
+
+class JobEnvelope(BaseModel):
+    data: Job
+    meta: Meta
+
+
+class Pagination(BaseModel):
+    has_more: bool
+    next_cursor: str | None = None
+
+
+class JobListEnvelope(BaseModel):
+    data: list[Job]
+    pagination: Pagination
+    meta: Meta
+
+
+class DeletedJob(BaseModel):
+    job_id: str
+    deleted: bool
+
+
+class DeletedJobEnvelope(BaseModel):
+    data: DeletedJob
+    meta: Meta
+
+
+class RateLimitInfo(BaseModel):
+    limit: int
+    window_seconds: int
+
+
+class Account(BaseModel):
+    tenant_id: str
+    name: str
+    plan: str
+    credit_balance: int
+    rate_limit: RateLimitInfo
+
+
+class AccountEnvelope(BaseModel):
+    data: Account
+    meta: Meta
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    location: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+    meta: Meta

@@ -1,0 +1,91 @@
+"""The single DynamoDB table: keys, indexes and TTL, declared once.
+
+Tests build their moto table from ``create_table_kwargs``; the CDK storage construct reads the
+same definition. Key builders live here too, so every item's address is spelled in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+PARTITION_KEY: Final = "PK"
+SORT_KEY: Final = "SK"
+TTL_ATTRIBUTE: Final = "ttl"
+STATUS_INDEX: Final = Index(name="GSI1", partition_key="GSI1PK", sort_key="GSI1SK")
+INDEXES: Final = (STATUS_INDEX,)
+
+
+def create_table_kwargs(table_name: str) -> dict[str, Any]:
+    """Arguments for ``dynamodb.create_table`` (on-demand, every key a string)."""
+    key_names = [PARTITION_KEY, SORT_KEY] + [k for i in INDEXES for k in (i.partition_key, i.sort_key)]
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in key_names],
+        "KeySchema": [
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": i.name,
+                "KeySchema": [
+                    {"AttributeName": i.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": i.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for i in INDEXES
+        ],
+    }
+
+
+# Item addresses. Everything a tenant owns lives in its partition, so no key can reach across.
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+TENANT_SK: Final = "TENANT"
+JOB_SK_PREFIX: Final = "JOB#"
+# Sorts after every job id character (Crockford base32 is 0-9A-Z), closing open time ranges.
+JOB_SK_END: Final = "JOB#~"
+
+
+def job_sk(job_id: str) -> str:
+    return f"{JOB_SK_PREFIX}{job_id}"
+
+
+def status_pk(tenant_id: str, status: str) -> str:
+    return f"TENANT#{tenant_id}#STATUS#{status}"
+
+
+def ledger_sk(entry_id: str) -> str:
+    return f"LEDGER#{entry_id}"
+
+
+def idempotency_sk(key_digest: str) -> str:
+    return f"IDEMPOTENCY#{key_digest}"
+
+
+def api_key_pk(key_digest: str) -> str:
+    return f"APIKEY#{key_digest}"
+
+
+API_KEY_SK: Final = "APIKEY"
+
+
+def rate_limit_pk(subject: str) -> str:
+    return f"RATELIMIT#{subject}"
+
+
+def rate_limit_sk(window_start: int) -> str:
+    return f"WINDOW#{window_start}"
