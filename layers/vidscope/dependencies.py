@@ -51,10 +51,14 @@ def media_store() -> MediaStore:
     return MediaStore(aws.client("s3"), get_settings().bucket_name)
 
 
+# Captured here so reset() clears the real caches even while a test overrides a factory.
+_FACTORIES = (
+    jobs_repository, tenants_repository, rate_limiter, cursor_codec, url_guard, workflow_client, media_store
+)
+
+
 def reset() -> None:
-    for factory in (
-        jobs_repository, tenants_repository, rate_limiter, cursor_codec, url_guard, workflow_client, media_store
-    ):
+    for factory in _FACTORIES:
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

@@ -190,6 +190,16 @@ class JobsRepository:
         assert updated is not None  # it was just written under a condition that it exists
         return updated
 
+    def record_execution(self, tenant_id: str, job_id: str, execution_arn: str) -> None:
+        """Remember the workflow execution running a job, so cancel can stop it."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=_job_key(tenant_id, job_id),
+            UpdateExpression="SET execution_arn = :arn",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=to_attributes({":arn": execution_arn}),
+        )
+
     def delete(self, record: JobRecord, *, allowed_from: frozenset[JobStatus]) -> None:
         """Remove a job (and its idempotency record) if it is in ``allowed_from``."""
         allowed = {f":s{i}": s.value for i, s in enumerate(sorted(allowed_from))}

@@ -58,8 +58,8 @@ class RateLimiter:
         previous = self._client.get_item(TableName=self._table, Key=self._key(subject, window_start - WINDOW))
         previous_count = int(from_attributes(previous.get("Item", {})).get("count", 0))
         carried = previous_count * (WINDOW - elapsed) / WINDOW
-        # The current window may hold at most this many requests (including this one).
-        room = math.ceil(limit - carried)
+        # A request fits if carried + (count + 1) <= limit, i.e. count < floor(limit - carried).
+        room = math.floor(limit - carried)
         if room <= 0:
             return RateLimitDecision(False, limit, 0, reset)
         try:

@@ -1,0 +1,104 @@
+"""Cancel and delete, with tenant isolation on every job endpoint."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from werkzeug.test import Client
+
+from tests.integration.conftest import FakeClock, TenantHandle, create
+from vidscope.jobs_repository import JobsRepository
+from vidscope.media_store import job_prefix
+from vidscope.models import CANCELLABLE_STATUSES, JobStatus
+from vidscope.settings import get_settings
+from vidscope.tenants import TenantsRepository
+
+
+def test_cancel_of_a_pending_job_refunds_its_hold(api: Client, tenant: TenantHandle, tenants_repo: TenantsRepository) -> None:
+    before = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+    job_id = create(api, tenant).json["data"]["job_id"]
+    response = api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
+    assert response.status_code == 200
+    assert response.json["data"]["status"] == "cancelled"
+    assert response.json["data"]["completed_at"] is not None
+    assert tenants_repo.get_tenant(tenant.tenant_id).credit_balance == before
+    assert [e["reason"] for e in tenants_repo.ledger(tenant.tenant_id)] == ["grant", "hold", "refund"]
+
+
+def test_cancelling_twice_is_409_and_refunds_once(api: Client, tenant: TenantHandle, tenants_repo: TenantsRepository) -> None:
+    job_id = create(api, tenant).json["data"]["job_id"]
+    api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
+    again = api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "JOB_NOT_CANCELLABLE"
+    assert [e["reason"] for e in tenants_repo.ledger(tenant.tenant_id)].count("refund") == 1
+
+
+@pytest.mark.parametrize("terminal", [JobStatus.COMPLETED, JobStatus.FAILED])
+def test_cancel_of_a_finished_job_is_409(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository, terminal: JobStatus) -> None:
+    job_id = create(api, tenant).json["data"]["job_id"]
+    record = jobs_repo.get(tenant.tenant_id, job_id)
+    assert record is not None
+    jobs_repo.transition(record, to_status=terminal, allowed_from=CANCELLABLE_STATUSES, now=FakeClock()())
+    response = api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "JOB_NOT_CANCELLABLE"
+
+
+def test_cancel_of_an_unknown_job_is_404(api: Client, tenant: TenantHandle) -> None:
+    response = api.post("/v1/jobs/job_01JAAAAAAAAAAAAAAAAAAAAAAA/cancel", headers=tenant.headers)
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "JOB_NOT_FOUND"
+
+
+def test_cancel_stops_the_running_workflow_execution(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository) -> None:
+    # Given a job whose pipeline execution is running
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="pipeline",
+        definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )
+    job_id = create(api, tenant).json["data"]["job_id"]
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name=job_id)
+    jobs_repo.record_execution(tenant.tenant_id, job_id, execution["executionArn"])
+    # When the client cancels it
+    assert api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code == 200
+    # Then the execution is stopped
+    assert sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "ABORTED"
+
+
+def test_delete_of_a_finished_job_removes_it_and_its_media(api: Client, tenant: TenantHandle) -> None:
+    s3 = boto3.client("s3")
+    job_id = create(api, tenant).json["data"]["job_id"]
+    api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
+    key = job_prefix(tenant.tenant_id, job_id) + "media/audio.m4a"
+    s3.put_object(Bucket=get_settings().bucket_name, Key=key, Body=b"audio")
+    response = api.delete(f"/v1/jobs/{job_id}", headers=tenant.headers)
+    assert response.status_code == 200
+    assert response.json["data"] == {"job_id": job_id, "deleted": True}
+    assert api.get(f"/v1/jobs/{job_id}", headers=tenant.headers).status_code == 404
+    assert "Contents" not in s3.list_objects_v2(Bucket=get_settings().bucket_name, Prefix=job_prefix(tenant.tenant_id, job_id))
+
+
+def test_delete_of_an_unfinished_job_is_409(api: Client, tenant: TenantHandle) -> None:
+    job_id = create(api, tenant).json["data"]["job_id"]
+    response = api.delete(f"/v1/jobs/{job_id}", headers=tenant.headers)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "JOB_NOT_DELETABLE"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/jobs/{id}"), ("POST", "/v1/jobs/{id}/cancel"), ("DELETE", "/v1/jobs/{id}")],
+)
+def test_another_tenants_job_is_404_on_every_endpoint(api: Client, make_tenant, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    owner, stranger = make_tenant(), make_tenant()
+    job_id = create(api, owner).json["data"]["job_id"]
+    api.post(f"/v1/jobs/{job_id}/cancel", headers=owner.headers) if method == "DELETE" else None
+    response = api.open(path.format(id=job_id), method=method, headers=stranger.headers)
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "JOB_NOT_FOUND"
+    assert api.get(f"/v1/jobs/{job_id}", headers=owner.headers).status_code == 200

@@ -1,0 +1,21 @@
+"""The checked-in OpenAPI document is the one the code generates."""
+
+from __future__ import annotations
+
+import json
+
+from vidscope.api.openapi import generate_document, published_document, render
+
+
+def test_checked_in_openapi_document_is_up_to_date() -> None:
+    assert published_document() == render(generate_document()), (
+        "layers/vidscope/api/openapi.json is stale: run `make openapi` and commit the result"
+    )
+
+
+def test_document_describes_every_job_endpoint_with_the_error_envelope() -> None:
+    document = json.loads(published_document())
+    assert set(document["paths"]) == {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/cancel", "/v1/account"}
+    create = document["paths"]["/v1/jobs"]["post"]
+    assert {"202", "400", "401", "402", "409", "422", "429"} <= set(create["responses"])
+    assert create["responses"]["402"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
