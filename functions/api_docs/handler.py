@@ -26,6 +26,7 @@ def openapi_document() -> Response[str]:
 def docs_page() -> Response[str]:
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=DOCS_PAGE)
 
+
 app = build_app(router)
 
 

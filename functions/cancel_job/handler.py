@@ -39,6 +39,7 @@ def cancel_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     metrics.add_metric(name="JobsCancelled", unit=MetricUnit.Count, value=1)
     return json_response(JobEnvelope(data=job.to_public(), meta=meta()))
 
+
 app = build_app(router)
 
 

@@ -19,6 +19,7 @@ from vidscope.errors import (
     InsufficientCredits,
     InvalidUrl,
     UnsupportedCapability,
+    UnsupportedMediaType,
 )
 from vidscope.functions import api_function
 from vidscope.models import CreateJobRequest, JobEnvelope
@@ -33,8 +34,14 @@ router = Router()
     summary=SPEC.description,
     operation_id="createJob",
     responses=documented(
-        202, JobEnvelope, InvalidUrl, UnsupportedCapability, InsufficientCredits,
-        IdempotencyKeyInUse, IdempotencyKeyReused,
+        202,
+        JobEnvelope,
+        InvalidUrl,
+        UnsupportedCapability,
+        InsufficientCredits,
+        IdempotencyKeyInUse,
+        IdempotencyKeyReused,
+        UnsupportedMediaType,
     ),
 )
 def create_job(
@@ -63,6 +70,7 @@ def create_job(
         return json_response(envelope, 200, {"Idempotent-Replayed": "true"})
     metrics.add_metric(name="JobsCreated", unit=MetricUnit.Count, value=1)
     return json_response(envelope, 202, {"Location": f"/v1/jobs/{created.job.job_id}", "Retry-After": "30"})
+
 
 app = build_app(router)
 

@@ -32,6 +32,7 @@ def delete_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     )
     return json_response(DeletedJobEnvelope(data=DeletedJob(job_id=job_id, deleted=True), meta=meta()))
 
+
 app = build_app(router)
 
 

@@ -35,6 +35,7 @@ def get_account() -> Response[str]:
     )
     return json_response(AccountEnvelope(data=account, meta=meta()))
 
+
 app = build_app(router)
 
 

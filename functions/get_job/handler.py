@@ -30,6 +30,7 @@ def get_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     job = jobs.get_job(current_principal().tenant_id, job_id, repo=dependencies.jobs_repository())
     return json_response(JobEnvelope(data=job.to_public(), meta=meta()))
 
+
 app = build_app(router)
 
 

@@ -42,7 +42,11 @@ def list_jobs(
     cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
 ) -> Response[str]:
     query = jobs.ListQuery(
-        limit=limit, status=status, created_after=_utc(created_after), created_before=_utc(created_before), cursor=cursor
+        limit=limit,
+        status=status,
+        created_after=_utc(created_after),
+        created_before=_utc(created_before),
+        cursor=cursor,
     )
     page = jobs.list_jobs(
         current_principal().tenant_id, query, repo=dependencies.jobs_repository(), cursors=dependencies.cursor_codec()
@@ -54,6 +58,7 @@ def list_jobs(
             meta=meta(),
         )
     )
+
 
 app = build_app(router)
 

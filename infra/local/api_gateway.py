@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
@@ -48,7 +48,7 @@ def _url_map(functions: Iterable[FunctionSpec]) -> Map:
     return Map(rules, strict_slashes=False, merge_slashes=False)
 
 
-def proxy_event(request: Request, resource: str, path_params: dict[str, str]) -> dict[str, Any]:
+def proxy_event(request: Request, resource: str, path_params: Mapping[str, Any]) -> dict[str, Any]:
     body = request.get_data()
     try:
         text: str | None = body.decode() if body else None
@@ -68,7 +68,7 @@ def proxy_event(request: Request, resource: str, path_params: dict[str, str]) ->
         "multiValueHeaders": multi_headers or None,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": path_params or None,
+        "pathParameters": {k: str(v) for k, v in path_params.items()} or None,
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
@@ -92,7 +92,9 @@ class LocalApiGateway:
 
     def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
         handler = import_module(spec.module).lambda_handler
-        result: dict[str, Any] = handler(event, LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb))
+        result: dict[str, Any] = handler(
+            event, LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb)
+        )
         return result
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -102,7 +104,9 @@ class LocalApiGateway:
         except (NotFound, MethodNotAllowed) as exc:
             # API Gateway answers unknown routes itself, before any function runs.
             response = Response(
-                '{"message":"Missing Authentication Token"}' if isinstance(exc, NotFound) else '{"message":"Method Not Allowed"}',
+                '{"message":"Missing Authentication Token"}'
+                if isinstance(exc, NotFound)
+                else '{"message":"Method Not Allowed"}',
                 status=403 if isinstance(exc, NotFound) else 405,
                 content_type="application/json",
             )

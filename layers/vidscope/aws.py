@@ -13,7 +13,8 @@ def client(service: str) -> Any:
     import boto3  # deferred: boto3 costs ~0.3 s to import and not every cold path needs it
     from botocore.config import Config
 
-    return boto3.client(
+    # the service name is a plain str here; boto3-stubs' overloads want one literal per service
+    return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=get_settings().aws_endpoint_url,
         config=Config(retries={"mode": "standard", "max_attempts": 3}),

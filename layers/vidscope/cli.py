@@ -24,7 +24,9 @@ def tenants() -> None:
 @click.option("--name", required=True, help="Display name of the tenant")
 @click.option("--credits", "initial_credits", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--plan", type=click.Choice(sorted(catalog.PLANS)), default="free", show_default=True)
-@click.option("--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute per key (default: the plan's)")
+@click.option(
+    "--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute per key (default: the plan's)"
+)
 @click.option("--table", envvar="VIDSCOPE_TABLE_NAME", default=None, help="DynamoDB table (default: settings)")
 def create_tenant(name: str, initial_credits: int, plan: str, rate_limit: int | None, table: str | None) -> None:
     """Create a tenant and its first API key; the key is printed once and never stored."""

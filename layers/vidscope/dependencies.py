@@ -52,9 +52,7 @@ def media_store() -> MediaStore:
 
 
 # Captured here so reset() clears the real caches even while a test overrides a factory.
-_FACTORIES = (
-    jobs_repository, tenants_repository, rate_limiter, cursor_codec, url_guard, workflow_client, media_store
-)
+_FACTORIES = (jobs_repository, tenants_repository, rate_limiter, cursor_codec, url_guard, workflow_client, media_store)
 
 
 def reset() -> None:

@@ -49,4 +49,4 @@ def cancellation_codes(error: Exception) -> list[str]:
 
 
 def is_error(error: Exception, code: str) -> bool:
-    return getattr(error, "response", {}).get("Error", {}).get("Code") == code
+    return bool(getattr(error, "response", {}).get("Error", {}).get("Code") == code)

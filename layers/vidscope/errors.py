@@ -61,9 +61,13 @@ class JobNotDeletable(ApiError):
     status, code = 409, "JOB_NOT_DELETABLE"
 
 
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+
+
 class IdempotencyKeyInUse(ApiError):
     status, code = 409, "IDEMPOTENCY_KEY_IN_USE"
-    headers = {"Retry-After": "1"}
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
 
 
 class IdempotencyKeyReused(ApiError):
@@ -72,7 +76,7 @@ class IdempotencyKeyReused(ApiError):
 
 class RateLimited(ApiError):
     status, code = 429, "RATE_LIMITED"
-    headers = {"Retry-After": "60"}
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "60"}
 
 
 class TenantNotFound(Exception):

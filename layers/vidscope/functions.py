@@ -59,24 +59,33 @@ _AUTH = frozenset({Access.AUTHENTICATE})
 
 API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
-        "create_job", "Create a job (idempotent, holds credits)",
-        (Route("POST", "/v1/jobs"),), _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.START_WORKFLOW},
+        "create_job",
+        "Create a job (idempotent, holds credits)",
+        (Route("POST", "/v1/jobs"),),
+        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.START_WORKFLOW},
     ),
     FunctionSpec("list_jobs", "List jobs, newest first", (Route("GET", "/v1/jobs"),), _AUTH | {Access.READ_JOBS}),
     FunctionSpec("get_job", "Get one job", (Route("GET", "/v1/jobs/{job_id}"),), _AUTH | {Access.READ_JOBS}),
     FunctionSpec(
-        "cancel_job", "Cancel a pending or processing job",
+        "cancel_job",
+        "Cancel a pending or processing job",
         (Route("POST", "/v1/jobs/{job_id}/cancel"),),
         _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.STOP_WORKFLOW},
     ),
     FunctionSpec(
-        "delete_job", "Delete a finished job and its stored media",
-        (Route("DELETE", "/v1/jobs/{job_id}"),), _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.DELETE_MEDIA},
+        "delete_job",
+        "Delete a finished job and its stored media",
+        (Route("DELETE", "/v1/jobs/{job_id}"),),
+        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.DELETE_MEDIA},
     ),
     FunctionSpec("get_account", "Tenant, plan, balance and limits", (Route("GET", "/v1/account"),), _AUTH),
     FunctionSpec(
-        "api_docs", "OpenAPI document and docs page",
-        (Route("GET", "/openapi.json"), Route("GET", "/docs")), _AUTH, public=True, memory_mb=256,
+        "api_docs",
+        "OpenAPI document and docs page",
+        (Route("GET", "/openapi.json"), Route("GET", "/docs")),
+        _AUTH,
+        public=True,
+        memory_mb=256,
     ),
 )
 

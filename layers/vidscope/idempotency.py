@@ -45,9 +45,7 @@ class IdempotencyRecord:
     def job_for(self, fingerprint: str) -> str:
         """The job to replay for a request with ``fingerprint``; a different body is an error."""
         if fingerprint != self.fingerprint:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was already used with a different request body"
-            )
+            raise IdempotencyKeyReused("this Idempotency-Key was already used with a different request body")
         return self.job_id
 
 
@@ -76,6 +74,4 @@ def record_put(
 
 
 def record_from_item(item: dict[str, Any]) -> IdempotencyRecord:
-    return IdempotencyRecord(
-        job_id=item["job_id"], fingerprint=item["fingerprint"], expires_at=int(item["expires_at"])
-    )
+    return IdempotencyRecord(job_id=item["job_id"], fingerprint=item["fingerprint"], expires_at=int(item["expires_at"]))

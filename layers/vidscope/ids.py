@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ulid import ULID
 
 JOB_PREFIX = "job_"
 _ULID_TIME_CHARS = 10  # a ULID's first 10 Crockford base32 characters encode its millisecond time
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # ULIDs cannot encode earlier times; no job predates it
 
 
 def new_job_id(now: datetime) -> str:
@@ -29,7 +30,7 @@ def new_key_id() -> str:
 
 def job_id_time_prefix(moment: datetime) -> str:
     """The leading part every job id created in ``moment``'s millisecond starts with."""
-    return JOB_PREFIX + str(ULID.from_datetime(moment))[:_ULID_TIME_CHARS]
+    return JOB_PREFIX + str(ULID.from_datetime(max(moment, _EPOCH)))[:_ULID_TIME_CHARS]
 
 
 def first_job_id_after(moment: datetime) -> str:

@@ -82,9 +82,7 @@ def create_job(
     raise IdempotencyKeyInUse("a request with this Idempotency-Key is still in progress; retry shortly")
 
 
-def _replay(
-    repo: JobsRepository, tenant_id: str, digest: str, fingerprint: str, now: datetime
-) -> CreatedJob | None:
+def _replay(repo: JobsRepository, tenant_id: str, digest: str, fingerprint: str, now: datetime) -> CreatedJob | None:
     existing = repo.get_idempotency_record(tenant_id, digest)
     if existing is None or not existing.is_live(now):
         return None
@@ -157,9 +155,7 @@ def list_jobs(tenant_id: str, query: ListQuery, *, repo: JobsRepository, cursors
             [{"field": "created_after", "location": "query", "message": "must be earlier than created_before"}],
         )
     filters = query.filters_key()
-    start_after = (
-        cursors.decode(query.cursor, tenant_id=tenant_id, filters=filters) if query.cursor else None
-    )
+    start_after = cursors.decode(query.cursor, tenant_id=tenant_id, filters=filters) if query.cursor else None
     page = repo.query(
         tenant_id,
         status=query.status,

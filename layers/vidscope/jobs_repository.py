@@ -69,9 +69,7 @@ class JobsRepository:
     def table_name(self) -> str:
         return self._table
 
-    def create(
-        self, record: JobRecord, *, idempotency_put: TransactItem | None, now: datetime
-    ) -> None:
+    def create(self, record: JobRecord, *, idempotency_put: TransactItem | None, now: datetime) -> None:
         """Write the job, its credit hold and (if any) its idempotency record as one transaction."""
         items: list[TransactItem] = [
             {
@@ -106,7 +104,9 @@ class JobsRepository:
     def get_idempotency_record(self, tenant_id: str, digest: str) -> idempotency.IdempotencyRecord | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key=to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.idempotency_sk(digest)}),
+            Key=to_attributes(
+                {table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.idempotency_sk(digest)}
+            ),
             ConsistentRead=True,
         )
         return idempotency.record_from_item(from_attributes(response["Item"])) if "Item" in response else None

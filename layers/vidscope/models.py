@@ -54,13 +54,9 @@ def _syntactic_url_check(value: str, *, field: str) -> str:
     except ValueError as exc:
         raise PydanticCustomError("invalid_url", "{field} is not a valid URL", {"field": field}) from exc
     if parts.scheme not in ("http", "https"):
-        raise PydanticCustomError(
-            "invalid_url", "{field} must use http or https", {"field": field}
-        )
+        raise PydanticCustomError("invalid_url", "{field} must use http or https", {"field": field})
     if parts.username is not None or parts.password is not None:
-        raise PydanticCustomError(
-            "invalid_url", "{field} must not contain credentials", {"field": field}
-        )
+        raise PydanticCustomError("invalid_url", "{field} must not contain credentials", {"field": field})
     if not parts.hostname:
         raise PydanticCustomError("invalid_url", "{field} has no host", {"field": field})
     if port == 0:
@@ -84,12 +80,10 @@ class CreateJobRequest(BaseModel):
     )
     return_proof: StrictBool = Field(default=False, description="Attach timestamped proof to brands")
     webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
-    metadata: dict[str, Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH)]] | None = (
-        Field(
-            default=None,
-            max_length=catalog.MAX_METADATA_KEYS,
-            description="Small string map echoed back on the job",
-        )
+    metadata: dict[str, Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH)]] | None = Field(
+        default=None,
+        max_length=catalog.MAX_METADATA_KEYS,
+        description="Small string map echoed back on the job",
     )
 
     @field_validator("url")

@@ -19,8 +19,24 @@ _HOSTS: dict[str, Platform] = {
     "twitch.tv": Platform.TWITCH,
 }
 _MEDIA_SUFFIXES = frozenset(
-    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mp3", ".m4a", ".wav", ".flac", ".ogg",
-     ".opus", ".aac", ".m3u8", ".mpd", ".ts"}
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".mp3",
+        ".m4a",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".opus",
+        ".aac",
+        ".m3u8",
+        ".mpd",
+        ".ts",
+    }
 )
 
 

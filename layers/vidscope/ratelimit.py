@@ -1,6 +1,6 @@
 """Per-key request limits: a sliding one-minute window, as a weighted two-window counter.
 
-The estimate is ``previous_window_count × (share of the previous window still inside the last
+The estimate is ``previous_window_count * (share of the previous window still inside the last
 60 s) + current_window_count``. The increment is a conditional ADD, so concurrent requests can
 never push the count past the limit, and refused requests are not counted.
 """
@@ -69,9 +69,7 @@ class RateLimiter:
                 UpdateExpression="ADD #count :one SET #ttl = :ttl",
                 ConditionExpression="attribute_not_exists(#count) OR #count < :room",
                 ExpressionAttributeNames={"#count": "count", "#ttl": table.TTL_ATTRIBUTE},
-                ExpressionAttributeValues=to_attributes(
-                    {":one": 1, ":room": room, ":ttl": window_start + 3 * WINDOW}
-                ),
+                ExpressionAttributeValues=to_attributes({":one": 1, ":room": room, ":ttl": window_start + 3 * WINDOW}),
                 ReturnValues="UPDATED_NEW",
             )
         except Exception as exc:

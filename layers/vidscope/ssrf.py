@@ -40,9 +40,7 @@ def resolves_to_loopback(url: str, resolve: Resolver = system_resolver) -> bool:
     return bool(addresses) and all(a.is_loopback for a in addresses)
 
 
-def _addresses(
-    host: str, port: int, resolve: Resolver
-) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def _addresses(host: str, port: int, resolve: Resolver) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
@@ -53,9 +51,7 @@ def _addresses(
         raise InvalidUrl(f"host {host!r} could not be resolved") from exc
 
 
-def check_fetchable_url(
-    url: str, *, field: str, allow_loopback: bool, resolve: Resolver = system_resolver
-) -> None:
+def check_fetchable_url(url: str, *, field: str, allow_loopback: bool, resolve: Resolver = system_resolver) -> None:
     """Raise ``InvalidUrl`` unless ``url`` is http(s), credential-free and resolves only to
     public addresses (loopback too when ``allow_loopback`` — local and test settings only)."""
     try:

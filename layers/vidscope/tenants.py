@@ -131,13 +131,13 @@ class TenantsRepository:
         revoke_until = epoch_seconds(now + REVOKED_KEY_RETENTION)
         self._client.update_item(
             TableName=self._table,
-            Key=to_attributes({table.PARTITION_KEY: table.api_key_pk(hash_api_key(api_key)), table.SORT_KEY: table.API_KEY_SK}),
+            Key=to_attributes(
+                {table.PARTITION_KEY: table.api_key_pk(hash_api_key(api_key)), table.SORT_KEY: table.API_KEY_SK}
+            ),
             UpdateExpression="SET #status = :revoked, revoked_at = :now, #ttl = :ttl",
             ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeNames={"#status": "status", "#ttl": table.TTL_ATTRIBUTE},
-            ExpressionAttributeValues=to_attributes(
-                {":revoked": "revoked", ":now": iso_ms(now), ":ttl": revoke_until}
-            ),
+            ExpressionAttributeValues=to_attributes({":revoked": "revoked", ":now": iso_ms(now), ":ttl": revoke_until}),
         )
 
     def authenticate(self, api_key: str | None) -> Principal:
@@ -146,7 +146,9 @@ class TenantsRepository:
             raise Unauthorized("missing API key: send X-Api-Key or Authorization: Bearer")
         response = self._client.get_item(
             TableName=self._table,
-            Key=to_attributes({table.PARTITION_KEY: table.api_key_pk(hash_api_key(api_key)), table.SORT_KEY: table.API_KEY_SK}),
+            Key=to_attributes(
+                {table.PARTITION_KEY: table.api_key_pk(hash_api_key(api_key)), table.SORT_KEY: table.API_KEY_SK}
+            ),
         )
         key = from_attributes(response.get("Item", {}))
         if key.get("status") != "active":

@@ -48,19 +48,29 @@ def test_account_shows_plan_balance_and_rate_limit(api: Client, make_tenant) -> 
     tenant = make_tenant(credits=500, rate_limit=42, name="Globex")
     data = api.get("/v1/account", headers=tenant.headers).json["data"]
     assert data == {
-        "tenant_id": tenant.tenant_id, "name": "Globex", "plan": "pro", "credit_balance": 500,
+        "tenant_id": tenant.tenant_id,
+        "name": "Globex",
+        "plan": "pro",
+        "credit_balance": 500,
         "rate_limit": {"limit": 42, "window_seconds": 60},
     }
 
 
 @pytest.mark.parametrize(
     ("method", "path", "auth"),
-    [("GET", "/v1/account", True), ("GET", "/v1/account", False), ("GET", "/v1/jobs/job_x", True), ("POST", "/v1/jobs", True)],
+    [
+        ("GET", "/v1/account", True),
+        ("GET", "/v1/account", False),
+        ("GET", "/v1/jobs/job_x", True),
+        ("POST", "/v1/jobs", True),
+    ],
 )
 def test_every_response_carries_request_id_and_rate_limit_headers(
     api: Client, tenant: TenantHandle, method: str, path: str, auth: bool
 ) -> None:
-    response = api.open(path, method=method, headers=tenant.headers if auth else {}, json={} if method == "POST" else None)
+    response = api.open(
+        path, method=method, headers=tenant.headers if auth else {}, json={} if method == "POST" else None
+    )
     assert response.headers["X-Request-Id"].startswith("req_")
     for header in RATE_HEADERS:
         assert header in response.headers

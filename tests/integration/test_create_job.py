@@ -43,16 +43,32 @@ def test_created_job_can_be_read_back(api: Client, tenant: TenantHandle) -> None
 @pytest.mark.parametrize(
     ("body", "code", "field"),
     [
-        ({"url": "https://youtu.be/x", "capabilities": ["transcription"], "colour": "red"}, "VALIDATION_ERROR", "colour"),
+        (
+            {"url": "https://youtu.be/x", "capabilities": ["transcription"], "colour": "red"},
+            "VALIDATION_ERROR",
+            "colour",
+        ),
         ({"url": "ftp://youtu.be/x", "capabilities": ["transcription"]}, "INVALID_URL", "url"),
         ({"url": "https://user:pw@youtu.be/x", "capabilities": ["transcription"]}, "INVALID_URL", "url"),
         ({"url": "not a url", "capabilities": ["transcription"]}, "INVALID_URL", "url"),
         ({"url": "https://youtu.be/x", "capabilities": []}, "VALIDATION_ERROR", "capabilities"),
         ({"url": "https://youtu.be/x", "capabilities": ["summary", "summary"]}, "VALIDATION_ERROR", "capabilities"),
         ({"url": "https://youtu.be/x", "capabilities": ["telepathy"]}, "UNSUPPORTED_CAPABILITY", "capabilities"),
-        ({"url": "https://youtu.be/x", "capabilities": ["summary"], "return_proof": "yes"}, "VALIDATION_ERROR", "return_proof"),
-        ({"url": "https://youtu.be/x", "capabilities": ["summary"], "metadata": {f"k{i}": "v" for i in range(21)}}, "VALIDATION_ERROR", "metadata"),
-        ({"url": "https://youtu.be/x", "capabilities": ["summary"], "metadata": {"k": "v" * 501}}, "VALIDATION_ERROR", "metadata.k"),
+        (
+            {"url": "https://youtu.be/x", "capabilities": ["summary"], "return_proof": "yes"},
+            "VALIDATION_ERROR",
+            "return_proof",
+        ),
+        (
+            {"url": "https://youtu.be/x", "capabilities": ["summary"], "metadata": {f"k{i}": "v" for i in range(21)}},
+            "VALIDATION_ERROR",
+            "metadata",
+        ),
+        (
+            {"url": "https://youtu.be/x", "capabilities": ["summary"], "metadata": {"k": "v" * 501}},
+            "VALIDATION_ERROR",
+            "metadata.k",
+        ),
         ({"capabilities": ["summary"]}, "VALIDATION_ERROR", "url"),
     ],
 )
@@ -63,13 +79,24 @@ def test_invalid_body_is_a_400_naming_the_field(
     assert response.status_code == 400
     assert response.json["error"]["code"] == code
     assert field in {d["field"] for d in response.json["error"]["details"]}
-    assert jobs_repo.query(tenant.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=10).records == []
+    assert (
+        jobs_repo.query(
+            tenant.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=10
+        ).records
+        == []
+    )
 
 
 def test_malformed_json_is_a_400(api: Client, tenant: TenantHandle) -> None:
     response = api.post("/v1/jobs", data="{not json", headers={**tenant.headers, "Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_a_body_that_is_not_json_is_415(api: Client, tenant: TenantHandle) -> None:
+    response = api.post("/v1/jobs", data="url=x", headers={**tenant.headers, "Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert response.json["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
 
 @pytest.mark.parametrize(
@@ -102,7 +129,9 @@ def test_insufficient_credits_is_402_and_creates_no_job(
     assert response.status_code == 402
     assert response.json["error"]["code"] == "INSUFFICIENT_CREDITS"
     assert tenants_repo.get_tenant(poor.tenant_id).credit_balance == catalog.estimate_credits(["transcription"]) - 1
-    page = jobs_repo.query(poor.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=10)
+    page = jobs_repo.query(
+        poor.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=10
+    )
     assert page.records == []
 
 

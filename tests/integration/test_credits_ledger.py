@@ -12,7 +12,9 @@ from vidscope.tenants import TenantsRepository
 
 
 def test_balance_equals_sum_of_ledger_after_random_creates_and_cancels(
-    api: Client, make_tenant, tenants_repo: TenantsRepository  # type: ignore[no-untyped-def]
+    api: Client,
+    make_tenant,
+    tenants_repo: TenantsRepository,  # type: ignore[no-untyped-def]
 ) -> None:
     rng = random.Random(20261122)
     start = catalog.estimate_credits(["transcription", "summary", "brands"]) * 3

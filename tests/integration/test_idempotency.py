@@ -37,7 +37,9 @@ def test_replay_ignores_key_order_and_whitespace_in_the_body(api: Client, tenant
     first = create(api, tenant, job_body(return_proof=True), **{"Idempotency-Key": "k"})
     reordered = '{ "return_proof": true,  "capabilities": ["transcription"], "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}'
     second = api.post(
-        "/v1/jobs", data=reordered, headers={**tenant.headers, "Idempotency-Key": "k", "Content-Type": "application/json"}
+        "/v1/jobs",
+        data=reordered,
+        headers={**tenant.headers, "Idempotency-Key": "k", "Content-Type": "application/json"},
     )
     assert second.status_code == 200
     assert second.json["data"]["job_id"] == first.json["data"]["job_id"]
@@ -124,7 +126,9 @@ def test_replay_at_47h59m_returns_the_original_job(create_at) -> None:  # type: 
 
 
 def test_after_48h01m_a_new_job_is_created_even_though_the_record_is_still_stored(
-    create_at, jobs_repo: JobsRepository, tenant: TenantHandle  # type: ignore[no-untyped-def]
+    create_at,
+    jobs_repo: JobsRepository,
+    tenant: TenantHandle,  # type: ignore[no-untyped-def]
 ) -> None:
     clock = FakeClock()
     original = create_at(clock)
@@ -147,10 +151,15 @@ def test_after_48h_a_different_body_is_no_longer_a_reuse_error(create_at) -> Non
     assert not create_at(clock, job_body(capabilities=["summary"])).replayed
 
 
-def test_idempotency_records_carry_the_ttl_attribute(create_at, jobs_repo: JobsRepository, tenant: TenantHandle) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_records_carry_the_ttl_attribute(
+    create_at, jobs_repo: JobsRepository, tenant: TenantHandle
+) -> None:  # type: ignore[no-untyped-def]
     created = create_at(FakeClock())
     item = jobs_repo._client.get_item(  # reading the raw item is the point of this test
         TableName=jobs_repo.table_name,
-        Key={"PK": {"S": table.tenant_pk(tenant.tenant_id)}, "SK": {"S": table.idempotency_sk(created.job.idempotency_digest)}},
+        Key={
+            "PK": {"S": table.tenant_pk(tenant.tenant_id)},
+            "SK": {"S": table.idempotency_sk(created.job.idempotency_digest)},
+        },
     )["Item"]
     assert int(item[table.TTL_ATTRIBUTE]["N"]) - int(FakeClock()().timestamp()) == catalog.IDEMPOTENCY_TTL_SECONDS

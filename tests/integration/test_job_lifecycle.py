@@ -16,7 +16,9 @@ from vidscope.settings import get_settings
 from vidscope.tenants import TenantsRepository
 
 
-def test_cancel_of_a_pending_job_refunds_its_hold(api: Client, tenant: TenantHandle, tenants_repo: TenantsRepository) -> None:
+def test_cancel_of_a_pending_job_refunds_its_hold(
+    api: Client, tenant: TenantHandle, tenants_repo: TenantsRepository
+) -> None:
     before = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
     job_id = create(api, tenant).json["data"]["job_id"]
     response = api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
@@ -27,7 +29,9 @@ def test_cancel_of_a_pending_job_refunds_its_hold(api: Client, tenant: TenantHan
     assert [e["reason"] for e in tenants_repo.ledger(tenant.tenant_id)] == ["grant", "hold", "refund"]
 
 
-def test_cancelling_twice_is_409_and_refunds_once(api: Client, tenant: TenantHandle, tenants_repo: TenantsRepository) -> None:
+def test_cancelling_twice_is_409_and_refunds_once(
+    api: Client, tenant: TenantHandle, tenants_repo: TenantsRepository
+) -> None:
     job_id = create(api, tenant).json["data"]["job_id"]
     api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
     again = api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
@@ -37,7 +41,9 @@ def test_cancelling_twice_is_409_and_refunds_once(api: Client, tenant: TenantHan
 
 
 @pytest.mark.parametrize("terminal", [JobStatus.COMPLETED, JobStatus.FAILED])
-def test_cancel_of_a_finished_job_is_409(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository, terminal: JobStatus) -> None:
+def test_cancel_of_a_finished_job_is_409(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository, terminal: JobStatus
+) -> None:
     job_id = create(api, tenant).json["data"]["job_id"]
     record = jobs_repo.get(tenant.tenant_id, job_id)
     assert record is not None
@@ -53,7 +59,9 @@ def test_cancel_of_an_unknown_job_is_404(api: Client, tenant: TenantHandle) -> N
     assert response.json["error"]["code"] == "JOB_NOT_FOUND"
 
 
-def test_cancel_stops_the_running_workflow_execution(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository) -> None:
+def test_cancel_stops_the_running_workflow_execution(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
+) -> None:
     # Given a job whose pipeline execution is running
     sfn = boto3.client("stepfunctions")
     machine = sfn.create_state_machine(
@@ -80,7 +88,9 @@ def test_delete_of_a_finished_job_removes_it_and_its_media(api: Client, tenant: 
     assert response.status_code == 200
     assert response.json["data"] == {"job_id": job_id, "deleted": True}
     assert api.get(f"/v1/jobs/{job_id}", headers=tenant.headers).status_code == 404
-    assert "Contents" not in s3.list_objects_v2(Bucket=get_settings().bucket_name, Prefix=job_prefix(tenant.tenant_id, job_id))
+    assert "Contents" not in s3.list_objects_v2(
+        Bucket=get_settings().bucket_name, Prefix=job_prefix(tenant.tenant_id, job_id)
+    )
 
 
 def test_delete_of_an_unfinished_job_is_409(api: Client, tenant: TenantHandle) -> None:

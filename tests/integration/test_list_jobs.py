@@ -25,7 +25,9 @@ def seed_jobs(repo: JobsRepository, tenant: TenantHandle, count: int, clock: Fak
     ids = []
     for _ in range(count):
         clock.advance(milliseconds=1)
-        created = jobs.create_job(request, principal=principal, idempotency_key=None, repo=repo, url_guard=guard, clock=clock)
+        created = jobs.create_job(
+            request, principal=principal, idempotency_key=None, repo=repo, url_guard=guard, clock=clock
+        )
         ids.append(created.job.job_id)
     return ids
 
@@ -51,7 +53,9 @@ def test_walking_2000_jobs_sees_each_exactly_once_newest_first(
     assert seen == list(reversed(ids))
 
 
-def test_default_page_is_20_and_limit_above_100_is_refused(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository) -> None:
+def test_default_page_is_20_and_limit_above_100_is_refused(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
+) -> None:
     seed_jobs(jobs_repo, tenant, 25, FakeClock())
     assert len(api.get("/v1/jobs", headers=tenant.headers).json["data"]) == 20
     for bad in ("limit=101", "limit=0", "limit=ten"):
@@ -62,7 +66,9 @@ def test_default_page_is_20_and_limit_above_100_is_refused(api: Client, tenant: 
 
 def test_pages_read_at_most_limit_plus_one_items(tenant: TenantHandle, jobs_repo: JobsRepository) -> None:
     seed_jobs(jobs_repo, tenant, 30, FakeClock())
-    page = jobs_repo.query(tenant.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=11)
+    page = jobs_repo.query(
+        tenant.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=11
+    )
     assert page.scanned_count == 11
 
 
@@ -88,12 +94,16 @@ def test_created_after_and_before_bound_the_range(api: Client, tenant: TenantHan
 
 
 def test_created_after_not_before_created_before_is_400(api: Client, tenant: TenantHandle) -> None:
-    response = api.get("/v1/jobs?created_after=2026-01-02T00:00:00Z&created_before=2026-01-01T00:00:00Z", headers=tenant.headers)
+    response = api.get(
+        "/v1/jobs?created_after=2026-01-02T00:00:00Z&created_before=2026-01-01T00:00:00Z", headers=tenant.headers
+    )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "VALIDATION_ERROR"
 
 
-def test_a_cursor_used_with_other_filters_is_refused(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository) -> None:
+def test_a_cursor_used_with_other_filters_is_refused(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
+) -> None:
     seed_jobs(jobs_repo, tenant, 3, FakeClock())
     cursor = api.get("/v1/jobs?limit=1", headers=tenant.headers).json["pagination"]["next_cursor"]
     response = api.get(f"/v1/jobs?limit=1&status=pending&cursor={cursor}", headers=tenant.headers)
@@ -101,8 +111,12 @@ def test_a_cursor_used_with_other_filters_is_refused(api: Client, tenant: Tenant
     assert response.json["error"]["code"] == "INVALID_CURSOR"
 
 
-@pytest.mark.parametrize("mangle", [lambda c: c[:-2] + ("AA" if not c.endswith("AA") else "BB"), lambda c: "x" + c, lambda c: "garbage"])
-def test_forged_or_mangled_cursors_are_refused(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository, mangle) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "mangle", [lambda c: c[:-2] + ("AA" if not c.endswith("AA") else "BB"), lambda c: "x" + c, lambda c: "garbage"]
+)
+def test_forged_or_mangled_cursors_are_refused(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository, mangle
+) -> None:  # type: ignore[no-untyped-def]
     seed_jobs(jobs_repo, tenant, 3, FakeClock())
     cursor = api.get("/v1/jobs?limit=1", headers=tenant.headers).json["pagination"]["next_cursor"]
     response = api.get(f"/v1/jobs?limit=1&cursor={mangle(cursor)}", headers=tenant.headers)

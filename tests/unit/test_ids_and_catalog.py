@@ -34,3 +34,9 @@ def test_the_hold_covers_the_charge_for_any_allowed_duration() -> None:
     for seconds in (1, 59, 60, 61, 1799, catalog.MAX_MEDIA_SECONDS):
         assert catalog.credits_for(caps, seconds) <= catalog.estimate_credits(caps)
     assert catalog.credits_for(["transcription"], 61) == 2 * catalog.CAPABILITIES["transcription"].credits_per_minute
+
+
+def test_time_bounds_before_1970_clamp_to_the_first_possible_id() -> None:
+    early = datetime(1900, 1, 1, tzinfo=UTC)
+    assert job_id_time_prefix(early) == job_id_time_prefix(datetime(1970, 1, 1, tzinfo=UTC))
+    assert first_job_id_after(early) <= new_job_id(datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC))

@@ -13,9 +13,7 @@ def test_cursor_round_trips_for_the_same_tenant_and_filters() -> None:
     assert CODEC.decode(cursor, tenant_id="ten_a", filters="f1") == "job_X"
 
 
-@pytest.mark.parametrize(
-    ("tenant", "filters"), [("ten_b", "f1"), ("ten_a", "f2")]
-)
+@pytest.mark.parametrize(("tenant", "filters"), [("ten_b", "f1"), ("ten_a", "f2")])
 def test_cursor_is_bound_to_tenant_and_filters(tenant: str, filters: str) -> None:
     cursor = CODEC.encode(tenant_id="ten_a", filters="f1", last_job_id="job_X")
     with pytest.raises(InvalidCursor):

@@ -17,7 +17,12 @@ def resolver(mapping: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     return resolve
 
 
-PUBLIC = resolver({"cdn.example.com": ["93.184.215.14", "2606:2800:21f:cb07::1"], "rebind.example.com": ["93.184.215.14", "127.0.0.1"]})
+PUBLIC = resolver(
+    {
+        "cdn.example.com": ["93.184.215.14", "2606:2800:21f:cb07::1"],
+        "rebind.example.com": ["93.184.215.14", "127.0.0.1"],
+    }
+)
 
 
 @pytest.mark.parametrize(

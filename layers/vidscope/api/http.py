@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -24,6 +27,7 @@ from vidscope.errors import (
     RouteNotFound,
     Unauthorized,
     UnsupportedCapability,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from vidscope.ids import new_request_id
@@ -88,7 +92,9 @@ def _validation_error(exc: RequestValidationError) -> ApiError:
         location = loc[0] if loc else "body"
         field = ".".join(loc[1:]) or location
         details.append({"field": field, "location": location, "message": err.get("msg", "invalid")})
-        error_class = _ERROR_TYPES.get(err.get("type", ""), error_class) if error_class is ValidationFailed else error_class
+        error_class = (
+            _ERROR_TYPES.get(err.get("type", ""), error_class) if error_class is ValidationFailed else error_class
+        )
     first = details[0] if details else {"field": "body", "message": "invalid request"}
     return error_class(f"{first['field']}: {first['message']}", details)
 
@@ -106,6 +112,16 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
     @app.exception_handler(RequestValidationError)
     def _on_validation_error(exc: RequestValidationError) -> Response[str]:
         return _error_response(_validation_error(exc))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _on_unsupported_content_type(_exc: RequestUnsupportedContentType) -> Response[str]:
+        return _error_response(UnsupportedMediaType("send the body as application/json"))
+
+    @app.exception_handler(Exception)
+    def _on_unexpected(exc: Exception) -> Response[str]:
+        # A fault of ours: logged with its trace, answered with the contract's envelope.
+        logger.exception("unhandled error")
+        return _error_response(ApiError("internal error; it has been logged"))
 
     @app.not_found
     def _on_not_found(_exc: Exception) -> Response[str]:
@@ -137,19 +153,30 @@ def _authorize(event: Mapping[str, Any], public: bool) -> tuple[Principal | None
     return principal, decision, refusal
 
 
-def serve(app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext, *, public: bool = False) -> dict[str, Any]:
+def _body_media_type_refusal(event: Mapping[str, Any]) -> ApiError | None:
+    """Bodies are JSON only; anything else is refused before the resolver tries to parse it."""
+    if not event.get("body"):
+        return None
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media_type = (headers.get("content-type") or JSON).split(";", 1)[0].strip().lower()
+    if media_type == JSON or media_type.endswith("+json"):
+        return None
+    return UnsupportedMediaType("send the body as application/json")
+
+
+def serve(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext, *, public: bool = False
+) -> dict[str, Any]:
     """Run one API Gateway proxy event through auth, rate limiting and ``app``."""
     state = RequestState(request_id=new_request_id())
     token = _current.set(state)
     logger.append_keys(request_id=state.request_id)
     try:
         state.principal, state.rate_limit, refusal = _authorize(event, public)
+        refusal = refusal or _body_media_type_refusal(event)
         if state.principal is not None:
             logger.append_keys(tenant_id=state.principal.tenant_id)
-        if refusal is not None:
-            response = _proxy_response(_error_response(refusal))
-        else:
-            response = app.resolve(event, context)
+        response = _proxy_response(_error_response(refusal)) if refusal else app.resolve(event, context)
         headers = {"X-Request-Id": state.request_id, **state.rate_limit.headers()}
         multi = response.setdefault("multiValueHeaders", {})
         for name, value in headers.items():
@@ -178,7 +205,8 @@ def documented(status: int, model: type[BaseModel], *errors: type[ApiError]) -> 
     responses: dict[int, Any] = {
         status: {"description": "Success", "content": {JSON: {"model": model}}},
     }
-    for error in (*common, *errors):
+    all_errors: tuple[type[ApiError], ...] = (*common, *errors)
+    for error in all_errors:
         responses.setdefault(
             error.status,
             {"description": f"Error ({error.code})", "content": {JSON: {"model": ErrorEnvelope}}},

@@ -25,6 +25,8 @@ DOCS_PAGE = """<!doctype html>
 
 def generate_document() -> dict[str, Any]:
     """Build the document from the function modules (needs the repository root on sys.path)."""
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+
     from vidscope.api.http import build_app
     from vidscope.functions import API_FUNCTIONS
 
@@ -36,8 +38,8 @@ def generate_document() -> dict[str, Any]:
             version=VERSION,
             description="Asynchronous video analysis: post a URL, poll or receive a webhook.",
             security_schemes={
-                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-                "Bearer": {"type": "http", "scheme": "bearer"},
+                "ApiKey": APIKey(**{"in": APIKeyIn.header}, name="X-Api-Key"),
+                "Bearer": HTTPBearer(),
             },
             security=[{"ApiKey": []}, {"Bearer": []}],
         )
