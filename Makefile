@@ -20,7 +20,7 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers functions infra tests
+	$(VENV)/bin/mypy layers functions infra tests bench
 
 test: lint
 	$(PY) -m pytest tests
