@@ -107,6 +107,10 @@ def measure(
     return first_scanned, first_units, repo.last.scanned_count, read_units(repo.last.raw_items)
 
 
+def cell(m: tuple[int, float, int, float]) -> str:
+    return f"{m[0]}/{m[1]:.1f} | {m[2]}/{m[3]:.1f}"
+
+
 def main() -> None:
     with mock_aws():
         client = boto3.client("dynamodb")
@@ -130,7 +134,6 @@ def main() -> None:
             large = measure(repo, "large", sizes["large"], combo)
             same = small == large and max(small[0], small[2], large[0], large[2]) <= LIMIT + 1
             all_ok &= same
-            cell = lambda m: f"{m[0]}/{m[1]:.1f} | {m[2]}/{m[3]:.1f}"  # noqa: E731
             print(f"{label:<48}{cell(small):>26}{cell(large):>26}  {'yes' if same else 'NO'}")
         print(f"ratio items read per page (10,000 / 100 jobs): {'1.00 for every filter' if all_ok else 'DIFFERS'}")
         print(f"max ScannedCount per page: {LIMIT + 1} = limit + 1 (one look-ahead item answers has_more)")
