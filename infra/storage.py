@@ -1,0 +1,49 @@
+"""Storage: the single DynamoDB table (from the shared definition) and the media bucket."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from vidscope import table as table_definition
+
+
+def _string(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, production: bool) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.TableV2(
+            self,
+            "Table",
+            partition_key=_string(table_definition.PARTITION_KEY),
+            sort_key=_string(table_definition.SORT_KEY),
+            billing=dynamodb.Billing.on_demand(),
+            time_to_live_attribute=table_definition.TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=production,
+            removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            global_secondary_indexes=[
+                dynamodb.GlobalSecondaryIndexPropsV2(
+                    index_name=index.name,
+                    partition_key=_string(index.partition_key),
+                    sort_key=_string(index.sort_key),
+                )
+                for index in table_definition.INDEXES
+            ],
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Media",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            auto_delete_objects=False,
+        )

@@ -1,0 +1,73 @@
+"""The synthesized table matches the shared definition; the bucket is private and encrypted."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra.app import VidscopeStack, build_app
+from vidscope import table
+
+
+@pytest.fixture(scope="session")
+def prod_template() -> Template:
+    app = build_app("prod")
+    stack = next(c for c in app.node.children if isinstance(c, VidscopeStack))
+    return Template.from_stack(stack)
+
+
+def test_table_has_the_shared_keys_gsi_ttl_and_pitr(prod_template: Template) -> None:
+    prod_template.has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "KeySchema": [
+                {"AttributeName": table.PARTITION_KEY, "KeyType": "HASH"},
+                {"AttributeName": table.SORT_KEY, "KeyType": "RANGE"},
+            ],
+            "TimeToLiveSpecification": {"AttributeName": table.TTL_ATTRIBUTE, "Enabled": True},
+            "GlobalSecondaryIndexes": [
+                Match.object_like(
+                    {
+                        "IndexName": table.STATUS_INDEX.name,
+                        "KeySchema": [
+                            {"AttributeName": table.STATUS_INDEX.partition_key, "KeyType": "HASH"},
+                            {"AttributeName": table.STATUS_INDEX.sort_key, "KeyType": "RANGE"},
+                        ],
+                    }
+                )
+            ],
+            "Replicas": [
+                Match.object_like(
+                    {
+                        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                        "DeletionProtectionEnabled": True,
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_media_bucket_is_encrypted_private_and_tls_only(prod_template: Template) -> None:
+    prod_template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": Match.object_like({"ServerSideEncryptionConfiguration": Match.any_value()}),
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+        },
+    )
+    prod_template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
