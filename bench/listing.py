@@ -26,7 +26,7 @@ from moto import mock_aws
 from vidscope import catalog, dependencies, jobs, table
 from vidscope.dynamo import to_attributes
 from vidscope.ids import new_job_id
-from vidscope.jobs_repository import JobPage, JobRecord, JobsRepository, _job_item
+from vidscope.jobs_repository import JobPage, JobRecord, JobsRepository, job_item
 from vidscope.models import JobStatus, Platform
 
 # Small enough that even the 100-job tenant has two full pages for every filter combination
@@ -84,7 +84,7 @@ def seed(client: Any, table_name: str, tenant_id: str, count: int) -> None:
             created_at=moment.isoformat(),
             updated_at=moment.isoformat(),
         )
-        requests.append({"PutRequest": {"Item": to_attributes(_job_item(record))}})
+        requests.append({"PutRequest": {"Item": to_attributes(job_item(record))}})
     for start in range(0, len(requests), 25):
         client.batch_write_item(RequestItems={table_name: requests[start : start + 25]})
 

@@ -68,7 +68,7 @@ def create_job(
             replay = _replay(repo, principal.tenant_id, digest, fingerprint, now)
             if replay is not None:
                 return replay
-        record = _new_record(request, principal.tenant_id, digest, now)
+        record = new_job_record(request, principal.tenant_id, digest, now)
         put = (
             idempotency.record_put(repo.table_name, principal.tenant_id, digest, fingerprint, record.job_id, now)
             if digest is not None
@@ -92,7 +92,8 @@ def _replay(repo: JobsRepository, tenant_id: str, digest: str, fingerprint: str,
     return CreatedJob(job=job, replayed=True)
 
 
-def _new_record(request: CreateJobRequest, tenant_id: str, digest: str | None, now: datetime) -> JobRecord:
+def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None, now: datetime) -> JobRecord:
+    """A pending job for ``request``, holding its estimated credits."""
     timestamp = iso_ms(now)
     estimate = catalog.estimate_credits(request.capabilities)
     return JobRecord(

@@ -49,7 +49,8 @@ def _job_key(tenant_id: str, job_id: str) -> dict[str, Any]:
     return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(job_id)})
 
 
-def _job_item(record: JobRecord) -> dict[str, Any]:
+def job_item(record: JobRecord) -> dict[str, Any]:
+    """The stored form of a job: its fields plus the base-table and status-index keys."""
     return {
         table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
         table.SORT_KEY: table.job_sk(record.job_id),
@@ -75,7 +76,7 @@ class JobsRepository:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": to_attributes(_job_item(record)),
+                    "Item": to_attributes(job_item(record)),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },

@@ -7,29 +7,29 @@ from datetime import timedelta
 import pytest
 from werkzeug.test import Client
 
-from tests.integration.conftest import FakeClock, TenantHandle, create, job_body, public_resolver
+from tests.integration.conftest import FakeClock, TenantHandle, create, job_body
 from vidscope import jobs
 from vidscope.clock import iso_ms
-from vidscope.jobs_repository import JobsRepository
+from vidscope.dynamo import to_attributes
+from vidscope.jobs_repository import JobsRepository, job_item
 from vidscope.models import CreateJobRequest, JobStatus
-from vidscope.ssrf import UrlGuard
-from vidscope.tenants import Principal
 from vidscope.workflow import WorkflowClient
 
 
 def seed_jobs(repo: JobsRepository, tenant: TenantHandle, count: int, clock: FakeClock) -> list[str]:
-    """Create ``count`` jobs a millisecond apart through the domain (the API is tested elsewhere)."""
-    principal = Principal(tenant_id=tenant.tenant_id, key_id=tenant.key_id, rate_limit_per_minute=10)
-    guard = UrlGuard(allow_loopback=False, resolve=public_resolver)
+    """Store ``count`` pending jobs a millisecond apart, as creation stores them. Written in
+    batches: moto's TransactWriteItems slows down as the partition grows (creation through the
+    API is covered by test_create_job/test_idempotency)."""
     request = CreateJobRequest.model_validate(job_body())
-    ids = []
+    records = []
     for _ in range(count):
         clock.advance(milliseconds=1)
-        created = jobs.create_job(
-            request, principal=principal, idempotency_key=None, repo=repo, url_guard=guard, clock=clock
-        )
-        ids.append(created.job.job_id)
-    return ids
+        records.append(jobs.new_job_record(request, tenant.tenant_id, None, clock()))
+    client = repo._client
+    for start in range(0, count, 25):
+        batch = [{"PutRequest": {"Item": to_attributes(job_item(r))}} for r in records[start : start + 25]]
+        client.batch_write_item(RequestItems={repo.table_name: batch})
+    return [r.job_id for r in records]
 
 
 def walk(api: Client, tenant: TenantHandle, query: str) -> list[dict[str, object]]:
