@@ -9,6 +9,7 @@ invoked in-process, and its proxy response is turned back into HTTP.
 from __future__ import annotations
 
 import base64
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -89,12 +90,16 @@ class LocalApiGateway:
     def __init__(self, functions: Iterable[FunctionSpec] = API_FUNCTIONS) -> None:
         self._functions = {spec.name: spec for spec in functions}
         self._urls = _url_map(self._functions.values())
+        # A Lambda execution environment runs one invocation at a time, and handlers rely on it
+        # (the Powertools resolver keeps per-request state on the module-level app). In-process,
+        # each function is one environment, so its invocations take turns.
+        self._environments = {name: threading.Lock() for name in self._functions}
 
     def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
         handler = import_module(spec.module).lambda_handler
-        result: dict[str, Any] = handler(
-            event, LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb)
-        )
+        context = LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb)
+        with self._environments[spec.name]:
+            result: dict[str, Any] = handler(event, context)
         return result
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

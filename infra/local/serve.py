@@ -47,9 +47,11 @@ def main(argv: list[str] | None = None) -> None:
     from moto import mock_aws
 
     from infra.local.api_gateway import LocalApiGateway
+    from infra.local.moto_patches import serialize_dynamodb_transactions
     from vidscope import dependencies, table
     from vidscope.settings import get_settings
 
+    serialize_dynamodb_transactions()
     with mock_aws():
         settings = get_settings()
         boto3.client("dynamodb").create_table(**table.create_table_kwargs(settings.table_name))

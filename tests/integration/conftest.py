@@ -14,6 +14,7 @@ from moto import mock_aws
 from werkzeug.test import Client, TestResponse
 
 from infra.local.api_gateway import LocalApiGateway
+from infra.local.moto_patches import serialize_dynamodb_transactions
 from vidscope import dependencies, table
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
@@ -35,6 +36,7 @@ def public_resolver(host: str, port: int) -> list[str]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    serialize_dynamodb_transactions()
     dependencies.reset()
     with mock_aws():
         settings = get_settings()
