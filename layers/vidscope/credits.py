@@ -67,8 +67,13 @@ def release(
 
 
 def grant(table_name: str, tenant_id: str, amount: int, now: datetime) -> list[TransactItem]:
-    """Add purchased or promotional credits."""
+    """Add purchased or promotional credits to an existing tenant."""
     return [
         _balance_update(table_name, tenant_id, amount, must_cover=False),
-        _ledger_put(table_name, tenant_id, amount, "grant", None, now),
+        *opening_grant(table_name, tenant_id, amount, now),
     ]
+
+
+def opening_grant(table_name: str, tenant_id: str, amount: int, now: datetime) -> list[TransactItem]:
+    """The ledger entry for a new tenant's starting balance, written with the tenant item."""
+    return [_ledger_put(table_name, tenant_id, amount, "grant", None, now)] if amount else []

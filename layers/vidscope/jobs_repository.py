@@ -3,6 +3,7 @@ reads scoped to a tenant, key-condition-only listing, and conditional status tra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -159,7 +160,7 @@ class JobsRepository:
         to_status: JobStatus,
         allowed_from: frozenset[JobStatus],
         now: datetime,
-        extra_items: list[TransactItem] = (),  # type: ignore[assignment]
+        extra_items: Sequence[TransactItem] = (),
         set_fields: dict[str, Any] | None = None,
     ) -> JobRecord:
         """Move a job to ``to_status`` only if it is in ``allowed_from``, with ``extra_items``

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from vidscope import catalog, credits, table
+from vidscope import credits, table
 from vidscope.clock import epoch_seconds, iso_ms
 from vidscope.dynamo import from_attributes, to_attributes
 from vidscope.errors import TenantNotFound, Unauthorized
@@ -78,7 +78,7 @@ class TenantsRepository:
             name=name,
             plan=plan,
             rate_limit_per_minute=rate_limit_per_minute,
-            credit_balance=0,
+            credit_balance=initial_credits,
             created_at=iso_ms(now),
         )
         item = {
@@ -87,14 +87,21 @@ class TenantsRepository:
             "entity": "tenant",
             **tenant.__dict__,
         }
-        self._client.put_item(
-            TableName=self._table, Item=to_attributes(item), ConditionExpression="attribute_not_exists(PK)"
+        # The tenant and the ledger entry of its starting balance are written together, so the
+        # balance equals the sum of the ledger from the first moment.
+        self._client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_attributes(item),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                *credits.opening_grant(self._table, tenant.tenant_id, initial_credits, now),
+            ]
         )
-        if initial_credits:
-            self._client.transact_write_items(
-                TransactItems=credits.grant(self._table, tenant.tenant_id, initial_credits, now)
-            )
-        return self.get_tenant(tenant.tenant_id)
+        return tenant
 
     def get_tenant(self, tenant_id: str) -> Tenant:
         response = self._client.get_item(
@@ -178,7 +185,3 @@ class TenantsRepository:
             if "LastEvaluatedKey" not in page:
                 return entries
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def plan_rate_limit(plan: str) -> int:
-    return catalog.PLANS[plan]

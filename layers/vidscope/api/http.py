@@ -85,16 +85,17 @@ _ERROR_TYPES: dict[str, type[ApiError]] = {
 
 
 def _validation_error(exc: RequestValidationError) -> ApiError:
+    errors = exc.errors()
     details = []
-    error_class: type[ApiError] = ValidationFailed
-    for err in exc.errors():
+    for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
         location = loc[0] if loc else "body"
-        field = ".".join(loc[1:]) or location
-        details.append({"field": field, "location": location, "message": err.get("msg", "invalid")})
-        error_class = (
-            _ERROR_TYPES.get(err.get("type", ""), error_class) if error_class is ValidationFailed else error_class
+        details.append(
+            {"field": ".".join(loc[1:]) or location, "location": location, "message": err.get("msg", "invalid")}
         )
+    # The most specific public code among the errors wins; plain VALIDATION_ERROR otherwise.
+    specific = [_ERROR_TYPES[e["type"]] for e in errors if e.get("type") in _ERROR_TYPES]
+    error_class = specific[0] if specific else ValidationFailed
     first = details[0] if details else {"field": "body", "message": "invalid request"}
     return error_class(f"{first['field']}: {first['message']}", details)
 
