@@ -93,6 +93,12 @@ def test_malformed_json_is_a_400(api: Client, tenant: TenantHandle) -> None:
     assert response.json["error"]["code"] == "VALIDATION_ERROR"
 
 
+def test_a_body_that_is_not_utf8_is_a_400(api: Client, tenant: TenantHandle) -> None:
+    response = api.post("/v1/jobs", data=b"\xae\x01{", headers={**tenant.headers, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+
+
 def test_a_body_that_is_not_json_is_415(api: Client, tenant: TenantHandle) -> None:
     response = api.post("/v1/jobs", data="url=x", headers={**tenant.headers, "Content-Type": "text/plain"})
     assert response.status_code == 415

@@ -4,6 +4,8 @@ every response carries."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -154,15 +156,22 @@ def _authorize(event: Mapping[str, Any], public: bool) -> tuple[Principal | None
     return principal, decision, refusal
 
 
-def _body_media_type_refusal(event: Mapping[str, Any]) -> ApiError | None:
-    """Bodies are JSON only; anything else is refused before the resolver tries to parse it."""
-    if not event.get("body"):
+def _body_refusal(event: Mapping[str, Any]) -> ApiError | None:
+    """Bodies are UTF-8 JSON only; anything else is refused before the resolver parses it."""
+    body = event.get("body")
+    if not body:
         return None
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     media_type = (headers.get("content-type") or JSON).split(";", 1)[0].strip().lower()
-    if media_type == JSON or media_type.endswith("+json"):
-        return None
-    return UnsupportedMediaType("send the body as application/json")
+    if media_type != JSON and not media_type.endswith("+json"):
+        return UnsupportedMediaType("send the body as application/json")
+    if event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(body).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            detail = {"field": "body", "location": "body", "message": "must be UTF-8 encoded JSON"}
+            return ValidationFailed("body: must be UTF-8 encoded JSON", [detail])
+    return None
 
 
 def serve(
@@ -174,7 +183,7 @@ def serve(
     logger.append_keys(request_id=state.request_id)
     try:
         state.principal, state.rate_limit, refusal = _authorize(event, public)
-        refusal = refusal or _body_media_type_refusal(event)
+        refusal = refusal or _body_refusal(event)
         if state.principal is not None:
             logger.append_keys(tenant_id=state.principal.tenant_id)
         response = _proxy_response(_error_response(refusal)) if refusal else app.resolve(event, context)
