@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import click
 
-from vidscope import catalog, dependencies
+from vidscope import aws, catalog
 from vidscope.clock import utc_now
+from vidscope.settings import get_settings
+from vidscope.tenants import TenantsRepository
 
 
 @click.group()
@@ -27,15 +29,10 @@ def tenants() -> None:
 @click.option(
     "--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute per key (default: the plan's)"
 )
-@click.option("--table", envvar="VIDSCOPE_TABLE_NAME", default=None, help="DynamoDB table (default: settings)")
+@click.option("--table", default=None, help="DynamoDB table (default: VIDSCOPE_TABLE_NAME / settings)")
 def create_tenant(name: str, initial_credits: int, plan: str, rate_limit: int | None, table: str | None) -> None:
     """Create a tenant and its first API key; the key is printed once and never stored."""
-    if table:
-        import os
-
-        os.environ["VIDSCOPE_TABLE_NAME"] = table
-        dependencies.reset()
-    repo = dependencies.tenants_repository()
+    repo = TenantsRepository(aws.client("dynamodb"), table or get_settings().table_name)
     now = utc_now()
     tenant = repo.create_tenant(
         name=name,

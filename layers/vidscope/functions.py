@@ -38,17 +38,10 @@ class FunctionSpec:
     access: frozenset[Access]
     public: bool = False  # no API key needed (documentation)
     memory_mb: int = 512
-    timeout_seconds: int = 10
 
     @property
     def module(self) -> str:
         return f"functions.{self.name}.handler"
-
-    @property
-    def asset_dir(self) -> str:
-        return f"functions/{self.name}"
-
-    handler: str = "handler.lambda_handler"
 
     @property
     def route(self) -> Route:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -203,7 +202,7 @@ def _proxy_response(response: Response[str]) -> dict[str, Any]:
     return {
         "statusCode": response.status_code,
         "multiValueHeaders": headers,
-        "body": response.body if isinstance(response.body, str) else json.dumps(response.body),
+        "body": str(response.body),
         "isBase64Encoded": False,
     }
 
