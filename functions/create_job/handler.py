@@ -63,6 +63,7 @@ def create_job(
         repo=dependencies.jobs_repository(),
         url_guard=dependencies.url_guard(),
         clock=utc_now,
+        workflow=dependencies.workflow_client(),
     )
     envelope = JobEnvelope(data=created.job.to_public(), meta=meta())
     logger.append_keys(job_id=created.job.job_id)

@@ -28,7 +28,7 @@ router = Router()
 )
 def get_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     job = jobs.get_job(current_principal().tenant_id, job_id, repo=dependencies.jobs_repository())
-    return json_response(JobEnvelope(data=job.to_public(), meta=meta()))
+    return json_response(JobEnvelope(data=jobs.job_view(job, media=dependencies.media_store()), meta=meta()))
 
 
 app = build_app(router)

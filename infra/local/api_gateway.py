@@ -9,36 +9,18 @@ invoked in-process, and its proxy response is turned back into HTTP.
 from __future__ import annotations
 
 import base64
-import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from infra.local.lambda_runtime import RUNTIME
 from vidscope.functions import API_FUNCTIONS, FunctionSpec
 
 STAGE = "local"
-
-
-@dataclass
-class LambdaContextStub:
-    """The attributes Powertools reads from a Lambda context."""
-
-    function_name: str
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def _url_map(functions: Iterable[FunctionSpec]) -> Map:
@@ -90,16 +72,9 @@ class LocalApiGateway:
     def __init__(self, functions: Iterable[FunctionSpec] = API_FUNCTIONS) -> None:
         self._functions = {spec.name: spec for spec in functions}
         self._urls = _url_map(self._functions.values())
-        # A Lambda execution environment runs one invocation at a time, and handlers rely on it
-        # (the Powertools resolver keeps per-request state on the module-level app). In-process,
-        # each function is one environment, so its invocations take turns.
-        self._environments = {name: threading.Lock() for name in self._functions}
 
     def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
-        handler = import_module(spec.module).lambda_handler
-        context = LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb)
-        with self._environments[spec.name]:
-            result: dict[str, Any] = handler(event, context)
+        result: dict[str, Any] = RUNTIME.invoke(spec, event)
         return result
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

@@ -7,7 +7,9 @@ reaches into moto.
 from __future__ import annotations
 
 import functools
+import json
 import threading
+import traceback
 from typing import Any
 
 _lock = threading.Lock()
@@ -38,3 +40,91 @@ def serialize_dynamodb_transactions() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _applied = True
+
+
+_lambda_applied = False
+_ecs_applied = False
+
+
+def run_lambdas_in_process() -> None:
+    """Run Lambda invocations with the real handlers in this process, not in Docker.
+
+    ``moto.awslambda.models.LambdaFunction._invoke_lambda(self, event)`` is the one place every
+    invoke path reaches (the Invoke API, Step Functions tasks, SQS event sources); moto's own
+    version starts a Docker container. This one looks the function up in ``vidscope.functions``
+    and calls its handler through the local Lambda runtime. A raised exception becomes the
+    payload AWS's Python runtime returns (``errorType`` = the class name), so the ASL's Retry and
+    Catch match on it exactly as in the cloud.
+    """
+    global _lambda_applied
+    if _lambda_applied:
+        return
+    from moto.awslambda.models import LambdaFunction
+
+    from infra.local.lambda_runtime import RUNTIME
+    from vidscope.functions import function
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+        try:
+            result = RUNTIME.invoke(function(self.function_name), payload)
+        except Exception as exc:
+            error = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            return json.dumps(error), True, "".join(traceback.format_exception(exc))
+        return json.dumps(result), False, ""
+
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    _lambda_applied = True
+
+
+def run_ecs_tasks_from_step_functions() -> None:
+    """Let the ASL's ``ecs:runTask`` reach moto's ECS, and keep its tasks RUNNING until stopped.
+
+    1. ``moto.stepfunctions.parser...state_task_service_ecs.StateTaskServiceEcs`` passes the
+       Parameters to botocore in the ASL's PascalCase (``Cluster``, ``TaskDefinition``), which
+       botocore rejects (getmoto/moto#10076). The base class already has the converters that
+       upstream's fix (PR #10094) wires in; this wires them the same way for ECS: request keys
+       to the operation's input shape, response keys back to Step Functions' casing.
+    2. moto's ECS tasks advance through their lifecycle on every describe by default
+       (``moto.moto_api.state_manager``, model ``ecs::task``); a task here stays RUNNING until
+       the local agent (``infra.local.ecs_agent``) stops it, as a real task runs until its
+       container exits.
+    """
+    global _ecs_applied
+    if _ecs_applied:
+        return
+    import botocore.session
+    from botocore import xform_name
+    from moto.moto_api import state_manager
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs import (
+        StateTaskServiceEcs,
+    )
+
+    model = botocore.session.get_session().get_service_model("ecs")
+    operations = {xform_name(name): model.operation_model(name) for name in model.operation_names}
+
+    def _normalise_parameters(
+        self: Any,
+        parameters: dict[str, Any],
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        shape = operations[self._get_boto_service_action(service_action_name)].input_shape
+        if shape is not None:
+            self._to_boto_request(parameters, shape)
+
+    def _normalise_response(
+        self: Any, response: Any, boto_service_name: str | None = None, service_action_name: str | None = None
+    ) -> None:
+        shape = operations[self._get_boto_service_action(service_action_name)].output_shape
+        if shape is not None:
+            self._from_boto_response(response, shape)
+
+    StateTaskServiceEcs._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
+    StateTaskServiceEcs._normalise_response = _normalise_response  # type: ignore[method-assign]
+    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
+    _ecs_applied = True

@@ -12,12 +12,15 @@ class Capability:
     name: str
     credits_per_minute: int
     description: str
+    # Runs in the analysis stage on the transcript (one Lambda each, in parallel); transcription
+    # itself is the transcription stage and every job runs it.
+    analysis: bool = True
 
 
 CAPABILITIES: Final[dict[str, Capability]] = {
     c.name: c
     for c in (
-        Capability("transcription", 2, "Speech to text with segment timestamps"),
+        Capability("transcription", 2, "Speech to text with segment timestamps", analysis=False),
         Capability("summary", 1, "Extractive summary and key topics"),
         Capability("brands", 1, "Brand mentions, optionally with timestamped proof"),
     )
@@ -26,6 +29,7 @@ CAPABILITIES: Final[dict[str, Capability]] = {
 # Media longer than this is rejected at ingestion (MEDIA_TOO_LONG). The credit hold at creation
 # covers this much media, so the charge at completion can never exceed the hold.
 MAX_MEDIA_SECONDS: Final = 60 * 60
+MAX_MEDIA_BYTES: Final = 2 * 1024**3
 MAX_METADATA_KEYS: Final = 20
 MAX_METADATA_KEY_LENGTH: Final = 40
 MAX_METADATA_VALUE_LENGTH: Final = 500
@@ -42,6 +46,11 @@ ANONYMOUS_RATE_LIMIT_PER_MINUTE: Final = 60
 
 PLANS: Final[dict[str, int]] = {"free": 60, "pro": 600, "enterprise": 6000}
 """Plan name → requests per minute per API key. A tenant may carry a custom limit."""
+
+
+def analyses(capabilities: list[str]) -> list[str]:
+    """The requested capabilities that run in the analysis stage, in request order."""
+    return [name for name in capabilities if CAPABILITIES[name].analysis]
 
 
 def billable_minutes(duration_seconds: float) -> int:

@@ -6,13 +6,16 @@ from functools import cache
 
 from vidscope import aws
 from vidscope.clock import utc_now
+from vidscope.ingestion import Downloader, Limits
 from vidscope.jobs_repository import JobsRepository
 from vidscope.media_store import MediaStore
 from vidscope.pagination import CursorCodec
 from vidscope.ratelimit import RateLimiter
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
+from vidscope.summary import BedrockSummarizer, ExtractiveSummarizer, Summarizer
 from vidscope.tenants import TenantsRepository
+from vidscope.transcription import WhisperConfig
 from vidscope.workflow import WorkflowClient
 
 
@@ -43,7 +46,7 @@ def url_guard() -> UrlGuard:
 
 @cache
 def workflow_client() -> WorkflowClient:
-    return WorkflowClient(aws.client("stepfunctions"))
+    return WorkflowClient(aws.client("stepfunctions"), get_settings().state_machine_arn)
 
 
 @cache
@@ -51,8 +54,45 @@ def media_store() -> MediaStore:
     return MediaStore(aws.client("s3"), get_settings().bucket_name)
 
 
+@cache
+def downloader() -> Downloader:
+    settings = get_settings()
+    return Downloader(
+        url_guard(),
+        Limits(settings.max_media_seconds, settings.max_media_bytes, settings.download_timeout_seconds),
+    )
+
+
+@cache
+def summarizer() -> Summarizer:
+    settings = get_settings()
+    if settings.summary_provider == "bedrock":
+        return BedrockSummarizer(aws.client("bedrock-runtime"), settings.bedrock_model_id)
+    return ExtractiveSummarizer()
+
+
+def whisper_config() -> WhisperConfig:
+    settings = get_settings()
+    return WhisperConfig(
+        model=settings.whisper_model,
+        device=settings.whisper_device,
+        compute_type=settings.whisper_compute_type,
+        batch_size=settings.whisper_batch_size,
+    )
+
+
 # Captured here so reset() clears the real caches even while a test overrides a factory.
-_FACTORIES = (jobs_repository, tenants_repository, rate_limiter, cursor_codec, url_guard, workflow_client, media_store)
+_FACTORIES = (
+    jobs_repository,
+    tenants_repository,
+    rate_limiter,
+    cursor_codec,
+    url_guard,
+    workflow_client,
+    media_store,
+    downloader,
+    summarizer,
+)
 
 
 def reset() -> None:

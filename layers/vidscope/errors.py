@@ -1,6 +1,6 @@
 """Typed errors. The API maps each to an HTTP status and code in one place: ``api.http``.
 
-Workflow tasks will raise exceptions whose class names equal the ASL ``ErrorEquals`` names.
+Workflow stages raise ``vidscope.pipeline_errors`` instead: those become job failure codes.
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ class RouteNotFound(ApiError):
 
 class JobNotCancellable(ApiError):
     status, code = 409, "JOB_NOT_CANCELLABLE"
+
+
+class TranscriptNotAvailable(ApiError):
+    status, code = 409, "TRANSCRIPT_NOT_AVAILABLE"
 
 
 class JobNotDeletable(ApiError):

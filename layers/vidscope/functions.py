@@ -17,6 +17,10 @@ class Access(StrEnum):
     DELETE_MEDIA = "media:delete"
     START_WORKFLOW = "workflow:start"
     STOP_WORKFLOW = "workflow:stop"
+    READ_MEDIA = "media:read"
+    WRITE_MEDIA = "media:write"
+    TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
+    INVOKE_MODEL = "bedrock:invoke"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class FunctionSpec:
     access: frozenset[Access]
     public: bool = False  # no API key needed (documentation)
     memory_mb: int = 512
+    timeout_seconds: int = 29  # API Gateway's own limit for the API functions
+    # Workflow functions: the ASL placeholder their ARN substitutes (${IngestMediaFunctionArn}).
+    placeholder: str | None = None
 
     @property
     def module(self) -> str:
@@ -58,7 +65,18 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.START_WORKFLOW},
     ),
     FunctionSpec("list_jobs", "List jobs, newest first", (Route("GET", "/v1/jobs"),), _AUTH | {Access.READ_JOBS}),
-    FunctionSpec("get_job", "Get one job", (Route("GET", "/v1/jobs/{job_id}"),), _AUTH | {Access.READ_JOBS}),
+    FunctionSpec(
+        "get_job",
+        "Get one job",
+        (Route("GET", "/v1/jobs/{job_id}"),),
+        _AUTH | {Access.READ_JOBS, Access.READ_MEDIA},
+    ),
+    FunctionSpec(
+        "get_transcript",
+        "Download a completed job's transcript as json, txt, srt or vtt",
+        (Route("GET", "/v1/jobs/{job_id}/transcript"),),
+        _AUTH | {Access.READ_JOBS, Access.READ_MEDIA},
+    ),
     FunctionSpec(
         "cancel_job",
         "Cancel a pending or processing job",
@@ -83,5 +101,84 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 
 
+_STAGE = frozenset({Access.READ_JOBS, Access.WRITE_JOBS})
+
+WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "ingest_media",
+        "Ingestion stage: download the media with yt-dlp into S3, check its limits",
+        (),
+        _STAGE | {Access.WRITE_MEDIA},
+        memory_mb=2048,
+        timeout_seconds=900,
+        placeholder="IngestMediaFunctionArn",
+    ),
+    FunctionSpec(
+        "summarize",
+        "Analysis: summary and key topics of the transcript",
+        (),
+        frozenset({Access.READ_MEDIA, Access.WRITE_MEDIA, Access.INVOKE_MODEL}),
+        memory_mb=1024,
+        timeout_seconds=300,
+        placeholder="SummarizeFunctionArn",
+    ),
+    FunctionSpec(
+        "detect_brands",
+        "Analysis: brand mentions with proof",
+        (),
+        frozenset({Access.READ_JOBS, Access.READ_MEDIA, Access.WRITE_MEDIA}),
+        memory_mb=1024,
+        timeout_seconds=300,
+        placeholder="DetectBrandsFunctionArn",
+    ),
+    FunctionSpec(
+        "merge_results",
+        "Merging stage: assemble results, charge credits, complete the job",
+        (),
+        _STAGE | {Access.READ_MEDIA, Access.WRITE_MEDIA},
+        timeout_seconds=120,
+        placeholder="MergeResultsFunctionArn",
+    ),
+    FunctionSpec(
+        "fail_job",
+        "Failure path: mark the job failed with its code and refund the hold",
+        (),
+        _STAGE,
+        timeout_seconds=60,
+        placeholder="FailJobFunctionArn",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """A container task of the workflow (the transcription worker)."""
+
+    name: str
+    description: str
+    module: str  # the entrypoint: python -m <module>
+    access: frozenset[Access]
+    cluster_placeholder: str
+    task_definition_placeholder: str
+    container_name_placeholder: str
+
+
+TRANSCRIBER = ContainerSpec(
+    name="transcriber",
+    description="Transcription stage: faster-whisper on a GPU",
+    module="functions.transcriber.main",
+    access=_STAGE | {Access.READ_MEDIA, Access.WRITE_MEDIA, Access.TASK_CALLBACK},
+    cluster_placeholder="TranscriberClusterArn",
+    task_definition_placeholder="TranscriberTaskDefinitionArn",
+    container_name_placeholder="TranscriberContainerName",
+)
+
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKFLOW_FUNCTIONS
+
+
 def api_function(name: str) -> FunctionSpec:
     return next(f for f in API_FUNCTIONS if f.name == name)
+
+
+def function(name: str) -> FunctionSpec:
+    return next(f for f in ALL_FUNCTIONS if f.name == name)

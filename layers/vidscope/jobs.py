@@ -6,6 +6,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from vidscope import catalog, credits, idempotency, table
 from vidscope.clock import Clock, iso_ms
@@ -14,6 +15,7 @@ from vidscope.errors import (
     JobNotCancellable,
     JobNotDeletable,
     JobNotFound,
+    TranscriptNotAvailable,
     ValidationFailed,
 )
 from vidscope.ids import first_job_id_after, is_job_id, job_id_time_prefix, new_job_id
@@ -25,11 +27,14 @@ from vidscope.jobs_repository import (
     WriteConflict,
 )
 from vidscope.media_store import MediaStore
-from vidscope.models import CANCELLABLE_STATUSES, TERMINAL_STATUSES, CreateJobRequest, JobStatus
+from vidscope.models import CANCELLABLE_STATUSES, TERMINAL_STATUSES, CreateJobRequest, Job, JobStatus
 from vidscope.pagination import CursorCodec
 from vidscope.platforms import detect_platform
+from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
+from vidscope.stages import ExecutionInput
 from vidscope.tenants import Principal
+from vidscope.transcripts import Transcript
 from vidscope.workflow import WorkflowClient
 
 # Concurrent transactions on one idempotency key are cancelled with TransactionConflict; after
@@ -53,9 +58,10 @@ def create_job(
     repo: JobsRepository,
     url_guard: UrlGuard,
     clock: Clock,
+    workflow: WorkflowClient | None = None,
 ) -> CreatedJob:
-    """Create a pending job holding its estimated credits, or replay the job an
-    ``Idempotency-Key`` already made (same body) within 48 hours."""
+    """Create a pending job holding its estimated credits and start its workflow (when one is
+    given), or replay the job an ``Idempotency-Key`` already made (same body) within 48 hours."""
     url_guard.check_media_url(request.url)
     if request.webhook_url is not None:
         url_guard.check_webhook_url(request.webhook_url)
@@ -67,6 +73,9 @@ def create_job(
         if digest is not None:
             replay = _replay(repo, principal.tenant_id, digest, fingerprint, now)
             if replay is not None:
+                if workflow is not None and replay.job.status is JobStatus.PENDING and not replay.job.execution_arn:
+                    # The first request died between creating and starting: starting is idempotent.
+                    return CreatedJob(job=start_workflow(replay.job, repo=repo, workflow=workflow), replayed=True)
                 return replay
         record = new_job_record(request, principal.tenant_id, digest, now)
         put = (
@@ -76,10 +85,35 @@ def create_job(
         )
         try:
             repo.create(record, idempotency_put=put, now=now)
-            return CreatedJob(job=record, replayed=False)
         except (IdempotencyRecordExists, WriteConflict):
             time.sleep(_CONFLICT_BACKOFF_SECONDS * (attempt + 1))
+            continue
+        if workflow is not None:
+            record = start_workflow(record, repo=repo, workflow=workflow)
+        return CreatedJob(job=record, replayed=False)
     raise IdempotencyKeyInUse("a request with this Idempotency-Key is still in progress; retry shortly")
+
+
+def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowClient) -> JobRecord:
+    """Start the job's execution (named after the job) and remember its ARN on the job."""
+    execution_arn = workflow.start(pipeline_input(job))
+    if execution_arn is None:
+        return job
+    repo.record_execution(job.tenant_id, job.job_id, execution_arn)
+    return job.model_copy(update={"execution_arn": execution_arn})
+
+
+def pipeline_input(job: JobRecord) -> ExecutionInput:
+    settings = get_settings()
+    return ExecutionInput(
+        job_id=job.job_id,
+        tenant_id=job.tenant_id,
+        analyses=catalog.analyses(job.capabilities),
+        config={
+            "heartbeat_seconds": settings.heartbeat_seconds,
+            "transcription_timeout_seconds": settings.transcription_timeout_seconds,
+        },
+    )
 
 
 def _replay(repo: JobsRepository, tenant_id: str, digest: str, fingerprint: str, now: datetime) -> CreatedJob | None:
@@ -112,6 +146,26 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         updated_at=timestamp,
         idempotency_digest=digest,
     )
+
+
+def job_view(job: JobRecord, *, media: MediaStore) -> Job:
+    """The job as GET shows it: a completed job's results are read back from S3, where the
+    large parts live (a transcript can pass DynamoDB's 400 KB item limit)."""
+    if job.status is not JobStatus.COMPLETED or job.results_key is None:
+        return job.to_public()
+    results: dict[str, Any] = media.get_json(job.results_key)
+    if "transcription" in job.capabilities and job.transcript_key is not None:
+        results = {"transcription": media.get_json(job.transcript_key), **results}
+    return job.to_public(results)
+
+
+def get_transcript(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore) -> Transcript:
+    job = get_job(tenant_id, job_id, repo=repo)
+    if "transcription" not in job.capabilities:
+        raise TranscriptNotAvailable(f"job {job_id} did not ask for the transcription capability")
+    if job.status is not JobStatus.COMPLETED or job.transcript_key is None:
+        raise TranscriptNotAvailable(f"job {job_id} is {job.status}; its transcript is ready once it is completed")
+    return Transcript.model_validate(media.get_json(job.transcript_key))
 
 
 def get_job(tenant_id: str, job_id: str, *, repo: JobsRepository) -> JobRecord:

@@ -12,7 +12,7 @@ from vidscope import credits, idempotency, table
 from vidscope.clock import iso_ms
 from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
 from vidscope.errors import InsufficientCredits
-from vidscope.models import Job, JobStatus
+from vidscope.models import Job, JobStatus, Progress
 
 
 class JobRecord(Job):
@@ -22,9 +22,16 @@ class JobRecord(Job):
     credits_held: int
     execution_arn: str | None = None
     idempotency_digest: str | None = None
+    media_duration_seconds: float | None = None
+    transcript_key: str | None = None
+    results_key: str | None = None
 
-    def to_public(self) -> Job:
-        return Job.model_validate(self.model_dump(include=set(Job.model_fields)))
+    def to_public(self, results: dict[str, Any] | None = None) -> Job:
+        """The client's view: progress only while processing, results only when completed."""
+        job = Job.model_validate(self.model_dump(include=set(Job.model_fields)))
+        job.progress = self.progress if self.status is JobStatus.PROCESSING else None
+        job.results = results if self.status is JobStatus.COMPLETED else None
+        return job
 
 
 class IdempotencyRecordExists(Exception):
@@ -191,6 +198,24 @@ class JobsRepository:
         updated = self.get(record.tenant_id, record.job_id)
         assert updated is not None  # it was just written under a condition that it exists
         return updated
+
+    def update_progress(self, tenant_id: str, job_id: str, progress: Progress, now: datetime, **fields: Any) -> None:
+        """Record where a processing job is; ``TransitionRefused`` once it is no longer processing
+        (cancelled), which is how a stage learns to stop."""
+        values = {"progress": progress.model_dump(mode="json"), "updated_at": iso_ms(now), **fields}
+        names = {f"#f{i}": name for i, name in enumerate(values)}
+        placeholders = {f":v{i}": value for i, value in enumerate(values.values())}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_job_key(tenant_id, job_id),
+                UpdateExpression="SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, placeholders, strict=True)),
+                ConditionExpression="#status = :processing",
+                ExpressionAttributeNames={**names, "#status": "status"},
+                ExpressionAttributeValues=to_attributes({**placeholders, ":processing": JobStatus.PROCESSING.value}),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise TransitionRefused from exc
 
     def record_execution(self, tenant_id: str, job_id: str, execution_arn: str) -> None:
         """Remember the workflow execution running a job, so cancel can stop it."""

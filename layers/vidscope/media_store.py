@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 
@@ -14,6 +16,23 @@ class MediaStore:
         self._client = client
         self._bucket = bucket
 
+    def put_file(self, key: str, path: Path) -> None:
+        self._client.upload_file(str(path), self._bucket, key)
+
+    def download_file(self, key: str, path: Path) -> None:
+        self._client.download_file(self._bucket, key, str(path))
+
+    def put_json(self, key: str, document: Any) -> None:
+        self._client.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=json.dumps(document, separators=(",", ":")).encode(),
+            ContentType="application/json",
+        )
+
+    def get_json(self, key: str) -> Any:
+        return json.loads(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
+
     def delete_job_objects(self, tenant_id: str, job_id: str) -> int:
         """Delete everything stored for a job; returns how many objects were removed."""
         deleted = 0
@@ -24,3 +43,19 @@ class MediaStore:
                 self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
                 deleted += len(keys)
         return deleted
+
+
+def media_key(tenant_id: str, job_id: str, suffix: str) -> str:
+    return f"{job_prefix(tenant_id, job_id)}media/source{suffix}"
+
+
+def transcript_key(tenant_id: str, job_id: str) -> str:
+    return f"{job_prefix(tenant_id, job_id)}transcript.json"
+
+
+def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
+    return f"{job_prefix(tenant_id, job_id)}analysis/{capability}.json"
+
+
+def results_key(tenant_id: str, job_id: str) -> str:
+    return f"{job_prefix(tenant_id, job_id)}results.json"

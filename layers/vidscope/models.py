@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from vidscope import catalog
+from vidscope.transcripts import Transcript
 
 
 class JobStatus(StrEnum):
@@ -166,6 +167,11 @@ class Job(BaseModel):
 
 class Meta(BaseModel):
     request_id: str
+
+
+class TranscriptEnvelope(BaseModel):
+    data: Transcript
+    meta: Meta
 
 
 class JobEnvelope(BaseModel):

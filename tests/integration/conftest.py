@@ -3,9 +3,15 @@ the local API Gateway front into the real handlers."""
 
 from __future__ import annotations
 
+import functools
+import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,8 +19,10 @@ import pytest
 from moto import mock_aws
 from werkzeug.test import Client, TestResponse
 
+from infra.local import stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
+from tests.support.media import silent_mp4
 from vidscope import dependencies, table
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
@@ -112,3 +120,104 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+# --- the whole pipeline: local AWS server, real ASL, real handlers, real worker ---------------
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+# Shortened through configuration, not a different definition: how soon a dead worker is noticed,
+# how often progress is written, the longest media accepted.
+PIPELINE_ENV = {
+    "VIDSCOPE_ALLOW_LOOPBACK_URLS": "true",
+    "VIDSCOPE_HEARTBEAT_SECONDS": "3",
+    "VIDSCOPE_PROGRESS_INTERVAL_SECONDS": "0.2",
+    "VIDSCOPE_MAX_MEDIA_SECONDS": "60",
+    "VIDSCOPE_DOWNLOAD_TIMEOUT_SECONDS": "5",
+}
+
+
+class _MediaHandler(SimpleHTTPRequestHandler):
+    """Serves the media directory, plus the faults ingestion must handle."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/redirect-to-private"):
+            self.send_response(302)
+            self.send_header("Location", "http://10.0.0.7/speech.mp4")
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+
+@dataclass(frozen=True)
+class MediaServer:
+    base_url: str
+
+    def url(self, name: str) -> str:
+        return f"{self.base_url}/{name}"
+
+
+@pytest.fixture(scope="module")
+def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
+    root = tmp_path_factory.mktemp("media")
+    shutil.copy(FIXTURES / "speech.mp4", root / "speech.mp4")
+    silent_mp4(90, root / "ninety-seconds.mp4")
+    (root / "page.html").write_text("<html><body><p>No video here.</p></body></html>")
+    (root / "not-media.mp4").write_bytes(b"this is text pretending to be a video\n" * 100)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_MediaHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield MediaServer(f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.LocalStack]:
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in PIPELINE_ENV.items():
+            env.setenv(key, value)
+        dependencies.reset()
+        with stack.running(log_dir=tmp_path_factory.mktemp("worker-logs")) as running:
+            yield running
+
+
+@pytest.fixture
+def pipeline_api(local_stack: stack.LocalStack) -> Client:
+    dependencies.reset()
+    return Client(LocalApiGateway())
+
+
+@pytest.fixture
+def pipeline_tenant(local_stack: stack.LocalStack) -> TenantHandle:
+    repo = dependencies.tenants_repository()
+    now = datetime.now(UTC)
+    tenant = repo.create_tenant(
+        name="Pipeline", plan="pro", rate_limit_per_minute=10_000, initial_credits=1_000, now=now
+    )
+    issued = repo.issue_api_key(tenant.tenant_id, now)
+    return TenantHandle(tenant.tenant_id, issued.api_key, issued.key_id)
+
+
+def wait_for(
+    api: Client, tenant: TenantHandle, job_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 90
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Poll GET /v1/jobs/{id} until ``until(job)``; returns the job and every distinct view seen."""
+    deadline = time.monotonic() + timeout
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        response = api.get(f"/v1/jobs/{job_id}", headers=tenant.headers)
+        assert response.status_code == 200, response.json
+        job = response.json["data"]
+        if not seen or (job["status"], job["progress"]) != (seen[-1]["status"], seen[-1]["progress"]):
+            seen.append(job)
+        if until(job):
+            return job, seen
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not get there in {timeout} s; last seen {seen[-1] if seen else None}")
+
+
+def is_terminal(job: dict[str, Any]) -> bool:
+    return job["status"] in {"completed", "failed", "cancelled"}

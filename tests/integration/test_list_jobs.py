@@ -75,7 +75,9 @@ def test_pages_read_at_most_limit_plus_one_items(tenant: TenantHandle, jobs_repo
 def test_status_filter_reads_the_status_index(api: Client, tenant: TenantHandle, jobs_repo: JobsRepository) -> None:
     ids = seed_jobs(jobs_repo, tenant, 6, FakeClock())
     for job_id in ids[:2]:
-        jobs.cancel_job(tenant.tenant_id, job_id, repo=jobs_repo, workflow=WorkflowClient(None), clock=FakeClock())
+        jobs.cancel_job(
+            tenant.tenant_id, job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=FakeClock()
+        )
     cancelled = walk(api, tenant, "status=cancelled&limit=1")
     pending = walk(api, tenant, "status=pending")
     assert [j["job_id"] for j in cancelled] == list(reversed(ids[:2]))

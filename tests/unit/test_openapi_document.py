@@ -15,7 +15,13 @@ def test_checked_in_openapi_document_is_up_to_date() -> None:
 
 def test_document_describes_every_job_endpoint_with_the_error_envelope() -> None:
     document = json.loads(published_document())
-    assert set(document["paths"]) == {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/cancel", "/v1/account"}
+    assert set(document["paths"]) == {
+        "/v1/jobs",
+        "/v1/jobs/{job_id}",
+        "/v1/jobs/{job_id}/cancel",
+        "/v1/jobs/{job_id}/transcript",
+        "/v1/account",
+    }
     create = document["paths"]["/v1/jobs"]["post"]
     assert {"202", "400", "401", "402", "409", "422", "429"} <= set(create["responses"])
     assert create["responses"]["402"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")

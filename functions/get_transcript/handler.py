@@ -1,0 +1,51 @@
+"""GET /v1/jobs/{job_id}/transcript?format=json|txt|srt|vtt — a completed job's transcript."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from vidscope import dependencies, jobs, transcripts
+from vidscope.api.http import build_app, current_principal, documented, json_response, meta, serve
+from vidscope.errors import JobNotFound, TranscriptNotAvailable
+from vidscope.functions import api_function
+from vidscope.models import TranscriptEnvelope
+from vidscope.observability import logger, metrics, tracer
+from vidscope.transcripts import TranscriptFormat
+
+SPEC = api_function("get_transcript")
+router = Router()
+
+
+@router.get(
+    SPEC.route.resolver_path,
+    summary=SPEC.description,
+    operation_id="getTranscript",
+    responses=documented(200, TranscriptEnvelope, JobNotFound, TranscriptNotAvailable),
+)
+def get_transcript(
+    job_id: Annotated[str, Path(max_length=64)],
+    format: Annotated[
+        TranscriptFormat, Query(description="json (the default, in the usual envelope), txt, srt or vtt")
+    ] = TranscriptFormat.JSON,
+) -> Response[str]:
+    transcript = jobs.get_transcript(
+        current_principal().tenant_id, job_id, repo=dependencies.jobs_repository(), media=dependencies.media_store()
+    )
+    if format is TranscriptFormat.JSON:
+        return json_response(TranscriptEnvelope(data=transcript, meta=meta()))
+    return Response(status_code=200, content_type=format.media_type, body=transcripts.render(transcript, format))
+
+
+app = build_app(router)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, event, context)

@@ -1,0 +1,28 @@
+"""Workflow task: ingestion (download the media into S3 and check its limits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from vidscope import dependencies, pipeline
+from vidscope.clock import utc_now
+from vidscope.observability import logger, tracer
+from vidscope.stages import JobRef
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@event_parser(model=JobRef)
+def lambda_handler(event: JobRef, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(job_id=event.job_id)
+    media = pipeline.ingest(
+        event,
+        repo=dependencies.jobs_repository(),
+        media=dependencies.media_store(),
+        downloader=dependencies.downloader(),
+        clock=utc_now,
+    )
+    return media.model_dump(mode="json")

@@ -1,0 +1,23 @@
+"""Workflow task: the summary capability (one Map iteration of the analysis stage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from vidscope import dependencies, pipeline
+from vidscope.observability import logger, tracer
+from vidscope.stages import AnalyzeEvent
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@event_parser(model=AnalyzeEvent)
+def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(job_id=event.job_id, capability=event.capability)
+    outcome = pipeline.analyze(
+        event, media=dependencies.media_store(), summarizer=dependencies.summarizer(), return_proof=False
+    )
+    return outcome.model_dump(mode="json")

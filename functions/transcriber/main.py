@@ -1,0 +1,42 @@
+"""Container entrypoint of the transcription task: ``python -m functions.transcriber.main``.
+
+Step Functions starts the task with the job and its task token in the container's environment
+(see the Transcribe state); the exit code is 0 whether the job was transcribed, failed cleanly
+(reported with SendTaskFailure) or was cancelled, and non-zero only when the process itself broke.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from vidscope import aws, dependencies, transcription_worker
+from vidscope.clock import utc_now
+from vidscope.observability import logger
+from vidscope.settings import get_settings
+from vidscope.stages import JobRef
+
+
+def main() -> int:
+    task = transcription_worker.WorkerTask(
+        job=JobRef(job_id=os.environ["VIDSCOPE_JOB_ID"], tenant_id=os.environ["VIDSCOPE_TENANT_ID"]),
+        media_key=os.environ["VIDSCOPE_MEDIA_KEY"],
+        task_token=os.environ["VIDSCOPE_TASK_TOKEN"],
+    )
+    logger.append_keys(job_id=task.job.job_id)
+    settings = get_settings()
+    transcription_worker.run(
+        task,
+        repo=dependencies.jobs_repository(),
+        media=dependencies.media_store(),
+        sfn=aws.client("stepfunctions"),
+        whisper=dependencies.whisper_config(),
+        clock=utc_now,
+        heartbeat_seconds=settings.heartbeat_seconds,
+        progress_interval_seconds=settings.progress_interval_seconds,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

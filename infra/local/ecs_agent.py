@@ -1,0 +1,119 @@
+"""The local stand-in for the ECS container agent: it runs the tasks Step Functions starts.
+
+moto's ECS records tasks but runs nothing. This agent polls ``ListTasks`` on the local cluster,
+and for each new RUNNING task starts the container's entrypoint (``TRANSCRIBER.module``) as a
+subprocess with the task's environment overrides (job, media key, task token), just as the
+container would get them. When the process exits it calls ``StopTask``; when a task is stopped
+from outside, it terminates the process. Each task is its own process, so a test can kill one
+mid-transcription the way an instance loss would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vidscope.functions import TRANSCRIBER
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunningTask:
+    task_arn: str
+    environment: dict[str, str]
+    process: subprocess.Popen[bytes]
+
+
+class EcsAgent:
+    def __init__(
+        self,
+        ecs: Any,
+        cluster_arn: str,
+        *,
+        environment: dict[str, str],
+        poll_seconds: float = 0.1,
+        log_dir: Path | None = None,
+    ) -> None:
+        self._ecs = ecs
+        self._cluster = cluster_arn
+        self._environment = environment  # the task definition's own environment
+        self._poll = poll_seconds
+        self._log_dir = log_dir
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.running: dict[str, RunningTask] = {}
+        self.finished: dict[str, int] = {}  # task ARN → exit code
+        self._thread = threading.Thread(target=self._loop, name="ecs-agent", daemon=True)
+
+    def start(self) -> EcsAgent:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        with self._lock:
+            tasks = list(self.running.values())
+        for task in tasks:
+            task.process.terminate()
+        for task in tasks:
+            try:
+                task.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                task.process.kill()
+
+    def tasks_for_job(self, job_id: str) -> list[RunningTask]:
+        with self._lock:
+            return [t for t in self.running.values() if t.environment.get("VIDSCOPE_JOB_ID") == job_id]
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._poll):
+            try:
+                self._tick()
+            except Exception:  # the local AWS going away at shutdown must not kill the thread noisily
+                if self._stop.is_set():
+                    return
+                raise
+
+    def _tick(self) -> None:
+        arns = self._ecs.list_tasks(cluster=self._cluster, desiredStatus="RUNNING")["taskArns"]
+        new = [arn for arn in arns if arn not in self.running and arn not in self.finished]
+        if new:
+            for task in self._ecs.describe_tasks(cluster=self._cluster, tasks=new)["tasks"]:
+                self._launch(task)
+        with self._lock:
+            tasks = list(self.running.values())
+        for task in tasks:
+            code = task.process.poll()
+            if code is None and task.task_arn not in arns:
+                task.process.terminate()  # stopped from outside (StopTask)
+                code = task.process.wait()
+            if code is not None:
+                self._ecs.stop_task(
+                    cluster=self._cluster, task=task.task_arn, reason=f"Essential container exited with code {code}"
+                )
+                with self._lock:
+                    self.running.pop(task.task_arn, None)
+                    self.finished[task.task_arn] = code
+
+    def _launch(self, task: dict[str, Any]) -> None:
+        overrides = task.get("overrides", {}).get("containerOverrides", [])
+        env = {**os.environ, **self._environment}
+        for override in overrides:
+            env.update({e["name"]: e["value"] for e in override.get("environment", [])})
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH")]))
+        output: Any = subprocess.DEVNULL
+        if self._log_dir is not None:
+            self._log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self._log_dir / f"{task['taskArn'].rsplit('/', 1)[-1]}.log").open("wb")
+        process = subprocess.Popen(  # noqa: S603 - our own entrypoint, run by this interpreter
+            [sys.executable, "-m", TRANSCRIBER.module], env=env, cwd=_REPO_ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+        with self._lock:
+            self.running[task["taskArn"]] = RunningTask(task["taskArn"], env, process)

@@ -1,0 +1,108 @@
+"""All of Vidscope's AWS side on one machine: moto as a server on 127.0.0.1 with Step Functions
+execution on, the resources from ``infra.local.resources``, the Lambda handlers run in-process
+and the ECS agent running transcription tasks as local processes.
+
+Used by the pipeline tests and by the local runtime; the same code path in both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+
+from infra.local import moto_patches, resources
+from infra.local.ecs_agent import EcsAgent
+from vidscope import dependencies
+from vidscope.settings import get_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    endpoint_url: str
+    resources: resources.LocalResources
+    agent: EcsAgent
+    session: boto3.Session
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+
+    def stop_running_executions(self) -> None:
+        """moto's interpreter threads outlive everything else; stop what is still running."""
+        sfn = self.session.client("stepfunctions", endpoint_url=self.endpoint_url)
+        running = sfn.list_executions(stateMachineArn=self.resources.state_machine_arn, statusFilter="RUNNING")
+        for execution in running["executions"]:
+            sfn.stop_execution(executionArn=execution["executionArn"], error="Shutdown", cause="local stack stopping")
+
+
+@contextmanager
+def running(
+    *, port: int | None = None, worker_env: dict[str, str] | None = None, log_dir: Path | None = None
+) -> Iterator[LocalStack]:
+    """Start the local AWS, create the resources and point this process's settings at them."""
+    from moto.server import ThreadedMotoServer
+
+    moto_patches.serialize_dynamodb_transactions()
+    moto_patches.run_lambdas_in_process()
+    moto_patches.run_ecs_tasks_from_step_functions()
+    # The interpreter logs every caught task failure at ERROR, tracebacks included; the job's own
+    # state says what failed.
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto request otherwise
+
+    port = port or free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {k: os.environ.get(k) for k in ("MOTO_PORT", "VIDSCOPE_AWS_ENDPOINT_URL", "VIDSCOPE_STATE_MACHINE_ARN")}
+    agent: EcsAgent | None = None
+    try:
+        # The interpreter calls services on localhost:$MOTO_PORT; execution must be on before
+        # the state machine is created.
+        os.environ["MOTO_PORT"] = str(port)
+        httpx.post(f"{endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10)
+        session = boto3.Session()
+        settings = get_settings()
+        created = resources.create(
+            lambda service: session.client(service, endpoint_url=endpoint),  # type: ignore[call-overload]
+            table_name=settings.table_name,
+            bucket_name=settings.bucket_name,
+        )
+        os.environ["VIDSCOPE_AWS_ENDPOINT_URL"] = endpoint
+        os.environ["VIDSCOPE_STATE_MACHINE_ARN"] = created.state_machine_arn
+        dependencies.reset()
+        agent = EcsAgent(
+            session.client("ecs", endpoint_url=endpoint),
+            created.cluster_arn,
+            environment={"VIDSCOPE_AWS_ENDPOINT_URL": endpoint, **(worker_env or {})},
+            log_dir=log_dir,
+        ).start()
+        stack = LocalStack(endpoint, created, agent, session)
+        try:
+            yield stack
+        finally:
+            stack.stop_running_executions()
+    finally:
+        if agent is not None:
+            agent.stop()
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        dependencies.reset()

@@ -1,0 +1,186 @@
+"""The workflow's stages as domain operations: what each Lambda of the state machine does to
+the job, its media and its credits. Handlers parse the event and call one of these."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vidscope import brands, catalog, credits, progress
+from vidscope.clock import Clock, iso_ms
+from vidscope.ingestion import Downloader
+from vidscope.jobs_repository import JobRecord, JobsRepository, TransitionRefused
+from vidscope.media_store import MediaStore, analysis_key, media_key, results_key
+from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, Stage
+from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, JobNotActive
+from vidscope.stages import (
+    AnalysisOutcome,
+    AnalyzeEvent,
+    Failure,
+    IngestedMedia,
+    JobRef,
+    MergeEvent,
+)
+from vidscope.summary import Summarizer
+from vidscope.transcripts import Transcript
+
+
+def _active_job(repo: JobsRepository, ref: JobRef) -> JobRecord:
+    job = repo.get(ref.tenant_id, ref.job_id)
+    if job is None or job.status not in CANCELLABLE_STATUSES:
+        raise JobNotActive(f"job {ref.job_id} is {job.status if job else 'gone'}")
+    return job
+
+
+def enter_stage(
+    repo: JobsRepository, ref: JobRef, stage: Stage, clock: Clock, fraction: float = 0.0, **fields: Any
+) -> None:
+    """Record progress; ``JobNotActive`` once the job was cancelled, so the stage stops."""
+    try:
+        repo.update_progress(ref.tenant_id, ref.job_id, progress.at(stage, fraction), clock(), **fields)
+    except TransitionRefused as exc:
+        raise JobNotActive(f"job {ref.job_id} is no longer processing") from exc
+
+
+def ingest(
+    ref: JobRef, *, repo: JobsRepository, media: MediaStore, downloader: Downloader, clock: Clock
+) -> IngestedMedia:
+    """Start the job, download its media into S3 and check it against the limits."""
+    job = _active_job(repo, ref)
+    if job.status is JobStatus.PENDING:
+        now = clock()
+        try:
+            repo.transition(
+                job,
+                to_status=JobStatus.PROCESSING,
+                allowed_from=frozenset({JobStatus.PENDING}),
+                now=now,
+                set_fields={
+                    "started_at": iso_ms(now),
+                    "progress": progress.at(Stage.INGESTION).model_dump(mode="json"),
+                },
+            )
+        except TransitionRefused:
+            _active_job(repo, ref)  # a retry already started it (fine) or it was cancelled (stop)
+    with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
+        downloaded = downloader.download(job.url, Path(tmp))
+        key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
+        media.put_file(key, downloaded.path)
+    enter_stage(repo, ref, Stage.INGESTION, clock, 1.0, media_duration_seconds=round(downloaded.duration_seconds, 3))
+    return IngestedMedia(
+        media_key=key,
+        duration_seconds=round(downloaded.duration_seconds, 3),
+        size_bytes=downloaded.size_bytes,
+        title=downloaded.title,
+    )
+
+
+def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, return_proof: bool) -> AnalysisOutcome:
+    """Run one analysis capability on the stored transcript and store its result."""
+    transcript = Transcript.model_validate(media.get_json(event.transcript.transcript_key))
+    result: Any
+    if event.capability == "summary":
+        result = summarizer.summarize(transcript).model_dump(mode="json")
+    elif event.capability == "brands":
+        found = brands.detect(transcript, with_proof=return_proof)
+        result = [b.model_dump(mode="json", exclude_none=True) for b in found]
+    else:
+        raise AnalysisFailed(f"no analysis named {event.capability!r}")
+    key = analysis_key(event.tenant_id, event.job_id, event.capability)
+    media.put_json(key, result)
+    return AnalysisOutcome(capability=event.capability, result_key=key)
+
+
+def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: Clock) -> JobRecord:
+    """Assemble the results, charge for what succeeded on the real duration, complete the job."""
+    job = repo.get(event.tenant_id, event.job_id)
+    if job is not None and job.status is JobStatus.COMPLETED:
+        return job  # a retried merge after its write succeeded
+    job = _active_job(repo, event)
+    enter_stage(repo, event, Stage.MERGING, clock)
+    results: dict[str, Any] = {}
+    errors: list[CapabilityError] = []
+    for outcome in event.analysis:
+        if outcome.result_key is not None:
+            results[outcome.capability] = media.get_json(outcome.result_key)
+        else:
+            errors.append(
+                CapabilityError(
+                    capability=outcome.capability,
+                    code=AnalysisFailed.code,
+                    message=public_message(outcome.failure or Failure(), Stage.ANALYSIS)[1],
+                )
+            )
+    media.put_json(results_key(event.tenant_id, event.job_id), results)
+    charged_capabilities = [c for c in job.capabilities if not catalog.CAPABILITIES[c].analysis or c in results]
+    charge = min(catalog.credits_for(charged_capabilities, event.media.duration_seconds), job.credits_held)
+    now = clock()
+    try:
+        return repo.transition(
+            job,
+            to_status=JobStatus.COMPLETED,
+            allowed_from=frozenset({JobStatus.PROCESSING}),
+            now=now,
+            extra_items=credits.release(
+                repo.table_name, job.tenant_id, job.job_id, job.credits_held - charge, "remainder", now
+            ),
+            set_fields={
+                "credits_charged": charge,
+                "transcript_key": event.transcript.transcript_key,
+                "results_key": results_key(event.tenant_id, event.job_id),
+                "media_duration_seconds": event.media.duration_seconds,
+                **({"capability_errors": [e.model_dump(mode="json") for e in errors]} if errors else {}),
+            },
+        )
+    except TransitionRefused as exc:  # cancelled while merging: the cancel refunded the hold
+        raise JobNotActive(f"job {job.job_id} ended while merging") from exc
+
+
+_STAGE_CODES = {
+    Stage.INGESTION: "DOWNLOAD_FAILED",
+    Stage.TRANSCRIPTION: "TRANSCRIPTION_FAILED",
+    Stage.ANALYSIS: "ANALYSIS_FAILED",
+    Stage.MERGING: "INTERNAL_ERROR",
+}
+
+
+def public_message(failure: Failure, stage: Stage | None) -> tuple[str, str]:
+    """The (code, message) a client sees for a failure. Only our own stage errors carry a
+    message meant for clients; anything else is described, not quoted."""
+    if failure.Error in STAGE_FAILURES:
+        message = failure.Cause or ""
+        with contextlib.suppress(ValueError, AttributeError):  # Lambda wraps it in JSON; the worker does not
+            message = json.loads(message).get("errorMessage", message)
+        return STAGE_FAILURES[failure.Error].code, message or "the job failed"
+    stage_name = stage.value if stage else "a"
+    if failure.Error == "States.HeartbeatTimeout":
+        return "TRANSCRIPTION_FAILED", "the transcription worker stopped responding and its retry failed too"
+    if failure.Error == "States.Timeout":
+        return "TIMEOUT", f"the {stage_name} stage took longer than its time limit"
+    code = _STAGE_CODES.get(stage, "INTERNAL_ERROR") if stage else "INTERNAL_ERROR"
+    return code, f"an internal error stopped the job in its {stage_name} stage; no credits were charged"
+
+
+def fail(ref: JobRef, failure: Failure, *, repo: JobsRepository, clock: Clock) -> JobError:
+    """Mark the job failed with a public code and refund its hold. A job that already ended
+    (cancelled meanwhile) keeps its state: a job reaches exactly one terminal state."""
+    job = repo.get(ref.tenant_id, ref.job_id)
+    stage = job.progress.stage if job is not None and job.progress is not None else None
+    code, message = public_message(failure, stage)
+    error = JobError(code=code, message=message)
+    if job is None or job.status not in CANCELLABLE_STATUSES:
+        return error
+    now = clock()
+    with contextlib.suppress(TransitionRefused):  # cancelled meanwhile: that state stands
+        repo.transition(
+            job,
+            to_status=JobStatus.FAILED,
+            allowed_from=CANCELLABLE_STATUSES,
+            now=now,
+            extra_items=credits.release(repo.table_name, job.tenant_id, job.job_id, job.credits_held, "refund", now),
+            set_fields={"error": error.model_dump(mode="json"), "credits_charged": 0},
+        )
+    return error

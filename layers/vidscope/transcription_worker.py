@@ -1,0 +1,119 @@
+"""The transcription task's life: the container runs this once per job. It beats the task's
+heartbeat, reports progress as segments come out, stops when the job is cancelled, stores the
+transcript, and answers Step Functions with the task token."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vidscope import transcription
+from vidscope.clock import Clock
+from vidscope.jobs_repository import JobsRepository
+from vidscope.media_store import MediaStore, transcript_key
+from vidscope.models import Stage
+from vidscope.observability import logger
+from vidscope.pipeline import enter_stage
+from vidscope.pipeline_errors import JobNotActive, StageFailed, TranscriptionFailed
+from vidscope.stages import JobRef, TranscriptRef
+from vidscope.transcripts import Segment
+
+
+@dataclass(frozen=True)
+class WorkerTask:
+    job: JobRef
+    media_key: str
+    task_token: str
+
+
+class _Heartbeat(threading.Thread):
+    """Beats every ``interval`` seconds; notices when Step Functions no longer waits for us
+    (execution stopped by a cancel, or timed out) so the work stops too."""
+
+    def __init__(self, sfn: Any, token: str, interval: float) -> None:
+        super().__init__(name="heartbeat", daemon=True)
+        self._sfn, self._token, self._interval = sfn, token, interval
+        self._done = threading.Event()
+        self.abandoned = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self._interval):
+            try:
+                self._sfn.send_task_heartbeat(taskToken=self._token)
+            except (self._sfn.exceptions.TaskTimedOut, self._sfn.exceptions.InvalidToken):
+                self.abandoned.set()
+                return
+            except Exception:  # a missed beat is survivable; the next one may get through
+                logger.warning("heartbeat failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+class _ProgressReporter:
+    def __init__(self, repo: JobsRepository, job: JobRef, clock: Clock, interval: float, heartbeat: _Heartbeat) -> None:
+        self._repo, self._job, self._clock, self._interval = repo, job, clock, interval
+        self._heartbeat = heartbeat
+        self._last = time.monotonic()
+
+    def __call__(self, segment: Segment, media_seconds: float) -> None:
+        if self._heartbeat.abandoned.is_set():
+            raise JobNotActive("Step Functions stopped waiting for this task")
+        if time.monotonic() - self._last < self._interval:
+            return
+        self._last = time.monotonic()
+        fraction = segment.end / media_seconds if media_seconds > 0 else 0.0
+        enter_stage(self._repo, self._job, Stage.TRANSCRIPTION, self._clock, fraction)
+
+
+def run(
+    task: WorkerTask,
+    *,
+    repo: JobsRepository,
+    media: MediaStore,
+    sfn: Any,
+    whisper: transcription.WhisperConfig,
+    clock: Clock,
+    heartbeat_seconds: float,
+    progress_interval_seconds: float,
+) -> bool:
+    """Transcribe the job's media; True when the transcript was delivered."""
+    # Beat three times per allowed interval so one slow call does not fail the task.
+    heartbeat = _Heartbeat(sfn, task.task_token, max(heartbeat_seconds / 3, 0.2))
+    heartbeat.start()
+    try:
+        enter_stage(repo, task.job, Stage.TRANSCRIPTION, clock)
+        with tempfile.TemporaryDirectory(prefix="vidscope-transcribe-") as tmp:
+            path = Path(tmp) / Path(task.media_key).name
+            media.download_file(task.media_key, path)
+            reporter = _ProgressReporter(repo, task.job, clock, progress_interval_seconds, heartbeat)
+            try:
+                transcript = transcription.transcribe(path, whisper, reporter)
+            except (JobNotActive, StageFailed):
+                raise
+            except Exception as exc:
+                logger.exception("transcription failed")
+                raise TranscriptionFailed("the media could not be transcribed") from exc
+        key = transcript_key(task.job.tenant_id, task.job.job_id)
+        media.put_json(key, transcript.model_dump(mode="json"))
+        enter_stage(repo, task.job, Stage.ANALYSIS, clock)
+        result = TranscriptRef(
+            transcript_key=key,
+            language=transcript.language,
+            duration_seconds=transcript.duration_seconds,
+            word_count=transcript.word_count,
+        )
+        sfn.send_task_success(taskToken=task.task_token, output=result.model_dump_json())
+        return True
+    except JobNotActive:
+        logger.info("job no longer active; stopping", extra={"job_id": task.job.job_id})
+        return False
+    except StageFailed as exc:
+        sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))
+        return False
+    finally:
+        heartbeat.stop()

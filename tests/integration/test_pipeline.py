@@ -1,0 +1,130 @@
+"""The whole workflow on the local stack: the real ASL file in moto's interpreter, the real
+stage handlers, the real transcription worker (faster-whisper tiny.en) in its own process and
+media fetched by yt-dlp from a server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jiwer
+from werkzeug.test import Client
+
+from infra.local.stack import LocalStack
+from tests.integration.conftest import FIXTURES, MediaServer, TenantHandle, is_terminal, wait_for
+from vidscope import dependencies
+from vidscope.models import Stage
+
+ALL_CAPABILITIES = ["transcription", "summary", "brands"]
+
+
+def _normalize(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+
+
+def _balance_and_ledger(tenant: TenantHandle) -> tuple[int, int]:
+    repo = dependencies.tenants_repository()
+    account = repo.get_tenant(tenant.tenant_id)
+    assert account is not None
+    return account.credit_balance, sum(entry["amount"] for entry in repo.ledger(tenant.tenant_id))
+
+
+def _submit(api: Client, tenant: TenantHandle, url: str, **body: Any) -> str:
+    response = api.post("/v1/jobs", json={"url": url, "capabilities": ALL_CAPABILITIES, **body}, headers=tenant.headers)
+    assert response.status_code == 202, response.json
+    return str(response.json["data"]["job_id"])
+
+
+def _state_transitions(stack: LocalStack, job_id: str) -> int:
+    sfn = stack.client("stepfunctions")
+    arn = stack.resources.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return sum(1 for e in events if e["type"].endswith("StateEntered"))
+
+
+def test_a_job_with_every_capability_completes_with_checked_results(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
+) -> None:
+    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"), return_proof=True)
+    job, seen = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
+    assert job["status"] == "completed", job.get("error")
+
+    # Progress moved through the stages, in order, while processing.
+    stages = [Stage(v["progress"]["stage"]) for v in seen if v["status"] == "processing"]
+    assert stages == sorted(stages, key=list(Stage).index)
+    assert {Stage.INGESTION, Stage.TRANSCRIPTION, Stage.ANALYSIS} <= set(stages)
+    assert job["progress"] is None and job["started_at"] and job["completed_at"]
+
+    spoken = (FIXTURES / "speech.txt").read_text()
+    transcription = job["results"]["transcription"]
+    assert jiwer.wer(_normalize(spoken), _normalize(transcription["text"])) <= 0.25
+    assert transcription["language"] == "en"
+    assert 20 < transcription["duration_seconds"] < 25
+    assert transcription["word_count"] == len(transcription["text"].split())
+
+    # The brand is found with proof in the segment where it was said.
+    timings = json.loads((FIXTURES / "speech.json").read_text())
+    said = next(t for t in timings if "Microsoft" in t["text"])
+    microsoft = next(b for b in job["results"]["brands"] if b["name"] == "Microsoft")
+    assert microsoft["mentions"] >= 1 and 0 < microsoft["confidence"] <= 1
+    proof = microsoft["proof"][0]
+    assert "Microsoft" in proof["text"]
+    assert proof in [{"start": s["start"], "end": s["end"], "text": s["text"]} for s in transcription["segments"]]
+    assert proof["start"] < said["end"] and proof["end"] > said["start"]
+    # "a green apple" is fruit, not the company.
+    assert "Apple" not in {b["name"] for b in job["results"]["brands"]}
+
+    summary = job["results"]["summary"]
+    assert summary["text"] and summary["key_topics"]
+    assert _normalize(summary["text"]) in _normalize(transcription["text"]) or all(
+        _normalize(sentence) in _normalize(transcription["text"])
+        for sentence in re.split(r"(?<=[.!?])\s+", summary["text"])
+    )
+
+    # Charged for one billable minute of three capabilities; the rest of the hold came back.
+    assert job["credits_charged"] == 4 <= job["credits_estimated"]
+    balance, ledger = _balance_and_ledger(pipeline_tenant)
+    assert balance == ledger == 1_000 - 4
+
+    assert _state_transitions(local_stack, job_id) <= 12
+
+
+def test_the_transcript_downloads_as_json_txt_srt_and_vtt(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer
+) -> None:
+    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    early = pipeline_api.get(f"/v1/jobs/{job_id}/transcript", headers=pipeline_tenant.headers)
+    job, _ = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
+    assert job["status"] == "completed"
+    if early.status_code != 200:  # asked before completion: not ready, said clearly
+        assert early.status_code == 409 and early.json["error"]["code"] == "TRANSCRIPT_NOT_AVAILABLE"
+    base = f"/v1/jobs/{job_id}/transcript"
+
+    as_json = pipeline_api.get(base, headers=pipeline_tenant.headers)
+    assert as_json.status_code == 200
+    assert as_json.json["data"] == job["results"]["transcription"]
+
+    txt = pipeline_api.get(f"{base}?format=txt", headers=pipeline_tenant.headers)
+    assert txt.headers["Content-Type"].startswith("text/plain")
+    assert _normalize(txt.get_data(as_text=True)) == _normalize(job["results"]["transcription"]["text"])
+
+    stamp = r"\d{2}:\d{2}:\d{2}[,.]\d{3}"
+    srt = pipeline_api.get(f"{base}?format=srt", headers=pipeline_tenant.headers)
+    assert srt.headers["Content-Type"].startswith("application/x-subrip")
+    cues = srt.get_data(as_text=True).strip().split("\n\n")
+    assert len(cues) == len(job["results"]["transcription"]["segments"])
+    for number, cue in enumerate(cues, start=1):
+        lines = cue.split("\n")
+        assert lines[0] == str(number)
+        assert re.fullmatch(f"{stamp} --> {stamp}", lines[1]) and "," in lines[1]
+        assert lines[2]
+
+    vtt = pipeline_api.get(f"{base}?format=vtt", headers=pipeline_tenant.headers)
+    assert vtt.headers["Content-Type"].startswith("text/vtt")
+    body = vtt.get_data(as_text=True)
+    assert body.startswith("WEBVTT\n\n")
+    assert re.search(rf"^{stamp} --> {stamp}$", body, re.MULTILINE) and "," not in body.split("\n")[2]
+
+    bad = pipeline_api.get(f"{base}?format=docx", headers=pipeline_tenant.headers)
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "VALIDATION_ERROR"

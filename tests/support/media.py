@@ -1,0 +1,99 @@
+"""Test media made here, not downloaded: espeak-ng speech muxed with a tiny video track into an
+mp4 by PyAV, and silent media of any length for limit tests."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+_SAMPLE_RATE = 16_000
+_FRAME_SAMPLES = 1024
+_VIDEO_SIZE = (64, 36)
+
+
+def speak(text: str, wav_path: Path, *, words_per_minute: int = 150) -> None:
+    """Synthesize ``text`` with espeak-ng (Debian package ``espeak-ng``) into a WAV file."""
+    argv = [
+        "espeak-ng",
+        "-v",
+        "en-us",
+        "-s",
+        str(words_per_minute),
+        "-w",
+        str(wav_path),
+        text,
+    ]
+    subprocess.run(  # noqa: S603 - fixed argv; espeak-ng comes from PATH (Debian package)
+        argv,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _read_mono(wav_path: Path) -> np.ndarray:
+    """The WAV's samples as 16 kHz mono int16."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=_SAMPLE_RATE)
+    chunks: list[np.ndarray] = []
+    with av.open(str(wav_path)) as container:
+        for frame in container.decode(audio=0):
+            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+    chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+
+def write_mp4(samples: np.ndarray, out_path: Path) -> float:
+    """Mux 16 kHz mono int16 ``samples`` as AAC with a 1 fps grey video track; returns seconds."""
+    seconds = len(samples) / _SAMPLE_RATE
+    with av.open(str(out_path), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=1)
+        video.width, video.height = _VIDEO_SIZE
+        video.pix_fmt = "yuv420p"
+        audio = container.add_stream("aac", rate=_SAMPLE_RATE)
+        audio.layout = "mono"
+        audio.bit_rate = 32_000
+        grey = np.full((_VIDEO_SIZE[1], _VIDEO_SIZE[0], 3), 128, dtype=np.uint8)
+        for second in range(max(1, int(np.ceil(seconds)))):
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+            frame.pts = second
+            frame.time_base = Fraction(1, 1)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        for start in range(0, len(samples), _FRAME_SAMPLES):
+            chunk = samples[start : start + _FRAME_SAMPLES]
+            sound = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+            sound.sample_rate = _SAMPLE_RATE
+            sound.pts = start
+            container.mux(audio.encode(sound))
+        container.mux(audio.encode(None))
+    return seconds
+
+
+def speech_mp4(text: str, out_path: Path, *, pause_seconds: float = 0.6) -> list[dict[str, float | str]]:
+    """An mp4 of ``text`` spoken sentence by sentence (newline-separated), with short pauses.
+    Returns when each sentence is spoken: [{"text", "start", "end"}] in seconds."""
+    pause = np.zeros(int(pause_seconds * _SAMPLE_RATE), dtype=np.int16)
+    parts: list[np.ndarray] = []
+    timings: list[dict[str, float | str]] = []
+    offset = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, sentence in enumerate(line.strip() for line in text.splitlines() if line.strip()):
+            wav = Path(tmp) / f"{i}.wav"
+            speak(sentence, wav)
+            samples = _read_mono(wav)
+            timings.append(
+                {"text": sentence, "start": offset / _SAMPLE_RATE, "end": (offset + len(samples)) / _SAMPLE_RATE}
+            )
+            parts.extend([samples, pause])
+            offset += len(samples) + len(pause)
+    write_mp4(np.concatenate(parts), out_path)
+    return timings
+
+
+def silent_mp4(seconds: float, out_path: Path) -> float:
+    """Silence of the given length, muxed like speech (for duration-limit tests)."""
+    return write_mp4(np.zeros(int(seconds * _SAMPLE_RATE), dtype=np.int16), out_path)
