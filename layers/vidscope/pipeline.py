@@ -156,10 +156,9 @@ def public_message(failure: Failure, stage: Stage | None) -> tuple[str, str]:
             message = json.loads(message).get("errorMessage", message)
         return STAGE_FAILURES[failure.Error].code, message or "the job failed"
     stage_name = stage.value if stage else "a"
-    if failure.Error == "States.HeartbeatTimeout":
-        return "TRANSCRIPTION_FAILED", "the transcription worker stopped responding and its retry failed too"
-    if failure.Error == "States.Timeout":
-        return "TIMEOUT", f"the {stage_name} stage took longer than its time limit"
+    if failure.Error in ("States.HeartbeatTimeout", "States.Timeout"):
+        # Only the transcription task has a heartbeat and a time limit of its own.
+        return "TRANSCRIPTION_FAILED", "the transcription worker stopped responding or ran out of time, twice"
     code = _STAGE_CODES.get(stage, "INTERNAL_ERROR") if stage else "INTERNAL_ERROR"
     return code, f"an internal error stopped the job in its {stage_name} stage; no credits were charged"
 

@@ -4,6 +4,7 @@ transcript, and answers Step Functions with the task token."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
 import time
@@ -109,8 +110,12 @@ def run(
         )
         sfn.send_task_success(taskToken=task.task_token, output=result.model_dump_json())
         return True
-    except JobNotActive:
+    except JobNotActive as exc:
         logger.info("job no longer active; stopping", extra={"job_id": task.job.job_id})
+        # After a StopExecution the token is dead and this is refused, which is fine; where the
+        # wait is still open (moto does not end it on StopExecution) this ends it now.
+        with contextlib.suppress(Exception):
+            sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))
         return False
     except StageFailed as exc:
         sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))

@@ -1,0 +1,112 @@
+"""A job reaches exactly one terminal state when the client's cancel and the pipeline's
+completion (or failure) race, and the credits follow whichever won."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import TenantHandle
+from vidscope import dependencies, jobs, pipeline
+from vidscope.clock import utc_now
+from vidscope.errors import JobNotCancellable
+from vidscope.jobs_repository import JobRecord, JobsRepository
+from vidscope.models import CreateJobRequest, JobStatus
+from vidscope.pipeline_errors import JobNotActive
+from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent, TranscriptRef
+from vidscope.tenants import Principal, TenantsRepository
+from vidscope.workflow import WorkflowClient
+
+ROUNDS = 8
+
+
+def _processing_job(repo: JobsRepository, tenant: TenantHandle) -> JobRecord:
+    created = jobs.create_job(
+        CreateJobRequest(url="https://www.youtube.com/watch?v=race", capabilities=["transcription", "brands"]),
+        principal=Principal(tenant_id=tenant.tenant_id, key_id=tenant.key_id, rate_limit_per_minute=10_000),
+        idempotency_key=None,
+        repo=repo,
+        url_guard=dependencies.url_guard(),
+        clock=utc_now,
+    )
+    return repo.transition(
+        created.job, to_status=JobStatus.PROCESSING, allowed_from=frozenset({JobStatus.PENDING}), now=utc_now()
+    )
+
+
+def _race(first: Callable[[], Any], second: Callable[[], Any]) -> list[BaseException | None]:
+    barrier = threading.Barrier(2)
+    outcomes: list[BaseException | None] = [None, None]
+
+    def run(index: int, action: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            action()
+        except (JobNotActive, JobNotCancellable) as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def _ending(job: JobRecord, kind: str) -> Callable[[], Any]:
+    repo = dependencies.jobs_repository()
+    if kind == "complete":
+        event = MergeEvent(
+            job_id=job.job_id,
+            tenant_id=job.tenant_id,
+            media=IngestedMedia(media_key="k", duration_seconds=90, size_bytes=1),
+            transcript=TranscriptRef(transcript_key="t", language="en", duration_seconds=90, word_count=1),
+        )
+        return lambda: pipeline.merge(event, repo=repo, media=dependencies.media_store(), clock=utc_now)
+    return lambda: pipeline.fail(
+        JobRef(job_id=job.job_id, tenant_id=job.tenant_id), Failure(Error="DownloadFailed"), repo=repo, clock=utc_now
+    )
+
+
+@pytest.mark.parametrize("ending", ["complete", "fail"])
+def test_cancel_racing_the_pipeline_ends_in_exactly_one_terminal_state(
+    jobs_repo: JobsRepository, tenants_repo: TenantsRepository, tenant: TenantHandle, ending: str
+) -> None:
+    start_balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+    expected_balance = start_balance
+    for _ in range(ROUNDS):
+        job = _processing_job(jobs_repo, tenant)
+        cancel = lambda job=job: jobs.cancel_job(  # noqa: E731
+            tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now
+        )
+        cancel_error, pipeline_error = _race(cancel, _ending(job, ending))
+        final = jobs_repo.get(tenant.tenant_id, job.job_id)
+        assert final is not None
+        if final.status is JobStatus.CANCELLED:
+            assert cancel_error is None
+            if ending == "complete":
+                assert isinstance(pipeline_error, JobNotActive)
+        else:
+            assert final.status is (JobStatus.COMPLETED if ending == "complete" else JobStatus.FAILED)
+            assert isinstance(cancel_error, JobNotCancellable)
+        expected_balance -= final.credits_charged or 0
+        ledger = tenants_repo.ledger(tenant.tenant_id)
+        balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+        assert balance == sum(e["amount"] for e in ledger) == expected_balance
+        refunds = [e for e in ledger if e.get("job_id") == job.job_id and e["reason"] in ("refund", "remainder")]
+        assert len(refunds) == 1  # the hold came back once, whoever won
+
+
+def test_a_terminal_job_never_leaves_its_state(jobs_repo: JobsRepository, tenant: TenantHandle) -> None:
+    job = _processing_job(jobs_repo, tenant)
+    jobs.cancel_job(tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now)
+    _ending(job, "fail")()
+    with pytest.raises(JobNotActive):
+        _ending(job, "complete")()
+    final = jobs_repo.get(tenant.tenant_id, job.job_id)
+    assert final is not None and final.status is JobStatus.CANCELLED and final.error is None
+    assert datetime.fromisoformat(final.completed_at or "").tzinfo == UTC
