@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
+
 import pytest
 
 from vidscope.errors import InvalidUrl
-from vidscope.ssrf import UrlGuard, check_fetchable_url
+from vidscope.ssrf import BlockedAddress, UrlGuard, check_fetchable_url, guarded_connections
 
 
 def resolver(mapping: dict[str, list[str]]):  # type: ignore[no-untyped-def]
@@ -73,3 +77,47 @@ def test_webhooks_must_be_https_except_for_a_local_loopback_receiver() -> None:
     local.check_webhook_url("http://127.0.0.1:9000/hook")
     with pytest.raises(InvalidUrl, match="https"):
         local.check_webhook_url("http://cdn.example.com/hook")
+
+
+def _connect(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_connections_to_refused_addresses_are_stopped_at_connect_time(listener: int) -> None:
+    with guarded_connections(allow_loopback=False) as refused:
+        with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1"):
+            _connect(listener)
+        assert refused() == "127.0.0.1"
+    _connect(listener)  # outside the block nothing is checked
+
+
+def test_the_local_setting_lets_loopback_through(listener: int) -> None:
+    with guarded_connections(allow_loopback=True) as refused:
+        _connect(listener)
+        assert refused() is None
+
+
+def test_the_guard_covers_only_its_own_thread(listener: int) -> None:
+    errors: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            _connect(listener)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with guarded_connections(allow_loopback=False):
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+    assert errors == []

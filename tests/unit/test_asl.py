@@ -1,0 +1,86 @@
+"""The ASL file is the single source of truth for the workflow; these keep it consistent with
+the code that runs it and the substitutions that deploy it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from infra import workflow_definition
+from vidscope import pipeline_errors
+from vidscope.functions import TRANSCRIBER, WORKFLOW_FUNCTIONS
+
+# Error names AWS defines (Step Functions and its service integrations), not our code.
+AWS_ERROR_PREFIXES = ("States.", "Lambda.", "ECS.")
+
+
+def _definition() -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(workflow_definition.ASL_PATH.read_text())
+    return definition
+
+
+def _state_maps(machine: dict[str, Any]) -> Iterator[dict[str, dict[str, Any]]]:
+    yield machine["States"]
+    for state in machine["States"].values():
+        if "ItemProcessor" in state:
+            yield from _state_maps(state["ItemProcessor"])
+        for branch in state.get("Branches", []):
+            yield from _state_maps(branch)
+
+
+def test_the_definition_is_json_with_a_valid_start() -> None:
+    definition = _definition()
+    for states in _state_maps(definition):
+        assert states
+    assert definition["StartAt"] in definition["States"]
+
+
+def test_every_transition_target_exists_in_its_scope() -> None:
+    for machine in [
+        _definition(),
+        *(s["ItemProcessor"] for s in _definition()["States"].values() if "ItemProcessor" in s),
+    ]:
+        states = machine["States"]
+        assert machine["StartAt"] in states
+        for name, state in states.items():
+            targets = [state.get("Next"), state.get("Default")]
+            targets += [c["Next"] for c in state.get("Choices", [])]
+            targets += [c["Next"] for c in state.get("Catch", [])]
+            for target in filter(None, targets):
+                assert target in states, f"{name} -> {target}"
+            ends = state.get("End") or state["Type"] in ("Succeed", "Fail", "Choice")
+            assert ends or state.get("Next"), f"{name} neither ends nor goes anywhere"
+
+
+def test_every_error_name_is_an_exception_class_of_the_code_or_an_aws_name() -> None:
+    names = set()
+    for states in _state_maps(_definition()):
+        for state in states.values():
+            for rule in state.get("Retry", []) + state.get("Catch", []):
+                names.update(rule["ErrorEquals"])
+    ours = {n for n in names if not n.startswith(AWS_ERROR_PREFIXES)}
+    assert ours, "the definition should retry our own transient errors"
+    for name in ours:
+        cls = getattr(pipeline_errors, name, None)
+        assert isinstance(cls, type) and issubclass(cls, Exception), name
+
+
+def test_the_placeholders_are_exactly_what_the_deployers_substitute() -> None:
+    arns = {spec.name: f"arn:{spec.name}" for spec in WORKFLOW_FUNCTIONS}
+    values = workflow_definition.substitutions(
+        arns, cluster_arn="arn:cluster", task_definition_arn="arn:task", container_name=TRANSCRIBER.name
+    )
+    assert workflow_definition.placeholders() == set(values)
+    rendered = workflow_definition.render(values)
+    assert "${" not in rendered
+    json.loads(rendered)
+
+
+def test_every_task_retries_and_every_stage_failure_is_caught() -> None:
+    top = _definition()["States"]
+    for name, state in top.items():
+        if state["Type"] in ("Task", "Map") and name != "MarkFailed":
+            assert any(c["Next"] == "MarkFailed" and c["ErrorEquals"] == ["States.ALL"] for c in state["Catch"]), name
+        if state["Type"] == "Task":
+            assert state["Retry"], name
