@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve test test-unit test-integration lint format openapi bench clean
+.PHONY: setup serve test test-unit test-integration lint format openapi bench bench-e2e clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.listing
 	$(PY) -m bench.cold_import
+
+# The end-to-end pipeline benchmark builds a 10-minute speech video once (needs espeak-ng).
+bench-e2e: $(STAMP)
+	$(PY) -m bench.e2e_pipeline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out

@@ -1,9 +1,9 @@
 """``make serve``: Vidscope's API on 127.0.0.1 with moto as AWS, in one process.
 
-Resources are created from the same definitions the cloud uses (the table from
-``vidscope.table``); requests go through the local API Gateway front into the real handlers.
-Loopback media and webhook URLs are allowed here, and only here. The workflow (state machine,
-ingestion, transcription worker) is not wired in yet: jobs stay ``pending`` until it lands.
+The local stack (``infra.local.stack``: moto server, the real state machine, stage handlers and
+transcription worker) with the local API Gateway front on top, which turns each request into a
+proxy event for the real API handlers. Loopback media and webhook URLs are allowed here, and
+only here.
 """
 
 from __future__ import annotations
@@ -43,19 +43,11 @@ def main(argv: list[str] | None = None) -> None:
     for name, value in LOCAL_ENV.items():
         os.environ.setdefault(name, value)
 
-    import boto3
-    from moto import mock_aws
-
+    from infra.local import stack
     from infra.local.api_gateway import LocalApiGateway
-    from infra.local.moto_patches import serialize_dynamodb_transactions
-    from vidscope import dependencies, table
-    from vidscope.settings import get_settings
+    from vidscope import dependencies
 
-    serialize_dynamodb_transactions()
-    with mock_aws():
-        settings = get_settings()
-        boto3.client("dynamodb").create_table(**table.create_table_kwargs(settings.table_name))
-        boto3.client("s3").create_bucket(Bucket=settings.bucket_name)
+    with stack.running():
         repo = dependencies.tenants_repository()
         now = datetime.now(UTC)
         tenant = repo.create_tenant(
