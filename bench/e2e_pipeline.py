@@ -169,12 +169,16 @@ def main() -> None:
         def pipeline_job() -> tuple[float, int, int]:
             units_before = counter.units
             start = time.perf_counter()
-            job = api.post("/v1/jobs", json={"url": url, "capabilities": CAPABILITIES}, headers=headers).json["data"]
+            created: dict[str, Any] = api.post(
+                "/v1/jobs", json={"url": url, "capabilities": CAPABILITIES}, headers=headers
+            ).get_json()
+            job = created["data"]
             while job["status"] not in ("completed", "failed", "cancelled"):
                 # A client polls every second or so; 0.2 s bounds the error in the timing without
                 # the poller taking CPU from the worker on a 2-core machine.
                 time.sleep(0.2)
-                job = api.get(f"/v1/jobs/{job['job_id']}", headers=headers).json["data"]
+                polled: dict[str, Any] = api.get(f"/v1/jobs/{job['job_id']}", headers=headers).get_json()
+                job = polled["data"]
             elapsed = time.perf_counter() - start
             assert job["status"] == "completed", job["error"]
             arn = local.resources.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job['job_id']}"

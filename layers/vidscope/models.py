@@ -128,7 +128,11 @@ class Progress(BaseModel):
     stage: Stage
     stages_completed: list[Stage]
     stages_remaining: list[Stage]
-    percent: float = Field(ge=0, le=100)
+    percent: float = Field(
+        ge=0,
+        le=100,
+        description="Of the whole job. During transcription it moves with the share of the media transcribed.",
+    )
 
 
 class JobError(BaseModel):
