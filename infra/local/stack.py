@@ -74,6 +74,9 @@ def running(
         # The interpreter calls services on localhost:$MOTO_PORT; execution must be on before
         # the state machine is created.
         os.environ["MOTO_PORT"] = str(port)
+        # moto's backends are process-wide: a server started in a process that ran one before
+        # would see its resources, so start from nothing.
+        httpx.post(f"{endpoint}/moto-api/reset", timeout=10)
         httpx.post(f"{endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10)
         session = boto3.Session()
         settings = get_settings()
