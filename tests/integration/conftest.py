@@ -23,7 +23,7 @@ from werkzeug.test import Client, TestResponse
 from infra.local import stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
-from tests.support.media import silent_mp4
+from tests.support.media import repeated_mp4, silent_mp4
 from vidscope import dependencies, table
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
@@ -173,6 +173,7 @@ def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServ
     root = tmp_path_factory.mktemp("media")
     shutil.copy(FIXTURES / "speech.mp4", root / "speech.mp4")
     silent_mp4(90, root / "ninety-seconds.mp4")
+    repeated_mp4(FIXTURES / "speech.mp4", 2, root / "speech-twice.mp4")  # a longer window to cancel in
     (root / "page.html").write_text("<html><body><p>No video here.</p></body></html>")
     (root / "not-media.mp4").write_bytes(b"this is text pretending to be a video\n" * 100)
     server = _MediaHttpServer(("127.0.0.1", 0), functools.partial(_MediaHandler, directory=str(root)))

@@ -133,7 +133,7 @@ def test_a_failing_capability_is_reported_and_not_charged_while_the_others_compl
 def test_cancel_mid_transcription_stops_the_worker_and_the_job_never_completes(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech-twice.mp4"))
     wait_for(
         pipeline_api,
         pipeline_tenant,

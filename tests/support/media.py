@@ -97,3 +97,8 @@ def speech_mp4(text: str, out_path: Path, *, pause_seconds: float = 0.6) -> list
 def silent_mp4(seconds: float, out_path: Path) -> float:
     """Silence of the given length, muxed like speech (for duration-limit tests)."""
     return write_mp4(np.zeros(int(seconds * _SAMPLE_RATE), dtype=np.int16), out_path)
+
+
+def repeated_mp4(source: Path, times: int, out_path: Path) -> float:
+    """``source``'s audio ``times`` over, as a new mp4: longer speech without a new recording."""
+    return write_mp4(np.concatenate([_read_mono(source)] * times), out_path)
