@@ -12,7 +12,7 @@ import sys
 
 from vidscope import aws, dependencies, transcription_worker
 from vidscope.clock import utc_now
-from vidscope.observability import logger
+from vidscope.log import logger
 from vidscope.settings import get_settings
 from vidscope.stages import JobRef
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Metrics, Tracer
 
-logger = Logger()
+from vidscope.log import logger
+
+__all__ = ["logger", "metrics", "tracer"]
+
 tracer = Tracer()
 metrics = Metrics()

@@ -15,9 +15,9 @@ from typing import Any
 from vidscope import transcription
 from vidscope.clock import Clock
 from vidscope.jobs_repository import JobsRepository
+from vidscope.log import logger
 from vidscope.media_store import MediaStore, transcript_key
 from vidscope.models import Stage
-from vidscope.observability import logger
 from vidscope.pipeline import enter_stage
 from vidscope.pipeline_errors import JobNotActive, StageFailed, TranscriptionFailed
 from vidscope.stages import JobRef, TranscriptRef

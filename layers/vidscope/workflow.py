@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vidscope.dynamo import is_error
-from vidscope.observability import logger
+from vidscope.log import logger
 from vidscope.stages import ExecutionInput
 
 
