@@ -164,7 +164,6 @@ def main() -> None:
         )
         headers = {"X-Api-Key": tenants.issue_api_key(tenant.tenant_id, now).api_key}
         api = Client(LocalApiGateway())
-        sfn = local.client("stepfunctions")
 
         def pipeline_job() -> tuple[float, int, int]:
             units_before = counter.units
@@ -181,10 +180,7 @@ def main() -> None:
                 job = polled["data"]
             elapsed = time.perf_counter() - start
             assert job["status"] == "completed", job["error"]
-            arn = local.resources.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job['job_id']}"
-            history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-            transitions = sum(1 for e in history if e["type"].endswith("StateEntered"))
-            return elapsed, transitions, counter.units - units_before
+            return elapsed, local.state_transitions(job["job_id"]), counter.units - units_before
 
         pipeline_times, baseline_times = [], []
         for round_ in range(ROUNDS):

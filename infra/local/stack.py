@@ -23,6 +23,7 @@ from infra.local import moto_patches, resources
 from infra.local.ecs_agent import EcsAgent
 from vidscope import dependencies
 from vidscope.settings import get_settings
+from vidscope.workflow import execution_arn
 
 
 def free_port() -> int:
@@ -40,6 +41,16 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+
+    def execution_status(self, job_id: str) -> str:
+        arn = execution_arn(self.resources.state_machine_arn, job_id)
+        return str(self.client("stepfunctions").describe_execution(executionArn=arn)["status"])
+
+    def state_transitions(self, job_id: str) -> int:
+        """States entered by the job's execution: what Step Functions Standard bills."""
+        arn = execution_arn(self.resources.state_machine_arn, job_id)
+        events = self.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        return sum(1 for e in events if e["type"].endswith("StateEntered"))
 
     def stop_running_executions(self) -> None:
         """moto's interpreter threads outlive everything else; stop what is still running."""

@@ -9,6 +9,11 @@ from vidscope.log import logger
 from vidscope.stages import ExecutionInput
 
 
+def execution_arn(state_machine_arn: str, job_id: str) -> str:
+    """The ARN of the execution named ``job_id``: every job's execution is named after it."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+
+
 class WorkflowClient:
     def __init__(self, client: Any, state_machine_arn: str | None) -> None:
         self._client = client
@@ -27,7 +32,7 @@ class WorkflowClient:
         except Exception as exc:
             if not is_error(exc, "ExecutionAlreadyExists"):
                 raise
-            return self._state_machine_arn.replace(":stateMachine:", ":execution:") + f":{execution.job_id}"
+            return execution_arn(self._state_machine_arn, execution.job_id)
         return str(response["executionArn"])
 
     def stop(self, execution_arn: str, *, cause: str) -> None:

@@ -228,5 +228,21 @@ def wait_for(
     raise AssertionError(f"job {job_id} did not get there in {timeout} s; last seen {seen[-1] if seen else None}")
 
 
+ALL_CAPABILITIES = ["transcription", "summary", "brands"]
+
+
+def submit(api: Client, tenant: TenantHandle, url: str, **body: Any) -> str:
+    """POST a job for ``url`` with every capability; returns its id."""
+    response = api.post("/v1/jobs", json={"url": url, "capabilities": ALL_CAPABILITIES, **body}, headers=tenant.headers)
+    assert response.status_code == 202, response.json
+    return str(response.json["data"]["job_id"])
+
+
+def balance_and_ledger(tenant_id: str) -> tuple[int, int]:
+    """The tenant's balance and the sum of its ledger (always equal)."""
+    repo = dependencies.tenants_repository()
+    return repo.get_tenant(tenant_id).credit_balance, sum(e["amount"] for e in repo.ledger(tenant_id))
+
+
 def is_terminal(job: dict[str, Any]) -> bool:
     return job["status"] in {"completed", "failed", "cancelled"}

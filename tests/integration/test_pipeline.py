@@ -6,47 +6,31 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import jiwer
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import FIXTURES, MediaServer, TenantHandle, is_terminal, wait_for
-from vidscope import dependencies
+from tests.integration.conftest import (
+    FIXTURES,
+    MediaServer,
+    TenantHandle,
+    balance_and_ledger,
+    is_terminal,
+    submit,
+    wait_for,
+)
 from vidscope.models import Stage
-
-ALL_CAPABILITIES = ["transcription", "summary", "brands"]
 
 
 def _normalize(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
 
 
-def _balance_and_ledger(tenant: TenantHandle) -> tuple[int, int]:
-    repo = dependencies.tenants_repository()
-    account = repo.get_tenant(tenant.tenant_id)
-    assert account is not None
-    return account.credit_balance, sum(entry["amount"] for entry in repo.ledger(tenant.tenant_id))
-
-
-def _submit(api: Client, tenant: TenantHandle, url: str, **body: Any) -> str:
-    response = api.post("/v1/jobs", json={"url": url, "capabilities": ALL_CAPABILITIES, **body}, headers=tenant.headers)
-    assert response.status_code == 202, response.json
-    return str(response.json["data"]["job_id"])
-
-
-def _state_transitions(stack: LocalStack, job_id: str) -> int:
-    sfn = stack.client("stepfunctions")
-    arn = stack.resources.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
-    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    return sum(1 for e in events if e["type"].endswith("StateEntered"))
-
-
 def test_a_job_with_every_capability_completes_with_checked_results(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"), return_proof=True)
+    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"), return_proof=True)
     job, seen = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
     assert job["status"] == "completed", job.get("error")
 
@@ -84,16 +68,16 @@ def test_a_job_with_every_capability_completes_with_checked_results(
 
     # Charged for one billable minute of three capabilities; the rest of the hold came back.
     assert job["credits_charged"] == 4 <= job["credits_estimated"]
-    balance, ledger = _balance_and_ledger(pipeline_tenant)
+    balance, ledger = balance_and_ledger(pipeline_tenant.tenant_id)
     assert balance == ledger == 1_000 - 4
 
-    assert _state_transitions(local_stack, job_id) <= 12
+    assert local_stack.state_transitions(job_id) <= 12
 
 
 def test_the_transcript_downloads_as_json_txt_srt_and_vtt(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
     early = pipeline_api.get(f"/v1/jobs/{job_id}/transcript", headers=pipeline_tenant.headers)
     job, _ = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
     assert job["status"] == "completed"

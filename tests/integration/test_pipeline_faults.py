@@ -12,32 +12,25 @@ import pytest
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack, free_port
-from tests.integration.conftest import MediaServer, TenantHandle, is_terminal, wait_for
+from tests.integration.conftest import (
+    MediaServer,
+    TenantHandle,
+    balance_and_ledger,
+    is_terminal,
+    submit,
+    wait_for,
+)
 from vidscope import dependencies
-
-CAPABILITIES = ["transcription", "summary", "brands"]
-
-
-def _submit(api: Client, tenant: TenantHandle, url: str) -> str:
-    response = api.post("/v1/jobs", json={"url": url, "capabilities": CAPABILITIES}, headers=tenant.headers)
-    assert response.status_code == 202, response.json
-    return str(response.json["data"]["job_id"])
 
 
 def _assert_refunded(tenant: TenantHandle) -> None:
-    repo = dependencies.tenants_repository()
-    ledger = repo.ledger(tenant.tenant_id)
-    assert repo.get_tenant(tenant.tenant_id).credit_balance == sum(e["amount"] for e in ledger) == 1_000
-    assert {e["reason"] for e in ledger} >= {"grant", "hold", "refund"}
-
-
-def _execution_status(stack: LocalStack, job_id: str) -> str:
-    arn = stack.resources.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
-    return str(stack.client("stepfunctions").describe_execution(executionArn=arn)["status"])
+    assert balance_and_ledger(tenant.tenant_id) == (1_000, 1_000)
+    reasons = {e["reason"] for e in dependencies.tenants_repository().ledger(tenant.tenant_id)}
+    assert reasons >= {"grant", "hold", "refund"}
 
 
 def _failed_with(api: Client, tenant: TenantHandle, url: str, code: str) -> dict:
-    job_id = _submit(api, tenant, url)
+    job_id = submit(api, tenant, url)
     job, _ = wait_for(api, tenant, job_id, is_terminal)
     assert job["status"] == "failed", job
     assert job["error"]["code"] == code
@@ -83,7 +76,7 @@ def _kill_worker_when_running(stack: LocalStack, job_id: str, already_killed: in
 def test_a_worker_that_dies_is_retried_once_and_the_job_completes(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
     _kill_worker_when_running(local_stack, job_id)
     job, _ = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
     assert job["status"] == "completed", job["error"]
@@ -93,7 +86,7 @@ def test_a_worker_that_dies_is_retried_once_and_the_job_completes(
 def test_a_worker_that_dies_twice_fails_the_job_as_transcription_failed(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
     first = _kill_worker_when_running(local_stack, job_id)
     _kill_worker_when_running(local_stack, job_id, already_killed=first)  # the retry's worker
     job, _ = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
@@ -103,7 +96,7 @@ def test_a_worker_that_dies_twice_fails_the_job_as_transcription_failed(
         "message": "the transcription worker stopped responding or ran out of time, twice",
     }
     _assert_refunded(pipeline_tenant)
-    assert _execution_status(local_stack, job_id) == "FAILED"
+    assert local_stack.execution_status(job_id) == "FAILED"
 
 
 @pytest.fixture
@@ -120,20 +113,19 @@ def unreachable_summary_provider(local_stack: LocalStack) -> Iterator[None]:
 def test_a_failing_capability_is_reported_and_not_charged_while_the_others_complete(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, unreachable_summary_provider: None
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
     job, _ = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
     assert job["status"] == "completed"
     assert set(job["results"]) == {"transcription", "brands"}
     assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [("summary", "ANALYSIS_FAILED")]
     assert job["credits_charged"] == 3  # transcription 2 + brands 1 for one minute; summary free
-    repo = dependencies.tenants_repository()
-    assert repo.get_tenant(pipeline_tenant.tenant_id).credit_balance == 1_000 - 3
+    assert balance_and_ledger(pipeline_tenant.tenant_id)[0] == 1_000 - 3
 
 
 def test_cancel_mid_transcription_stops_the_worker_and_the_job_never_completes(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
 ) -> None:
-    job_id = _submit(pipeline_api, pipeline_tenant, media_server.url("speech-twice.mp4"))
+    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech-twice.mp4"))
     wait_for(
         pipeline_api,
         pipeline_tenant,
@@ -151,10 +143,10 @@ def test_cancel_mid_transcription_stops_the_worker_and_the_job_never_completes(
     # AWS reports ABORTED. moto 5.2 does not end a waitForTaskToken wait on StopExecution, so
     # there the execution ends when the worker gives the token back, through the failure path
     # (which leaves the cancelled job as it is).
-    while _execution_status(local_stack, job_id) == "RUNNING":
+    while local_stack.execution_status(job_id) == "RUNNING":
         assert time.monotonic() < deadline, "the execution kept running after the cancel"
         time.sleep(0.05)
-    assert _execution_status(local_stack, job_id) in {"ABORTED", "FAILED"}
+    assert local_stack.execution_status(job_id) in {"ABORTED", "FAILED"}
     job = pipeline_api.get(f"/v1/jobs/{job_id}", headers=pipeline_tenant.headers).json["data"]
     assert job["status"] == "cancelled" and job["results"] is None
     _assert_refunded(pipeline_tenant)
