@@ -16,7 +16,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from vidscope.functions import TRANSCRIBER
 
@@ -28,6 +28,7 @@ class RunningTask:
     task_arn: str
     environment: dict[str, str]
     process: subprocess.Popen[bytes]
+    log: IO[bytes] | None
 
 
 class EcsAgent:
@@ -67,6 +68,8 @@ class EcsAgent:
                 task.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 task.process.kill()
+            if task.log is not None:
+                task.log.close()
 
     def tasks_for_job(self, job_id: str) -> list[RunningTask]:
         with self._lock:
@@ -98,6 +101,8 @@ class EcsAgent:
                 self._ecs.stop_task(
                     cluster=self._cluster, task=task.task_arn, reason=f"Essential container exited with code {code}"
                 )
+                if task.log is not None:
+                    task.log.close()
                 with self._lock:
                     self.running.pop(task.task_arn, None)
                     self.finished[task.task_arn] = code
@@ -108,12 +113,16 @@ class EcsAgent:
         for override in overrides:
             env.update({e["name"]: e["value"] for e in override.get("environment", [])})
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH")]))
-        output: Any = subprocess.DEVNULL
+        log: IO[bytes] | None = None
         if self._log_dir is not None:
             self._log_dir.mkdir(parents=True, exist_ok=True)
-            output = (self._log_dir / f"{task['taskArn'].rsplit('/', 1)[-1]}.log").open("wb")
+            log = (self._log_dir / f"{task['taskArn'].rsplit('/', 1)[-1]}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 - our own entrypoint, run by this interpreter
-            [sys.executable, "-m", TRANSCRIBER.module], env=env, cwd=_REPO_ROOT, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-m", TRANSCRIBER.module],
+            env=env,
+            cwd=_REPO_ROOT,
+            stdout=log if log is not None else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         with self._lock:
-            self.running[task["taskArn"]] = RunningTask(task["taskArn"], env, process)
+            self.running[task["taskArn"]] = RunningTask(task["taskArn"], env, process, log)

@@ -50,7 +50,7 @@ class BrandMention(BaseModel):
 @dataclass(frozen=True)
 class Catalog:
     entries: dict[str, BrandEntry]  # surface form (lowercased) → brand
-    exact_case: frozenset[str]  # surface forms that must match in the listed case
+    exact_case: dict[str, str]  # lowercased form → the case it must be written in
     pattern: re.Pattern[str]
 
     def __len__(self) -> int:
@@ -62,7 +62,7 @@ def catalog() -> Catalog:
     document = json.loads(resources.files("vidscope").joinpath("data/brands.json").read_text("utf-8"))
     shared_context = frozenset(document["context_words"])
     entries: dict[str, BrandEntry] = {}
-    exact: set[str] = set()
+    exact: dict[str, str] = {}
     for raw in document["brands"]:
         entry = BrandEntry(
             name=raw["name"],
@@ -73,12 +73,12 @@ def catalog() -> Catalog:
         for form in (raw["name"], *raw.get("aliases", ())):
             entries.setdefault(form.lower(), entry)
             if entry.ambiguous or (form.isupper() and len(form) <= 4):
-                exact.add(form)
+                exact[form.lower()] = form
     # Longest first, so "Burger King" wins over "King" and "Coca-Cola" over "Coca".
     forms = sorted(entries, key=len, reverse=True)
     alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms)
     pattern = re.compile(rf"(?<![\w&'-])(?:{alternation})(?![\w&-]|'\w\w)", re.IGNORECASE)
-    return Catalog(entries=entries, exact_case=frozenset(exact), pattern=pattern)
+    return Catalog(entries=entries, exact_case=exact, pattern=pattern)
 
 
 def _sentence_start(text: str, position: int) -> bool:
@@ -105,13 +105,6 @@ def _mention_confidence(entry: BrandEntry, surface: str, text: str, position: in
     return _CAPITALIZED_WORD + (_WITH_CONTEXT if has_context else 0.0)
 
 
-def _listed_form(cat: Catalog, surface: str) -> str | None:
-    for form in cat.exact_case:
-        if form.lower() == re.sub(r"\s+", " ", surface).lower():
-            return form
-    return None
-
-
 def find_brands(segments: list[Segment], *, with_proof: bool) -> list[BrandMention]:
     """Brands said in ``segments``, most mentioned first; ``proof`` lists the segments."""
     cat = catalog()
@@ -119,8 +112,9 @@ def find_brands(segments: list[Segment], *, with_proof: bool) -> list[BrandMenti
     for segment in segments:
         for match in cat.pattern.finditer(segment.text):
             surface = match.group(0)
-            entry = cat.entries[re.sub(r"\s+", " ", surface).lower()]
-            confidence = _mention_confidence(entry, surface, segment.text, match.start(), _listed_form(cat, surface))
+            form = re.sub(r"\s+", " ", surface).lower()
+            entry = cat.entries[form]
+            confidence = _mention_confidence(entry, surface, segment.text, match.start(), cat.exact_case.get(form))
             if confidence <= 0:
                 continue
             confidences, proofs = found.setdefault(entry.name, ([], []))

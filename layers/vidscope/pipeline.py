@@ -28,8 +28,9 @@ from vidscope.summary import Summarizer
 from vidscope.transcripts import Transcript
 
 
-def _active_job(repo: JobsRepository, ref: JobRef) -> JobRecord:
-    job = repo.get(ref.tenant_id, ref.job_id)
+def _active_job(repo: JobsRepository, ref: JobRef, job: JobRecord | None = None) -> JobRecord:
+    """The job (read now unless given), or ``JobNotActive`` once it has ended."""
+    job = job if job is not None else repo.get(ref.tenant_id, ref.job_id)
     if job is None or job.status not in CANCELLABLE_STATUSES:
         raise JobNotActive(f"job {ref.job_id} is {job.status if job else 'gone'}")
     return job
@@ -99,7 +100,7 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     job = repo.get(event.tenant_id, event.job_id)
     if job is not None and job.status is JobStatus.COMPLETED:
         return job  # a retried merge after its write succeeded
-    job = _active_job(repo, event)
+    job = _active_job(repo, event, job)
     enter_stage(repo, event, Stage.MERGING, clock)
     results: dict[str, Any] = {}
     errors: list[CapabilityError] = []
