@@ -57,6 +57,13 @@ def _job_key(tenant_id: str, job_id: str) -> dict[str, Any]:
     return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(job_id)})
 
 
+def _set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``SET #f0 = :v0, …`` for ``fields``, with its attribute names and (plain) values."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    return "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)), names, values
+
+
 def job_item(record: JobRecord) -> dict[str, Any]:
     """The stored form of a job: its fields plus the base-table and status-index keys."""
     return {
@@ -176,14 +183,13 @@ class JobsRepository:
         if to_status.is_terminal:
             fields.setdefault("completed_at", iso_ms(now))
         fields[table.STATUS_INDEX.partition_key] = table.status_pk(record.tenant_id, to_status)
-        names = {f"#f{i}": name for i, name in enumerate(fields)}
-        values = {f":v{i}": value for i, value in enumerate(fields.values())}
+        expression, names, values = _set_clause(fields)
         allowed = {f":from{i}": s.value for i, s in enumerate(sorted(allowed_from))}
         update = {
             "Update": {
                 "TableName": self._table,
                 "Key": _job_key(record.tenant_id, record.job_id),
-                "UpdateExpression": "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+                "UpdateExpression": expression,
                 "ConditionExpression": f"#status IN ({', '.join(allowed)})",
                 "ExpressionAttributeNames": {**names, "#status": "status"},
                 "ExpressionAttributeValues": to_attributes({**values, **allowed}),
@@ -202,17 +208,17 @@ class JobsRepository:
     def update_progress(self, tenant_id: str, job_id: str, progress: Progress, now: datetime, **fields: Any) -> None:
         """Record where a processing job is; ``TransitionRefused`` once it is no longer processing
         (cancelled), which is how a stage learns to stop."""
-        values = {"progress": progress.model_dump(mode="json"), "updated_at": iso_ms(now), **fields}
-        names = {f"#f{i}": name for i, name in enumerate(values)}
-        placeholders = {f":v{i}": value for i, value in enumerate(values.values())}
+        expression, names, values = _set_clause(
+            {"progress": progress.model_dump(mode="json"), "updated_at": iso_ms(now), **fields}
+        )
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_job_key(tenant_id, job_id),
-                UpdateExpression="SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, placeholders, strict=True)),
+                UpdateExpression=expression,
                 ConditionExpression="#status = :processing",
                 ExpressionAttributeNames={**names, "#status": "status"},
-                ExpressionAttributeValues=to_attributes({**placeholders, ":processing": JobStatus.PROCESSING.value}),
+                ExpressionAttributeValues=to_attributes({**values, ":processing": JobStatus.PROCESSING.value}),
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
             raise TransitionRefused from exc
