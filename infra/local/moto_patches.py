@@ -12,33 +12,40 @@ import threading
 import traceback
 from typing import Any
 
-_lock = threading.Lock()
+# Re-entrant: a transaction applies its items through the (also serialized) single-item writes.
+_lock = threading.RLock()
 _applied = False
 
 
+_SERIALIZED_WRITES = ("transact_write_items", "put_item", "update_item", "delete_item")
+
+
 def serialize_dynamodb_transactions() -> None:
-    """Make moto's TransactWriteItems atomic across threads, as DynamoDB's are.
+    """Make moto's writes atomic across threads, as DynamoDB's are.
 
     ``moto.dynamodb.models.DynamoDBBackend.transact_write_items`` (moto 5.2) deep-copies each
     table it touches before applying the items and, when one fails its condition, restores that
     copy, without a lock. Two concurrent transactions can therefore undo each other's committed
     writes: a job answered with 202 disappears when another request's cancelled transaction puts
-    back the older copy. DynamoDB serializes conflicting transactions (cancelling the loser with
-    TransactionConflict), so holding one lock around the call gives moto the same guarantee.
+    back the older copy. Its single-item writes (``put_item``, ``update_item``, ``delete_item``)
+    check a condition and then write, also without a lock, so one landing inside a transaction
+    can be lost or can act on a state the transaction is replacing (seen: a cancel and a
+    completion of one job both succeeding). DynamoDB applies each write atomically and serializes
+    conflicting ones, so one lock around every write gives moto the same guarantee.
     """
     global _applied
     if _applied:
         return
     from moto.dynamodb.models import DynamoDBBackend
 
-    original = DynamoDBBackend.transact_write_items
+    for name in _SERIALIZED_WRITES:
+        original = getattr(DynamoDBBackend, name)
 
-    @functools.wraps(original)
-    def transact_write_items(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with _lock:
-            return original(self, *args, **kwargs)
+        def serialized(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with _lock:
+                return _original(self, *args, **kwargs)
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+        setattr(DynamoDBBackend, name, functools.wraps(original)(serialized))
     _applied = True
 
 
