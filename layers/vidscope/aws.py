@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 from typing import Any
 
 from vidscope.settings import get_settings
 
+_clients: dict[str, Any] = {}
+# Creating clients from boto3's default session is not thread-safe (it can fail with "dictionary
+# changed size during iteration"); Lambda runs one thread, but the local runtime runs functions
+# side by side in one process (the analysis Map's branches), so creation takes turns.
+_lock = threading.Lock()
 
-@cache
+
 def client(service: str) -> Any:
-    import boto3  # deferred: boto3 costs ~0.3 s to import and not every cold path needs it
-    from botocore.config import Config
+    existing = _clients.get(service)
+    if existing is not None:
+        return existing
+    with _lock:
+        if service not in _clients:
+            import boto3  # deferred: boto3 costs ~0.3 s to import and not every cold path needs it
+            from botocore.config import Config
 
-    # the service name is a plain str here; boto3-stubs' overloads want one literal per service
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=get_settings().aws_endpoint_url,
-        config=Config(retries={"mode": "standard", "max_attempts": 3}),
-    )
+            # the service name is a plain str here; boto3-stubs' overloads want one literal per service
+            _clients[service] = boto3.client(  # type: ignore[call-overload]
+                service,
+                endpoint_url=get_settings().aws_endpoint_url,
+                config=Config(retries={"mode": "standard", "max_attempts": 3}),
+            )
+        return _clients[service]
 
 
 def reset_clients() -> None:
     """Forget cached clients (tests start a fresh moto backend per test)."""
-    client.cache_clear()
+    with _lock:
+        _clients.clear()
