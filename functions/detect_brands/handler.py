@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vidscope import dependencies, jobs, pipeline
+from vidscope import dependencies, pipeline
 from vidscope.observability import logger, tracer
 from vidscope.stages import AnalyzeEvent
 
@@ -17,8 +17,5 @@ from vidscope.stages import AnalyzeEvent
 @event_parser(model=AnalyzeEvent)
 def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(job_id=event.job_id, capability=event.capability)
-    job = jobs.get_job(event.tenant_id, event.job_id, repo=dependencies.jobs_repository())
-    outcome = pipeline.analyze(
-        event, media=dependencies.media_store(), summarizer=dependencies.summarizer(), return_proof=job.return_proof
-    )
+    outcome = pipeline.analyze(event, media=dependencies.media_store(), summarizer=dependencies.summarizer())
     return outcome.model_dump(mode="json")

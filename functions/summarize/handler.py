@@ -17,7 +17,5 @@ from vidscope.stages import AnalyzeEvent
 @event_parser(model=AnalyzeEvent)
 def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(job_id=event.job_id, capability=event.capability)
-    outcome = pipeline.analyze(
-        event, media=dependencies.media_store(), summarizer=dependencies.summarizer(), return_proof=False
-    )
+    outcome = pipeline.analyze(event, media=dependencies.media_store(), summarizer=dependencies.summarizer())
     return outcome.model_dump(mode="json")

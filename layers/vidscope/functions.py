@@ -126,7 +126,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "detect_brands",
         "Analysis: brand mentions with proof",
         (),
-        frozenset({Access.READ_JOBS, Access.READ_MEDIA, Access.WRITE_MEDIA}),
+        frozenset({Access.READ_MEDIA, Access.WRITE_MEDIA}),
         memory_mb=1024,
         timeout_seconds=300,
         placeholder="DetectBrandsFunctionArn",

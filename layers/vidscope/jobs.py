@@ -109,6 +109,7 @@ def pipeline_input(job: JobRecord) -> ExecutionInput:
         job_id=job.job_id,
         tenant_id=job.tenant_id,
         analyses=catalog.analyses(job.capabilities),
+        return_proof=job.return_proof,
         config={
             "heartbeat_seconds": settings.heartbeat_seconds,
             "transcription_timeout_seconds": settings.transcription_timeout_seconds,

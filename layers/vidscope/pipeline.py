@@ -79,14 +79,14 @@ def ingest(
     )
 
 
-def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, return_proof: bool) -> AnalysisOutcome:
+def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
     """Run one analysis capability on the stored transcript and store its result."""
     transcript = Transcript.model_validate(media.get_json(event.transcript.transcript_key))
     result: Any
     if event.capability == "summary":
         result = summarizer.summarize(transcript).model_dump(mode="json")
     elif event.capability == "brands":
-        found = brands.detect(transcript, with_proof=return_proof)
+        found = brands.detect(transcript, with_proof=event.return_proof)
         result = [b.model_dump(mode="json", exclude_none=True) for b in found]
     else:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")

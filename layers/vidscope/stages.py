@@ -37,6 +37,7 @@ class Failure(BaseModel):
 
 class AnalyzeEvent(JobRef):
     capability: str
+    return_proof: bool
     transcript: TranscriptRef
 
 
@@ -62,4 +63,5 @@ class ExecutionInput(JobRef):
     """The input create_job starts an execution with."""
 
     analyses: list[str]
+    return_proof: bool
     config: dict[str, Any]
