@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vidscope.api.http import build_app, serve
+from vidscope.api.http import build_app, lambda_entry
 from vidscope.api.openapi import DOCS_PAGE, published_document
 from vidscope.functions import api_function
-from vidscope.observability import logger, metrics, tracer
 
 SPEC = api_function("api_docs")
 router = Router()
@@ -29,9 +25,4 @@ def docs_page() -> Response[str]:
 
 app = build_app(router)
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context, public=True)
+lambda_handler = lambda_entry(app, public=True)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import catalog, dependencies, jobs
-from vidscope.api.http import build_app, current_principal, documented, json_response, meta, serve
+from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.clock import utc_now
 from vidscope.errors import (
     IdempotencyKeyInUse,
@@ -23,7 +22,7 @@ from vidscope.errors import (
 )
 from vidscope.functions import api_function
 from vidscope.models import CreateJobRequest, JobEnvelope
-from vidscope.observability import logger, metrics, tracer
+from vidscope.observability import logger, metrics
 
 SPEC = api_function("create_job")
 router = Router()
@@ -75,9 +74,4 @@ def create_job(
 
 app = build_app(router)
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+lambda_handler = lambda_entry(app)

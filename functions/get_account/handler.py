@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import catalog, dependencies
-from vidscope.api.http import build_app, current_principal, documented, json_response, meta, serve
+from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.functions import api_function
 from vidscope.models import Account, AccountEnvelope, RateLimitInfo
-from vidscope.observability import logger, metrics, tracer
 
 SPEC = api_function("get_account")
 router = Router()
@@ -38,9 +34,4 @@ def get_account() -> Response[str]:
 
 app = build_app(router)
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+lambda_handler = lambda_entry(app)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import catalog, dependencies, jobs
-from vidscope.api.http import build_app, current_principal, documented, json_response, meta, serve
+from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.errors import InvalidCursor
 from vidscope.functions import api_function
 from vidscope.models import JobListEnvelope, JobStatus, Pagination
-from vidscope.observability import logger, metrics, tracer
 
 SPEC = api_function("list_jobs")
 router = Router()
@@ -62,9 +60,4 @@ def list_jobs(
 
 app = build_app(router)
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+lambda_handler = lambda_entry(app)

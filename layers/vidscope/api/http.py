@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +33,7 @@ from vidscope.errors import (
 )
 from vidscope.ids import new_request_id
 from vidscope.models import ErrorBody, ErrorDetail, ErrorEnvelope, Meta
-from vidscope.observability import logger
+from vidscope.observability import logger, metrics, tracer
 from vidscope.ratelimit import RateLimitDecision
 from vidscope.tenants import Principal, extract_api_key
 
@@ -194,6 +194,21 @@ def serve(
     finally:
         logger.remove_keys(["request_id", "tenant_id"])
         _current.reset(token)
+
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def lambda_entry(app: APIGatewayRestResolver, *, public: bool = False) -> LambdaHandler:
+    """An API function's Lambda handler: Powertools' context, tracing and metrics around ``serve``."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return serve(app, event, context, public=public)
+
+    return lambda_handler
 
 
 def _proxy_response(response: Response[str]) -> dict[str, Any]:
