@@ -9,7 +9,6 @@ bench/.cache/). Wall time of a pipeline job is from POST /v1/jobs to the job rea
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import statistics
@@ -17,10 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -75,20 +71,6 @@ def ten_minute_video() -> Path:
         timings = speech_mp4(speech_script(), path)
         print(f"built {path.name}: {timings[-1]['end']:.0f} s", flush=True)
     return path
-
-
-@contextmanager
-def media_server(directory: Path) -> Iterator[str]:
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 class WriteUnits:
@@ -149,13 +131,14 @@ def main() -> None:
 
     from infra.local import stack
     from infra.local.api_gateway import LocalApiGateway
+    from tests.support.media_server import serving
     from vidscope import dependencies
 
     video = ten_minute_video()
     counter = WriteUnits()
     counter.install()
-    with media_server(video.parent) as base, stack.running() as local:
-        url = f"{base}/{video.name}"
+    with serving(video.parent) as media, stack.running() as local:
+        url = media.url(video.name)
         dependencies.reset()
         tenants = dependencies.tenants_repository()
         now = datetime.now(UTC)

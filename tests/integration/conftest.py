@@ -3,15 +3,11 @@ the local API Gateway front into the real handlers."""
 
 from __future__ import annotations
 
-import functools
 import shutil
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +20,7 @@ from infra.local import stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
 from tests.support.media import repeated_mp4, silent_mp4
+from tests.support.media_server import MediaServer, serving
 from vidscope import dependencies, table
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
@@ -138,36 +135,6 @@ PIPELINE_ENV = {
 }
 
 
-class _MediaHandler(SimpleHTTPRequestHandler):
-    """Serves the media directory, plus the faults ingestion must handle."""
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/redirect-to-private"):
-            self.send_response(302)
-            self.send_header("Location", "http://10.0.0.7/speech.mp4")
-            self.end_headers()
-            return
-        super().do_GET()
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
-
-
-class _MediaHttpServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # yt-dlp probes a direct URL and hangs up mid-body before downloading: expected.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-@dataclass(frozen=True)
-class MediaServer:
-    base_url: str
-
-    def url(self, name: str) -> str:
-        return f"{self.base_url}/{name}"
-
-
 @pytest.fixture(scope="module")
 def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
     root = tmp_path_factory.mktemp("media")
@@ -176,11 +143,8 @@ def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServ
     repeated_mp4(FIXTURES / "speech.mp4", 2, root / "speech-twice.mp4")  # a longer window to cancel in
     (root / "page.html").write_text("<html><body><p>No video here.</p></body></html>")
     (root / "not-media.mp4").write_bytes(b"this is text pretending to be a video\n" * 100)
-    server = _MediaHttpServer(("127.0.0.1", 0), functools.partial(_MediaHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield MediaServer(f"http://127.0.0.1:{server.server_address[1]}")
-    server.shutdown()
+    with serving(root) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

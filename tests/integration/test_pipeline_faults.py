@@ -13,13 +13,13 @@ from werkzeug.test import Client
 
 from infra.local.stack import LocalStack, free_port
 from tests.integration.conftest import (
-    MediaServer,
     TenantHandle,
     balance_and_ledger,
     is_terminal,
     submit,
     wait_for,
 )
+from tests.support.media_server import MediaServer
 from vidscope import dependencies
 
 
