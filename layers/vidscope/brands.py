@@ -31,7 +31,7 @@ class BrandEntry:
     name: str
     sector: str
     ambiguous: bool
-    context: frozenset[str]
+    context: re.Pattern[str]  # any of its context words, on word boundaries, compiled once
 
 
 class Proof(BaseModel):
@@ -57,6 +57,11 @@ class Catalog:
         return len({e.name for e in self.entries.values()})
 
 
+@cache  # most brands have only the shared context words: one pattern serves them all
+def _any_word(words: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+
+
 @cache
 def catalog() -> Catalog:
     document = json.loads(resources.files("vidscope").joinpath("data/brands.json").read_text("utf-8"))
@@ -68,7 +73,7 @@ def catalog() -> Catalog:
             name=raw["name"],
             sector=raw["sector"],
             ambiguous=raw.get("ambiguous", False),
-            context=frozenset(raw.get("context", ())) | shared_context,
+            context=_any_word(frozenset(raw.get("context", ())) | shared_context),
         )
         for form in (raw["name"], *raw.get("aliases", ())):
             entries.setdefault(form.lower(), entry)
@@ -97,7 +102,7 @@ def _mention_confidence(entry: BrandEntry, surface: str, text: str, position: in
     if listed is not None and surface != listed:
         return 0.0  # ambiguous names and acronyms only count in their listed case
     sentence = _sentence_around(text, position)
-    has_context = any(re.search(rf"\b{re.escape(word)}\b", sentence) for word in entry.context)
+    has_context = entry.context.search(sentence) is not None
     if not entry.ambiguous:
         return _CONFIDENT + (_WITH_CONTEXT / 2 if has_context else 0.0)
     if _sentence_start(text, position) and not has_context:
