@@ -10,6 +10,9 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
+        # botocore sends stream calls to account-based hosts (123456789012.streams-ddb…), which
+        # in-process moto 5.2 does not route; the regional host is the same API.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "VIDSCOPE_TABLE_NAME": "vidscope-test",
         "VIDSCOPE_BUCKET_NAME": "vidscope-test-media",
         "VIDSCOPE_CURSOR_SECRET": "test-cursor-secret-0123456789",

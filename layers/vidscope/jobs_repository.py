@@ -19,6 +19,11 @@ class JobRecord(Job):
     """A job as stored: the public fields plus what only the service sees."""
 
     tenant_id: str
+    # Counts the job's changes (status and progress): events carry it, so a subscriber can order
+    # them and drop a duplicate. Webhook bookkeeping does not count: it is not the job changing.
+    version: int = 1
+    # Bumped by each redelivery request: attempts of an older run stop when they see a newer one.
+    webhook_run: int = 0
     credits_held: int
     execution_arn: str | None = None
     idempotency_digest: str | None = None
@@ -62,6 +67,13 @@ def _set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, 
     names = {f"#f{i}": name for i, name in enumerate(fields)}
     values = {f":v{i}": value for i, value in enumerate(fields.values())}
     return "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)), names, values
+
+
+def _versioned_set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``_set_clause`` that also counts the change in the job's ``version``."""
+    expression, names, values = _set_clause(fields)
+    expression += ", #version = if_not_exists(#version, :zero) + :one"
+    return expression, {**names, "#version": "version"}, {**values, ":zero": 0, ":one": 1}
 
 
 def job_item(record: JobRecord) -> dict[str, Any]:
@@ -183,7 +195,7 @@ class JobsRepository:
         if to_status.is_terminal:
             fields.setdefault("completed_at", iso_ms(now))
         fields[table.STATUS_INDEX.partition_key] = table.status_pk(record.tenant_id, to_status)
-        expression, names, values = _set_clause(fields)
+        expression, names, values = _versioned_set_clause(fields)
         allowed = {f":from{i}": s.value for i, s in enumerate(sorted(allowed_from))}
         update = {
             "Update": {
@@ -208,7 +220,7 @@ class JobsRepository:
     def update_progress(self, tenant_id: str, job_id: str, progress: Progress, now: datetime, **fields: Any) -> None:
         """Record where a processing job is; ``TransitionRefused`` once it is no longer processing
         (cancelled), which is how a stage learns to stop."""
-        expression, names, values = _set_clause(
+        expression, names, values = _versioned_set_clause(
             {"progress": progress.model_dump(mode="json"), "updated_at": iso_ms(now), **fields}
         )
         try:

@@ -22,6 +22,9 @@ SORT_KEY: Final = "SK"
 TTL_ATTRIBUTE: Final = "ttl"
 STATUS_INDEX: Final = Index(name="GSI1", partition_key="GSI1PK", sort_key="GSI1SK")
 INDEXES: Final = (STATUS_INDEX,)
+# Job events are published from the table's change stream (``vidscope.event_publisher``): an
+# event exists only for a write that committed, and each committed change appears once.
+STREAM_VIEW_TYPE: Final = "NEW_AND_OLD_IMAGES"
 
 
 def create_table_kwargs(table_name: str) -> dict[str, Any]:
@@ -46,6 +49,7 @@ def create_table_kwargs(table_name: str) -> dict[str, Any]:
             }
             for i in INDEXES
         ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE},
     }
 
 
@@ -62,6 +66,18 @@ JOB_SK_END: Final = "JOB#~"
 
 def job_sk(job_id: str) -> str:
     return f"{JOB_SK_PREFIX}{job_id}"
+
+
+def webhook_attempt_sk(job_id: str, attempt: int) -> str:
+    # Not under JOB#: job listing reads a JOB# key range and must read jobs only.
+    return f"{WEBHOOK_ATTEMPT_SK_PREFIX}{job_id}#{attempt:04d}"
+
+
+WEBHOOK_ATTEMPT_SK_PREFIX: Final = "WEBHOOK#"
+
+
+def disabled_webhook_sk(url_digest: str) -> str:
+    return f"WEBHOOKOFF#{url_digest}"
 
 
 def status_pk(tenant_id: str, status: str) -> str:
