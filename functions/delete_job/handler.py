@@ -26,7 +26,11 @@ router = Router()
 )
 def delete_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     jobs.delete_job(
-        current_principal().tenant_id, job_id, repo=dependencies.jobs_repository(), media=dependencies.media_store()
+        current_principal().tenant_id,
+        job_id,
+        repo=dependencies.jobs_repository(),
+        media=dependencies.media_store(),
+        deliveries=dependencies.webhook_deliveries(),
     )
     return json_response(DeletedJobEnvelope(data=DeletedJob(job_id=job_id, deleted=True), meta=meta()))
 

@@ -135,3 +135,40 @@ def run_ecs_tasks_from_step_functions() -> None:
     StateTaskServiceEcs._normalise_response = _normalise_response  # type: ignore[method-assign]
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
     _ecs_applied = True
+
+
+_event_sources_applied = False
+
+
+def poll_event_sources_like_lambda() -> None:
+    """Leave event source mappings to a poller, as AWS Lambda does.
+
+    moto 5.2's ``LambdaBackend.create_event_source_mapping`` registers each mapping on its queue
+    (``Queue.lambda_event_source_mappings``) or table (``Table.lambda_event_source_mappings``),
+    and from then on every ``SendMessage`` or table write invokes the function synchronously,
+    inside that call: SQS delays and visibility timeouts are ignored, ``batchItemFailures`` are
+    ignored, and a stream mapping resends every record still in the shard on each write. The
+    webhook retry schedule rests on SQS delays, and a slow webhook receiver would stall the
+    table write that ended the job. So the mapping is created and listed as usual but not
+    registered for pushing; ``infra.local.event_sources`` polls for it the way the Lambda
+    service does.
+    """
+    global _event_sources_applied
+    if _event_sources_applied:
+        return
+    from moto.awslambda.models import LambdaBackend
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.sqs.models import sqs_backends
+
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        mapping = original(self, spec)
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            queue.lambda_event_source_mappings.pop(mapping.function_arn, None)
+        for table in dynamodb_backends[self.account_id][self.region_name].tables.values():
+            table.lambda_event_source_mappings.pop(mapping.function_arn, None)
+        return mapping
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+    _event_sources_applied = True

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra import workflow_definition
-from vidscope import table
-from vidscope.functions import TRANSCRIBER, WORKFLOW_FUNCTIONS
+from vidscope import event_routing, table
+from vidscope.functions import EVENT_FUNCTIONS, TRANSCRIBER, WORKFLOW_FUNCTIONS
 
 STATE_MACHINE_NAME = "vidscope-job-pipeline"
 CLUSTER_NAME = "vidscope-transcriber"
@@ -30,6 +30,9 @@ class LocalResources:
     state_machine_arn: str
     cluster_arn: str
     function_arns: dict[str, str]
+    event_bus_name: str
+    webhook_queue_url: str
+    webhook_dlq_url: str
 
 
 def _placeholder_zip() -> bytes:
@@ -41,9 +44,11 @@ def _placeholder_zip() -> bytes:
     return buffer.getvalue()
 
 
-def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str) -> LocalResources:
+def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, event_bus_name: str) -> LocalResources:
     """Create every resource; ``client(service)`` gives a boto3 client pointed at moto."""
-    client("dynamodb").create_table(**table.create_table_kwargs(table_name))
+    stream_arn = client("dynamodb").create_table(**table.create_table_kwargs(table_name))["TableDescription"][
+        "LatestStreamArn"
+    ]
     client("s3").create_bucket(Bucket=bucket_name)
     role_arn = client("iam").create_role(RoleName=_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"][
         "Arn"
@@ -61,8 +66,19 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str) -
             Timeout=spec.timeout_seconds,
             MemorySize=spec.memory_mb,
         )["FunctionArn"]
-        for spec in WORKFLOW_FUNCTIONS
+        for spec in WORKFLOW_FUNCTIONS + EVENT_FUNCTIONS
     }
+    queue_url, dlq_url = create_events_and_webhooks(client, event_bus_name)
+    queue_arns = {"webhook-queue": _queue_arn(client, queue_url), "table-stream": stream_arn}
+    for spec in EVENT_FUNCTIONS:
+        assert spec.event_source is not None
+        lambdas.create_event_source_mapping(
+            EventSourceArn=queue_arns[spec.event_source.kind],
+            FunctionName=function_arns[spec.name],
+            BatchSize=spec.event_source.batch_size,
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+            **({"StartingPosition": "TRIM_HORIZON"} if spec.event_source.kind == "table-stream" else {}),
+        )
 
     ecs = client("ecs")
     # Locally the cluster's default capacity is FARGATE, which moto places without container
@@ -92,4 +108,52 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str) -
     state_machine_arn = client("stepfunctions").create_state_machine(
         name=STATE_MACHINE_NAME, definition=definition, roleArn=role_arn, type="STANDARD"
     )["stateMachineArn"]
-    return LocalResources(table_name, bucket_name, state_machine_arn, cluster_arn, function_arns)
+    return LocalResources(
+        table_name,
+        bucket_name,
+        state_machine_arn,
+        cluster_arn,
+        function_arns,
+        event_bus_name,
+        queue_url,
+        dlq_url,
+    )
+
+
+def _queue_arn(client: Callable[[str], Any], queue_url: str) -> str:
+    attributes = client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
+def create_events_and_webhooks(client: Callable[[str], Any], bus_name: str) -> tuple[str, str]:
+    """The bus, the webhook queue with its DLQ, and the rule between them; the queue URLs."""
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(
+        QueueName=event_routing.WEBHOOK_DLQ_NAME,
+        Attributes={"MessageRetentionPeriod": str(event_routing.WEBHOOK_DLQ_RETENTION_SECONDS)},
+    )["QueueUrl"]
+    queue_url = sqs.create_queue(
+        QueueName=event_routing.WEBHOOK_QUEUE_NAME,
+        Attributes={
+            "VisibilityTimeout": str(event_routing.WEBHOOK_QUEUE_VISIBILITY_SECONDS),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": _queue_arn(client, dlq_url),
+                    "maxReceiveCount": event_routing.WEBHOOK_QUEUE_MAX_RECEIVES,
+                }
+            ),
+        },
+    )["QueueUrl"]
+    events = client("events")
+    events.create_event_bus(Name=bus_name)
+    events.put_rule(
+        Name=event_routing.WEBHOOK_RULE_NAME,
+        EventBusName=bus_name,
+        EventPattern=json.dumps(event_routing.webhook_rule_pattern()),
+    )
+    events.put_targets(
+        Rule=event_routing.WEBHOOK_RULE_NAME,
+        EventBusName=bus_name,
+        Targets=[{"Id": "webhook-queue", "Arn": _queue_arn(client, queue_url)}],
+    )
+    return queue_url, dlq_url

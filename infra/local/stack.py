@@ -21,6 +21,7 @@ import httpx
 
 from infra.local import moto_patches, resources
 from infra.local.ecs_agent import EcsAgent
+from infra.local.event_sources import EventSourcePoller
 from vidscope import dependencies
 from vidscope.settings import get_settings
 from vidscope.workflow import execution_arn
@@ -38,6 +39,7 @@ class LocalStack:
     resources: resources.LocalResources
     agent: EcsAgent
     session: boto3.Session
+    poller: EventSourcePoller
 
     def client(self, service: str) -> Any:
         return self.session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
@@ -60,6 +62,20 @@ class LocalStack:
             sfn.stop_execution(executionArn=execution["executionArn"], error="Shutdown", cause="local stack stopping")
 
 
+_RESOURCE_ENV = (
+    "VIDSCOPE_AWS_ENDPOINT_URL",
+    "VIDSCOPE_STATE_MACHINE_ARN",
+    "VIDSCOPE_WEBHOOK_QUEUE_URL",
+    "VIDSCOPE_WEBHOOK_DLQ_URL",
+)
+
+
+def _resource_env(endpoint: str, created: resources.LocalResources) -> dict[str, str]:
+    """What the functions learn from their environment in the cloud (CDK sets the same names)."""
+    values = (endpoint, created.state_machine_arn, created.webhook_queue_url, created.webhook_dlq_url)
+    return dict(zip(_RESOURCE_ENV, values, strict=True))
+
+
 @contextmanager
 def running(
     *, port: int | None = None, worker_env: dict[str, str] | None = None, log_dir: Path | None = None
@@ -70,6 +86,7 @@ def running(
     moto_patches.serialize_dynamodb_transactions()
     moto_patches.run_lambdas_in_process()
     moto_patches.run_ecs_tasks_from_step_functions()
+    moto_patches.poll_event_sources_like_lambda()
     # The interpreter logs every caught task failure at ERROR, tracebacks included; the job's own
     # state says what failed.
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
@@ -79,8 +96,9 @@ def running(
     endpoint = f"http://127.0.0.1:{port}"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    saved = {k: os.environ.get(k) for k in ("MOTO_PORT", "VIDSCOPE_AWS_ENDPOINT_URL", "VIDSCOPE_STATE_MACHINE_ARN")}
+    saved = {k: os.environ.get(k) for k in ("MOTO_PORT", *_RESOURCE_ENV)}
     agent: EcsAgent | None = None
+    poller: EventSourcePoller | None = None
     try:
         # The interpreter calls services on localhost:$MOTO_PORT; execution must be on before
         # the state machine is created.
@@ -95,9 +113,9 @@ def running(
             lambda service: session.client(service, endpoint_url=endpoint),  # type: ignore[call-overload]
             table_name=settings.table_name,
             bucket_name=settings.bucket_name,
+            event_bus_name=settings.event_bus_name,
         )
-        os.environ["VIDSCOPE_AWS_ENDPOINT_URL"] = endpoint
-        os.environ["VIDSCOPE_STATE_MACHINE_ARN"] = created.state_machine_arn
+        os.environ.update(_resource_env(endpoint, created))
         dependencies.reset()
         agent = EcsAgent(
             session.client("ecs", endpoint_url=endpoint),
@@ -105,12 +123,17 @@ def running(
             environment={"VIDSCOPE_AWS_ENDPOINT_URL": endpoint, **(worker_env or {})},
             log_dir=log_dir,
         ).start()
-        stack = LocalStack(endpoint, created, agent, session)
+        poller = EventSourcePoller(
+            lambda service: session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
+        ).start()
+        stack = LocalStack(endpoint, created, agent, session, poller)
         try:
             yield stack
         finally:
             stack.stop_running_executions()
     finally:
+        if poller is not None:
+            poller.stop()
         if agent is not None:
             agent.stop()
         server.stop()

@@ -4,12 +4,19 @@ AWS credentials, against a deployed one."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from vidscope import aws, catalog
 from vidscope.clock import utc_now
 from vidscope.settings import get_settings
-from vidscope.tenants import TenantsRepository
+from vidscope.tenants import TenantsRepository, onboard
+from vidscope.webhook_secrets import WebhookSecrets
+
+
+def _webhook_secrets() -> WebhookSecrets:
+    return WebhookSecrets(aws.client("secretsmanager"), get_settings().webhook_secret_prefix)
 
 
 @click.group()
@@ -31,23 +38,42 @@ def tenants() -> None:
 )
 @click.option("--table", default=None, help="DynamoDB table (default: VIDSCOPE_TABLE_NAME / settings)")
 def create_tenant(name: str, initial_credits: int, plan: str, rate_limit: int | None, table: str | None) -> None:
-    """Create a tenant and its first API key; the key is printed once and never stored."""
+    """Create a tenant, its first API key and its webhook signing secret; both secrets are
+    printed once (the key is stored only as a hash, the webhook secret in Secrets Manager)."""
     repo = TenantsRepository(aws.client("dynamodb"), table or get_settings().table_name)
-    now = utc_now()
-    tenant = repo.create_tenant(
+    created = onboard(
+        repo,
+        _webhook_secrets(),
         name=name,
         plan=plan,
         rate_limit_per_minute=rate_limit or catalog.PLANS[plan],
         initial_credits=initial_credits,
-        now=now,
+        now=utc_now(),
     )
-    issued = repo.issue_api_key(tenant.tenant_id, now)
-    click.echo(f"tenant_id:  {tenant.tenant_id}")
-    click.echo(f"key_id:     {issued.key_id}")
-    click.echo(f"api_key:    {issued.api_key}")
-    click.echo(f"credits:    {tenant.credit_balance}")
-    click.echo(f"rate_limit: {tenant.rate_limit_per_minute}/min")
-    click.echo("Store the API key now: it is shown only once.", err=True)
+    click.echo(f"tenant_id:      {created.tenant.tenant_id}")
+    click.echo(f"key_id:         {created.key.key_id}")
+    click.echo(f"api_key:        {created.key.api_key}")
+    click.echo(f"webhook_secret: {created.webhook_secret}")
+    click.echo(f"credits:        {created.tenant.credit_balance}")
+    click.echo(f"rate_limit:     {created.tenant.rate_limit_per_minute}/min")
+    click.echo("Store the API key and the webhook secret now: they are shown only once.", err=True)
+
+
+@tenants.command("rotate-webhook-secret")
+@click.argument("tenant_id")
+@click.option(
+    "--overlap-hours",
+    type=click.FloatRange(min=0),
+    default=24,
+    show_default=True,
+    help="How long webhooks stay signed with the old secret too",
+)
+def rotate_webhook_secret(tenant_id: str, overlap_hours: float) -> None:
+    """Give the tenant a new webhook signing secret, printed once. Until the overlap ends every
+    webhook carries two signatures (old and new secret), so the receiver can switch at leisure."""
+    secret = _webhook_secrets().rotate(tenant_id, overlap=timedelta(hours=overlap_hours), now=utc_now())
+    click.echo(f"webhook_secret: {secret}")
+    click.echo(f"The previous secret keeps signing for {overlap_hours:g} h.", err=True)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from functools import cache
 
 from vidscope import aws
 from vidscope.clock import utc_now
+from vidscope.event_publisher import EventPublisher
 from vidscope.ingestion import Downloader, Limits
 from vidscope.jobs_repository import JobsRepository
 from vidscope.media_store import MediaStore
@@ -16,6 +18,9 @@ from vidscope.ssrf import UrlGuard
 from vidscope.summary import BedrockSummarizer, ExtractiveSummarizer, Summarizer
 from vidscope.tenants import TenantsRepository
 from vidscope.transcription import WhisperConfig
+from vidscope.webhook_deliveries import WebhookDeliveries
+from vidscope.webhook_secrets import WebhookSecrets
+from vidscope.webhooks import Dispatcher, RetryPolicy, WebhookQueue, WebhookSender
 from vidscope.workflow import WorkflowClient
 
 
@@ -81,6 +86,46 @@ def whisper_config() -> WhisperConfig:
     )
 
 
+@cache
+def event_publisher() -> EventPublisher:
+    return EventPublisher(aws.client("events"), get_settings().event_bus_name)
+
+
+@cache
+def webhook_deliveries() -> WebhookDeliveries:
+    return WebhookDeliveries(aws.client("dynamodb"), get_settings().table_name)
+
+
+@cache
+def webhook_secrets() -> WebhookSecrets:
+    return WebhookSecrets(aws.client("secretsmanager"), get_settings().webhook_secret_prefix)
+
+
+@cache
+def webhook_queue() -> WebhookQueue:
+    settings = get_settings()
+    if not settings.webhook_queue_url or not settings.webhook_dlq_url:
+        raise RuntimeError("VIDSCOPE_WEBHOOK_QUEUE_URL and VIDSCOPE_WEBHOOK_DLQ_URL must be set")
+    return WebhookQueue(aws.client("sqs"), settings.webhook_queue_url, settings.webhook_dlq_url)
+
+
+@cache
+def webhook_dispatcher() -> Dispatcher:
+    settings = get_settings()
+    return Dispatcher(
+        jobs=jobs_repository(),
+        deliveries=webhook_deliveries(),
+        secrets=webhook_secrets(),
+        media=media_store(),
+        queue=webhook_queue(),
+        sender=WebhookSender(url_guard(), settings.webhook_timeout_seconds),
+        policy=RetryPolicy(tuple(settings.webhook_retry_schedule_seconds), settings.webhook_retry_jitter),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        clock=utc_now,
+        rng=random.Random(),
+    )
+
+
 # Captured here so reset() clears the real caches even while a test overrides a factory.
 _FACTORIES = (
     jobs_repository,
@@ -92,6 +137,11 @@ _FACTORIES = (
     media_store,
     downloader,
     summarizer,
+    event_publisher,
+    webhook_deliveries,
+    webhook_secrets,
+    webhook_queue,
+    webhook_dispatcher,
 )
 
 

@@ -65,6 +65,19 @@ class JobNotDeletable(ApiError):
     status, code = 409, "JOB_NOT_DELETABLE"
 
 
+class WebhookNotConfigured(ApiError):
+    status, code = 409, "WEBHOOK_NOT_CONFIGURED"
+
+
+class JobNotFinished(ApiError):
+    status, code = 409, "JOB_NOT_FINISHED"
+
+
+class WebhookDeliveryInProgress(ApiError):
+    status, code = 409, "WEBHOOK_DELIVERY_IN_PROGRESS"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "10"}
+
+
 class UnsupportedMediaType(ApiError):
     status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 
 class Access(StrEnum):
@@ -21,6 +22,20 @@ class Access(StrEnum):
     WRITE_MEDIA = "media:write"
     TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
     INVOKE_MODEL = "bedrock:invoke"
+    READ_JOB_CHANGES = "jobs:stream"  # the table's change stream
+    PUT_EVENTS = "events:put"  # events:PutEvents on the Vidscope bus
+    QUEUE_WEBHOOKS = "webhooks:queue"  # sqs:SendMessage to the webhook queue and its DLQ
+    CONSUME_WEBHOOKS = "webhooks:consume"  # the webhook queue as an event source
+    READ_WEBHOOK_SECRETS = "webhook-secrets:read"
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """What a function is fed from, by a Lambda event source mapping that reports partial batch
+    failures (``ReportBatchItemFailures``)."""
+
+    kind: Literal["table-stream", "webhook-queue"]
+    batch_size: int
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class FunctionSpec:
     timeout_seconds: int = 29  # API Gateway's own limit for the API functions
     # Workflow functions: the ASL placeholder their ARN substitutes (${IngestMediaFunctionArn}).
     placeholder: str | None = None
+    event_source: EventSource | None = None
 
     @property
     def module(self) -> str:
@@ -88,6 +104,18 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "Delete a finished job and its stored media",
         (Route("DELETE", "/v1/jobs/{job_id}"),),
         _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.DELETE_MEDIA},
+    ),
+    FunctionSpec(
+        "list_webhook_deliveries",
+        "The delivery attempts of a job's webhook",
+        (Route("GET", "/v1/jobs/{job_id}/webhook_deliveries"),),
+        _AUTH | {Access.READ_JOBS},
+    ),
+    FunctionSpec(
+        "redeliver_webhook",
+        "Send a finished job's webhook again (same webhook-id)",
+        (Route("POST", "/v1/jobs/{job_id}/webhook/redeliver"),),
+        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.QUEUE_WEBHOOKS},
     ),
     FunctionSpec("get_account", "Tenant, plan, balance and limits", (Route("GET", "/v1/account"),), _AUTH),
     FunctionSpec(
@@ -150,6 +178,37 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 
 
+EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "publish_job_events",
+        "Put an event on the bus for every committed change of a job (from the table's stream)",
+        (),
+        frozenset({Access.READ_JOB_CHANGES, Access.PUT_EVENTS}),
+        memory_mb=256,
+        timeout_seconds=60,
+        event_source=EventSource("table-stream", batch_size=100),
+    ),
+    FunctionSpec(
+        "dispatch_webhooks",
+        "POST signed webhooks of finished jobs; schedule retries; park exhausted ones in the DLQ",
+        (),
+        frozenset(
+            {
+                Access.READ_JOBS,
+                Access.WRITE_JOBS,
+                Access.READ_MEDIA,
+                Access.CONSUME_WEBHOOKS,
+                Access.QUEUE_WEBHOOKS,
+                Access.READ_WEBHOOK_SECRETS,
+            }
+        ),
+        # Attempts run one after another: ten receivers that each hang for the 10 s timeout fit.
+        timeout_seconds=180,
+        event_source=EventSource("webhook-queue", batch_size=10),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class ContainerSpec:
     """A container task of the workflow (the transcription worker)."""
@@ -173,7 +232,7 @@ TRANSCRIBER = ContainerSpec(
     container_name_placeholder="TranscriberContainerName",
 )
 
-ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKFLOW_FUNCTIONS
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKFLOW_FUNCTIONS + EVENT_FUNCTIONS
 
 
 def api_function(name: str) -> FunctionSpec:

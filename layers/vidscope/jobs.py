@@ -27,7 +27,15 @@ from vidscope.jobs_repository import (
     WriteConflict,
 )
 from vidscope.media_store import MediaStore
-from vidscope.models import CANCELLABLE_STATUSES, TERMINAL_STATUSES, CreateJobRequest, Job, JobStatus
+from vidscope.models import (
+    CANCELLABLE_STATUSES,
+    TERMINAL_STATUSES,
+    CreateJobRequest,
+    Job,
+    JobStatus,
+    WebhookState,
+    WebhookStatus,
+)
 from vidscope.pagination import CursorCodec
 from vidscope.platforms import detect_platform
 from vidscope.settings import get_settings
@@ -35,6 +43,7 @@ from vidscope.ssrf import UrlGuard
 from vidscope.stages import ExecutionInput
 from vidscope.tenants import Principal
 from vidscope.transcripts import Transcript
+from vidscope.webhook_deliveries import WebhookDeliveries
 from vidscope.workflow import WorkflowClient
 
 # Concurrent transactions on one idempotency key are cancelled with TransactionConflict; after
@@ -142,6 +151,7 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         credits_held=estimate,
         return_proof=request.return_proof,
         webhook_url=request.webhook_url,
+        webhook=WebhookStatus(status=WebhookState.PENDING, attempts=0) if request.webhook_url else None,
         metadata=request.metadata or {},
         created_at=timestamp,
         updated_at=timestamp,
@@ -253,8 +263,10 @@ def cancel_job(
     return cancelled
 
 
-def delete_job(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore) -> None:
-    """Delete a finished job with its stored media and results."""
+def delete_job(
+    tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, deliveries: WebhookDeliveries
+) -> None:
+    """Delete a finished job with its stored media, results and webhook attempt log."""
     job = get_job(tenant_id, job_id, repo=repo)
     if job.status not in TERMINAL_STATUSES:
         raise JobNotDeletable(f"job {job_id} is {job.status}; cancel it before deleting it")
@@ -263,3 +275,4 @@ def delete_job(tenant_id: str, job_id: str, *, repo: JobsRepository, media: Medi
         repo.delete(job, allowed_from=TERMINAL_STATUSES)
     except TransitionRefused as exc:  # pragma: no cover - terminal states are never left
         raise JobNotDeletable(f"job {job_id} cannot be deleted now") from exc
+    deliveries.delete_attempts(tenant_id, job_id)

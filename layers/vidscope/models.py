@@ -146,6 +146,40 @@ class CapabilityError(BaseModel):
     message: str
 
 
+class WebhookState(StrEnum):
+    PENDING = "pending"  # the job has not ended, or its first attempt is under way
+    RETRYING = "retrying"  # an attempt failed; the next one is scheduled (next_attempt_at)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # a final 4xx, or every scheduled attempt failed
+    DISABLED = "disabled"  # the receiver answered 410 Gone for this URL
+
+
+class WebhookStatus(BaseModel):
+    """Where the job's webhook delivery stands."""
+
+    status: WebhookState
+    attempts: int = Field(ge=0)
+    last_status_code: int | None = None
+    last_attempt_at: str | None = None
+    next_attempt_at: str | None = None
+
+
+class WebhookAttempt(BaseModel):
+    """One POST to the job's webhook URL."""
+
+    attempt: int = Field(ge=1, description="1 for the first attempt, counting across redeliveries")
+    webhook_id: str = Field(description="The webhook-id header: the same for every attempt of the job's webhook")
+    event_type: str = Field(description="job.completed, job.failed or job.cancelled")
+    url: str
+    attempted_at: str
+    duration_ms: int
+    status_code: int | None = Field(default=None, description="Absent when no response came back")
+    error: str | None = Field(default=None, description="Why the attempt failed, when it did")
+    outcome: WebhookState = Field(description="The webhook's status after this attempt")
+    next_attempt_at: str | None = None
+    trigger: str = Field(description="event (the job ended), retry, or redeliver")
+
+
 class Job(BaseModel):
     """A job as clients see it."""
 
@@ -167,6 +201,7 @@ class Job(BaseModel):
     results: dict[str, Any] | None = None
     capability_errors: list[CapabilityError] | None = None
     error: JobError | None = None
+    webhook: WebhookStatus | None = Field(default=None, description="Delivery of webhook_url, when one is set")
 
 
 class Meta(BaseModel):
@@ -180,6 +215,16 @@ class TranscriptEnvelope(BaseModel):
 
 class JobEnvelope(BaseModel):
     data: Job
+    meta: Meta
+
+
+class WebhookAttemptsEnvelope(BaseModel):
+    data: list[WebhookAttempt]
+    meta: Meta
+
+
+class WebhookStatusEnvelope(BaseModel):
+    data: WebhookStatus
     meta: Meta
 
 

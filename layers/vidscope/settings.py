@@ -47,6 +47,21 @@ class Settings(BaseSettings):
     summary_provider: Literal["extractive", "bedrock"] = "extractive"
     bedrock_model_id: str = "amazon.nova-lite-v1:0"
 
+    # --- events and webhooks --------------------------------------------------------------
+    event_bus_name: str = "vidscope"
+    webhook_queue_url: str | None = None
+    webhook_dlq_url: str | None = None
+    webhook_secret_prefix: str = "vidscope/webhook-secrets/"  # noqa: S105 - a name, not a secret
+    # A receiver gets this long to answer each attempt.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Delay before each attempt, from the previous one: the Standard Webhooks schedule
+    # (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). Tests shorten it here.
+    webhook_retry_schedule_seconds: list[int] = Field(
+        default=[0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400], min_length=1
+    )
+    # Each delay grows by up to this share, so receivers that failed together are not retried together.
+    webhook_retry_jitter: float = Field(default=0.1, ge=0, le=1)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -19,6 +19,10 @@ from vidscope.errors import InvalidUrl
 Resolver = Callable[[str, int], list[str]]
 
 
+class UnresolvableHost(InvalidUrl):
+    """The host has no address now: a bad URL at creation, a network fault at delivery."""
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
@@ -51,7 +55,7 @@ def _addresses(host: str, port: int, resolve: Resolver) -> list[ipaddress.IPv4Ad
     try:
         return [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve(host, port)]
     except (OSError, UnicodeError, ValueError) as exc:
-        raise InvalidUrl(f"host {host!r} could not be resolved") from exc
+        raise UnresolvableHost(f"host {host!r} could not be resolved") from exc
 
 
 def check_fetchable_url(url: str, *, field: str, allow_loopback: bool, resolve: Resolver = system_resolver) -> None:
@@ -71,7 +75,7 @@ def check_fetchable_url(url: str, *, field: str, allow_loopback: bool, resolve: 
         raise InvalidUrl(f"{field} has no host")
     addresses = _addresses(host, port, resolve)
     if not addresses:
-        raise InvalidUrl(f"host {host!r} could not be resolved")
+        raise UnresolvableHost(f"host {host!r} could not be resolved")
     if any(_is_forbidden(a, allow_loopback) for a in addresses):
         raise InvalidUrl(f"{field} points to a private or reserved address, which is not allowed")
 

@@ -17,6 +17,7 @@ from vidscope.clock import epoch_seconds, iso_ms
 from vidscope.dynamo import from_attributes, to_attributes
 from vidscope.errors import TenantNotFound, Unauthorized
 from vidscope.ids import new_key_id, new_tenant_id
+from vidscope.webhook_secrets import WebhookSecrets
 
 API_KEY_PREFIX = "sk_live_"
 # Revoked keys stay readable (so a request with one is refused as revoked) and are then removed.
@@ -61,6 +62,34 @@ def extract_api_key(headers: Mapping[str, str]) -> str | None:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return None
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    """A tenant just created, with the secrets shown to it once: its API key and its webhook
+    signing secret."""
+
+    tenant: Tenant
+    key: IssuedKey
+    webhook_secret: str
+
+
+def onboard(
+    repo: TenantsRepository,
+    webhook_secrets: WebhookSecrets,
+    *,
+    name: str,
+    plan: str,
+    rate_limit_per_minute: int,
+    initial_credits: int,
+    now: datetime,
+) -> NewTenant:
+    """Create a tenant with its first API key and its webhook signing secret."""
+    tenant = repo.create_tenant(
+        name=name, plan=plan, rate_limit_per_minute=rate_limit_per_minute, initial_credits=initial_credits, now=now
+    )
+    key = repo.issue_api_key(tenant.tenant_id, now)
+    return NewTenant(tenant, key, webhook_secrets.create(tenant.tenant_id))
 
 
 class TenantsRepository:

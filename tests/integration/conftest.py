@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 from werkzeug.test import Client, TestResponse
 
-from infra.local import stack
+from infra.local import resources, stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
 from tests.support.media import repeated_mp4, silent_mp4
@@ -25,7 +25,7 @@ from vidscope import dependencies, table
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
-from vidscope.tenants import TenantsRepository
+from vidscope.tenants import TenantsRepository, onboard
 
 # Names of the public hosts tests use; the sandbox has no DNS for them, so resolution is faked
 # here (and only resolution: the guard's checks run for real).
@@ -48,6 +48,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         settings = get_settings()
         boto3.client("dynamodb").create_table(**table.create_table_kwargs(settings.table_name))
         boto3.client("s3").create_bucket(Bucket=settings.bucket_name)
+        queue_url, dlq_url = resources.create_events_and_webhooks(boto3.client, settings.event_bus_name)
+        monkeypatch.setenv("VIDSCOPE_WEBHOOK_QUEUE_URL", queue_url)
+        monkeypatch.setenv("VIDSCOPE_WEBHOOK_DLQ_URL", dlq_url)
+        dependencies.reset()
         monkeypatch.setattr(dependencies, "url_guard", lambda: UrlGuard(allow_loopback=False, resolve=public_resolver))
         yield
     dependencies.reset()
@@ -68,23 +72,30 @@ class TenantHandle:
     tenant_id: str
     api_key: str
     key_id: str
+    webhook_secret: str
 
     @property
     def headers(self) -> dict[str, str]:
         return {"X-Api-Key": self.api_key}
 
 
+def new_tenant(credits: int = 10_000_000, rate_limit: int = 10_000, name: str = "Acme") -> TenantHandle:
+    """A tenant made the way ``vidscope tenants create`` makes one (key and webhook secret)."""
+    created = onboard(
+        dependencies.tenants_repository(),
+        dependencies.webhook_secrets(),
+        name=name,
+        plan="pro",
+        rate_limit_per_minute=rate_limit,
+        initial_credits=credits,
+        now=datetime.now(UTC),
+    )
+    return TenantHandle(created.tenant.tenant_id, created.key.api_key, created.key.key_id, created.webhook_secret)
+
+
 @pytest.fixture
 def make_tenant(tenants_repo: TenantsRepository) -> Callable[..., TenantHandle]:
-    def make(credits: int = 10_000_000, rate_limit: int = 10_000, name: str = "Acme") -> TenantHandle:
-        now = datetime.now(UTC)
-        tenant = tenants_repo.create_tenant(
-            name=name, plan="pro", rate_limit_per_minute=rate_limit, initial_credits=credits, now=now
-        )
-        issued = tenants_repo.issue_api_key(tenant.tenant_id, now)
-        return TenantHandle(tenant.tenant_id, issued.api_key, issued.key_id)
-
-    return make
+    return new_tenant
 
 
 @pytest.fixture
@@ -132,6 +143,10 @@ PIPELINE_ENV = {
     "VIDSCOPE_PROGRESS_INTERVAL_SECONDS": "0.2",
     "VIDSCOPE_MAX_MEDIA_SECONDS": "60",
     "VIDSCOPE_DOWNLOAD_TIMEOUT_SECONDS": "5",
+    # The webhook retry schedule, shortened (the Standard Webhooks one runs for a day and more),
+    # and how long a receiver gets to answer.
+    "VIDSCOPE_WEBHOOK_RETRY_SCHEDULE_SECONDS": "[0, 1, 3, 5]",
+    "VIDSCOPE_WEBHOOK_TIMEOUT_SECONDS": "1",
 }
 
 
@@ -165,13 +180,7 @@ def pipeline_api(local_stack: stack.LocalStack) -> Client:
 
 @pytest.fixture
 def pipeline_tenant(local_stack: stack.LocalStack) -> TenantHandle:
-    repo = dependencies.tenants_repository()
-    now = datetime.now(UTC)
-    tenant = repo.create_tenant(
-        name="Pipeline", plan="pro", rate_limit_per_minute=10_000, initial_credits=1_000, now=now
-    )
-    issued = repo.issue_api_key(tenant.tenant_id, now)
-    return TenantHandle(tenant.tenant_id, issued.api_key, issued.key_id)
+    return new_tenant(credits=1_000, name="Pipeline")
 
 
 def wait_for(

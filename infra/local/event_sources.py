@@ -1,0 +1,176 @@
+"""The local stand-in for Lambda's event source pollers.
+
+AWS Lambda feeds a function from a queue or a table stream by polling it: it long-polls SQS
+(delayed and in-flight messages stay hidden), invokes the function with a batch, and deletes
+the messages the function did not report in ``batchItemFailures``; for a stream it reads the
+shard in order and, on a failure, resumes from the first failed record. moto creates the
+mappings but does none of that faithfully (see ``moto_patches.poll_event_sources_like_lambda``),
+so this poller does it, one thread per mapping, through the ordinary AWS APIs against the local
+endpoint: ``ReceiveMessage``/``DeleteMessageBatch``, ``GetRecords``, and ``Invoke`` (which moto
+hands to the real handler in-process).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from vidscope.log import logger
+
+_MAX_BACKOFF_SECONDS = 5.0
+
+
+def _invoke(lambdas: Any, function_arn: str, event: dict[str, Any]) -> set[str] | None:
+    """Invoke synchronously; the reported failed item ids, or None if the function raised."""
+    response = lambdas.invoke(FunctionName=function_arn, Payload=json.dumps(event, default=str).encode())
+    body = response["Payload"].read()
+    if response.get("FunctionError"):
+        logger.warning("event source batch failed", extra={"function": function_arn, "error": body[:500]})
+        return None
+    result = json.loads(body) if body else None
+    failures = (result or {}).get("batchItemFailures", []) if isinstance(result, dict) else []
+    return {str(f["itemIdentifier"]) for f in failures}
+
+
+class _Source(threading.Thread):
+    def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
+        super().__init__(name=f"event-source-{mapping['UUID'][:8]}", daemon=True)
+        self.mapping = mapping
+        self.function_arn: str = mapping["FunctionArn"]
+        self.source_arn: str = mapping["EventSourceArn"]
+        self.batch_size = int(mapping.get("BatchSize") or 10)
+        self._lambdas = client("lambda")
+        self._stopping = stop
+        self._backoff = 0.0
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.poll()
+                self._backoff = 0.0
+            except Exception:
+                if self._stopping.is_set():
+                    return  # the local AWS is going away
+                logger.exception("event source poll failed", extra={"source": self.source_arn})
+                self.back_off()
+
+    def back_off(self) -> None:
+        self._backoff = min(max(self._backoff * 2, 0.1), _MAX_BACKOFF_SECONDS)
+        self._stopping.wait(self._backoff)
+
+    def poll(self) -> None:
+        raise NotImplementedError
+
+
+class _QueueSource(_Source):
+    def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
+        super().__init__(mapping, client, stop)
+        self._sqs = client("sqs")
+        _, _, _, region, account, name = self.source_arn.split(":")
+        self._region = region
+        self._queue_url = self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+    def poll(self) -> None:
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=min(self.batch_size, 10),
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return
+        event = {"Records": [self._record(m) for m in messages]}
+        failed = _invoke(self._lambdas, self.function_arn, event)
+        if failed is None:
+            return  # every message becomes visible again when its visibility timeout ends
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {
+                name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.source_arn,
+            "awsRegion": self._region,
+        }
+
+
+class _StreamSource(_Source):
+    def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
+        super().__init__(mapping, client, stop)
+        self._streams = client("dynamodbstreams")
+        shards = self._streams.describe_stream(StreamArn=self.source_arn)["StreamDescription"]["Shards"]
+        self._shard_id = shards[0]["ShardId"]  # moto keeps one shard per table
+        self._iterator = self._iterator_at("TRIM_HORIZON")
+
+    def _iterator_at(self, kind: str, sequence_number: str | None = None) -> str:
+        kwargs: dict[str, Any] = {"StreamArn": self.source_arn, "ShardId": self._shard_id, "ShardIteratorType": kind}
+        if sequence_number is not None:
+            kwargs["SequenceNumber"] = sequence_number
+        return str(self._streams.get_shard_iterator(**kwargs)["ShardIterator"])
+
+    def poll(self) -> None:
+        page = self._streams.get_records(ShardIterator=self._iterator, Limit=self.batch_size)
+        records = page["Records"]
+        if not records:
+            self._iterator = page["NextShardIterator"]
+            self._stopping.wait(0.05)
+            return
+        event = {"Records": [self._record(r) for r in records]}
+        failed = _invoke(self._lambdas, self.function_arn, event)
+        if failed is None:
+            # Lambda retries the whole batch from its first record.
+            self._iterator = self._iterator_at("AT_SEQUENCE_NUMBER", records[0]["dynamodb"]["SequenceNumber"])
+            self.back_off()
+        elif failed:
+            # ReportBatchItemFailures: resume from the lowest failed sequence number.
+            first = min(failed, key=int)
+            self._iterator = self._iterator_at("AT_SEQUENCE_NUMBER", first)
+            self.back_off()
+        else:
+            self._iterator = page["NextShardIterator"]
+
+    def _record(self, record: dict[str, Any]) -> dict[str, Any]:
+        change = dict(record["dynamodb"])
+        created = change.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            change["ApproximateCreationDateTime"] = created.timestamp()
+        return {**record, "dynamodb": change, "eventSourceARN": self.source_arn}
+
+
+class EventSourcePoller:
+    """Polls every event source mapping of the local Lambda service."""
+
+    def __init__(self, client: Callable[[str], Any]) -> None:
+        self._client = client
+        self._stop = threading.Event()
+        self._sources: list[_Source] = []
+
+    def start(self) -> EventSourcePoller:
+        for mapping in self._client("lambda").list_event_source_mappings()["EventSourceMappings"]:
+            kind = _StreamSource if ":dynamodb:" in mapping["EventSourceArn"] else _QueueSource
+            source = kind(mapping, self._client, self._stop)
+            source.start()
+            self._sources.append(source)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for source in self._sources:
+            source.join(timeout=5)
