@@ -46,19 +46,25 @@ def main(argv: list[str] | None = None) -> None:
     from infra.local import stack
     from infra.local.api_gateway import LocalApiGateway
     from vidscope import dependencies
+    from vidscope.tenants import onboard
 
     with stack.running():
-        repo = dependencies.tenants_repository()
-        now = datetime.now(UTC)
-        tenant = repo.create_tenant(
-            name="Demo", plan="pro", rate_limit_per_minute=600, initial_credits=args.credits, now=now
+        demo = onboard(
+            dependencies.tenants_repository(),
+            dependencies.webhook_secrets(),
+            name="Demo",
+            plan="pro",
+            rate_limit_per_minute=600,
+            initial_credits=args.credits,
+            now=datetime.now(UTC),
         )
-        key = repo.issue_api_key(tenant.tenant_id, now).api_key
+        key = demo.key.api_key
         server = make_server("127.0.0.1", args.port, LocalApiGateway(), handler_class=QuietHandler)
         base = f"http://127.0.0.1:{server.server_port}"
         body = '{"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "capabilities": ["transcription"]}'
         print(f"Vidscope is running at {base} (docs: {base}/docs)", flush=True)
-        print(f"Demo tenant {tenant.tenant_id}, API key: {key}", flush=True)
+        print(f"Demo tenant {demo.tenant.tenant_id}, API key: {key}", flush=True)
+        print(f"Webhook signing secret (Standard Webhooks): {demo.webhook_secret}", flush=True)
         print("Try:", flush=True)
         print(
             f"  curl -s -X POST {base}/v1/jobs -H 'X-Api-Key: {key}' -H 'Content-Type: application/json' "

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import boto3
 from click.testing import CliRunner
 from werkzeug.test import Client
 
+from vidscope import dependencies
 from vidscope.cli import main
+from vidscope.clock import utc_now
+from vidscope.settings import get_settings
+from vidscope.webhook_secrets import WebhookSecrets
 
 
 def test_tenants_create_prints_a_working_key_once(api: Client) -> None:
@@ -20,3 +26,20 @@ def test_tenants_create_prints_a_working_key_once(api: Client) -> None:
     assert account["name"] == "Initech"
     assert account["credit_balance"] == 250
     assert account["rate_limit"]["limit"] == 30
+    tenant_id = re.search(r"tenant_id:\s+(\S+)", result.output).group(1)  # type: ignore[union-attr]
+    secret = re.search(r"webhook_secret:\s+(whsec_\S+)", result.output).group(1)  # type: ignore[union-attr]
+    assert dependencies.webhook_secrets().signing_secrets(tenant_id, utc_now()) == [secret]
+
+
+def test_rotating_the_webhook_secret_signs_with_both_until_the_overlap_ends(api: Client) -> None:
+    created = CliRunner().invoke(main, ["tenants", "create", "--name", "Hooli"])
+    tenant_id = re.search(r"tenant_id:\s+(\S+)", created.output).group(1)  # type: ignore[union-attr]
+    old = re.search(r"webhook_secret:\s+(whsec_\S+)", created.output).group(1)  # type: ignore[union-attr]
+
+    rotated = CliRunner().invoke(main, ["tenants", "rotate-webhook-secret", tenant_id, "--overlap-hours", "2"])
+    assert rotated.exit_code == 0, rotated.output
+    new = re.search(r"webhook_secret:\s+(whsec_\S+)", rotated.output).group(1)  # type: ignore[union-attr]
+    secrets = WebhookSecrets(boto3.client("secretsmanager"), get_settings().webhook_secret_prefix)
+    now = utc_now()
+    assert secrets.signing_secrets(tenant_id, now) == [new, old]
+    assert secrets.signing_secrets(tenant_id, now + timedelta(hours=2, seconds=1)) == [new]

@@ -1,0 +1,121 @@
+"""Webhook rules without AWS: which answers are retried, when, how a delivery is signed, and
+that the SSRF guard stands in front of every POST."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from tests.support.webhook_receiver import Reply, receiving
+from vidscope.ssrf import UrlGuard
+from vidscope.webhook_secrets import new_secret
+from vidscope.webhooks import (
+    DeliveryTask,
+    HttpResult,
+    RetryPolicy,
+    Verdict,
+    WebhookSender,
+    parse_retry_after,
+    signature,
+    task_from_message,
+)
+
+STANDARD = RetryPolicy((0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400), jitter=0.1)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        (200, Verdict.DELIVERED),
+        (204, Verdict.DELIVERED),
+        (408, Verdict.RETRY),
+        (429, Verdict.RETRY),
+        (500, Verdict.RETRY),
+        (503, Verdict.RETRY),
+        (400, Verdict.FINAL),
+        (401, Verdict.FINAL),
+        (404, Verdict.FINAL),
+        (301, Verdict.FINAL),
+        (410, Verdict.GONE),
+    ],
+)
+def test_which_answers_are_retried(status: int, verdict: Verdict) -> None:
+    assert HttpResult(status, None, 5).verdict is verdict
+
+
+def test_timeouts_and_network_errors_are_retried_but_a_blocked_address_is_not() -> None:
+    assert HttpResult(None, "timed out after 10 s", 10_000).verdict is Verdict.RETRY
+    assert HttpResult(None, "connection failed: ConnectError", 3).verdict is Verdict.RETRY
+    assert HttpResult(None, "not sent: private address", 0, blocked=True).verdict is Verdict.FINAL
+
+
+def test_the_schedule_is_the_standard_webhooks_one_with_jitter_that_never_shortens_it() -> None:
+    rng = random.Random(7)
+    for step, planned in enumerate(STANDARD.schedule):
+        delay = STANDARD.delay_before(step, None, rng)
+        assert delay is not None and planned <= delay <= planned * 1.1
+    assert STANDARD.delay_before(len(STANDARD.schedule), None, rng) is None
+
+
+def test_retry_after_lengthens_a_wait_up_to_the_longest_delay() -> None:
+    rng = random.Random(1)
+    assert STANDARD.delay_before(1, 120, rng) == 120  # instead of 5 s
+    assert 300 <= (STANDARD.delay_before(2, 10, rng) or 0) <= 330  # shorter hints do not hurry it
+    assert STANDARD.delay_before(1, 10**7, rng) == 86400
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("120", now) == 120
+    assert parse_retry_after("Sun, 22 Nov 2026 12:01:30 GMT", now) == 90
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+def test_the_signature_verifies_with_standardwebhooks_and_carries_one_entry_per_secret() -> None:
+    old, new = new_secret(), new_secret()
+    assert old.startswith("whsec_") and old != new
+    now = datetime.now(UTC)
+    body = '{"type":"job.completed"}'
+    headers = {
+        "webhook-id": "msg_job_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature([new, old], "msg_job_1", now, body),
+    }
+    assert headers["webhook-signature"].count("v1,") == 2
+    for secret in (old, new):
+        assert Webhook(secret).verify(body, headers) == {"type": "job.completed"}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new).verify(body.replace("completed", "failed"), headers)
+
+
+def test_a_queue_message_is_either_the_jobs_event_or_a_task() -> None:
+    event = '{"detail-type": "Job Completed", "source": "vidscope.jobs", "detail": {"job_id": "job_1", "tenant_id": "ten_1"}}'
+    assert task_from_message(event) == DeliveryTask(tenant_id="ten_1", job_id="job_1")
+    task = DeliveryTask(tenant_id="ten_1", job_id="job_1", run=2, attempt=5, step=1, trigger="redeliver")
+    assert task_from_message(task.model_dump_json()) == task
+
+
+def test_a_webhook_url_that_now_resolves_to_a_private_address_is_not_posted() -> None:
+    with receiving() as receiver:
+        url = receiver.url("/hook", secret=new_secret())
+        # Outside the local setting, loopback is as forbidden as any private address.
+        strict = WebhookSender(UrlGuard(allow_loopback=False), timeout_seconds=1)
+        result = strict.post(url, "{}", {}, datetime.now(UTC))
+        assert result.verdict is Verdict.FINAL and result.status_code is None
+        assert result.error is not None and result.error.startswith("not sent")
+        rebound = WebhookSender(
+            UrlGuard(allow_loopback=False, resolve=lambda host, port: ["10.0.0.7"]), timeout_seconds=1
+        )
+        assert rebound.post("https://hooks.example.com/x", "{}", {}, datetime.now(UTC)).verdict is Verdict.FINAL
+        assert receiver.deliveries("/hook") == []
+
+        local = WebhookSender(UrlGuard(allow_loopback=True), timeout_seconds=1)
+        receiver.url("/hook", secret=new_secret(), replies=[Reply(429, headers={"Retry-After": "30"})])
+        answered = local.post(url, "{}", {}, datetime.now(UTC))
+        assert (answered.status_code, answered.retry_after, answered.verdict) == (429, 30, Verdict.RETRY)
