@@ -3,6 +3,7 @@ that the SSRF guard stands in front of every POST."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 
@@ -95,7 +96,9 @@ def test_the_signature_verifies_with_standardwebhooks_and_carries_one_entry_per_
 
 
 def test_a_queue_message_is_either_the_jobs_event_or_a_task() -> None:
-    event = '{"detail-type": "Job Completed", "source": "vidscope.jobs", "detail": {"job_id": "job_1", "tenant_id": "ten_1"}}'
+    event = json.dumps(
+        {"detail-type": "Job Completed", "source": "vidscope.jobs", "detail": {"job_id": "job_1", "tenant_id": "ten_1"}}
+    )
     assert task_from_message(event) == DeliveryTask(tenant_id="ten_1", job_id="job_1")
     task = DeliveryTask(tenant_id="ten_1", job_id="job_1", run=2, attempt=5, step=1, trigger="redeliver")
     assert task_from_message(task.model_dump_json()) == task
