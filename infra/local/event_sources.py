@@ -112,39 +112,44 @@ class _QueueSource(_Source):
 
 
 class _StreamSource(_Source):
+    """Reads the table's stream in order. The iterator is taken afresh from the last record read
+    on every poll: when moto cancels a transaction it puts back a copy of the table, stream
+    shard included, and an iterator held across that would keep reading the discarded shard."""
+
     def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
         super().__init__(mapping, client, stop)
         self._streams = client("dynamodbstreams")
         shards = self._streams.describe_stream(StreamArn=self.source_arn)["StreamDescription"]["Shards"]
         self._shard_id = shards[0]["ShardId"]  # moto keeps one shard per table
-        self._iterator = self._iterator_at("TRIM_HORIZON")
+        self._last_read: str | None = None  # sequence number of the last record handled
 
-    def _iterator_at(self, kind: str, sequence_number: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"StreamArn": self.source_arn, "ShardId": self._shard_id, "ShardIteratorType": kind}
-        if sequence_number is not None:
-            kwargs["SequenceNumber"] = sequence_number
+    def _iterator(self) -> str:
+        kwargs: dict[str, Any] = {"StreamArn": self.source_arn, "ShardId": self._shard_id}
+        if self._last_read is None:
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=self._last_read)
         return str(self._streams.get_shard_iterator(**kwargs)["ShardIterator"])
 
     def poll(self) -> None:
-        page = self._streams.get_records(ShardIterator=self._iterator, Limit=self.batch_size)
-        records = page["Records"]
+        records = self._streams.get_records(ShardIterator=self._iterator(), Limit=self.batch_size)["Records"]
         if not records:
-            self._iterator = page["NextShardIterator"]
             self._stopping.wait(0.05)
             return
         event = {"Records": [self._record(r) for r in records]}
         failed = _invoke(self._lambdas, self.function_arn, event)
         if failed is None:
-            # Lambda retries the whole batch from its first record.
-            self._iterator = self._iterator_at("AT_SEQUENCE_NUMBER", records[0]["dynamodb"]["SequenceNumber"])
-            self.back_off()
-        elif failed:
+            self.back_off()  # Lambda retries the whole batch from its first record
+            return
+        sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        if failed:
             # ReportBatchItemFailures: resume from the lowest failed sequence number.
-            first = min(failed, key=int)
-            self._iterator = self._iterator_at("AT_SEQUENCE_NUMBER", first)
+            first = sequence_numbers.index(min(failed, key=int))
+            if first > 0:
+                self._last_read = sequence_numbers[first - 1]
             self.back_off()
-        else:
-            self._iterator = page["NextShardIterator"]
+            return
+        self._last_read = sequence_numbers[-1]
 
     def _record(self, record: dict[str, Any]) -> dict[str, Any]:
         change = dict(record["dynamodb"])

@@ -32,20 +32,27 @@ def serialize_dynamodb_transactions() -> None:
     can be lost or can act on a state the transaction is replacing (seen: a cancel and a
     completion of one job both succeeding). DynamoDB applies each write atomically and serializes
     conflicting ones, so one lock around every write gives moto the same guarantee.
+
+    The restored copy includes the table's stream shard, so stream reads
+    (``DynamoDBStreamsBackend.get_shard_iterator`` and ``get_records``) take the same lock: a
+    reader never sees the records of a transaction that is about to be undone.
     """
     global _applied
     if _applied:
         return
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-    for name in _SERIALIZED_WRITES:
-        original = getattr(DynamoDBBackend, name)
+    serialized_methods = [(DynamoDBBackend, name) for name in _SERIALIZED_WRITES]
+    serialized_methods += [(DynamoDBStreamsBackend, "get_shard_iterator"), (DynamoDBStreamsBackend, "get_records")]
+    for backend, name in serialized_methods:
+        original = getattr(backend, name)
 
         def serialized(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
             with _lock:
                 return _original(self, *args, **kwargs)
 
-        setattr(DynamoDBBackend, name, functools.wraps(original)(serialized))
+        setattr(backend, name, functools.wraps(original)(serialized))
     _applied = True
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from vidscope import events
@@ -72,6 +73,8 @@ class EventPublisher:
             "DetailType": event.detail_type.value,
             "Detail": event.detail_json(),
             "EventBusName": self._bus,
+            # The event's time is when the change was written, not when it was published.
+            "Time": datetime.fromisoformat(event.time),
         }
 
     def put(self, batch: list[events.JobEvent]) -> list[bool]:

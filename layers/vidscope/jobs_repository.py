@@ -12,7 +12,7 @@ from vidscope import credits, idempotency, table
 from vidscope.clock import iso_ms
 from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
 from vidscope.errors import InsufficientCredits
-from vidscope.models import Job, JobStatus, Progress
+from vidscope.models import Job, JobStatus, Progress, Stage
 
 
 class JobRecord(Job):
@@ -219,20 +219,32 @@ class JobsRepository:
 
     def update_progress(self, tenant_id: str, job_id: str, progress: Progress, now: datetime, **fields: Any) -> None:
         """Record where a processing job is; ``TransitionRefused`` once it is no longer processing
-        (cancelled), which is how a stage learns to stop."""
+        (cancelled), which is how a stage learns to stop. Progress never moves back: a write for
+        an earlier stage than the one recorded (a worker's last percent landing after the next
+        stage began) is dropped."""
         expression, names, values = _versioned_set_clause(
             {"progress": progress.model_dump(mode="json"), "updated_at": iso_ms(now), **fields}
         )
+        stages = list(Stage)
+        not_later = {f":stage{i}": s.value for i, s in enumerate(stages[: stages.index(progress.stage) + 1])}
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=_job_key(tenant_id, job_id),
                 UpdateExpression=expression,
-                ConditionExpression="#status = :processing",
-                ExpressionAttributeNames={**names, "#status": "status"},
-                ExpressionAttributeValues=to_attributes({**values, ":processing": JobStatus.PROCESSING.value}),
+                ConditionExpression=(
+                    f"#status = :processing AND (attribute_not_exists(#progress) OR #progress.#stage IN"
+                    f" ({', '.join(not_later)}))"
+                ),
+                ExpressionAttributeNames={**names, "#status": "status", "#progress": "progress", "#stage": "stage"},
+                ExpressionAttributeValues=to_attributes(
+                    {**values, ":processing": JobStatus.PROCESSING.value, **not_later}
+                ),
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
+            current = self.get(tenant_id, job_id)
+            if current is not None and current.status is JobStatus.PROCESSING:
+                return  # a later stage has begun: this progress is stale
             raise TransitionRefused from exc
 
     def record_execution(self, tenant_id: str, job_id: str, execution_arn: str) -> None:

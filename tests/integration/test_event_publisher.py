@@ -90,6 +90,7 @@ def test_refused_entries_are_retried_until_accepted_and_each_change_is_published
     received = [e for e in subscriber() if e["detail"]["job_id"] == job_id]
     assert [(e["detail-type"], e["detail"]["version"]) for e in received] == [("Job Created", 1), ("Job Cancelled", 2)]
     assert all(e["source"] == "vidscope.jobs" for e in received)
+    assert [e["time"][:19] for e in received] == [e["detail"]["updated_at"][:19] for e in received]
     assert client.calls == 3 and naps == [0.2, 0.4]
 
 

@@ -9,9 +9,10 @@ import pytest
 from werkzeug.test import Client
 
 from tests.integration.conftest import FakeClock, TenantHandle, create
-from vidscope.jobs_repository import JobsRepository
+from vidscope import progress
+from vidscope.jobs_repository import JobsRepository, TransitionRefused
 from vidscope.media_store import job_prefix
-from vidscope.models import CANCELLABLE_STATUSES, JobStatus
+from vidscope.models import CANCELLABLE_STATUSES, JobStatus, Stage
 from vidscope.settings import get_settings
 from vidscope.tenants import TenantsRepository
 
@@ -112,3 +113,26 @@ def test_another_tenants_job_is_404_on_every_endpoint(api: Client, make_tenant, 
     assert response.status_code == 404
     assert response.json["error"]["code"] == "JOB_NOT_FOUND"
     assert api.get(f"/v1/jobs/{job_id}", headers=owner.headers).status_code == 200
+
+
+def test_progress_never_moves_back_and_stops_once_the_job_is_cancelled(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
+) -> None:
+    job_id = create(api, tenant).json["data"]["job_id"]
+    job = jobs_repo.get(tenant.tenant_id, job_id)
+    assert job is not None
+    clock = FakeClock()
+    started = jobs_repo.transition(
+        job, to_status=JobStatus.PROCESSING, allowed_from=frozenset({JobStatus.PENDING}), now=clock()
+    )
+    jobs_repo.update_progress(tenant.tenant_id, job_id, progress.at(Stage.ANALYSIS), clock())
+    # A worker's last percent of transcription landing after analysis began is dropped.
+    jobs_repo.update_progress(tenant.tenant_id, job_id, progress.at(Stage.TRANSCRIPTION, 0.9), clock())
+    current = jobs_repo.get(tenant.tenant_id, job_id)
+    assert current is not None and current.progress is not None
+    assert current.progress.stage is Stage.ANALYSIS
+    assert current.version == started.version + 1  # the dropped write changed nothing
+
+    assert api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code == 200
+    with pytest.raises(TransitionRefused):
+        jobs_repo.update_progress(tenant.tenant_id, job_id, progress.at(Stage.MERGING), clock())
