@@ -43,7 +43,7 @@ def serialize_dynamodb_transactions() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-    serialized_methods = [(DynamoDBBackend, name) for name in _SERIALIZED_WRITES]
+    serialized_methods: list[tuple[type, str]] = [(DynamoDBBackend, name) for name in _SERIALIZED_WRITES]
     serialized_methods += [(DynamoDBStreamsBackend, "get_shard_iterator"), (DynamoDBStreamsBackend, "get_records")]
     for backend, name in serialized_methods:
         original = getattr(backend, name)
