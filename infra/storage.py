@@ -24,6 +24,8 @@ class Storage(Construct):
             sort_key=_string(table_definition.SORT_KEY),
             billing=dynamodb.Billing.on_demand(),
             time_to_live_attribute=table_definition.TTL_ATTRIBUTE,
+            # Job events are published from this stream (vidscope.event_publisher).
+            dynamo_stream=dynamodb.StreamViewType(table_definition.STREAM_VIEW_TYPE),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),

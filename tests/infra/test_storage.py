@@ -16,7 +16,7 @@ def prod_template() -> Template:
     return Template.from_stack(stack)
 
 
-def test_table_has_the_shared_keys_gsi_ttl_and_pitr(prod_template: Template) -> None:
+def test_table_has_the_shared_keys_gsi_ttl_stream_and_pitr(prod_template: Template) -> None:
     prod_template.has_resource_properties(
         "AWS::DynamoDB::GlobalTable",
         {
@@ -25,6 +25,7 @@ def test_table_has_the_shared_keys_gsi_ttl_and_pitr(prod_template: Template) -> 
                 {"AttributeName": table.SORT_KEY, "KeyType": "RANGE"},
             ],
             "TimeToLiveSpecification": {"AttributeName": table.TTL_ATTRIBUTE, "Enabled": True},
+            "StreamSpecification": {"StreamViewType": table.STREAM_VIEW_TYPE},
             "GlobalSecondaryIndexes": [
                 Match.object_like(
                     {
