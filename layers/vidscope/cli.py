@@ -4,12 +4,19 @@ AWS credentials, against a deployed one."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from datetime import timedelta
+from typing import NoReturn, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
 
 from vidscope import aws, catalog
+from vidscope.client import DEFAULT_URL, VidscopeClient, VidscopeError
 from vidscope.clock import utc_now
+from vidscope.models import Job
 from vidscope.settings import get_settings
 from vidscope.tenants import TenantsRepository, onboard
 from vidscope.webhook_secrets import WebhookSecrets
@@ -20,7 +27,9 @@ def _webhook_secrets() -> WebhookSecrets:
 
 
 @click.group()
-def main() -> None:
+@click.option("--url", envvar="VIDSCOPE_URL", default=DEFAULT_URL, show_default=True, help="API base URL")
+@click.option("--api-key", envvar="VIDSCOPE_API_KEY", default=None, help="API key (sk_live_…)")
+def main(url: str, api_key: str | None) -> None:
     """Vidscope: asynchronous video analysis."""
 
 
@@ -78,3 +87,150 @@ def rotate_webhook_secret(tenant_id: str, overlap_hours: float) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- jobs: through the HTTP API, with vidscope.client ------------------------------------------
+
+
+T = TypeVar("T")
+
+
+def _client(ctx: click.Context) -> VidscopeClient:
+    options = ctx.find_root().params
+    return VidscopeClient(options["url"], options["api_key"])
+
+
+def _call(ctx: click.Context, action: Callable[[VidscopeClient], T]) -> T:
+    """Run ``action`` with a client; an API error prints its code and message, not a traceback."""
+    with _client(ctx) as client:
+        try:
+            return action(client)
+        except VidscopeError as error:
+            _fail(error)
+
+
+def _fail(error: VidscopeError) -> NoReturn:
+    click.echo(f"error: {error.code}: {error.message}", err=True)
+    raise SystemExit(1)
+
+
+def _emit(job: Job, as_json: bool) -> None:
+    if as_json:
+        click.echo(job.model_dump_json(exclude_none=True))
+        return
+    console = Console()
+    console.print(f"[bold]{job.job_id}[/bold]  {job.status}  {job.url}")
+    if job.error is not None:
+        console.print(f"[red]{job.error.code}[/red]: {job.error.message}")
+    if job.results:
+        transcription = job.results.get("transcription")
+        if transcription:
+            console.print(
+                f"[bold]transcript[/bold] ({transcription['duration_seconds']:.0f} s): {transcription['text']}"
+            )
+        summary = job.results.get("summary")
+        if summary:
+            console.print(f"[bold]summary[/bold]: {summary['text']}")
+            console.print(f"[bold]key topics[/bold]: {', '.join(summary['key_topics'])}")
+        for brand in job.results.get("brands", []):
+            console.print(f"[bold]brand[/bold] {brand['name']}: {brand['mentions']} mention(s)")
+    if job.capability_errors:
+        for failed in job.capability_errors:
+            console.print(f"[yellow]{failed.capability} failed[/yellow]: {failed.message}")
+    if job.credits_charged is not None:
+        console.print(f"credits charged: {job.credits_charged}")
+
+
+def _wait_with_progress(client: VidscopeClient, job: Job) -> Job:
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%")) as bar:
+        task = bar.add_task(job.status.value, total=100)
+
+        def show(update: Job) -> None:
+            stage = update.progress.stage.value if update.progress else update.status.value
+            percent = update.progress.percent if update.progress else (100 if update.status.is_terminal else 0)
+            bar.update(task, description=stage, completed=percent)
+
+        return client.wait(job.job_id, on_update=show)
+
+
+@main.group()
+@click.pass_context
+def jobs(ctx: click.Context) -> None:
+    """Create, watch and fetch jobs through the API."""
+
+
+@jobs.command("create")
+@click.argument("media_url")
+@click.option("--capability", "capabilities", multiple=True, required=True, help="Repeat for each analysis")
+@click.option("--proof", is_flag=True, help="Attach timestamped proof to brands")
+@click.option("--webhook-url", default=None)
+@click.option("--idempotency-key", default=None)
+@click.option("--wait", "wait_for_end", is_flag=True, help="Show progress until the job ends, then its results")
+@click.option("--json", "as_json", is_flag=True, help="Print raw JSON")
+@click.pass_context
+def create_job(
+    ctx: click.Context,
+    media_url: str,
+    capabilities: tuple[str, ...],
+    proof: bool,
+    webhook_url: str | None,
+    idempotency_key: str | None,
+    wait_for_end: bool,
+    as_json: bool,
+) -> None:
+    """Submit MEDIA_URL for analysis."""
+    with _client(ctx) as client:
+        try:
+            job = client.create_job(
+                media_url,
+                list(capabilities),
+                return_proof=proof,
+                webhook_url=webhook_url,
+                idempotency_key=idempotency_key,
+            )
+            if wait_for_end:
+                job = client.wait(job.job_id) if as_json else _wait_with_progress(client, job)
+        except VidscopeError as error:
+            _fail(error)
+    _emit(job, as_json)
+    if job.status.value == "failed":
+        raise SystemExit(2)
+
+
+@jobs.command("get")
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def get_job(ctx: click.Context, job_id: str, as_json: bool) -> None:
+    """Show one job."""
+    _emit(_call(ctx, lambda client: client.get_job(job_id)), as_json)
+
+
+@jobs.command("list")
+@click.option("--status", default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_jobs(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List jobs, newest first."""
+    for job in _call(ctx, lambda client: list(itertools.islice(client.list_jobs(status=status), limit))):
+        click.echo(job.model_dump_json(exclude_none=True) if as_json else f"{job.job_id}  {job.status:<10} {job.url}")
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def cancel_job(ctx: click.Context, job_id: str, as_json: bool) -> None:
+    """Cancel a pending or processing job (its credits are refunded)."""
+    _emit(_call(ctx, lambda client: client.cancel_job(job_id)), as_json)
+
+
+@jobs.command("transcript")
+@click.argument("job_id")
+@click.option("--format", "format_", type=click.Choice(["json", "txt", "srt", "vtt"]), default="txt")
+@click.pass_context
+def transcript(ctx: click.Context, job_id: str, format_: str) -> None:
+    """Print a completed job's transcript."""
+    found = _call(ctx, lambda client: client.transcript(job_id, format_))
+    click.echo(found if isinstance(found, str) else found.model_dump_json())

@@ -1,0 +1,87 @@
+"""The Python client and the ``vidscope jobs`` commands against the local stack over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from click.testing import CliRunner
+
+from infra.local.api_gateway import LocalApiGateway
+from infra.local.stack import LocalStack
+from tests.integration.conftest import TenantHandle, new_tenant
+from tests.support.media_server import MediaServer
+from vidscope.cli import main
+from vidscope.client import VidscopeClient, VidscopeError
+
+pytestmark = pytest.mark.timeout(180)
+WAIT_BRANDS = ["--capability", "brands", "--proof", "--wait", "--json"]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def api_url(local_stack: LocalStack) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, LocalApiGateway(), handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_client_creates_waits_lists_and_reads_the_transcript(
+    api_url: str, pipeline_tenant: TenantHandle, media_server: MediaServer
+) -> None:
+    updates: list[str] = []
+    with VidscopeClient(api_url, pipeline_tenant.api_key) as client:
+        job = client.create_job(media_server.url("speech.mp4"), ["transcription"], idempotency_key="client-test")
+        again = client.create_job(media_server.url("speech.mp4"), ["transcription"], idempotency_key="client-test")
+        assert again.job_id == job.job_id  # the replay, not a second job
+        done = client.wait(job.job_id, on_update=lambda j: updates.append(j.status.value), first_poll=0.1)
+        assert done.status.value == "completed" and done.results is not None
+        assert updates[-1] == "completed" and "processing" in updates
+        assert job.job_id in [j.job_id for j in client.list_jobs(page_size=1)]  # followed the cursors
+        srt = client.transcript(job.job_id, "srt")
+        assert isinstance(srt, str) and "-->" in srt
+        with pytest.raises(VidscopeError) as missing:
+            client.get_job("job_01M0000000000000000000000")
+        assert (missing.value.status, missing.value.code) == (404, "JOB_NOT_FOUND")
+
+
+def test_the_client_retries_429_honouring_retry_after(api_url: str, local_stack: LocalStack) -> None:
+    tenant = new_tenant(rate_limit=1, name="Slow")
+    naps: list[float] = []
+    with VidscopeClient(api_url, tenant.api_key, max_retries=1, sleep=naps.append) as client:
+        list(client.list_jobs())
+        with pytest.raises(VidscopeError) as limited:
+            list(client.list_jobs())
+    assert limited.value.code == "RATE_LIMITED" and naps == [60.0]
+
+
+def test_jobs_create_wait_json_prints_the_completed_job_and_errors_print_code_and_message(
+    api_url: str, pipeline_tenant: TenantHandle, media_server: MediaServer
+) -> None:
+    options = ["--url", api_url, "--api-key", pipeline_tenant.api_key]
+    created = CliRunner().invoke(
+        main,
+        [*options, "jobs", "create", media_server.url("speech.mp4"), "--capability", "transcription", *WAIT_BRANDS],
+    )
+    assert created.exit_code == 0, created.output
+    job = json.loads(created.output.strip().splitlines()[-1])
+    assert job["status"] == "completed" and "Microsoft" in [b["name"] for b in job["results"]["brands"]]
+
+    text = CliRunner().invoke(main, [*options, "jobs", "transcript", job["job_id"], "--format", "txt"])
+    assert text.exit_code == 0 and "Microsoft" in text.output
+
+    missing = CliRunner().invoke(main, [*options, "jobs", "get", "job_01M0000000000000000000000"])
+    assert missing.exit_code == 1
+    assert "error: JOB_NOT_FOUND" in missing.output and "Traceback" not in missing.output
+    unauthorized = CliRunner().invoke(main, ["--url", api_url, "--api-key", "sk_live_nope", "jobs", "list"])
+    assert unauthorized.exit_code == 1 and "error: UNAUTHORIZED" in unauthorized.output
