@@ -121,7 +121,19 @@ class _StreamSource(_Source):
         self._streams = client("dynamodbstreams")
         shards = self._streams.describe_stream(StreamArn=self.source_arn)["StreamDescription"]["Shards"]
         self._shard_id = shards[0]["ShardId"]  # moto keeps one shard per table
-        self._last_read: str | None = None  # sequence number of the last record handled
+        # Starting position LATEST: what was written before the mapping existed (a restored
+        # local state) is not a change to publish.
+        self._last_read: str | None = self._newest()
+
+    def _newest(self) -> str | None:
+        iterator = self._streams.get_shard_iterator(
+            StreamArn=self.source_arn, ShardId=self._shard_id, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        newest = None
+        while records := (page := self._streams.get_records(ShardIterator=iterator, Limit=1000))["Records"]:
+            newest = records[-1]["dynamodb"]["SequenceNumber"]
+            iterator = page["NextShardIterator"]
+        return newest
 
     def _iterator(self) -> str:
         kwargs: dict[str, Any] = {"StreamArn": self.source_arn, "ShardId": self._shard_id}

@@ -77,7 +77,7 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, e
             FunctionName=function_arns[spec.name],
             BatchSize=spec.event_source.batch_size,
             FunctionResponseTypes=["ReportBatchItemFailures"],
-            **({"StartingPosition": "TRIM_HORIZON"} if spec.event_source.kind == "table-stream" else {}),
+            **({"StartingPosition": "LATEST"} if spec.event_source.kind == "table-stream" else {}),
         )
 
     ecs = client("ecs")

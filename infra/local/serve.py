@@ -1,18 +1,25 @@
-"""``make serve``: Vidscope's API on 127.0.0.1 with moto as AWS, in one process.
+"""``make serve`` / ``vidscope serve``: all of Vidscope on 127.0.0.1, moto as AWS.
 
-The local stack (``infra.local.stack``: moto server, the real state machine, stage handlers and
-transcription worker) with the local API Gateway front on top, which turns each request into a
-proxy event for the real API handlers. Loopback media and webhook URLs are allowed here, and
-only here.
+The local stack (``infra.local.stack``: moto server, the real state machine, stage handlers,
+event pollers and the transcription worker) with the local API Gateway front on top, which turns
+each request into a proxy event for the real API handlers. Loopback media and webhook URLs are
+allowed here, and only here. ``--persist`` keeps jobs, media and tenants in the data directory
+across restarts (``infra.local.persistence``). Ctrl-C or SIGTERM stops every process it started.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
+import signal
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 LOCAL_ENV = {
@@ -28,6 +35,14 @@ LOCAL_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
+# Answers only on the local front (it is no API route, and nothing deployed serves it): where
+# this stack's AWS is, so `vidscope tenants create` with VIDSCOPE_URL set can reach its table.
+LOCAL_INFO_PATH = "/_local/aws"
+# A 23-second speech video (espeak-ng, made by tests/support/make_fixtures.py) that the printed
+# curl submits, so the first job completes even on a machine without internet.
+SAMPLE_PATH = "/_local/sample.mp4"
+SAMPLE_FILE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speech.mp4"
+_DEMO_FILE = "demo-tenant.json"
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -35,52 +50,123 @@ class QuietHandler(WSGIRequestHandler):
         print(f"{self.address_string()} {format % args}", flush=True)
 
 
+class LocalFront:
+    """The local API Gateway, plus the local-only description of the stack's AWS."""
+
+    def __init__(self, api: Any, info: dict[str, str]) -> None:
+        self._api = api
+        self._info = json.dumps(info).encode()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == LOCAL_INFO_PATH and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [self._info]
+        if environ.get("PATH_INFO") == SAMPLE_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = SAMPLE_FILE.read_bytes()
+            start_response("200 OK", [("Content-Type", "video/mp4"), ("Content-Length", str(len(body)))])
+            return [body] if environ["REQUEST_METHOD"] == "GET" else []
+        result: Iterable[bytes] = self._api(environ, start_response)
+        return result
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--data-dir", type=Path, default=Path(".vidscope-local"), help="state and logs")
+    parser.add_argument("--persist", action="store_true", help="keep jobs and tenants across restarts")
     parser.add_argument("--credits", type=int, default=10_000, help="credits of the demo tenant")
     args = parser.parse_args(argv)
     for name, value in LOCAL_ENV.items():
         os.environ.setdefault(name, value)
+    _stop_on_sigterm()
 
-    from infra.local import stack
+    from infra.local import persistence, stack
     from infra.local.api_gateway import LocalApiGateway
     from vidscope import dependencies
+    from vidscope.settings import get_settings
     from vidscope.tenants import onboard
 
-    with stack.running():
-        demo = onboard(
-            dependencies.tenants_repository(),
-            dependencies.webhook_secrets(),
-            name="Demo",
-            plan="pro",
-            rate_limit_per_minute=600,
-            initial_credits=args.credits,
-            now=datetime.now(UTC),
+    data_dir: Path = args.data_dir.resolve()
+    state_dir = data_dir / "state"
+
+    def restore(local: stack.LocalStack) -> None:
+        if args.persist:
+            settings = get_settings()
+            count = persistence.load(
+                local.client, state_dir, table_name=settings.table_name, bucket_name=settings.bucket_name
+            )
+            if count:
+                print(f"Restored {count} items from {state_dir}", flush=True)
+
+    with stack.running(port=None, log_dir=data_dir / "worker-logs", before_events=restore) as local:
+        settings = get_settings()
+        demo_file = data_dir / _DEMO_FILE
+        if args.persist and demo_file.exists():
+            demo = json.loads(demo_file.read_text())
+        else:
+            created = onboard(
+                dependencies.tenants_repository(),
+                dependencies.webhook_secrets(),
+                name="Demo",
+                plan="pro",
+                rate_limit_per_minute=600,
+                initial_credits=args.credits,
+                now=datetime.now(UTC),
+            )
+            demo = {
+                "tenant_id": created.tenant.tenant_id,
+                "api_key": created.key.api_key,
+                "webhook_secret": created.webhook_secret,
+            }
+            data_dir.mkdir(parents=True, exist_ok=True)
+            demo_file.write_text(json.dumps(demo))
+            demo_file.chmod(0o600)
+        if args.persist:
+            for job_id in persistence.resume_unfinished_jobs(state_dir):
+                print(f"Resumed unfinished job {job_id}", flush=True)
+
+        front = LocalFront(
+            LocalApiGateway(),
+            {"endpoint_url": local.endpoint_url, "table_name": settings.table_name, "region": "us-east-1"},
         )
-        key = demo.key.api_key
-        server = make_server("127.0.0.1", args.port, LocalApiGateway(), handler_class=QuietHandler)
+        server = make_server("127.0.0.1", args.port, front, handler_class=QuietHandler)
         base = f"http://127.0.0.1:{server.server_port}"
-        body = '{"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "capabilities": ["transcription"]}'
+        body = json.dumps({"url": f"{base}{SAMPLE_PATH}", "capabilities": ["transcription", "summary", "brands"]})
         print(f"Vidscope is running at {base} (docs: {base}/docs)", flush=True)
-        print(f"Demo tenant {demo.tenant.tenant_id}, API key: {key}", flush=True)
-        print(f"Webhook signing secret (Standard Webhooks): {demo.webhook_secret}", flush=True)
+        print(f"Demo tenant {demo['tenant_id']}, API key: {demo['api_key']}", flush=True)
+        print(f"Webhook signing secret (Standard Webhooks): {demo['webhook_secret']}", flush=True)
         print("Try:", flush=True)
         print(
-            f"  curl -s -X POST {base}/v1/jobs -H 'X-Api-Key: {key}' -H 'Content-Type: application/json' "
+            f"  curl -s -X POST {base}/v1/jobs -H 'X-Api-Key: {demo['api_key']}' -H 'Content-Type: application/json' "
             f"-d {shlex.quote(body)}",
             flush=True,
         )
         print("Ctrl-C stops it.", flush=True)
-        worker = threading.Thread(target=server.serve_forever, daemon=True)
-        worker.start()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
         try:
-            worker.join()
+            thread.join()
         except KeyboardInterrupt:
             print("stopping", flush=True)
         finally:
             server.shutdown()
             server.server_close()
+            if args.persist:
+                persistence.save(
+                    local.client,
+                    state_dir,
+                    table_name=settings.table_name,
+                    bucket_name=settings.bucket_name,
+                    secret_prefix=settings.webhook_secret_prefix,
+                )
+                print(f"State saved to {state_dir}", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +78,11 @@ def _resource_env(endpoint: str, created: resources.LocalResources) -> dict[str,
 
 @contextmanager
 def running(
-    *, port: int | None = None, worker_env: dict[str, str] | None = None, log_dir: Path | None = None
+    *,
+    port: int | None = None,
+    worker_env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    before_events: Callable[[LocalStack], None] | None = None,
 ) -> Iterator[LocalStack]:
     """Start the local AWS, create the resources and point this process's settings at them."""
     from moto.server import ThreadedMotoServer
@@ -125,8 +129,11 @@ def running(
         ).start()
         poller = EventSourcePoller(
             lambda service: session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
-        ).start()
+        )
         stack = LocalStack(endpoint, created, agent, session, poller)
+        if before_events is not None:
+            before_events(stack)  # e.g. restore saved state: not a change to publish
+        poller.start()
         try:
             yield stack
         finally:

@@ -5,11 +5,16 @@ AWS credentials, against a deployed one."""
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
@@ -22,6 +27,25 @@ from vidscope.tenants import TenantsRepository, onboard
 from vidscope.webhook_secrets import WebhookSecrets
 
 
+def _use_local_stack(ctx: click.Context) -> None:
+    """With VIDSCOPE_URL (or --url) pointing at a running local stack, and no AWS endpoint set,
+    talk to that stack's AWS: the local front says where it is (``/_local/aws``)."""
+    url = str(ctx.find_root().params.get("url") or "")
+    if os.environ.get("VIDSCOPE_AWS_ENDPOINT_URL") or urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
+        return
+    try:
+        info = httpx.get(f"{url.rstrip('/')}/_local/aws", timeout=2).json()
+    except (httpx.HTTPError, ValueError):
+        return  # no local stack there: the settings' AWS (a deployed table) it is
+    os.environ["VIDSCOPE_AWS_ENDPOINT_URL"] = info["endpoint_url"]
+    os.environ["VIDSCOPE_TABLE_NAME"] = info["table_name"]
+    os.environ.setdefault("AWS_DEFAULT_REGION", info["region"])
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(name, "local")
+    get_settings.cache_clear()
+    aws.reset_clients()
+
+
 def _webhook_secrets() -> WebhookSecrets:
     return WebhookSecrets(aws.client("secretsmanager"), get_settings().webhook_secret_prefix)
 
@@ -31,6 +55,24 @@ def _webhook_secrets() -> WebhookSecrets:
 @click.option("--api-key", envvar="VIDSCOPE_API_KEY", default=None, help="API key (sk_live_…)")
 def main(url: str, api_key: str | None) -> None:
     """Vidscope: asynchronous video analysis."""
+
+
+@main.command("serve")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path(".vidscope-local"), show_default=True)
+@click.option("--persist", is_flag=True, help="Keep jobs, media and tenants across restarts")
+@click.option("--credits", "demo_credits", type=int, default=10_000, show_default=True, help="Demo tenant credits")
+def serve(port: int, data_dir: Path, persist: bool, demo_credits: int) -> None:
+    """Run all of Vidscope on 127.0.0.1 (moto as AWS). Needs a source checkout: the local
+    runtime lives in its infra/ folder, beside the layer this command comes from."""
+    checkout = Path(__file__).resolve().parents[2]
+    if not (checkout / "infra" / "local" / "serve.py").exists():
+        raise click.ClickException("vidscope serve runs from a source checkout (pip install -e .)")
+    sys.path.insert(0, str(checkout))
+    from infra.local.serve import main as serve_main
+
+    argv = ["--port", str(port), "--data-dir", str(data_dir), "--credits", str(demo_credits)]
+    serve_main([*argv, "--persist"] if persist else argv)
 
 
 @main.group()
@@ -46,9 +88,13 @@ def tenants() -> None:
     "--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute per key (default: the plan's)"
 )
 @click.option("--table", default=None, help="DynamoDB table (default: VIDSCOPE_TABLE_NAME / settings)")
-def create_tenant(name: str, initial_credits: int, plan: str, rate_limit: int | None, table: str | None) -> None:
+@click.pass_context
+def create_tenant(
+    ctx: click.Context, name: str, initial_credits: int, plan: str, rate_limit: int | None, table: str | None
+) -> None:
     """Create a tenant, its first API key and its webhook signing secret; both secrets are
     printed once (the key is stored only as a hash, the webhook secret in Secrets Manager)."""
+    _use_local_stack(ctx)
     repo = TenantsRepository(aws.client("dynamodb"), table or get_settings().table_name)
     created = onboard(
         repo,
