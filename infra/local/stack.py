@@ -143,6 +143,9 @@ def running(
             poller.stop()
         if agent is not None:
             agent.stop()
+        # moto's configuration is process-wide: leave Step Functions execution off again, as an
+        # in-process mock_aws started later in this process expects.
+        httpx.post(f"{endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": False}}, timeout=10)
         server.stop()
         for key, value in saved.items():
             if value is None:
