@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from vidscope import aws, catalog
 from vidscope.client import DEFAULT_URL, VidscopeClient, VidscopeError
 from vidscope.clock import utc_now
+from vidscope.errors import TenantNotFound
 from vidscope.models import Job
 from vidscope.settings import get_settings
 from vidscope.tenants import TenantsRepository, onboard
@@ -112,6 +113,42 @@ def create_tenant(
     click.echo(f"credits:        {created.tenant.credit_balance}")
     click.echo(f"rate_limit:     {created.tenant.rate_limit_per_minute}/min")
     click.echo("Store the API key and the webhook secret now: they are shown only once.", err=True)
+
+
+@main.group()
+def keys() -> None:
+    """Issue and revoke API keys."""
+
+
+@keys.command("create")
+@click.option("--tenant-id", required=True)
+@click.pass_context
+def create_key(ctx: click.Context, tenant_id: str) -> None:
+    """Issue another API key for a tenant (printed once; stored only as a hash)."""
+    _use_local_stack(ctx)
+    repo = TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
+    try:
+        issued = repo.issue_api_key(tenant_id, utc_now())
+    except TenantNotFound as exc:
+        raise click.ClickException(f"no tenant {tenant_id}") from exc
+    click.echo(f"key_id:  {issued.key_id}")
+    click.echo(f"api_key: {issued.api_key}")
+    click.echo("Store the API key now: it is shown only once.", err=True)
+
+
+@keys.command("revoke")
+@click.argument("api_key")
+@click.pass_context
+def revoke_key(ctx: click.Context, api_key: str) -> None:
+    """Revoke API_KEY: requests with it get 401 from now on."""
+    _use_local_stack(ctx)
+    repo = TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
+    client = aws.client("dynamodb")
+    try:
+        repo.revoke_api_key(api_key, utc_now())
+    except client.exceptions.ConditionalCheckFailedException as exc:
+        raise click.ClickException("no such API key") from exc
+    click.echo("revoked")
 
 
 @tenants.command("rotate-webhook-secret")

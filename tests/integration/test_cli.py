@@ -43,3 +43,20 @@ def test_rotating_the_webhook_secret_signs_with_both_until_the_overlap_ends(api:
     now = utc_now()
     assert secrets.signing_secrets(tenant_id, now) == [new, old]
     assert secrets.signing_secrets(tenant_id, now + timedelta(hours=2, seconds=1)) == [new]
+
+
+def test_keys_create_issues_a_working_key_and_revoke_shuts_it_out(api: Client) -> None:
+    created = CliRunner().invoke(main, ["tenants", "create", "--name", "Keys"])
+    tenant_id = re.search(r"tenant_id:\s+(\S+)", created.output).group(1)  # type: ignore[union-attr]
+    issued = CliRunner().invoke(main, ["keys", "create", "--tenant-id", tenant_id])
+    assert issued.exit_code == 0, issued.output
+    key = re.search(r"api_key:\s+(sk_live_\S+)", issued.output).group(1)  # type: ignore[union-attr]
+    assert api.get("/v1/account", headers={"X-Api-Key": key}).status_code == 200
+
+    revoked = CliRunner().invoke(main, ["keys", "revoke", key])
+    assert revoked.exit_code == 0, revoked.output
+    assert api.get("/v1/account", headers={"X-Api-Key": key}).status_code == 401
+    unknown = CliRunner().invoke(main, ["keys", "revoke", "sk_live_nope"])
+    assert unknown.exit_code == 1 and "no such API key" in unknown.output
+    missing = CliRunner().invoke(main, ["keys", "create", "--tenant-id", "ten_nope"])
+    assert missing.exit_code == 1 and "no tenant ten_nope" in missing.output
