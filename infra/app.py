@@ -1,11 +1,14 @@
-"""The CDK app (``cdk synth`` / ``cdk deploy``). Today it deploys storage; the API, workflow,
-transcriber, events and observability constructs join it issue by issue."""
+"""The CDK app (``cdk synth`` / ``cdk deploy``). Today it deploys storage and the events and
+webhooks pipeline; the API, workflow, transcriber and observability constructs are issue 6."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 from constructs import Construct
 
+from infra.events import EventsAndWebhooks
+from infra.grants import Resources
+from infra.lambdas import FunctionFactory
 from infra.storage import Storage
 
 
@@ -13,6 +16,19 @@ class VidscopeStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         self.storage = Storage(self, "Storage", production=stage == "prod")
+        resources = Resources(table=self.storage.table, bucket=self.storage.bucket)
+        factory = FunctionFactory(
+            self,
+            "Functions",
+            environment={
+                "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
+                "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
+            },
+            log_retention_days=90 if stage == "prod" else 30,
+        )
+        self.events = EventsAndWebhooks(
+            self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{stage}"
+        )
 
 
 def build_app(stage: str | None = None) -> cdk.App:

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.app import VidscopeStack, build_app
 from vidscope import table
-
-
-@pytest.fixture(scope="session")
-def prod_template() -> Template:
-    app = build_app("prod")
-    stack = next(c for c in app.node.children if isinstance(c, VidscopeStack))
-    return Template.from_stack(stack)
 
 
 def test_table_has_the_shared_keys_gsi_ttl_stream_and_pitr(prod_template: Template) -> None:

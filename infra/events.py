@@ -1,0 +1,87 @@
+"""Events and webhooks: the bus, the publisher fed by the table's stream, the rule that sends
+finished jobs with a webhook to the webhook queue, the dispatcher and its DLQ — all from
+``vidscope.event_routing`` and ``vidscope.functions``."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.grants import Resources, grant
+from infra.lambdas import FunctionFactory
+from vidscope import event_routing
+from vidscope.functions import function
+
+
+def _queue(scope: Construct, construct_id: str, **kwargs: object) -> sqs.Queue:
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class EventsAndWebhooks(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, resources: Resources, factory: FunctionFactory, bus_name: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
+        self.webhook_dlq = _queue(
+            self, "WebhookDlq", retention_period=cdk.Duration.seconds(event_routing.WEBHOOK_DLQ_RETENTION_SECONDS)
+        )
+        self.webhook_queue = _queue(
+            self,
+            "WebhookQueue",
+            visibility_timeout=cdk.Duration.seconds(event_routing.WEBHOOK_QUEUE_VISIBILITY_SECONDS),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.webhook_dlq, max_receive_count=event_routing.WEBHOOK_QUEUE_MAX_RECEIVES
+            ),
+        )
+        # Stream batches that keep failing after every retry are parked here for ops.
+        self.publisher_dlq = _queue(self, "PublisherDlq", retention_period=cdk.Duration.days(14))
+        pattern = event_routing.webhook_rule_pattern()
+        events.Rule(
+            self,
+            "WebhookRule",
+            rule_name=event_routing.WEBHOOK_RULE_NAME,
+            event_bus=self.bus,
+            event_pattern=events.EventPattern(
+                source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"]
+            ),
+            targets=[targets.SqsQueue(self.webhook_queue)],
+        )
+        resources.bus, resources.webhook_queue, resources.webhook_dlq = self.bus, self.webhook_queue, self.webhook_dlq
+
+        spec = function("publish_job_events")
+        self.publisher = factory.build(spec, VIDSCOPE_EVENT_BUS_NAME=self.bus.event_bus_name)
+        self.publisher.add_event_source(
+            sources.DynamoEventSource(
+                resources.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=100,
+                report_batch_item_failures=True,
+                retry_attempts=20,
+                on_failure=sources.SqsDlq(self.publisher_dlq),
+            )
+        )
+        grant(self.publisher, spec.access, resources)
+
+        spec = function("dispatch_webhooks")
+        self.dispatcher = factory.build(
+            spec,
+            VIDSCOPE_WEBHOOK_QUEUE_URL=self.webhook_queue.queue_url,
+            VIDSCOPE_WEBHOOK_DLQ_URL=self.webhook_dlq.queue_url,
+            VIDSCOPE_WEBHOOK_SECRET_PREFIX=resources.webhook_secret_prefix,
+        )
+        self.dispatcher.add_event_source(
+            sources.SqsEventSource(self.webhook_queue, batch_size=10, report_batch_item_failures=True)
+        )
+        grant(self.dispatcher, spec.access, resources)

@@ -1,0 +1,104 @@
+"""Turns each ``vidscope.functions.Access`` into the narrowest IAM grant that allows it. The
+function list says what a function may touch; this is the only place that says how."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+
+from vidscope.functions import Access
+from vidscope.settings import Settings
+
+
+@dataclass
+class Resources:
+    table: dynamodb.TableV2
+    bucket: s3.IBucket
+    bus: events.IEventBus | None = None
+    webhook_queue: sqs.IQueue | None = None
+    webhook_dlq: sqs.IQueue | None = None
+    webhook_secret_prefix: str = Settings.model_fields["webhook_secret_prefix"].default
+
+
+def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
+    return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
+
+
+def grant(function: lambda_.IFunction, access: frozenset[Access], resources: Resources) -> None:
+    table_arns = [resources.table.table_arn, f"{resources.table.table_arn}/index/*"]
+    statements: list[iam.PolicyStatement] = []
+    for item in sorted(access):
+        if item is Access.AUTHENTICATE:
+            # API keys and tenants are read; the key's rate-limit window is counted.
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["dynamodb:GetItem"],
+                    resources=[resources.table.table_arn],
+                    conditions=_leading_keys("APIKEY#", "TENANT#"),
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["dynamodb:UpdateItem"],
+                    resources=[resources.table.table_arn],
+                    conditions=_leading_keys("RATELIMIT#"),
+                )
+            )
+        elif item is Access.READ_JOBS:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
+                    resources=table_arns,
+                    conditions=_leading_keys("TENANT#"),
+                )
+            )
+        elif item is Access.WRITE_JOBS:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                    resources=[resources.table.table_arn],
+                    conditions=_leading_keys("TENANT#"),
+                )
+            )
+        elif item is Access.READ_MEDIA:
+            resources.bucket.grant_read(function)
+        elif item is Access.WRITE_MEDIA:
+            resources.bucket.grant_put(function)
+        elif item is Access.DELETE_MEDIA:
+            resources.bucket.grant_delete(function)
+            statements.append(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[resources.bucket.bucket_arn]))
+        elif item is Access.PUT_EVENTS:
+            assert resources.bus is not None
+            resources.bus.grant_put_events_to(function)
+        elif item is Access.QUEUE_WEBHOOKS:
+            assert resources.webhook_queue is not None and resources.webhook_dlq is not None
+            resources.webhook_queue.grant_send_messages(function)
+            resources.webhook_dlq.grant_send_messages(function)
+        elif item is Access.READ_WEBHOOK_SECRETS:
+            stack = cdk.Stack.of(function)
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[
+                        stack.format_arn(
+                            service="secretsmanager",
+                            resource="secret",
+                            resource_name=f"{resources.webhook_secret_prefix}*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                )
+            )
+        elif item in (Access.READ_JOB_CHANGES, Access.CONSUME_WEBHOOKS):
+            continue  # granted by the event source mapping itself
+        else:
+            raise NotImplementedError(f"{item} is not wired in the CDK app yet")
+    for statement in statements:
+        function.add_to_role_policy(statement)

@@ -1,0 +1,73 @@
+"""Builds each function of ``vidscope.functions`` with the shared defaults, so no construct
+writes its own ``Function(...)``: one image asset for all of them (the handler is the image's
+command), arm64, memory and timeout from the function list, X-Ray tracing, Powertools settings
+and log retention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from vidscope.functions import FunctionSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# What the image build needs: the layer, the handlers and the package metadata.
+_ASSET_EXCLUDES = [
+    ".venv",
+    ".git",
+    "cdk.out",
+    "tests",
+    "bench",
+    "events",
+    "state_machines",
+    ".vidscope-local",
+    "**/__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+]
+
+
+class FunctionFactory(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, environment: dict[str, str], log_retention_days: int):
+        super().__init__(scope, construct_id)
+        self._environment = environment
+        self._log_retention: logs.RetentionDays = getattr(logs.RetentionDays, _RETENTION_NAMES[log_retention_days])
+        self.functions: dict[str, lambda_.Function] = {}
+
+    def build(self, spec: FunctionSpec, **environment: str) -> lambda_.Function:
+        code = lambda_.DockerImageCode.from_image_asset(
+            str(REPO_ROOT),
+            file="functions/lambda.Dockerfile",
+            cmd=[f"{spec.module}.lambda_handler"],
+            exclude=_ASSET_EXCLUDES,
+        )
+        log_group = logs.LogGroup(
+            self, f"{spec.name}-logs", retention=self._log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
+        )
+        function = lambda_.DockerImageFunction(
+            self,
+            spec.name,
+            code=code,
+            description=spec.description,
+            architecture=lambda_.Architecture.ARM_64,
+            memory_size=spec.memory_mb,
+            timeout=cdk.Duration.seconds(spec.timeout_seconds),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            environment={
+                **self._environment,
+                "POWERTOOLS_SERVICE_NAME": "vidscope",
+                "POWERTOOLS_METRICS_NAMESPACE": "Vidscope",
+                **environment,
+            },
+        )
+        self.functions[spec.name] = function
+        return function
+
+
+_RETENTION_NAMES = {7: "ONE_WEEK", 30: "ONE_MONTH", 90: "THREE_MONTHS", 365: "ONE_YEAR"}
