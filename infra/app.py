@@ -1,5 +1,6 @@
-"""The CDK app (``cdk synth`` / ``cdk deploy``). Today it deploys storage and the events and
-webhooks pipeline; the API, workflow, transcriber and observability constructs are issue 6."""
+"""The CDK app (``cdk synth`` / ``cdk deploy``). Today it deploys storage, the events and
+webhooks pipeline, the GPU transcriber and the workflow; the API and observability constructs,
+stage configuration and cdk-nag are still to come (issue 6)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from infra.events import EventsAndWebhooks
 from infra.grants import Resources
 from infra.lambdas import FunctionFactory
 from infra.storage import Storage
+from infra.transcriber import Transcriber
+from infra.workflow import Workflow
 
 
 class VidscopeStack(cdk.Stack):
@@ -29,6 +32,19 @@ class VidscopeStack(cdk.Stack):
         self.events = EventsAndWebhooks(
             self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{stage}"
         )
+        self.transcriber = Transcriber(
+            self,
+            "Transcriber",
+            resources=resources,
+            environment={
+                "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
+                "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
+            },
+            whisper_model="large-v3",
+            instance_type="g6.xlarge",
+            max_instances=4 if stage == "prod" else 1,
+        )
+        self.workflow = Workflow(self, "Workflow", resources=resources, factory=factory, transcriber=self.transcriber)
 
 
 def build_app(stage: str | None = None) -> cdk.App:

@@ -9,7 +9,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 
@@ -31,7 +30,8 @@ def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
     return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
 
 
-def grant(function: lambda_.IFunction, access: frozenset[Access], resources: Resources) -> None:
+def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resources) -> None:
+    """Give ``function`` (a Lambda, or a container task's role) exactly ``access``."""
     table_arns = [resources.table.table_arn, f"{resources.table.table_arn}/index/*"]
     statements: list[iam.PolicyStatement] = []
     for item in sorted(access):
@@ -82,7 +82,7 @@ def grant(function: lambda_.IFunction, access: frozenset[Access], resources: Res
             resources.webhook_queue.grant_send_messages(function)
             resources.webhook_dlq.grant_send_messages(function)
         elif item is Access.READ_WEBHOOK_SECRETS:
-            stack = cdk.Stack.of(function)
+            stack = cdk.Stack.of(function.grant_principal)  # type: ignore[arg-type]
             statements.append(
                 iam.PolicyStatement(
                     actions=["secretsmanager:GetSecretValue"],
@@ -96,9 +96,27 @@ def grant(function: lambda_.IFunction, access: frozenset[Access], resources: Res
                     ],
                 )
             )
+        elif item is Access.TASK_CALLBACK:
+            # Task-token callbacks have no resource-level permissions in IAM: "*" is the only form.
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                    resources=["*"],
+                )
+            )
+        elif item is Access.INVOKE_MODEL:
+            stack = cdk.Stack.of(function.grant_principal)  # type: ignore[arg-type]
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["bedrock:InvokeModel"],
+                    resources=[
+                        stack.format_arn(service="bedrock", account="", resource="foundation-model", resource_name="*")
+                    ],
+                )
+            )
         elif item in (Access.READ_JOB_CHANGES, Access.CONSUME_WEBHOOKS):
             continue  # granted by the event source mapping itself
         else:
             raise NotImplementedError(f"{item} is not wired in the CDK app yet")
     for statement in statements:
-        function.add_to_role_policy(statement)
+        function.grant_principal.add_to_principal_policy(statement)

@@ -32,6 +32,10 @@ _ASSET_EXCLUDES = [
 ]
 
 
+def asset_excludes() -> list[str]:
+    return list(_ASSET_EXCLUDES)
+
+
 class FunctionFactory(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, environment: dict[str, str], log_retention_days: int):
         super().__init__(scope, construct_id)
@@ -44,7 +48,7 @@ class FunctionFactory(Construct):
             str(REPO_ROOT),
             file="functions/lambda.Dockerfile",
             cmd=[f"{spec.module}.lambda_handler"],
-            exclude=_ASSET_EXCLUDES,
+            exclude=asset_excludes(),
         )
         log_group = logs.LogGroup(
             self, f"{spec.name}-logs", retention=self._log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
