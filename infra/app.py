@@ -1,56 +1,87 @@
-"""The CDK app (``cdk synth`` / ``cdk deploy``). Today it deploys storage, the events and
-webhooks pipeline, the GPU transcriber and the workflow; the API and observability constructs,
-stage configuration and cdk-nag are still to come (issue 6)."""
+"""The CDK app (``cdk synth`` / ``cdk deploy -c stage=prod``). One construct per concern; the
+stack only wires them."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.api import Api
+from infra.config import StageConfig, for_stage
 from infra.events import EventsAndWebhooks
 from infra.grants import Resources
 from infra.lambdas import FunctionFactory
+from infra.observability import Observability
 from infra.storage import Storage
 from infra.transcriber import Transcriber
 from infra.workflow import Workflow
 
 
 class VidscopeStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        self.storage = Storage(self, "Storage", production=stage == "prod")
+        self.storage = Storage(self, "Storage", production=config.production)
         resources = Resources(table=self.storage.table, bucket=self.storage.bucket)
-        factory = FunctionFactory(
-            self,
-            "Functions",
-            environment={
-                "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
-                "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
-            },
-            log_retention_days=90 if stage == "prod" else 30,
-        )
+        data = {
+            "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
+            "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
+        }
+        factory = FunctionFactory(self, "Functions", environment=data, log_retention_days=config.log_retention_days)
         self.events = EventsAndWebhooks(
-            self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{stage}"
+            self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{config.name}"
         )
         self.transcriber = Transcriber(
             self,
             "Transcriber",
             resources=resources,
-            environment={
-                "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
-                "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
-            },
-            whisper_model="large-v3",
-            instance_type="g6.xlarge",
-            max_instances=4 if stage == "prod" else 1,
+            environment=data,
+            whisper_model=config.whisper_model,
+            instance_type=config.gpu_instance_type,
+            max_instances=config.max_gpu_instances,
         )
         self.workflow = Workflow(self, "Workflow", resources=resources, factory=factory, transcriber=self.transcriber)
+        resources.state_machine = self.workflow.state_machine
+        # Signs pagination cursors; read from Secrets Manager by the functions, never an env value.
+        resources.cursor_secret = secretsmanager.Secret(
+            self,
+            "CursorSecret",
+            description="Signs Vidscope pagination cursors",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+        )
+        self.api = Api(
+            self,
+            "Api",
+            config=config,
+            resources=resources,
+            factory=factory,
+            environment={
+                "VIDSCOPE_STATE_MACHINE_ARN": self.workflow.state_machine.state_machine_arn,
+                "VIDSCOPE_CURSOR_SECRET_NAME": resources.cursor_secret.secret_name,
+                "VIDSCOPE_WEBHOOK_QUEUE_URL": self.events.webhook_queue.queue_url,
+                "VIDSCOPE_WEBHOOK_DLQ_URL": self.events.webhook_dlq.queue_url,
+            },
+        )
+        self.observability = Observability(
+            self,
+            "Observability",
+            config=config,
+            api=self.api.rest_api,
+            state_machine=self.workflow.state_machine,
+            dead_letter_queues={"WebhookDlq": self.events.webhook_dlq, "PublisherDlq": self.events.publisher_dlq},
+        )
 
 
 def build_app(stage: str | None = None) -> cdk.App:
     app = cdk.App()
-    stage = stage or app.node.try_get_context("stage") or "dev"
-    VidscopeStack(app, f"Vidscope-{stage}", stage=stage)
+    name = stage or app.node.try_get_context("stage") or "dev"
+    config = for_stage(
+        name,
+        domain_name=app.node.try_get_context("domain_name"),
+        certificate_arn=app.node.try_get_context("certificate_arn"),
+        alarm_email=app.node.try_get_context("alarm_email"),
+    )
+    VidscopeStack(app, f"Vidscope-{name}", config=config)
     return app
 
 

@@ -10,7 +10,9 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 
 from vidscope.functions import Access
 from vidscope.settings import Settings
@@ -24,6 +26,8 @@ class Resources:
     webhook_queue: sqs.IQueue | None = None
     webhook_dlq: sqs.IQueue | None = None
     webhook_secret_prefix: str = Settings.model_fields["webhook_secret_prefix"].default
+    cursor_secret: secretsmanager.ISecret | None = None
+    state_machine: sfn.IStateMachine | None = None
 
 
 def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
@@ -114,6 +118,15 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                     ],
                 )
             )
+        elif item is Access.READ_CURSOR_SECRET:
+            assert resources.cursor_secret is not None
+            resources.cursor_secret.grant_read(function)
+        elif item is Access.START_WORKFLOW:
+            assert resources.state_machine is not None
+            resources.state_machine.grant_start_execution(function)
+        elif item is Access.STOP_WORKFLOW:
+            assert resources.state_machine is not None
+            resources.state_machine.grant_execution(function, "states:StopExecution")
         elif item in (Access.READ_JOB_CHANGES, Access.CONSUME_WEBHOOKS):
             continue  # granted by the event source mapping itself
         else:

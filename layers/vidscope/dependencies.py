@@ -41,7 +41,13 @@ def rate_limiter() -> RateLimiter:
 
 @cache
 def cursor_codec() -> CursorCodec:
-    return CursorCodec(get_settings().cursor_secret)
+    settings = get_settings()
+    if settings.cursor_secret_name:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        secret = SecretsProvider(boto3_client=aws.client("secretsmanager")).get(settings.cursor_secret_name)
+        return CursorCodec(str(secret))
+    return CursorCodec(settings.cursor_secret)
 
 
 @cache

@@ -27,6 +27,7 @@ class Access(StrEnum):
     QUEUE_WEBHOOKS = "webhooks:queue"  # sqs:SendMessage to the webhook queue and its DLQ
     CONSUME_WEBHOOKS = "webhooks:consume"  # the webhook queue as an event source
     READ_WEBHOOK_SECRETS = "webhook-secrets:read"
+    READ_CURSOR_SECRET = "cursor-secret:read"  # noqa: S105 - a permission name: read the cursor-signing key
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,12 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         (Route("POST", "/v1/jobs"),),
         _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.START_WORKFLOW},
     ),
-    FunctionSpec("list_jobs", "List jobs, newest first", (Route("GET", "/v1/jobs"),), _AUTH | {Access.READ_JOBS}),
+    FunctionSpec(
+        "list_jobs",
+        "List jobs, newest first",
+        (Route("GET", "/v1/jobs"),),
+        _AUTH | {Access.READ_JOBS, Access.READ_CURSOR_SECRET},
+    ),
     FunctionSpec(
         "get_job",
         "Get one job",

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # Signs pagination cursors. Deployed stacks inject it from Secrets Manager; the default only
     # serves local runs and tests, where a forged cursor harms nothing.
     cursor_secret: str = Field(default="local-development-cursor-secret", min_length=16)
+    # Deployed: the Secrets Manager secret holding it (read once per warm function, never an env value).
+    cursor_secret_name: str | None = None
     # DESIGN §7: loopback media/webhook URLs are allowed only in local and test settings.
     allow_loopback_urls: bool = False
     service_name: str = "vidscope"

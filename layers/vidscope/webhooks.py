@@ -21,6 +21,7 @@ from enum import Enum
 from typing import Any, Literal
 
 import httpx
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 from standardwebhooks.webhooks import Webhook
 
@@ -36,6 +37,7 @@ from vidscope.jobs_repository import JobRecord, JobsRepository
 from vidscope.log import logger
 from vidscope.media_store import MediaStore
 from vidscope.models import JobStatus, WebhookAttempt, WebhookState, WebhookStatus
+from vidscope.observability import metrics
 from vidscope.ssrf import BlockedAddress, UnresolvableHost, UrlGuard
 from vidscope.webhook_deliveries import RedeliveryConflict, WebhookDeliveries
 from vidscope.webhook_secrets import WebhookSecretMissing, WebhookSecrets
@@ -46,6 +48,10 @@ EVENT_TYPES = {
     JobStatus.CANCELLED: "job.cancelled",
 }
 USER_AGENT = "Vidscope-Webhooks/1.0"
+# Published per attempt (Powertools Metrics, EMF); the webhook failure-rate alarm reads them.
+METRICS_NAMESPACE = "Vidscope"
+METRIC_WEBHOOK_DELIVERED = "WebhookAttemptsDelivered"
+METRIC_WEBHOOK_FAILED = "WebhookAttemptsFailed"
 _SQS_MAX_DELAY_SECONDS = 900
 _RESPONSE_EXCERPT_BYTES = 1024
 # A claim outlives the attempt's own timeout by this much before another message may take it.
@@ -333,6 +339,8 @@ class Dispatcher:
                     f"{task.attempt} attempts failed; last: {attempt.error}",
                 )
         self.deliveries.record(job.tenant_id, job.job_id, attempt, status, run=task.run)
+        metric = METRIC_WEBHOOK_DELIVERED if verdict is Verdict.DELIVERED else METRIC_WEBHOOK_FAILED
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
         logger.info(
             "webhook attempt",
             extra={"job_id": job.job_id, "attempt": task.attempt, "status_code": result.status_code, "outcome": state},

@@ -1,0 +1,94 @@
+"""Alarms and a dashboard for what pages someone: API 5xx rate, failed executions, parked
+webhooks and events (DLQ depth), and the webhook failure rate the dispatcher reports."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.config import StageConfig
+from vidscope.webhooks import METRIC_WEBHOOK_DELIVERED, METRIC_WEBHOOK_FAILED, METRICS_NAMESPACE
+
+_FIVE_MINUTES = cdk.Duration.minutes(5)
+
+
+class Observability(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        api: apigateway.RestApi,
+        state_machine: sfn.IStateMachine,
+        dead_letter_queues: dict[str, sqs.IQueue],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(self, "Alarms", display_name=f"Vidscope {config.name} alarms", enforce_ssl=True)
+        if config.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        requests = api.metric_count(period=_FIVE_MINUTES, statistic="Sum")
+        errors = api.metric_server_error(period=_FIVE_MINUTES, statistic="Sum")
+        error_rate = cloudwatch.MathExpression(
+            expression="100 * errors / MAX([requests, 1])",
+            using_metrics={"errors": errors, "requests": requests},
+            label="API 5xx %",
+            period=_FIVE_MINUTES,
+        )
+        delivered = cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE, metric_name=METRIC_WEBHOOK_DELIVERED, dimensions_map={"service": "vidscope"},
+            statistic="Sum", period=_FIVE_MINUTES,
+        )  # fmt: skip
+        failed = cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE, metric_name=METRIC_WEBHOOK_FAILED, dimensions_map={"service": "vidscope"},
+            statistic="Sum", period=_FIVE_MINUTES,
+        )  # fmt: skip
+        webhook_failure_rate = cloudwatch.MathExpression(
+            expression="100 * failed / MAX([failed + delivered, 1])",
+            using_metrics={"failed": failed, "delivered": delivered},
+            label="Webhook attempts failed %",
+            period=_FIVE_MINUTES,
+        )
+        self.alarms = [
+            error_rate.create_alarm(
+                self, "Api5xxRate", alarm_description="More than 1% of API requests answered 5xx",
+                threshold=1, evaluation_periods=2, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            state_machine.metric_failed(period=_FIVE_MINUTES).create_alarm(
+                self, "FailedExecutions", alarm_description="A job pipeline execution failed",
+                threshold=1, evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            webhook_failure_rate.create_alarm(
+                self, "WebhookFailureRate", alarm_description="More than 25% of webhook attempts failed",
+                threshold=25, evaluation_periods=3, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+        ]  # fmt: skip
+        for name, queue in dead_letter_queues.items():
+            self.alarms.append(
+                queue.metric_approximate_number_of_messages_visible(period=_FIVE_MINUTES).create_alarm(
+                    self, f"{name}Depth", alarm_description=f"Messages are waiting in {name} for ops to redrive",
+                    threshold=1, evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+            )  # fmt: skip
+        for alarm in self.alarms:
+            alarm.add_alarm_action(actions.SnsAction(self.topic))
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"vidscope-{config.name}")
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="API requests and 5xx", left=[requests, errors], right=[error_rate]),
+            cloudwatch.GraphWidget(
+                title="Pipeline executions",
+                left=[
+                    state_machine.metric_succeeded(period=_FIVE_MINUTES),
+                    state_machine.metric_failed(period=_FIVE_MINUTES),
+                ],
+            ),
+            cloudwatch.GraphWidget(title="Webhook attempts", left=[delivered, failed], right=[webhook_failure_rate]),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms),
+        )

@@ -1,0 +1,63 @@
+"""The API as deployed (every route to its own least-privileged function, throttled, traced,
+logged), the secrets kept out of environment variables, and the alarms ops rely on."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk.assertions import Match, Template
+
+from tests.infra.test_events import actions, policies_of
+from vidscope.functions import API_FUNCTIONS
+
+
+def test_every_route_of_the_function_list_is_a_method_on_its_own_function(prod_template: Template) -> None:
+    methods = prod_template.find_resources("AWS::ApiGateway::Method")
+    routes = [(route.method, spec.name) for spec in API_FUNCTIONS for route in spec.routes]
+    assert sorted(m["Properties"]["HttpMethod"] for m in methods.values()) == sorted(method for method, _ in routes)
+    for method in methods.values():
+        assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"
+    prod_template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": [Match.object_like({"ThrottlingRateLimit": 500, "ThrottlingBurstLimit": 1000})],
+        },
+    )
+
+
+def test_reading_functions_cannot_write_jobs(prod_template: Template) -> None:
+    for name in ("getjob", "listjobs", "gettranscript", "listwebhookdeliveries"):
+        statements = policies_of(prod_template, name)
+        writes = [s for s in statements if {"dynamodb:PutItem", "dynamodb:DeleteItem"} & actions([s])]
+        assert writes == [], name
+        updates = [s for s in statements if "dynamodb:UpdateItem" in actions([s])]
+        # The only update is counting the caller's rate-limit window.
+        assert updates and all("RATELIMIT#*" in json.dumps(s["Condition"]) for s in updates), name
+    assert not {a for a in actions(policies_of(prod_template, "getjob")) if a.startswith("s3:Put")}
+    assert "s3:DeleteObject*" in actions(policies_of(prod_template, "deletejob"))
+
+
+def test_secrets_stay_out_of_environment_variables(prod_template: Template) -> None:
+    for function in prod_template.find_resources("AWS::Lambda::Function").values():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert "VIDSCOPE_CURSOR_SECRET" not in variables
+        assert not any("whsec_" in json.dumps(v) or "sk_live_" in json.dumps(v) for v in variables.values())
+    secret_readers = [
+        name
+        for name in ("listjobs", "getjob", "createjob", "canceljob")
+        if "secretsmanager:GetSecretValue" in actions(policies_of(prod_template, name))
+    ]
+    assert secret_readers == ["listjobs"]  # only it signs and checks cursors
+
+
+def test_alarms_watch_5xx_failed_executions_dlqs_and_webhook_failures(prod_template: Template) -> None:
+    alarms = prod_template.find_resources("AWS::CloudWatch::Alarm")
+    text = json.dumps(alarms)
+    for metric in ("5XXError", "ExecutionsFailed", "ApproximateNumberOfMessagesVisible", "WebhookAttemptsFailed"):
+        assert metric in text, metric
+    assert len(alarms) == 5  # 5xx rate, failed executions, webhook failure rate, two DLQs
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"], "every alarm notifies the alarm topic"
+    prod_template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
