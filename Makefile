@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve test test-unit test-integration lint format openapi bench bench-e2e clean
+.PHONY: setup serve test test-unit test-integration lint format openapi synth bench bench-e2e clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ format: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m vidscope.api.openapi
+
+# Writes cdk.out/ exactly as `cdk synth` would (cdk.json's app command), without Docker or the
+# CDK CLI: image assets are staged, built by `cdk deploy`. STAGE=prod for production.
+synth: $(STAMP)
+	$(PY) -c "import infra.app as a; a.build_app('$(or $(STAGE),dev)', outdir='cdk.out').synth()"
 
 bench: $(STAMP)
 	$(PY) -m bench.listing

@@ -72,8 +72,9 @@ class VidscopeStack(cdk.Stack):
         )
 
 
-def build_app(stage: str | None = None) -> cdk.App:
-    app = cdk.App()
+def build_app(stage: str | None = None, *, outdir: str | None = None) -> cdk.App:
+    """The app; ``outdir`` when run outside the CDK CLI (which passes its own through CDK_OUTDIR)."""
+    app = cdk.App(outdir=outdir) if outdir else cdk.App()
     name = stage or app.node.try_get_context("stage") or "dev"
     config = for_stage(
         name,
