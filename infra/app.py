@@ -27,7 +27,7 @@ class VidscopeStack(cdk.Stack):
             "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
             "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
         }
-        factory = FunctionFactory(self, "Functions", environment=data, log_retention_days=config.log_retention_days)
+        factory = FunctionFactory(self, "Functions", environment=data, log_retention=config.log_retention)
         self.events = EventsAndWebhooks(
             self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{config.name}"
         )

@@ -3,14 +3,16 @@ one place a deployment's shape is set."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from aws_cdk import aws_logs as logs
 
 
 @dataclass(frozen=True)
 class StageConfig:
     name: str
     production: bool
-    log_retention_days: int
+    log_retention: logs.RetentionDays
     # Transcription: GPU instance type (g5/g6 family), how many may run at once, the model baked in.
     gpu_instance_type: str
     max_gpu_instances: int
@@ -24,28 +26,27 @@ class StageConfig:
     alarm_email: str | None = None
 
 
-STAGES: dict[str, StageConfig] = {
-    "dev": StageConfig(
-        name="dev",
-        production=False,
-        log_retention_days=30,
-        gpu_instance_type="g6.xlarge",
-        max_gpu_instances=1,
-        whisper_model="large-v3",
-        api_rate_limit=50,
-        api_burst_limit=100,
-    ),
-    "prod": StageConfig(
-        name="prod",
-        production=True,
-        log_retention_days=365,
-        gpu_instance_type="g6.xlarge",
-        max_gpu_instances=8,
-        whisper_model="large-v3",
-        api_rate_limit=500,
-        api_burst_limit=1000,
-    ),
-}
+_DEV = StageConfig(
+    name="dev",
+    production=False,
+    log_retention=logs.RetentionDays.ONE_MONTH,
+    gpu_instance_type="g6.xlarge",
+    max_gpu_instances=1,
+    whisper_model="large-v3",
+    api_rate_limit=50,
+    api_burst_limit=100,
+)
+# Production differs from dev only in these.
+_PROD = replace(
+    _DEV,
+    name="prod",
+    production=True,
+    log_retention=logs.RetentionDays.ONE_YEAR,
+    max_gpu_instances=8,
+    api_rate_limit=500,
+    api_burst_limit=1000,
+)
+STAGES: dict[str, StageConfig] = {config.name: config for config in (_DEV, _PROD)}
 
 
 def for_stage(
@@ -54,7 +55,4 @@ def for_stage(
     """The stage's configuration, with the optional context values (``-c domain_name=…``)."""
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}; known: {', '.join(STAGES)}")
-    base = STAGES[name]
-    return StageConfig(
-        **{**base.__dict__, "domain_name": domain_name, "certificate_arn": certificate_arn, "alarm_email": alarm_email}
-    )
+    return replace(STAGES[name], domain_name=domain_name, certificate_arn=certificate_arn, alarm_email=alarm_email)

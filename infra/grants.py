@@ -36,6 +36,7 @@ def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
 
 def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resources) -> None:
     """Give ``function`` (a Lambda, or a container task's role) exactly ``access``."""
+    stack = cdk.Stack.of(function.grant_principal)  # type: ignore[arg-type]
     table_arns = [resources.table.table_arn, f"{resources.table.table_arn}/index/*"]
     statements: list[iam.PolicyStatement] = []
     for item in sorted(access):
@@ -86,7 +87,6 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
             resources.webhook_queue.grant_send_messages(function)
             resources.webhook_dlq.grant_send_messages(function)
         elif item is Access.READ_WEBHOOK_SECRETS:
-            stack = cdk.Stack.of(function.grant_principal)  # type: ignore[arg-type]
             statements.append(
                 iam.PolicyStatement(
                     actions=["secretsmanager:GetSecretValue"],
@@ -109,7 +109,6 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                 )
             )
         elif item is Access.INVOKE_MODEL:
-            stack = cdk.Stack.of(function.grant_principal)  # type: ignore[arg-type]
             statements.append(
                 iam.PolicyStatement(
                     actions=["bedrock:InvokeModel"],

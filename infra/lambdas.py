@@ -16,7 +16,7 @@ from vidscope.functions import FunctionSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # What the image build needs: the layer, the handlers and the package metadata.
-_ASSET_EXCLUDES = [
+ASSET_EXCLUDES = (
     ".venv",
     ".git",
     "cdk.out",
@@ -29,18 +29,16 @@ _ASSET_EXCLUDES = [
     ".mypy_cache",
     ".ruff_cache",
     ".pytest_cache",
-]
-
-
-def asset_excludes() -> list[str]:
-    return list(_ASSET_EXCLUDES)
+)
 
 
 class FunctionFactory(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, environment: dict[str, str], log_retention_days: int):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, environment: dict[str, str], log_retention: logs.RetentionDays
+    ) -> None:
         super().__init__(scope, construct_id)
         self._environment = environment
-        self._log_retention: logs.RetentionDays = getattr(logs.RetentionDays, _RETENTION_NAMES[log_retention_days])
+        self._log_retention = log_retention
         self.functions: dict[str, lambda_.Function] = {}
 
     def build(self, spec: FunctionSpec, **environment: str) -> lambda_.Function:
@@ -48,7 +46,7 @@ class FunctionFactory(Construct):
             str(REPO_ROOT),
             file="functions/lambda.Dockerfile",
             cmd=[f"{spec.module}.lambda_handler"],
-            exclude=asset_excludes(),
+            exclude=list(ASSET_EXCLUDES),
         )
         log_group = logs.LogGroup(
             self, f"{spec.name}-logs", retention=self._log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
@@ -72,6 +70,3 @@ class FunctionFactory(Construct):
         )
         self.functions[spec.name] = function
         return function
-
-
-_RETENTION_NAMES = {7: "ONE_WEEK", 30: "ONE_MONTH", 90: "THREE_MONTHS", 365: "ONE_YEAR"}

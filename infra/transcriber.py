@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.grants import Resources, grant
-from infra.lambdas import REPO_ROOT, asset_excludes
+from infra.lambdas import ASSET_EXCLUDES, REPO_ROOT
 from vidscope.functions import TRANSCRIBER
 
 
@@ -57,7 +57,7 @@ class Transcriber(Construct):
                 str(REPO_ROOT),
                 file="functions/transcriber/Dockerfile",
                 build_args={"WHISPER_MODEL": whisper_model},
-                exclude=asset_excludes(),
+                exclude=list(ASSET_EXCLUDES),
             ),
             gpu_count=1,
             memory_reservation_mib=12 * 1024,

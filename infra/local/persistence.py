@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from vidscope import dependencies, jobs
-from vidscope.jobs_repository import JobRecord
 from vidscope.models import CANCELLABLE_STATUSES
 
 _ITEMS = "table.jsonl"
@@ -92,10 +91,6 @@ def resume_unfinished_jobs(directory: Path) -> list[str]:
             continue
         job = dependencies.jobs_repository().get(item["tenant_id"]["S"], item["job_id"]["S"])
         if job is not None and job.status in CANCELLABLE_STATUSES:
-            _resume(job)
+            jobs.start_workflow(job, repo=dependencies.jobs_repository(), workflow=dependencies.workflow_client())
             resumed.append(job.job_id)
     return resumed
-
-
-def _resume(job: JobRecord) -> None:
-    jobs.start_workflow(job, repo=dependencies.jobs_repository(), workflow=dependencies.workflow_client())

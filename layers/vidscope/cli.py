@@ -47,6 +47,13 @@ def _use_local_stack(ctx: click.Context) -> None:
     aws.reset_clients()
 
 
+def _tenants(ctx: click.Context, table: str | None = None) -> TenantsRepository:
+    """The tenants table: the running local stack's when VIDSCOPE_URL points at one, else the
+    settings' (a deployed table, given its name and AWS credentials)."""
+    _use_local_stack(ctx)
+    return TenantsRepository(aws.client("dynamodb"), table or get_settings().table_name)
+
+
 def _webhook_secrets() -> WebhookSecrets:
     return WebhookSecrets(aws.client("secretsmanager"), get_settings().webhook_secret_prefix)
 
@@ -95,8 +102,7 @@ def create_tenant(
 ) -> None:
     """Create a tenant, its first API key and its webhook signing secret; both secrets are
     printed once (the key is stored only as a hash, the webhook secret in Secrets Manager)."""
-    _use_local_stack(ctx)
-    repo = TenantsRepository(aws.client("dynamodb"), table or get_settings().table_name)
+    repo = _tenants(ctx, table)
     created = onboard(
         repo,
         _webhook_secrets(),
@@ -125,8 +131,7 @@ def keys() -> None:
 @click.pass_context
 def create_key(ctx: click.Context, tenant_id: str) -> None:
     """Issue another API key for a tenant (printed once; stored only as a hash)."""
-    _use_local_stack(ctx)
-    repo = TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
+    repo = _tenants(ctx)
     try:
         issued = repo.issue_api_key(tenant_id, utc_now())
     except TenantNotFound as exc:
@@ -141,12 +146,10 @@ def create_key(ctx: click.Context, tenant_id: str) -> None:
 @click.pass_context
 def revoke_key(ctx: click.Context, api_key: str) -> None:
     """Revoke API_KEY: requests with it get 401 from now on."""
-    _use_local_stack(ctx)
-    repo = TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
-    client = aws.client("dynamodb")
+    repo = _tenants(ctx)
     try:
         repo.revoke_api_key(api_key, utc_now())
-    except client.exceptions.ConditionalCheckFailedException as exc:
+    except aws.client("dynamodb").exceptions.ConditionalCheckFailedException as exc:
         raise click.ClickException("no such API key") from exc
     click.echo("revoked")
 

@@ -20,7 +20,6 @@ from vidscope.transcripts import Transcript
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 _RETRYABLE = {429, 500, 502, 503, 504}
-_TERMINAL = {"completed", "failed", "cancelled"}
 
 
 class VidscopeError(Exception):
@@ -132,7 +131,7 @@ class VidscopeClient:
                 last, delay = seen, first_poll
             else:
                 delay = min(delay * 1.5, max_poll)
-            if job.status in _TERMINAL:
+            if job.status.is_terminal:
                 return job
             if time.monotonic() + delay > deadline:
                 raise TimeoutError(f"job {job_id} is still {job.status} after {timeout:g} s")

@@ -37,7 +37,7 @@ def _job(image: dict[str, Any] | None) -> JobRecord | None:
     item = from_attributes(image)
     if item.get("entity") != "job":
         return None
-    return JobRecord.model_validate({k: v for k, v in item.items() if k in JobRecord.model_fields})
+    return JobRecord.model_validate(item)
 
 
 def stream_records(records: Iterable[dict[str, Any]]) -> list[StreamRecord]:

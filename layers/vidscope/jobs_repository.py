@@ -58,7 +58,8 @@ class JobPage:
     raw_items: list[dict[str, Any]]
 
 
-def _job_key(tenant_id: str, job_id: str) -> dict[str, Any]:
+def job_key(tenant_id: str, job_id: str) -> dict[str, Any]:
+    """The job item's key, as DynamoDB attribute values."""
     return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(job_id)})
 
 
@@ -126,7 +127,7 @@ class JobsRepository:
             raise
 
     def get(self, tenant_id: str, job_id: str) -> JobRecord | None:
-        response = self._client.get_item(TableName=self._table, Key=_job_key(tenant_id, job_id), ConsistentRead=True)
+        response = self._client.get_item(TableName=self._table, Key=job_key(tenant_id, job_id), ConsistentRead=True)
         return JobRecord.model_validate(from_attributes(response["Item"])) if "Item" in response else None
 
     def get_idempotency_record(self, tenant_id: str, digest: str) -> idempotency.IdempotencyRecord | None:
@@ -200,7 +201,7 @@ class JobsRepository:
         update = {
             "Update": {
                 "TableName": self._table,
-                "Key": _job_key(record.tenant_id, record.job_id),
+                "Key": job_key(record.tenant_id, record.job_id),
                 "UpdateExpression": expression,
                 "ConditionExpression": f"#status IN ({', '.join(allowed)})",
                 "ExpressionAttributeNames": {**names, "#status": "status"},
@@ -230,7 +231,7 @@ class JobsRepository:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(tenant_id, job_id),
+                Key=job_key(tenant_id, job_id),
                 UpdateExpression=expression,
                 ConditionExpression=(
                     f"#status = :processing AND (attribute_not_exists(#progress) OR #progress.#stage IN"
@@ -251,7 +252,7 @@ class JobsRepository:
         """Remember the workflow execution running a job, so cancel can stop it."""
         self._client.update_item(
             TableName=self._table,
-            Key=_job_key(tenant_id, job_id),
+            Key=job_key(tenant_id, job_id),
             UpdateExpression="SET execution_arn = :arn",
             ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeValues=to_attributes({":arn": execution_arn}),
@@ -264,7 +265,7 @@ class JobsRepository:
             {
                 "Delete": {
                     "TableName": self._table,
-                    "Key": _job_key(record.tenant_id, record.job_id),
+                    "Key": job_key(record.tenant_id, record.job_id),
                     "ConditionExpression": f"#status IN ({', '.join(allowed)})",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": to_attributes(allowed),

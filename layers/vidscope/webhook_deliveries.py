@@ -17,7 +17,7 @@ from typing import Any
 from vidscope import table
 from vidscope.clock import iso_ms
 from vidscope.dynamo import from_attributes, to_attributes
-from vidscope.jobs_repository import JobRecord
+from vidscope.jobs_repository import JobRecord, job_key
 from vidscope.models import TERMINAL_STATUSES, WebhookAttempt, WebhookState, WebhookStatus
 
 
@@ -34,16 +34,13 @@ class WebhookDeliveries:
         self._client = client
         self._table = table_name
 
-    def _job_key(self, tenant_id: str, job_id: str) -> dict[str, Any]:
-        return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(job_id)})
-
     def claim(self, tenant_id: str, job_id: str, *, run: int, attempt: int, lease_until: int, now: int) -> bool:
         """Take attempt ``attempt`` of run ``run``; False when it is not this message's to make."""
         claim = f"{run}:{attempt}"
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=self._job_key(tenant_id, job_id),
+                Key=job_key(tenant_id, job_id),
                 UpdateExpression="SET #w.#attempts = :attempt, webhook_claim = :claim, webhook_lease_until = :lease",
                 ConditionExpression=(
                     "webhook_run = :run AND ((#w.#attempts = :previous AND attribute_not_exists(webhook_claim))"
@@ -86,7 +83,7 @@ class WebhookDeliveries:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=self._job_key(tenant_id, job_id),
+                Key=job_key(tenant_id, job_id),
                 UpdateExpression="SET #w = :status REMOVE webhook_claim, webhook_lease_until",
                 ConditionExpression="webhook_run = :run",
                 ExpressionAttributeNames={"#w": "webhook"},
@@ -138,7 +135,7 @@ class WebhookDeliveries:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=self._job_key(job.tenant_id, job.job_id),
+                Key=job_key(job.tenant_id, job.job_id),
                 UpdateExpression="SET #w = :status, webhook_run = :run",
                 ConditionExpression=(
                     f"#status IN ({', '.join(terminal)}) AND webhook_run = :seen_run"

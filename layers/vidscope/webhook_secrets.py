@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import ClientError
 
 from vidscope.clock import iso_ms
 
@@ -72,8 +74,12 @@ class WebhookSecrets:
     def _read(self, tenant_id: str, *, fresh: bool = False) -> dict[str, Any]:
         try:
             value = self._provider.get(self.name(tenant_id), max_age=_CACHE_SECONDS, force_fetch=fresh)
-        except Exception as exc:  # Powertools wraps every client error in GetParameterError
-            if "ResourceNotFoundException" in repr(exc.__cause__ or exc):
+        except GetParameterError as exc:  # Powertools re-raises the client's error as this (its __context__)
+            if isinstance(exc.__context__, ClientError) and _code(exc.__context__) == "ResourceNotFoundException":
                 raise WebhookSecretMissing(tenant_id) from exc
             raise
         return dict(json.loads(str(value)))
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

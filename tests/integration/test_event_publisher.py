@@ -13,7 +13,7 @@ import pytest
 from werkzeug.test import Client
 
 from tests.integration.conftest import TenantHandle, create
-from vidscope import events
+from tests.support.subscriber import subscribe
 from vidscope.event_publisher import EventPublisher, stream_records
 from vidscope.settings import get_settings
 
@@ -41,23 +41,7 @@ class RefusingEvents:
 
 @pytest.fixture
 def subscriber(aws: None) -> Callable[[], list[dict[str, Any]]]:
-    """A queue behind a rule taking every job event: what a subscribing service would add."""
-    sqs, bridge = boto3.client("sqs"), boto3.client("events")
-    queue_url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = get_settings().event_bus_name
-    bridge.put_rule(Name="subscriber", EventBusName=bus, EventPattern=json.dumps({"source": [events.SOURCE]}))
-    bridge.put_targets(Rule="subscriber", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
-
-    def received() -> list[dict[str, Any]]:
-        found = []
-        while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            found += [json.loads(m["Body"]) for m in messages]
-            for m in messages:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-        return found
-
-    return received
+    return subscribe(boto3.client("sqs"), boto3.client("events"), get_settings().event_bus_name)
 
 
 def table_stream() -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from werkzeug.test import Client
 from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, is_terminal, new_tenant, submit, wait_for
 from tests.support.media_server import MediaServer
+from tests.support.subscriber import subscribe
 from tests.support.webhook_receiver import Reply, WebhookReceiver, receiving
 from vidscope import dependencies, events
 from vidscope.clock import utc_now
@@ -37,25 +38,15 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture(scope="module")
 def subscriber(local_stack: LocalStack) -> Callable[[], list[dict[str, Any]]]:
-    """A second rule on the bus, as a subscribing service would add one, feeding a queue."""
-    sqs, bridge = local_stack.client("sqs"), local_stack.client("events")
-    queue_url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = local_stack.resources.event_bus_name
-    bridge.put_rule(Name="subscriber", EventBusName=bus, EventPattern=json.dumps({"source": [events.SOURCE]}))
-    bridge.put_targets(Rule="subscriber", EventBusName=bus, Targets=[{"Id": "subscriber", "Arn": queue_arn}])
+    """Every job event a second rule on the bus has received so far."""
+    drain = subscribe(local_stack.client("sqs"), local_stack.client("events"), local_stack.resources.event_bus_name)
     received: list[dict[str, Any]] = []
 
-    def drain() -> list[dict[str, Any]]:
-        while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            received.extend(json.loads(m["Body"]) for m in messages)
-            sqs.delete_message_batch(
-                QueueUrl=queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
+    def everything() -> list[dict[str, Any]]:
+        received.extend(drain())
         return list(received)
 
-    return drain
+    return everything
 
 
 def cancelled_job(api: Client, tenant: TenantHandle, media_server: MediaServer, webhook_url: str) -> str:
