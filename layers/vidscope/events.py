@@ -135,6 +135,41 @@ def schemas() -> dict[str, dict[str, Any]]:
     return documents
 
 
+# Fields EventBridge gives every event around the detail.
+_ENVELOPE: dict[str, dict[str, Any]] = {
+    "version": {"type": "string"},
+    "id": {"type": "string"},
+    "account": {"type": "string"},
+    "time": {"type": "string", "format": "date-time"},
+    "region": {"type": "string"},
+    "resources": {"type": "array", "items": {"type": "string"}},
+}
+
+
+def registry_schemas() -> dict[DetailType, dict[str, Any]]:
+    """Each detail-type's whole event, envelope and detail, in JSON Schema draft 4: the dialect the
+    EventBridge schema registry takes besides OpenAPI 3, whose schemas cannot say "or null" the
+    way the models do. ``infra.events`` publishes them there for subscribers."""
+    documents: dict[DetailType, dict[str, Any]] = {}
+    for detail_type, model in DETAIL_MODELS.items():
+        detail = model.model_json_schema(ref_template="#/definitions/{model}")
+        definitions = detail.pop("$defs", {})
+        documents[detail_type] = {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "title": detail_type.value,
+            "type": "object",
+            "required": [*_ENVELOPE, "detail-type", "source", "detail"],
+            "properties": {
+                **_ENVELOPE,
+                "detail-type": {"type": "string", "enum": [detail_type.value]},
+                "source": {"type": "string", "enum": [SOURCE]},
+                "detail": detail,
+            },
+            "definitions": definitions,
+        }
+    return documents
+
+
 def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 

@@ -133,10 +133,28 @@ def test_every_event_validates_against_its_published_schema() -> None:
         (processing(Stage.INGESTION), job(JobStatus.FAILED, 3, error=JobError(code="MEDIA_TOO_LONG", message="x"))),
         (job(), job(JobStatus.CANCELLED, 2)),
     ]
+    registry = events.registry_schemas()
     seen = set()
     for old, new in trail:
         for event in events.changes(old, new):
-            jsonschema.validate(json.loads(event.detail_json()), published(event.detail_type))
+            detail = json.loads(event.detail_json())
+            jsonschema.validate(detail, published(event.detail_type))
+            # The schema registry's copy describes the event as delivered, envelope included.
+            delivered = {
+                "version": "0",
+                "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+                "detail-type": event.detail_type.value,
+                "source": events.SOURCE,
+                "account": "123456789012",
+                "time": "2026-11-22T10:00:00Z",
+                "region": "eu-west-1",
+                "resources": [],
+                "detail": detail,
+            }
+            jsonschema.Draft4Validator.check_schema(registry[event.detail_type])
+            jsonschema.Draft4Validator(registry[event.detail_type]).validate(delivered)
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.Draft4Validator(registry[event.detail_type]).validate({**delivered, "detail": {}})
             seen.add(event.detail_type)
     assert seen == set(events.DetailType)
 
