@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+# Downloaded media sit under their own top-level prefix, apart from the results, so that the
+# bucket's lifecycle rule (which filters by prefix only) can expire them while results live as
+# long as their job.
+MEDIA_PREFIX: Final = "media/"
+RESULTS_PREFIX: Final = "tenants/"
 
 
 def job_prefix(tenant_id: str, job_id: str) -> str:
-    return f"tenants/{tenant_id}/jobs/{job_id}/"
+    return f"{RESULTS_PREFIX}{tenant_id}/jobs/{job_id}/"
 
 
 class MediaStore:
@@ -37,16 +43,18 @@ class MediaStore:
         """Delete everything stored for a job; returns how many objects were removed."""
         deleted = 0
         paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=job_prefix(tenant_id, job_id)):
-            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-            if keys:
-                self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
-                deleted += len(keys)
+        results = job_prefix(tenant_id, job_id)
+        for prefix in (results, MEDIA_PREFIX + results):
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+                if keys:
+                    self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
+                    deleted += len(keys)
         return deleted
 
 
 def media_key(tenant_id: str, job_id: str, suffix: str) -> str:
-    return f"{job_prefix(tenant_id, job_id)}media/source{suffix}"
+    return f"{MEDIA_PREFIX}{job_prefix(tenant_id, job_id)}source{suffix}"
 
 
 def transcript_key(tenant_id: str, job_id: str) -> str:

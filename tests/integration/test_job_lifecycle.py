@@ -11,7 +11,7 @@ from werkzeug.test import Client
 from tests.integration.conftest import FakeClock, TenantHandle, create
 from vidscope import progress
 from vidscope.jobs_repository import JobsRepository, TransitionRefused
-from vidscope.media_store import job_prefix
+from vidscope.media_store import MEDIA_PREFIX, job_prefix, media_key, transcript_key
 from vidscope.models import CANCELLABLE_STATUSES, JobStatus, Stage
 from vidscope.settings import get_settings
 from vidscope.tenants import TenantsRepository
@@ -83,15 +83,15 @@ def test_delete_of_a_finished_job_removes_it_and_its_media(api: Client, tenant: 
     s3 = boto3.client("s3")
     job_id = create(api, tenant).json["data"]["job_id"]
     api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
-    key = job_prefix(tenant.tenant_id, job_id) + "media/audio.m4a"
-    s3.put_object(Bucket=get_settings().bucket_name, Key=key, Body=b"audio")
+    bucket = get_settings().bucket_name
+    for key in (media_key(tenant.tenant_id, job_id, ".m4a"), transcript_key(tenant.tenant_id, job_id)):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"stored")
     response = api.delete(f"/v1/jobs/{job_id}", headers=tenant.headers)
     assert response.status_code == 200
     assert response.json["data"] == {"job_id": job_id, "deleted": True}
     assert api.get(f"/v1/jobs/{job_id}", headers=tenant.headers).status_code == 404
-    assert "Contents" not in s3.list_objects_v2(
-        Bucket=get_settings().bucket_name, Prefix=job_prefix(tenant.tenant_id, job_id)
-    )
+    for prefix in (job_prefix(tenant.tenant_id, job_id), MEDIA_PREFIX + job_prefix(tenant.tenant_id, job_id)):
+        assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
 
 
 def test_delete_of_an_unfinished_job_is_409(api: Client, tenant: TenantHandle) -> None:
