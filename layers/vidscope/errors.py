@@ -78,6 +78,12 @@ class WebhookDeliveryInProgress(ApiError):
     headers: ClassVar[dict[str, str]] = {"Retry-After": "10"}
 
 
+class RequestBlocked(ApiError):
+    """Answered by the web application firewall in front of the API, never by a handler."""
+
+    status, code = 403, "REQUEST_BLOCKED"
+
+
 class UnsupportedMediaType(ApiError):
     status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
 

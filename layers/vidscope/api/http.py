@@ -65,16 +65,20 @@ def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] |
     return Response(status_code=status, content_type=JSON, body=model.model_dump_json(), headers=headers or {})
 
 
-def _error_response(error: ApiError) -> Response[str]:
-    envelope = ErrorEnvelope(
+def error_envelope(error: ApiError, request_id: str) -> ErrorEnvelope:
+    """The body of every error response; also API Gateway's own (``infra.api``)."""
+    return ErrorEnvelope(
         error=ErrorBody(
             code=error.code,
             message=error.message,
             details=[ErrorDetail.model_validate(d) for d in error.details] if error.details else None,
         ),
-        meta=meta(),
+        meta=Meta(request_id=request_id),
     )
-    return json_response(envelope, error.status, dict(error.headers))
+
+
+def _error_response(error: ApiError) -> Response[str]:
+    return json_response(error_envelope(error, meta().request_id), error.status, dict(error.headers))
 
 
 # Validation errors raised by our own pydantic validators carry these types; they get their
