@@ -8,11 +8,15 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from infra import nag
 from infra.config import StageConfig
 from infra.grants import Resources, grant
 from infra.lambdas import FunctionFactory
+from vidscope.api.http import error_envelope
+from vidscope.errors import ApiError, RateLimited, RequestBlocked, RouteNotFound, ValidationFailed
 from vidscope.functions import API_FUNCTIONS
 
 
@@ -71,6 +75,28 @@ class Api(Construct):
                 resource.add_method(
                     route.method, integration, request_parameters=parameters or None, request_validator=validator
                 )
+        self._shape_gateway_errors()
+        self._protect(config)
+        nag.acknowledge(
+            self.rest_api,
+            "APIG2",
+            "Parameters are validated by API Gateway; bodies by the handler against the API's "
+            "pydantic models, which answer with the documented error codes and field paths.",
+        )
+        for rule in ("APIG4", "COG4"):
+            nag.acknowledge(
+                self.rest_api,
+                rule,
+                "Clients authenticate with Vidscope API keys (Authorization: Bearer), checked by the "
+                "app against hashed keys in the table with per-key rate limits (DESIGN §7); the "
+                "docs routes are public on purpose.",
+            )
+        nag.acknowledge(
+            self.rest_api,
+            "IAM4",
+            "API Gateway's account-level logging role uses the AWS managed policy made for it.",
+            finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        )
         if config.domain_name and config.certificate_arn:
             domain = self.rest_api.add_domain_name(
                 "Domain",
@@ -79,6 +105,92 @@ class Api(Construct):
                 security_policy=apigateway.SecurityPolicy.TLS_1_2,
             )
             self.domain = domain
+
+    def _shape_gateway_errors(self) -> None:
+        """Errors API Gateway answers itself carry the API's error envelope, not its own
+        ``{"message": …}``; an unknown route is a 404, not REST APIs' 403."""
+        message = "$context.error.messageString"  # already a quoted JSON string
+        responses: dict[str, tuple[apigateway.ResponseType, ApiError]] = {
+            "Throttled": (
+                apigateway.ResponseType.THROTTLED,
+                RateLimited("request rate over the API's limit; retry after Retry-After seconds"),
+            ),
+            "UnknownRoute": (apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, RouteNotFound("no such route")),
+            "BadParameters": (
+                apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
+                ValidationFailed("a path or query parameter is missing or invalid"),
+            ),
+            "Blocked": (apigateway.ResponseType.WAF_FILTERED, RequestBlocked("request blocked by the API's firewall")),
+            "Other4xx": (apigateway.ResponseType.DEFAULT_4_XX, ValidationFailed(message)),
+            "Other5xx": (apigateway.ResponseType.DEFAULT_5_XX, ApiError(message)),
+        }
+        for construct_id, (response_type, error) in responses.items():
+            body = error_envelope(error, "$context.requestId").model_dump_json()
+            # The default 4xx/5xx keep API Gateway's own message and status; the others are
+            # set from the error.
+            passthrough = error.message == message
+            if passthrough:
+                body = body.replace(f'"{message}"', message)
+            self.rest_api.add_gateway_response(
+                construct_id,
+                type=response_type,
+                status_code=None if passthrough else str(error.status),
+                templates={"application/json": body},
+                response_headers={header: f"'{value}'" for header, value in error.headers.items()} or None,
+            )
+
+    def _protect(self, config: StageConfig) -> None:
+        if config.firewall_requests_per_ip is None:
+            nag.acknowledge(
+                self.rest_api,
+                "APIG3",
+                f"The {config.name} stage runs without the firewall to save its cost; prod has one.",
+            )
+            return
+        visibility = wafv2.CfnWebACL.VisibilityConfigProperty(
+            cloud_watch_metrics_enabled=True, metric_name=f"vidscope-{config.name}", sampled_requests_enabled=True
+        )
+
+        def managed(priority: int, name: str) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=name
+                    )
+                ),
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                visibility_config=visibility,
+            )
+
+        # Only rules that cannot reject a well-formed request: the common rule set, for one,
+        # blocks bodies holding URLs with IP addresses, which job URLs may be.
+        acl = wafv2.CfnWebACL(
+            self,
+            "Firewall",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility,
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="RequestsPerIp",
+                    priority=0,
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=config.firewall_requests_per_ip, aggregate_key_type="IP"
+                        )
+                    ),
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    visibility_config=visibility,
+                ),
+                managed(1, "AWSManagedRulesAmazonIpReputationList"),
+                managed(2, "AWSManagedRulesKnownBadInputsRuleSet"),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "FirewallAssociation", resource_arn=self.rest_api.deployment_stage.stage_arn, web_acl_arn=acl.attr_arn
+        )
 
 
 def _path_parameters(path: str) -> list[str]:

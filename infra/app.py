@@ -7,6 +7,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra import nag
 from infra.api import Api
 from infra.config import StageConfig, for_stage
 from infra.events import EventsAndWebhooks
@@ -21,7 +22,10 @@ from infra.workflow import Workflow
 class VidscopeStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        self.storage = Storage(self, "Storage", production=config.production)
+        self.observability = Observability(self, "Observability", config=config)
+        self.storage = Storage(
+            self, "Storage", production=config.production, media_expiry_days=config.media_expiry_days
+        )
         resources = Resources(table=self.storage.table, bucket=self.storage.bucket)
         data = {
             "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
@@ -39,8 +43,17 @@ class VidscopeStack(cdk.Stack):
             whisper_model=config.whisper_model,
             instance_type=config.gpu_instance_type,
             max_instances=config.max_gpu_instances,
+            alarm_topic=self.observability.topic,
         )
-        self.workflow = Workflow(self, "Workflow", resources=resources, factory=factory, transcriber=self.transcriber)
+        resources.state_machine_name = f"vidscope-{config.name}-jobs"
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            name=resources.state_machine_name,
+            resources=resources,
+            factory=factory,
+            transcriber=self.transcriber,
+        )
         resources.state_machine = self.workflow.state_machine
         # Signs pagination cursors; read from Secrets Manager by the functions, never an env value.
         resources.cursor_secret = secretsmanager.Secret(
@@ -48,6 +61,12 @@ class VidscopeStack(cdk.Stack):
             "CursorSecret",
             description="Signs Vidscope pagination cursors",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+        )
+        nag.acknowledge(
+            resources.cursor_secret,
+            "SMG4",
+            "Rotating the key invalidates every pagination cursor in flight; it guards no data (a "
+            "cursor only resumes a list the caller may already read) and is rotated by hand.",
         )
         self.api = Api(
             self,
@@ -62,10 +81,7 @@ class VidscopeStack(cdk.Stack):
                 "VIDSCOPE_WEBHOOK_DLQ_URL": self.events.webhook_dlq.queue_url,
             },
         )
-        self.observability = Observability(
-            self,
-            "Observability",
-            config=config,
+        self.observability.watch(
             api=self.api.rest_api,
             state_machine=self.workflow.state_machine,
             dead_letter_queues={"WebhookDlq": self.events.webhook_dlq, "PublisherDlq": self.events.publisher_dlq},
@@ -83,6 +99,7 @@ def build_app(stage: str | None = None, *, outdir: str | None = None) -> cdk.App
         alarm_email=app.node.try_get_context("alarm_email"),
     )
     VidscopeStack(app, f"Vidscope-{name}", config=config)
+    nag.check(app)
     return app
 
 

@@ -20,6 +20,11 @@ class StageConfig:
     # API Gateway's own throttling: a second line behind the per-key limits in the app.
     api_rate_limit: int
     api_burst_limit: int
+    # The web application firewall in front of the API (AWS IP reputation and known-bad-input
+    # rules, and a per-IP request ceiling over 5 minutes); None: no firewall.
+    firewall_requests_per_ip: int | None
+    # Downloaded media are deleted this many days after upload (results stay with their job).
+    media_expiry_days: int
     # Optional: a custom domain (with an ACM certificate ARN in the same region) and alarm e-mail.
     domain_name: str | None = None
     certificate_arn: str | None = None
@@ -35,6 +40,8 @@ _DEV = StageConfig(
     whisper_model="large-v3",
     api_rate_limit=50,
     api_burst_limit=100,
+    firewall_requests_per_ip=None,
+    media_expiry_days=7,
 )
 # Production differs from dev only in these.
 _PROD = replace(
@@ -45,6 +52,7 @@ _PROD = replace(
     max_gpu_instances=8,
     api_rate_limit=500,
     api_burst_limit=1000,
+    firewall_requests_per_ip=6000,
 )
 STAGES: dict[str, StageConfig] = {config.name: config for config in (_DEV, _PROD)}
 

@@ -13,7 +13,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
 
+from infra import nag
+from vidscope import media_store
+from vidscope import table as table_definition
 from vidscope.functions import Access
 from vidscope.settings import Settings
 
@@ -26,19 +30,49 @@ class Resources:
     webhook_queue: sqs.IQueue | None = None
     webhook_dlq: sqs.IQueue | None = None
     webhook_secret_prefix: str = Settings.model_fields["webhook_secret_prefix"].default
+    bedrock_model_id: str = Settings.model_fields["bedrock_model_id"].default
     cursor_secret: secretsmanager.ISecret | None = None
     state_machine: sfn.IStateMachine | None = None
+    state_machine_name: str | None = None
 
 
 def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
     return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
 
 
+# Every object lives under one of these; each function serves every tenant, so the tenant is
+# checked by the app (objects are found through the tenant's job), not by IAM.
+_OBJECT_PREFIXES = (media_store.RESULTS_PREFIX, media_store.MEDIA_PREFIX)
+_OBJECTS_REASON = (
+    "Objects are keyed {prefix}{{tenant}}/jobs/{{job}}/…; one function serves every tenant and job, "
+    "found through the tenant's own job item, so the grant can be no narrower than the prefix."
+)
+
+
 def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resources) -> None:
     """Give ``function`` (a Lambda, or a container task's role) exactly ``access``."""
-    stack = cdk.Stack.of(function.grant_principal)  # type: ignore[arg-type]
-    table_arns = [resources.table.table_arn, f"{resources.table.table_arn}/index/*"]
+    grantee = function.grant_principal  # the role, whose policy the findings are about
+    assert isinstance(grantee, Construct)
+    stack = cdk.Stack.of(grantee)
+    table_arns = [resources.table.table_arn] + [
+        f"{resources.table.table_arn}/index/{index.name}" for index in table_definition.INDEXES
+    ]
     statements: list[iam.PolicyStatement] = []
+
+    def objects(*actions: str) -> None:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(actions), resources=[resources.bucket.arn_for_objects(f"{p}*") for p in _OBJECT_PREFIXES]
+            )
+        )
+        for prefix in _OBJECT_PREFIXES:
+            nag.acknowledge(
+                grantee,
+                "IAM5",
+                _OBJECTS_REASON.format(prefix=prefix),
+                finding=f"Resource::{nag.ref(resources.bucket)}/{prefix}*",
+            )
+
     for item in sorted(access):
         if item is Access.AUTHENTICATE:
             # API keys and tenants are read; the key's rate-limit window is counted.
@@ -73,12 +107,19 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                 )
             )
         elif item is Access.READ_MEDIA:
-            resources.bucket.grant_read(function)
+            objects("s3:GetObject")
         elif item is Access.WRITE_MEDIA:
-            resources.bucket.grant_put(function)
+            objects("s3:PutObject", "s3:AbortMultipartUpload")
         elif item is Access.DELETE_MEDIA:
-            resources.bucket.grant_delete(function)
-            statements.append(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[resources.bucket.bucket_arn]))
+            objects("s3:DeleteObject")
+            # Listing finds what a job stored (delete_job_objects), under the same prefixes.
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["s3:ListBucket"],
+                    resources=[resources.bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in _OBJECT_PREFIXES]}},
+                )
+            )
         elif item is Access.PUT_EVENTS:
             assert resources.bus is not None
             resources.bus.grant_put_events_to(function)
@@ -100,6 +141,13 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                     ],
                 )
             )
+            nag.acknowledge(
+                grantee,
+                "IAM5",
+                "One secret per tenant, created when the tenant is onboarded (vidscope.webhook_secrets), "
+                "so the dispatcher reads by the name prefix; nothing else is stored under it.",
+                finding=f"Resource::{nag.arn_pattern('secretsmanager', f'secret:{resources.webhook_secret_prefix}*')}",
+            )
         elif item is Access.TASK_CALLBACK:
             # Task-token callbacks have no resource-level permissions in IAM: "*" is the only form.
             statements.append(
@@ -108,12 +156,18 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                     resources=["*"],
                 )
             )
+            nag.acknowledge_unscoped_actions(grantee)
         elif item is Access.INVOKE_MODEL:
             statements.append(
                 iam.PolicyStatement(
                     actions=["bedrock:InvokeModel"],
                     resources=[
-                        stack.format_arn(service="bedrock", account="", resource="foundation-model", resource_name="*")
+                        stack.format_arn(
+                            service="bedrock",
+                            account="",
+                            resource="foundation-model",
+                            resource_name=resources.bedrock_model_id,
+                        )
                     ],
                 )
             )
@@ -124,8 +178,25 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
             assert resources.state_machine is not None
             resources.state_machine.grant_start_execution(function)
         elif item is Access.STOP_WORKFLOW:
-            assert resources.state_machine is not None
-            resources.state_machine.grant_execution(function, "states:StopExecution")
+            assert resources.state_machine_name is not None
+            executions = f"execution:{resources.state_machine_name}:*"
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["states:StopExecution"],
+                    resources=[
+                        stack.format_arn(
+                            service="states", resource=executions, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
+                        )
+                    ],
+                )
+            )
+            nag.acknowledge(
+                grantee,
+                "IAM5",
+                "Each job runs as its own execution of the pipeline, named at run time; the grant "
+                "covers that one state machine's executions.",
+                finding=f"Resource::{nag.arn_pattern('states', executions)}",
+            )
         elif item in (Access.READ_JOB_CHANGES, Access.CONSUME_WEBHOOKS):
             continue  # granted by the event source mapping itself
         else:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra import nag
 from vidscope.functions import FunctionSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +53,10 @@ class FunctionFactory(Construct):
         log_group = logs.LogGroup(
             self, f"{spec.name}-logs", retention=self._log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
         )
+        # Its own role writing only to its own log group, rather than the managed basic-execution
+        # policy (which may write to every log group in the account).
+        role = iam.Role(self, f"{spec.name}-role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        log_group.grant_write(role)
         function = lambda_.DockerImageFunction(
             self,
             spec.name,
@@ -61,6 +67,7 @@ class FunctionFactory(Construct):
             timeout=cdk.Duration.seconds(spec.timeout_seconds),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
+            role=role,
             environment={
                 **self._environment,
                 "POWERTOOLS_SERVICE_NAME": "vidscope",
@@ -68,5 +75,6 @@ class FunctionFactory(Construct):
                 **environment,
             },
         )
+        nag.acknowledge_unscoped_actions(role)
         self.functions[spec.name] = function
         return function

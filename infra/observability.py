@@ -20,20 +20,19 @@ _FIVE_MINUTES = cdk.Duration.minutes(5)
 
 
 class Observability(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: StageConfig,
-        api: apigateway.RestApi,
-        state_machine: sfn.IStateMachine,
-        dead_letter_queues: dict[str, sqs.IQueue],
-    ) -> None:
+    """Made first, so that other constructs can send their own notifications to ``topic``; the
+    alarms and dashboard come with ``watch`` once what they watch exists."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
+        self._config = config
         self.topic = sns.Topic(self, "Alarms", display_name=f"Vidscope {config.name} alarms", enforce_ssl=True)
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+
+    def watch(
+        self, *, api: apigateway.RestApi, state_machine: sfn.IStateMachine, dead_letter_queues: dict[str, sqs.IQueue]
+    ) -> None:
         requests = api.metric_count(period=_FIVE_MINUTES, statistic="Sum")
         errors = api.metric_server_error(period=_FIVE_MINUTES, statistic="Sum")
         error_rate = cloudwatch.MathExpression(
@@ -79,7 +78,7 @@ class Observability(Construct):
             )  # fmt: skip
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(self.topic))
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"vidscope-{config.name}")
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"vidscope-{self._config.name}")
         dashboard.add_widgets(
             cloudwatch.GraphWidget(title="API requests and 5xx", left=[requests, errors], right=[error_rate]),
             cloudwatch.GraphWidget(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra import nag
+from vidscope import media_store
 from vidscope import table as table_definition
 
 
@@ -15,7 +17,7 @@ def _string(name: str) -> dynamodb.Attribute:
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, production: bool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, production: bool, media_expiry_days: int) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.TableV2(
             self,
@@ -40,12 +42,31 @@ class Storage(Construct):
                 for index in table_definition.INDEXES
             ],
         )
+        removal = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY
+        # Who read or wrote which media object, kept for a year.
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
+            removal_policy=removal,
+        )
+        nag.acknowledge(access_logs, "S1", "This is the access-log bucket itself; logging its own access would loop.")
         self.bucket = s3.Bucket(
             self,
             "Media",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="media-bucket/",
+            # Downloaded media are only needed while the job runs; results stay with the job.
+            lifecycle_rules=[
+                s3.LifecycleRule(prefix=media_store.MEDIA_PREFIX, expiration=Duration.days(media_expiry_days)),
+                s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(1)),
+            ],
+            removal_policy=removal,
             auto_delete_objects=False,
         )

@@ -4,12 +4,13 @@ needs to invoke them and to run and stop the transcription task."""
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra import workflow_definition
+from infra import nag, workflow_definition
 from infra.grants import Resources, grant
 from infra.lambdas import FunctionFactory
 from infra.transcriber import Transcriber
@@ -22,6 +23,7 @@ class Workflow(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name: str,
         resources: Resources,
         factory: FunctionFactory,
         transcriber: Transcriber,
@@ -39,18 +41,26 @@ class Workflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "Pipeline",
+            # Named, so that cancel_job's StopExecution grant can name this machine's executions.
+            state_machine_name=name,
             definition_body=sfn.DefinitionBody.from_file(str(workflow_definition.ASL_PATH)),
             definition_substitutions=self.substitutions,
             state_machine_type=sfn.StateMachineType.STANDARD,
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=logs.LogGroup(self, "PipelineLogs", retention=logs.RetentionDays.THREE_MONTHS),
-                level=sfn.LogLevel.ERROR,
+                # Every transition, without the data (which holds customer content).
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,
             ),
         )
-        for function in functions.values():
-            function.grant_invoke(self.state_machine)
         role = self.state_machine.role
+        # The ASL calls each function by its unqualified ARN: no version or alias grant needed.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in functions.values()]
+            )
+        )
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["ecs:RunTask"],
@@ -58,12 +68,23 @@ class Workflow(Construct):
                 conditions={"ArnEquals": {"ecs:cluster": transcriber.cluster.cluster_arn}},
             )
         )
+        tasks = f"task/{transcriber.cluster.cluster_name}/*"
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["ecs:StopTask", "ecs:DescribeTasks"],
-                resources=["*"],
-                conditions={"ArnEquals": {"ecs:cluster": transcriber.cluster.cluster_arn}},
+                resources=[
+                    cdk.Stack.of(self).format_arn(
+                        service="ecs", resource=tasks, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
+                    )
+                ],
             )
         )
+        nag.acknowledge(
+            role,
+            "IAM5",
+            "Transcription tasks get their ARNs when started; the grant covers this cluster's tasks.",
+            finding=f"Resource::{nag.arn_pattern('ecs', f'task/{nag.ref(transcriber.cluster, None)}/*')}",
+        )
+        nag.acknowledge_unscoped_actions(role)
         transcriber.task_definition.task_role.grant_pass_role(role)
         transcriber.task_definition.obtain_execution_role().grant_pass_role(role)

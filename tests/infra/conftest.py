@@ -13,16 +13,27 @@ from infra.app import VidscopeStack, build_app
 
 @dataclass(frozen=True)
 class Synthesized:
+    stack: VidscopeStack
     template: Template
     assembly: Path  # the cloud assembly directory (cdk.out), with the staged assets
 
 
-@pytest.fixture(scope="session")
-def prod() -> Synthesized:
-    app = build_app("prod")
+def _synthesize(stage: str) -> Synthesized:
+    # build_app adds the cdk-nag checks, so synth itself fails on an unacknowledged finding.
+    app = build_app(stage)
     stack = next(c for c in app.node.children if isinstance(c, VidscopeStack))
     template = Template.from_stack(stack)
-    return Synthesized(template, Path(app.synth().directory))
+    return Synthesized(stack, template, Path(app.synth().directory))
+
+
+@pytest.fixture(scope="session")
+def prod() -> Synthesized:
+    return _synthesize("prod")
+
+
+@pytest.fixture(scope="session")
+def dev() -> Synthesized:
+    return _synthesize("dev")
 
 
 @pytest.fixture(scope="session")

@@ -1,35 +1,15 @@
-"""Events and webhooks as deployed: the webhook queue's DLQ and retry limits, the rule from the
-shared pattern, partial-batch event sources, and grants no wider than each function needs."""
+"""Events and webhooks as deployed: the schema registry, the webhook queue's DLQ and retry
+limits, the rule from the shared pattern, partial-batch event sources, and grants no wider than
+each function needs."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
-from vidscope import event_routing
-
-
-def policies_of(template: Template, function_name_part: str) -> list[dict[str, Any]]:
-    """Every policy statement attached to the role of the function whose id contains the part."""
-    functions = template.find_resources("AWS::Lambda::Function")
-    [role_ref] = [
-        f["Properties"]["Role"]["Fn::GetAtt"][0] for logical, f in functions.items() if function_name_part in logical
-    ]
-    statements = []
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        if {"Ref": role_ref} in policy["Properties"]["Roles"]:
-            statements += policy["Properties"]["PolicyDocument"]["Statement"]
-    return statements
-
-
-def actions(statements: list[dict[str, Any]]) -> set[str]:
-    found: set[str] = set()
-    for statement in statements:
-        action = statement["Action"]
-        found |= {action} if isinstance(action, str) else set(action)
-    return found
+from tests.infra.policies import actions, policies_of
+from vidscope import event_routing, events
 
 
 def test_the_webhook_queue_parks_poison_messages_in_its_dlq(prod_template: Template) -> None:
@@ -92,3 +72,32 @@ def test_functions_run_on_arm64_with_tracing_and_their_own_image_command(prod_te
         assert properties["Architectures"] == ["arm64"]
         assert properties["TracingConfig"] == {"Mode": "Active"}
         assert properties["ImageConfig"]["Command"][0].startswith("functions.")
+
+
+def test_each_function_writes_only_its_own_log_group_without_managed_policies(prod_template: Template) -> None:
+    functions = {
+        logical: f["Properties"]
+        for logical, f in prod_template.find_resources("AWS::Lambda::Function").items()
+        if f["Properties"].get("PackageType") == "Image"
+    }
+    roles = prod_template.find_resources("AWS::IAM::Role")
+    for logical, properties in functions.items():
+        role = properties["Role"]["Fn::GetAtt"][0]
+        assert "ManagedPolicyArns" not in roles[role]["Properties"], logical
+        log_group = properties["LoggingConfig"]["LogGroup"]["Ref"]
+        [logs] = [s for s in policies_of(prod_template, logical) if "logs:PutLogEvents" in actions([s])]
+        assert logs["Resource"] == {"Fn::GetAtt": [log_group, "Arn"]}, logical
+
+
+def test_each_detail_type_is_published_in_the_schema_registry(prod_template: Template) -> None:
+    prod_template.resource_count_is("AWS::EventSchemas::Registry", 1)
+    published = {
+        s["Properties"]["SchemaName"]: s["Properties"]
+        for s in prod_template.find_resources("AWS::EventSchemas::Schema").values()
+    }
+    expected = events.registry_schemas()
+    assert set(published) == {f"vidscope.jobs@{t.value.replace(' ', '')}" for t in expected}
+    for detail_type, schema in expected.items():
+        properties = published[f"vidscope.jobs@{detail_type.value.replace(' ', '')}"]
+        assert properties["Type"] == "JSONSchemaDraft4"
+        assert json.loads(properties["Content"]) == schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match, Template
 
-from vidscope import table
+from vidscope import media_store, table
 
 
 def test_table_has_the_shared_keys_gsi_ttl_stream_and_pitr(prod_template: Template) -> None:
@@ -63,3 +63,16 @@ def test_media_bucket_is_encrypted_private_and_tls_only(prod_template: Template)
             }
         },
     )
+
+
+def test_media_objects_expire_and_every_access_is_logged(prod_template: Template) -> None:
+    buckets = prod_template.find_resources("AWS::S3::Bucket")
+    [media] = [b["Properties"] for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    rules = media["LifecycleConfiguration"]["Rules"]
+    # Only downloaded media expire (results stay with their job): the rule filters on their prefix.
+    assert {"Prefix": media_store.MEDIA_PREFIX, "ExpirationInDays": 7, "Status": "Enabled"} in rules
+    assert not any(r.get("Prefix") == media_store.RESULTS_PREFIX for r in rules)
+    assert media_store.media_key("t", "j", ".mp4").startswith(media_store.MEDIA_PREFIX)
+    assert media_store.results_key("t", "j").startswith(media_store.RESULTS_PREFIX)
+    log_bucket = media["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    assert buckets[log_bucket]["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 365

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra import workflow_definition
 from tests.infra.conftest import Synthesized
-from tests.infra.test_events import actions, policies_of
+from tests.infra.policies import actions, policies_of
 
 
 def test_the_state_machine_is_the_asl_file_with_every_placeholder_substituted(prod: Synthesized) -> None:
@@ -53,3 +53,30 @@ def test_stage_functions_get_only_their_part(prod_template: Template) -> None:
     assert not {a for a in fail_job if a.startswith("s3:")}
     ingest = actions(policies_of(prod_template, "ingestmedia"))
     assert "s3:PutObject" in ingest and "s3:DeleteObject*" not in ingest
+
+
+def test_gpu_instances_boot_from_an_encrypted_volume_and_report_failed_launches(prod_template: Template) -> None:
+    [template] = prod_template.find_resources("AWS::EC2::LaunchTemplate").values()
+    data = template["Properties"]["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    [volume] = data["BlockDeviceMappings"]
+    assert volume["Ebs"]["Encrypted"] is True and volume["Ebs"]["VolumeSize"] >= 100
+    prod_template.resource_count_is("AWS::AutoScaling::LaunchConfiguration", 0)
+    [group] = prod_template.find_resources("AWS::AutoScaling::AutoScalingGroup").values()
+    [notification] = group["Properties"]["NotificationConfigurations"]
+    assert "autoscaling:EC2_INSTANCE_LAUNCH_ERROR" in notification["NotificationTypes"]
+    assert "Observability" in notification["TopicARN"]["Ref"]  # the alarm topic
+    # ECS drains instances itself: no drain-hook Lambda besides the functions of the list.
+    functions = prod_template.find_resources("AWS::Lambda::Function").values()
+    assert all(f["Properties"].get("PackageType") == "Image" for f in functions)
+    prod_template.resource_count_is("AWS::EC2::FlowLog", 1)
+
+
+def test_the_state_machine_logs_every_transition_without_customer_data(prod_template: Template) -> None:
+    [machine] = prod_template.find_resources("AWS::StepFunctions::StateMachine").values()
+    logging = machine["Properties"]["LoggingConfiguration"]
+    assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
+    assert machine["Properties"]["StateMachineName"] == "vidscope-prod-jobs"
+    # cancel_job stops that machine's executions and no others.
+    [stop] = [s for s in policies_of(prod_template, "canceljob") if "states:StopExecution" in actions([s])]
+    assert json.dumps(stop["Resource"]).endswith(':execution:vidscope-prod-jobs:*"]]}')
