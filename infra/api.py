@@ -98,13 +98,12 @@ class Api(Construct):
             finding="Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
         )
         if config.domain_name and config.certificate_arn:
-            domain = self.rest_api.add_domain_name(
+            self.domain = self.rest_api.add_domain_name(
                 "Domain",
                 domain_name=config.domain_name,
                 certificate=acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
                 security_policy=apigateway.SecurityPolicy.TLS_1_2,
             )
-            self.domain = domain
 
     def _shape_gateway_errors(self) -> None:
         """Errors API Gateway answers itself carry the API's error envelope, not its own

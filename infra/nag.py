@@ -31,9 +31,9 @@ def ref(resource: IConstruct, attribute: str | None = "Arn") -> str:
     return f"<{logical_id}.{attribute}>" if attribute else f"<{logical_id}>"
 
 
-def arn_pattern(service: str, resource: str, *, account: bool = True) -> str:
+def arn_pattern(service: str, resource: str) -> str:
     """An ARN in this stack's account and region as cdk-nag writes it, e.g. in a finding."""
-    return f"arn:<AWS::Partition>:{service}:<AWS::Region>:{'<AWS::AccountId>' if account else ''}:{resource}"
+    return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
 
 
 # Actions IAM offers on "*" only. They are granted that way and no other action is

@@ -25,7 +25,7 @@ class Observability(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
-        self._config = config
+        self._stage = config.name
         self.topic = sns.Topic(self, "Alarms", display_name=f"Vidscope {config.name} alarms", enforce_ssl=True)
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
@@ -78,7 +78,7 @@ class Observability(Construct):
             )  # fmt: skip
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(self.topic))
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"vidscope-{self._config.name}")
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"vidscope-{self._stage}")
         dashboard.add_widgets(
             cloudwatch.GraphWidget(title="API requests and 5xx", left=[requests, errors], right=[error_rate]),
             cloudwatch.GraphWidget(
