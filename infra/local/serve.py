@@ -4,12 +4,14 @@ The local stack (``infra.local.stack``: moto server, the real state machine, sta
 event pollers and the transcription worker) with the local API Gateway front on top, which turns
 each request into a proxy event for the real API handlers. Loopback media and webhook URLs are
 allowed here, and only here. ``--persist`` keeps jobs, media and tenants in the data directory
-across restarts (``infra.local.persistence``). Ctrl-C or SIGTERM stops every process it started.
+across restarts (``infra.local.persistence``). Ctrl-C or SIGTERM stops every process it started;
+SIGUSR1 prints where every thread is (``kill -USR1 <pid>``), for a server that seems stuck.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import shlex
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, value in LOCAL_ENV.items():
         os.environ.setdefault(name, value)
     _stop_on_sigterm()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     from infra.local import persistence, stack
     from infra.local.api_gateway import LocalApiGateway

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import httpx
+from botocore.config import Config
 
 from infra.local import moto_patches, resources
 from infra.local.ecs_agent import EcsAgent
@@ -56,7 +57,9 @@ class LocalStack:
 
     def stop_running_executions(self) -> None:
         """moto's interpreter threads outlive everything else; stop what is still running."""
-        sfn = self.session.client("stepfunctions", endpoint_url=self.endpoint_url)
+        # Bounded: shutting down must not wait on a busy local AWS for botocore's 60 s and retries.
+        quick = Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1})
+        sfn = self.session.client("stepfunctions", endpoint_url=self.endpoint_url, config=quick)
         running = sfn.list_executions(stateMachineArn=self.resources.state_machine_arn, statusFilter="RUNNING")
         for execution in running["executions"]:
             sfn.stop_execution(executionArn=execution["executionArn"], error="Shutdown", cause="local stack stopping")

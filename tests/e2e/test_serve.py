@@ -4,10 +4,8 @@ made with ``vidscope tenants create`` against it, a job submitted and watched wi
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
@@ -77,32 +75,33 @@ def start_serve(port: int, data_dir: Path, env: dict[str, str], *extra: str) -> 
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []  # all it prints, appended as it comes
 
     def pump() -> None:
         for line in server.stdout or []:
-            lines.put(line)
+            output.append(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    output: list[str] = []
     deadline = time.monotonic() + 60
     while not any("Ctrl-C stops it." in line for line in output):
         if time.monotonic() > deadline or server.poll() is not None:
             server.kill()
             raise AssertionError("".join(output))
-        with contextlib.suppress(queue.Empty):
-            output.append(lines.get(timeout=1))
+        time.sleep(0.1)
     return server, output
 
 
-def stop(server: subprocess.Popen[str]) -> None:
-    """Ctrl-C, as a user stops it."""
+def stop(server: subprocess.Popen[str], output: list[str]) -> None:
+    """Ctrl-C, as a user stops it. If it does not stop, the failure shows where every thread was
+    (``vidscope serve`` dumps them on SIGUSR1)."""
     server.send_signal(signal.SIGINT)
     try:
         server.wait(timeout=60)
     except subprocess.TimeoutExpired:
+        server.send_signal(signal.SIGUSR1)
+        time.sleep(2)
         server.kill()
-        raise
+        raise AssertionError("vidscope serve did not stop:\n" + "".join(output[-200:])) from None
 
 
 def serve_env() -> dict[str, str]:
@@ -145,7 +144,7 @@ def test_serve_then_tenant_then_a_job_watched_to_the_end_and_ctrl_c_leaves_nothi
         started = descendants(server.pid)
         assert started, "the transcription worker runs as a child process"
     finally:
-        stop(server)
+        stop(server, output)
     time.sleep(0.5)
     assert [pid for pid in started if alive(pid)] == []
 
@@ -161,7 +160,7 @@ def test_with_persist_a_restart_keeps_jobs_tenants_and_the_demo_key(media: Media
             done = client.wait(job.job_id, first_poll=0.2, timeout=120)
             assert done.status.value == "completed"
     finally:
-        stop(server)
+        stop(server, output)
 
     server, output = start_serve(port, data, env, "--persist")
     try:
@@ -174,4 +173,4 @@ def test_with_persist_a_restart_keeps_jobs_tenants_and_the_demo_key(media: Media
             text = str(client.transcript(job.job_id, "txt"))
             assert "Microsoft" in text and done.results["transcription"]["text"].split()[:3] == text.split()[:3]
     finally:
-        stop(server)
+        stop(server, output)
