@@ -68,7 +68,8 @@ def run_lambdas_in_process() -> None:
     version starts a Docker container. This one looks the function up in ``vidscope.functions``
     and calls its handler through the local Lambda runtime. A raised exception becomes the
     payload AWS's Python runtime returns (``errorType`` = the class name), so the ASL's Retry and
-    Catch match on it exactly as in the cloud.
+    Catch match on it exactly as in the cloud; errors Lambda itself raises carry their own name
+    (``error_type``, e.g. ``Function.ResponseSizeTooLarge`` from the runtime's payload quotas).
     """
     global _lambda_applied
     if _lambda_applied:
@@ -84,7 +85,7 @@ def run_lambdas_in_process() -> None:
             result = RUNTIME.invoke(function(self.function_name), payload)
         except Exception as exc:
             error = {
-                "errorType": type(exc).__name__,
+                "errorType": getattr(exc, "error_type", type(exc).__name__),
                 "errorMessage": str(exc),
                 "stackTrace": traceback.format_tb(exc.__traceback__),
             }

@@ -84,3 +84,16 @@ def test_every_task_retries_and_every_stage_failure_is_caught() -> None:
             assert any(c["Next"] == "MarkFailed" and c["ErrorEquals"] == ["States.ALL"] for c in state["Catch"]), name
         if state["Type"] == "Task":
             assert state["Retry"], name
+
+
+def test_every_catch_all_also_names_data_limit_exceeded_which_states_all_does_not_catch() -> None:
+    # AWS: States.ALL does not match States.DataLimitExceeded; a payload over the state quota
+    # would end the execution without the failure path (job left processing, credits held).
+    for states in _state_maps(_definition()):
+        for name, state in states.items():
+            catchers = state.get("Catch", [])
+            targets = [c["Next"] for c in catchers if c["ErrorEquals"] == ["States.ALL"]]
+            for target in targets:
+                assert {"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": "$.failure", "Next": target} in (
+                    catchers
+                ), name
