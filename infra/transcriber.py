@@ -1,7 +1,8 @@
 """The transcription worker on GPU: an ECS cluster whose default capacity is an Auto Scaling
-group of GPU instances (managed scaling, down to zero), and the task definition built from the
-worker's Dockerfile with one GPU. The ASL's runTask names neither, so the cluster's default
-capacity provider is what places it (locally FARGATE, here the GPU group)."""
+group of GPU instances (managed scaling, down to the stage's minimum: zero in dev, with an
+optional warm pool), and the task definition built from the worker's Dockerfile with one GPU.
+The ASL's runTask names neither, so the cluster's default capacity provider is what places it
+(locally FARGATE, here the GPU group)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class Transcriber(Construct):
         instance_type: str,
         max_instances: int,
         alarm_topic: sns.ITopic,
+        min_instances: int = 0,
+        warm_pool_instances: int = 0,
     ) -> None:
         super().__init__(scope, construct_id)
         vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=1)
@@ -43,12 +46,17 @@ class Transcriber(Construct):
         # A launch template rather than the group's own launch configuration: AWS no longer lets
         # new accounts create launch configurations, and only a template encrypts the root volume.
         # The volume holds the worker image (CUDA and the model), hence its size.
+        user_data = ec2.UserData.for_linux()
+        if warm_pool_instances:
+            # An instance booted into the warm pool must not join the cluster (and be given tasks)
+            # before it is stopped; the agent checks this flag and waits until it leaves the pool.
+            user_data.add_commands("echo ECS_WARM_POOLS_CHECK=true >> /etc/ecs/ecs.config")
         launch_template = ec2.LaunchTemplate(
             self,
             "GpuLaunchTemplate",
             instance_type=ec2.InstanceType(instance_type),
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
-            user_data=ec2.UserData.for_linux(),
+            user_data=user_data,
             role=instance_role,
             security_group=ec2.SecurityGroup(self, "GpuInstancesSecurityGroup", vpc=vpc, allow_all_outbound=True),
             require_imdsv2=True,
@@ -66,7 +74,9 @@ class Transcriber(Construct):
             "GpuInstances",
             vpc=vpc,
             launch_template=launch_template,
-            min_capacity=0,
+            # The stage's choice (infra.config): 0 scales to zero between jobs, and the first job
+            # after a quiet spell waits for a boot and the image pull.
+            min_capacity=min_instances,
             max_capacity=max_instances,
             # Failed launches (no GPU capacity in the zone, a quota) reach ops as they happen.
             notifications=[
@@ -75,6 +85,18 @@ class Transcriber(Construct):
                 )
             ],
         )
+        if warm_pool_instances:
+            # Booted once (AMI, ECS agent, drivers), then stopped: a scale-out starts one of these
+            # instead of launching from the AMI (bench/cold_start.md). ECS does not support
+            # ReuseOnScaleIn for its warm pools, and the pool is capped at its own size (the
+            # default fills it up to the group's maximum, each with a 100 GiB volume). The worker
+            # image is pulled at the first task on a pooled instance, not while it is stopped.
+            instances.add_warm_pool(
+                min_size=warm_pool_instances,
+                max_group_prepared_capacity=warm_pool_instances,
+                pool_state=autoscaling.PoolState.STOPPED,
+                reuse_on_scale_in=False,
+            )
         # ECS drains an instance's tasks itself before scale-in (managed draining), so CDK adds no
         # drain-hook Lambda and topic of its own.
         capacity = ecs.AsgCapacityProvider(

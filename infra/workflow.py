@@ -1,10 +1,9 @@
 """The job pipeline: the state machine from ``state_machines/job_pipeline.asl.json`` (loaded by
 path, substitutions from ``infra.workflow_definition``), its stage functions, and the grants it
-needs to invoke them and to run and stop the transcription task."""
+needs to invoke them and to run the transcription task."""
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -68,23 +67,9 @@ class Workflow(Construct):
                 conditions={"ArnEquals": {"ecs:cluster": transcriber.cluster.cluster_arn}},
             )
         )
-        tasks = f"task/{transcriber.cluster.cluster_name}/*"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ecs:StopTask", "ecs:DescribeTasks"],
-                resources=[
-                    cdk.Stack.of(self).format_arn(
-                        service="ecs", resource=tasks, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
-                    )
-                ],
-            )
-        )
-        nag.acknowledge(
-            role,
-            "IAM5",
-            "Transcription tasks get their ARNs when started; the grant covers this cluster's tasks.",
-            finding=f"Resource::{nag.arn_pattern('ecs', f'task/{nag.ref(transcriber.cluster, None)}/*')}",
-        )
+        # No ecs:StopTask or DescribeTasks: Step Functions calls them only for runTask.sync. A
+        # waitForTaskToken task is never stopped by Step Functions, on a timeout or a cancel; its
+        # worker stops itself when its heartbeat is refused (vidscope.transcription_worker).
         nag.acknowledge_unscoped_actions(role)
         transcriber.task_definition.task_role.grant_pass_role(role)
         transcriber.task_definition.obtain_execution_role().grant_pass_role(role)

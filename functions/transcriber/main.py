@@ -2,7 +2,9 @@
 
 Step Functions starts the task with the job and its task token in the container's environment
 (see the Transcribe state); the exit code is 0 whether the job was transcribed, failed cleanly
-(reported with SendTaskFailure) or was cancelled, and non-zero only when the process itself broke.
+(reported with SendTaskFailure), was cancelled or was no longer awaited (its heartbeat refused),
+and non-zero only when the process itself broke. Either way the container exits and ECS stops
+the task, which frees the GPU.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> int:
         whisper=dependencies.whisper_config(),
         clock=utc_now,
         heartbeat_seconds=settings.heartbeat_seconds,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
         progress_interval_seconds=settings.progress_interval_seconds,
     )
     return 0

@@ -16,6 +16,11 @@ from vidscope.functions import EVENT_FUNCTIONS, TRANSCRIBER, WORKFLOW_FUNCTIONS
 
 STATE_MACHINE_NAME = "vidscope-job-pipeline"
 CLUSTER_NAME = "vidscope-transcriber"
+# The cursor-signing key, kept in Secrets Manager locally as in the cloud (read by list_jobs).
+CURSOR_SECRET_NAME = "vidscope/cursor-secret"  # noqa: S105 - a name, not a secret
+# The table stream's on-failure destination (the cloud's PublisherDlq): where the position of a
+# batch that failed every retry is parked.
+PUBLISHER_DLQ_NAME = "vidscope-publisher-dlq"
 _ROLE_NAME = "vidscope-local"
 _TRUST = {
     "Version": "2012-10-17",
@@ -33,6 +38,7 @@ class LocalResources:
     event_bus_name: str
     webhook_queue_url: str
     webhook_dlq_url: str
+    publisher_dlq_url: str
 
 
 def _placeholder_zip() -> bytes:
@@ -69,15 +75,25 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, e
         for spec in WORKFLOW_FUNCTIONS + EVENT_FUNCTIONS
     }
     queue_url, dlq_url = create_events_and_webhooks(client, event_bus_name)
+    publisher_dlq_url = client("sqs").create_queue(QueueName=PUBLISHER_DLQ_NAME)["QueueUrl"]
     queue_arns = {"webhook-queue": _queue_arn(client, queue_url), "table-stream": stream_arn}
     for spec in EVENT_FUNCTIONS:
         assert spec.event_source is not None
+        stream: dict[str, Any] = {}
+        if spec.event_source.kind == "table-stream":
+            # As the cloud's mapping: a batch that fails every retry is parked, not retried forever.
+            stream = {
+                "StartingPosition": "LATEST",
+                "DestinationConfig": {"OnFailure": {"Destination": _queue_arn(client, publisher_dlq_url)}},
+            }
+            if spec.event_source.retry_attempts is not None:
+                stream["MaximumRetryAttempts"] = spec.event_source.retry_attempts
         lambdas.create_event_source_mapping(
             EventSourceArn=queue_arns[spec.event_source.kind],
             FunctionName=function_arns[spec.name],
             BatchSize=spec.event_source.batch_size,
             FunctionResponseTypes=["ReportBatchItemFailures"],
-            **({"StartingPosition": "LATEST"} if spec.event_source.kind == "table-stream" else {}),
+            **stream,
         )
 
     ecs = client("ecs")
@@ -117,6 +133,7 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, e
         event_bus_name,
         queue_url,
         dlq_url,
+        publisher_dlq_url,
     )
 
 

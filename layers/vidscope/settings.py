@@ -33,10 +33,21 @@ class Settings(BaseSettings):
     max_media_seconds: int = Field(default=catalog.MAX_MEDIA_SECONDS, gt=0, le=catalog.MAX_MEDIA_SECONDS)
     max_media_bytes: int = Field(default=catalog.MAX_MEDIA_BYTES, gt=0)
     download_timeout_seconds: float = 30.0
-    # The transcription task must beat at least this often or Step Functions fails it
-    # (States.HeartbeatTimeout): this is how a crashed worker is noticed.
-    heartbeat_seconds: int = Field(default=60, ge=1)
+    # Step Functions fails the transcription task (States.HeartbeatTimeout) when this long passes
+    # without a heartbeat: how a crashed worker is noticed. Step Functions has one HeartbeatSeconds
+    # per task and its clock starts at RunTask, so the window also has to cover everything before
+    # the worker's first beat: on GPU capacity at zero, scale-out, instance boot and the image
+    # pull, which take minutes (see the Transcribe state's Comment). Hence 15 minutes, not 60 s.
+    # create_job puts it in the execution input; the ASL hands it to the worker, so the window
+    # the worker beats against is the one Step Functions enforces.
+    heartbeat_seconds: int = Field(default=15 * 60, ge=1)
+    # How often the worker beats (from its first second; at most a third of the window): also how
+    # soon a worker whose task Step Functions gave up on learns it, and stops.
+    heartbeat_interval_seconds: float = Field(default=10.0, gt=0)
     transcription_timeout_seconds: int = Field(default=3 * 60 * 60, ge=1)
+    # Local runtime only: the local ECS agent waits this long between RunTask and starting the
+    # worker, as placement on capacity at zero and the image pull do in the cloud (DESIGN §10).
+    local_task_start_delay_seconds: float = Field(default=0.0, ge=0)
     # How often the worker writes progress (and so notices a cancelled job).
     progress_interval_seconds: float = Field(default=2.0, gt=0)
     # faster-whisper: a model name (large-v3, fetched into the image at build time) or a local

@@ -33,7 +33,11 @@ class WorkerTask:
 
 class _Heartbeat(threading.Thread):
     """Beats every ``interval`` seconds; notices when Step Functions no longer waits for us
-    (execution stopped by a cancel, or timed out) so the work stops too."""
+    (execution stopped by a cancel, or the task timed out) so the work stops too.
+
+    Step Functions does not stop an ECS task started with ``runTask.waitForTaskToken`` when the
+    task times out (it calls StopTask only for ``.sync``): a worker that is no longer waited for
+    would hold the GPU to the end of the job. A refused beat is how it learns to stop."""
 
     def __init__(self, sfn: Any, token: str, interval: float) -> None:
         super().__init__(name="heartbeat", daemon=True)
@@ -41,18 +45,31 @@ class _Heartbeat(threading.Thread):
         self._done = threading.Event()
         self.abandoned = threading.Event()
 
+    def beat(self) -> bool:
+        """One beat; False when Step Functions refused it because it no longer waits for us."""
+        try:
+            self._sfn.send_task_heartbeat(taskToken=self._token)
+        except (
+            self._sfn.exceptions.TaskTimedOut,
+            self._sfn.exceptions.TaskDoesNotExist,
+            self._sfn.exceptions.InvalidToken,
+        ):
+            self.abandoned.set()
+            return False
+        except Exception:  # a missed beat is survivable; the next one may get through
+            logger.warning("heartbeat failed", exc_info=True)
+        return True
+
     def run(self) -> None:
-        while not self._done.wait(self._interval):
-            try:
-                self._sfn.send_task_heartbeat(taskToken=self._token)
-            except (self._sfn.exceptions.TaskTimedOut, self._sfn.exceptions.InvalidToken):
-                self.abandoned.set()
-                return
-            except Exception:  # a missed beat is survivable; the next one may get through
-                logger.warning("heartbeat failed", exc_info=True)
+        while not self._done.wait(self._interval) and self.beat():
+            pass
 
     def stop(self) -> None:
         self._done.set()
+
+    def check(self) -> None:
+        if self.abandoned.is_set():
+            raise JobNotActive("Step Functions stopped waiting for this task")
 
 
 class _ProgressReporter:
@@ -62,8 +79,7 @@ class _ProgressReporter:
         self._last = time.monotonic()
 
     def __call__(self, segment: Segment, media_seconds: float) -> None:
-        if self._heartbeat.abandoned.is_set():
-            raise JobNotActive("Step Functions stopped waiting for this task")
+        self._heartbeat.check()
         if time.monotonic() - self._last < self._interval:
             return
         self._last = time.monotonic()
@@ -80,17 +96,27 @@ def run(
     whisper: transcription.WhisperConfig,
     clock: Clock,
     heartbeat_seconds: float,
+    heartbeat_interval_seconds: float,
     progress_interval_seconds: float,
 ) -> bool:
     """Transcribe the job's media; True when the transcript was delivered."""
-    # Beat three times per allowed interval so one slow call does not fail the task.
-    heartbeat = _Heartbeat(sfn, task.task_token, max(heartbeat_seconds / 3, 0.2))
+    # At least three beats per allowed window, so one slow call does not fail the task.
+    interval = max(min(heartbeat_interval_seconds, heartbeat_seconds / 3), 0.2)
+    heartbeat = _Heartbeat(sfn, task.task_token, interval)
+    # The first beat goes out before anything else: the window Step Functions allows has been
+    # running since RunTask (placement, image pull). A task that started after its window ran out
+    # has been replaced by the Retry's task: it leaves without touching the job.
+    if not heartbeat.beat():
+        # A warning: the cold start outlasted the window, which ops should hear about.
+        logger.warning("task no longer awaited (started after its heartbeat window); exiting")
+        return False
     heartbeat.start()
     try:
         enter_stage(repo, task.job, Stage.TRANSCRIPTION, clock)
         with tempfile.TemporaryDirectory(prefix="vidscope-transcribe-") as tmp:
             path = Path(tmp) / Path(task.media_key).name
             media.download_file(task.media_key, path)
+            heartbeat.check()  # the model load and the first segment take a while: not for nothing
             reporter = _ProgressReporter(repo, task.job, clock, progress_interval_seconds, heartbeat)
             try:
                 transcript = transcription.transcribe(path, whisper, reporter)

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
-from infra import workflow_definition
+from infra import config, workflow_definition
 from tests.infra.conftest import Synthesized
 from tests.infra.policies import actions, policies_of
 
@@ -24,7 +24,7 @@ def test_the_state_machine_is_the_asl_file_with_every_placeholder_substituted(pr
     assert properties["StateMachineType"] == "STANDARD" and properties["TracingConfiguration"] == {"Enabled": True}
 
 
-def test_the_transcription_task_asks_for_a_gpu_on_instances_that_scale_to_zero(prod_template: Template) -> None:
+def test_the_transcription_task_asks_for_a_gpu_on_managed_scaling_instances(prod_template: Template) -> None:
     prod_template.has_resource_properties(
         "AWS::ECS::TaskDefinition",
         {
@@ -33,7 +33,7 @@ def test_the_transcription_task_asks_for_a_gpu_on_instances_that_scale_to_zero(p
             ]
         },
     )
-    prod_template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0"})
+    prod_template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "1"})
     prod_template.has_resource_properties(
         "AWS::ECS::CapacityProvider",
         {"AutoScalingGroupProvider": Match.object_like({"ManagedScaling": Match.object_like({"Status": "ENABLED"})})},
@@ -42,6 +42,24 @@ def test_the_transcription_task_asks_for_a_gpu_on_instances_that_scale_to_zero(p
         "AWS::ECS::ClusterCapacityProviderAssociations",
         {"DefaultCapacityProviderStrategy": [Match.object_like({"Weight": 1})]},
     )
+
+
+def test_gpu_capacity_keeps_the_stage_minimum_and_a_bounded_stopped_warm_pool(
+    prod: Synthesized, dev: Synthesized
+) -> None:
+    prod_config, dev_config = config.for_stage("prod"), config.for_stage("dev")
+    assert dev_config.min_gpu_instances == 0 and dev_config.gpu_warm_pool_instances == 0  # dev idles at no cost
+    prod.template.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup", {"MinSize": str(prod_config.min_gpu_instances)}
+    )
+    dev.template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0"})
+    [pool] = prod.template.find_resources("AWS::AutoScaling::WarmPool").values()
+    assert pool["Properties"]["PoolState"] == "Stopped"
+    assert pool["Properties"]["MinSize"] == prod_config.gpu_warm_pool_instances
+    assert pool["Properties"]["MaxGroupPreparedCapacity"] == prod_config.gpu_warm_pool_instances
+    # ECS does not support ReuseOnScaleIn for the warm pools of its capacity providers.
+    assert pool["Properties"].get("InstanceReusePolicy", {}).get("ReuseOnScaleIn") is not True
+    assert not dev.template.find_resources("AWS::AutoScaling::WarmPool")
 
 
 def test_stage_functions_get_only_their_part(prod_template: Template) -> None:

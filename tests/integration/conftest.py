@@ -219,3 +219,8 @@ def balance_and_ledger(tenant_id: str) -> tuple[int, int]:
 
 def is_terminal(job: dict[str, Any]) -> bool:
     return job["status"] in {"completed", "failed", "cancelled"}
+
+
+def transcribing_or_over(job: dict[str, Any]) -> bool:
+    """The job's worker is transcribing (or the job already ended, so a wait never hangs)."""
+    return is_terminal(job) or (job["progress"] or {}).get("stage") == "transcription"

@@ -17,6 +17,7 @@ from tests.integration.conftest import (
     balance_and_ledger,
     is_terminal,
     submit,
+    transcribing_or_over,
     wait_for,
 )
 from tests.support.media_server import MediaServer
@@ -130,7 +131,7 @@ def test_cancel_mid_transcription_stops_the_worker_and_the_job_never_completes(
         pipeline_api,
         pipeline_tenant,
         job_id,
-        lambda j: is_terminal(j) or (j["progress"] or {}).get("stage") == "transcription",
+        transcribing_or_over,
     )
     cancelled = pipeline_api.post(f"/v1/jobs/{job_id}/cancel", headers=pipeline_tenant.headers)
     assert cancelled.status_code == 200, cancelled.json
