@@ -13,10 +13,9 @@ from constructs import Construct
 
 from infra import nag
 from infra.config import StageConfig
+from infra.gateway_errors import GATEWAY_ERRORS
 from infra.grants import Resources, grant
 from infra.lambdas import FunctionFactory
-from vidscope.api.http import error_envelope
-from vidscope.errors import ApiError, RateLimited, RequestBlocked, RouteNotFound, ValidationFailed
 from vidscope.functions import API_FUNCTIONS
 
 
@@ -107,35 +106,15 @@ class Api(Construct):
 
     def _shape_gateway_errors(self) -> None:
         """Errors API Gateway answers itself carry the API's error envelope, not its own
-        ``{"message": …}``; an unknown route is a 404, not REST APIs' 403."""
-        message = "$context.error.messageString"  # already a quoted JSON string
-        responses: dict[str, tuple[apigateway.ResponseType, ApiError]] = {
-            "Throttled": (
-                apigateway.ResponseType.THROTTLED,
-                RateLimited("request rate over the API's limit; retry after Retry-After seconds"),
-            ),
-            "UnknownRoute": (apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, RouteNotFound("no such route")),
-            "BadParameters": (
-                apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
-                ValidationFailed("a path or query parameter is missing or invalid"),
-            ),
-            "Blocked": (apigateway.ResponseType.WAF_FILTERED, RequestBlocked("request blocked by the API's firewall")),
-            "Other4xx": (apigateway.ResponseType.DEFAULT_4_XX, ValidationFailed(message)),
-            "Other5xx": (apigateway.ResponseType.DEFAULT_5_XX, ApiError(message)),
-        }
-        for construct_id, (response_type, error) in responses.items():
-            body = error_envelope(error, "$context.requestId").model_dump_json()
-            # The default 4xx/5xx keep API Gateway's own message and status; the others are
-            # set from the error.
-            passthrough = error.message == message
-            if passthrough:
-                body = body.replace(f'"{message}"', message)
+        ``{"message": …}``; an unknown route is a 404, not REST APIs' 403 (``infra.gateway_errors``,
+        which the local front answers with too)."""
+        for construct_id, gateway_error in GATEWAY_ERRORS.items():
             self.rest_api.add_gateway_response(
                 construct_id,
-                type=response_type,
-                status_code=None if passthrough else str(error.status),
-                templates={"application/json": body},
-                response_headers={header: f"'{value}'" for header, value in error.headers.items()} or None,
+                type=apigateway.ResponseType.of(gateway_error.response_type),
+                status_code=None if gateway_error.status is None else str(gateway_error.status),
+                templates={"application/json": gateway_error.template},
+                response_headers={header: f"'{value}'" for header, value in gateway_error.headers.items()} or None,
             )
 
     def _protect(self, config: StageConfig) -> None:

@@ -1,10 +1,11 @@
 """Builds each function of ``vidscope.functions`` with the shared defaults, so no construct
 writes its own ``Function(...)``: one image asset for all of them (the handler is the image's
-command), arm64, memory and timeout from the function list, X-Ray tracing, Powertools settings
-and log retention."""
+command), arm64, memory and timeout from the function list, the stage's reserved concurrency,
+X-Ray tracing, Powertools settings and log retention."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -36,12 +37,26 @@ ASSET_EXCLUDES = (
 
 class FunctionFactory(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, environment: dict[str, str], log_retention: logs.RetentionDays
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: dict[str, str],
+        log_retention: logs.RetentionDays,
+        concurrency: Mapping[str, int],
     ) -> None:
         super().__init__(scope, construct_id)
         self._environment = environment
         self._log_retention = log_retention
+        self._concurrency = concurrency
         self.functions: dict[str, lambda_.Function] = {}
+
+    def concurrency(self, spec: FunctionSpec) -> int:
+        """The function's reserved concurrency (``StageConfig.function_concurrency``): no function
+        is deployed without a ceiling."""
+        if spec.name not in self._concurrency:
+            raise ValueError(f"no reserved concurrency configured for {spec.name!r} (infra/config.py)")
+        return self._concurrency[spec.name]
 
     def build(self, spec: FunctionSpec, **environment: str) -> lambda_.Function:
         code = lambda_.DockerImageCode.from_image_asset(
@@ -65,6 +80,7 @@ class FunctionFactory(Construct):
             architecture=lambda_.Architecture.ARM_64,
             memory_size=spec.memory_mb,
             timeout=cdk.Duration.seconds(spec.timeout_seconds),
+            reserved_concurrent_executions=self.concurrency(spec),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=role,

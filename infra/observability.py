@@ -7,6 +7,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -17,6 +19,7 @@ from infra.config import StageConfig
 from vidscope.webhooks import METRIC_WEBHOOK_DELIVERED, METRIC_WEBHOOK_FAILED, METRICS_NAMESPACE
 
 _FIVE_MINUTES = cdk.Duration.minutes(5)
+_ALARM_ARNS = f"arn:{cdk.Aws.PARTITION}:cloudwatch:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:alarm:*"
 
 
 class Observability(Construct):
@@ -26,9 +29,71 @@ class Observability(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
         self._stage = config.name
-        self.topic = sns.Topic(self, "Alarms", display_name=f"Vidscope {config.name} alarms", enforce_ssl=True)
+        self.topic = sns.Topic(
+            self,
+            "Alarms",
+            display_name=f"Vidscope {config.name} alarms",
+            enforce_ssl=True,
+            master_key=self._alarms_key(production=config.production),
+        )
+        # The topic's own policy (made for enforce_ssl) replaces SNS's default one, which let the
+        # account's services publish: CloudWatch alarms of this account are allowed back here.
+        # (The GPU group's notifications come with its service-linked role's own sns:Publish.)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": _ALARM_ARNS},
+                },
+            )
+        )
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+
+    def _alarms_key(self, *, production: bool) -> kms.Key:
+        """The alarm topic's key. A customer-managed one: the AWS-managed aws/sns key's policy
+        cannot be changed to let CloudWatch alarms use it, and their notifications would be
+        dropped."""
+        key = kms.Key(
+            self,
+            "AlarmsKey",
+            description="Encrypts the Vidscope alarm topic's messages",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN if production else cdk.RemovalPolicy.DESTROY,
+        )
+        # CloudWatch encrypts each alarm notification under the topic's key itself. No
+        # aws:SourceArn/SourceAccount condition here: AWS documents the unconditioned grant, and a
+        # condition the KMS request does not carry would drop every alarm silently. Who may
+        # publish at all is the topic policy's decision.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        # Every other publisher (the GPU group's scaling-error notifications, sent by Auto
+        # Scaling's service-linked role) is let in as the AWS-managed aws/sns key would: callers
+        # of this account, through SNS only.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AccountPublishersThroughSns",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:CallerAccount": cdk.Aws.ACCOUNT_ID,
+                        "kms:ViaService": f"sns.{cdk.Aws.REGION}.amazonaws.com",
+                    }
+                },
+            )
+        )
+        return key
 
     def watch(
         self, *, api: apigateway.RestApi, state_machine: sfn.IStateMachine, dead_letter_queues: dict[str, sqs.IQueue]

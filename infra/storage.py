@@ -11,6 +11,9 @@ from infra import nag
 from vidscope import media_store
 from vidscope import table as table_definition
 
+# cx_api's S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY (the Python package does not export it).
+_LOGS_BY_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
 
 def _string(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
@@ -19,6 +22,10 @@ def _string(name: str) -> dynamodb.Attribute:
 class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, production: bool, media_expiry_days: int) -> None:
         super().__init__(scope, construct_id)
+        # S3 delivers access logs under a bucket policy for its logging service (scoped to the
+        # media bucket and this account) rather than the legacy LogDeliveryWrite ACL, so ACLs
+        # stay disabled on every bucket. CDK does so only under this feature flag.
+        self.node.set_context(_LOGS_BY_BUCKET_POLICY, True)
         self.table = dynamodb.TableV2(
             self,
             "Table",
@@ -49,6 +56,7 @@ class Storage(Construct):
             "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
             removal_policy=removal,
@@ -59,6 +67,7 @@ class Storage(Construct):
             "Media",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="media-bucket/",

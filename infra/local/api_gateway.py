@@ -17,10 +17,14 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from infra.gateway_errors import gateway_error
+from infra.local import quotas
 from infra.local.lambda_runtime import RUNTIME
 from vidscope.functions import API_FUNCTIONS, FunctionSpec
 
 STAGE = "local"
+# A REST API's gateway response type for an unknown path and for a method a path lacks.
+UNKNOWN_ROUTE = "MISSING_AUTHENTICATION_TOKEN"
 
 
 def _url_map(functions: Iterable[FunctionSpec]) -> Map:
@@ -29,6 +33,29 @@ def _url_map(functions: Iterable[FunctionSpec]) -> Map:
         for route in spec.routes:
             rules.append(Rule(route.resolver_path, methods=[route.method], endpoint=(spec.name, route.path)))
     return Map(rules, strict_slashes=False, merge_slashes=False)
+
+
+def integration_failure_response() -> Response:
+    """What the deployed API answers when Lambda fails the integration (API Gateway's 502)."""
+    failure = gateway_error("DEFAULT_5XX")
+    response = Response(
+        failure.render(str(uuid.uuid4()), "Internal server error"), status=502, content_type="application/json"
+    )
+    response.headers.update(failure.headers)
+    return response
+
+
+def unknown_route_response(request_id: str | None = None) -> Response:
+    """What the deployed API answers for a route it does not have (``infra.gateway_errors``)."""
+    unknown_route = gateway_error(UNKNOWN_ROUTE)
+    assert unknown_route.status is not None  # its status is set, not API Gateway's own
+    response = Response(
+        unknown_route.render(request_id or str(uuid.uuid4())),
+        status=unknown_route.status,
+        content_type="application/json",
+    )
+    response.headers.update(unknown_route.headers)
+    return response
 
 
 def proxy_event(request: Request, resource: str, path_params: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,17 +108,15 @@ class LocalApiGateway:
         request = Request(environ)
         try:
             (name, resource), params = self._urls.bind_to_environ(environ).match()
-        except (NotFound, MethodNotAllowed) as exc:
-            # API Gateway answers unknown routes itself, before any function runs.
-            response = Response(
-                '{"message":"Missing Authentication Token"}'
-                if isinstance(exc, NotFound)
-                else '{"message":"Method Not Allowed"}',
-                status=403 if isinstance(exc, NotFound) else 405,
-                content_type="application/json",
-            )
-            return response(environ, start_response)
-        result = self.invoke(self._functions[name], proxy_event(request, resource, params))
+        except (NotFound, MethodNotAllowed):
+            # API Gateway answers an unknown path, or a method the path does not define, itself
+            # (before any function runs) with the deployed API's gateway response for it.
+            return unknown_route_response()(environ, start_response)
+        try:
+            result = self.invoke(self._functions[name], proxy_event(request, resource, params))
+        except (quotas.RequestTooLargeException, quotas.ResponseSizeTooLarge):
+            # Lambda refused the payload: API Gateway answers 502 with its catch-all 5xx response.
+            return integration_failure_response()(environ, start_response)
         body = result.get("body") or ""
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         response = Response(payload, status=result["statusCode"])

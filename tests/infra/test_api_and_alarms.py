@@ -7,6 +7,7 @@ import json
 
 from aws_cdk.assertions import Match, Template
 
+from infra.gateway_errors import GATEWAY_ERRORS
 from tests.infra.conftest import Synthesized
 from tests.infra.policies import actions, policies_of
 from vidscope.functions import API_FUNCTIONS
@@ -97,3 +98,15 @@ def test_prod_sits_behind_a_firewall_and_dev_does_not(prod_template: Template, d
     [association] = prod_template.find_resources("AWS::WAFv2::WebACLAssociation").values()
     assert "Stage" in json.dumps(association["Properties"]["ResourceArn"])
     dev.template.resource_count_is("AWS::WAFv2::WebACL", 0)
+
+
+def test_gateway_responses_are_the_table_the_local_front_answers_from(prod_template: Template) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in prod_template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert set(responses) == {e.response_type for e in GATEWAY_ERRORS.values()}
+    for error in GATEWAY_ERRORS.values():
+        properties = responses[error.response_type]
+        assert properties["ResponseTemplates"] == {"application/json": error.template}, error.response_type
+        assert properties.get("StatusCode") == (None if error.status is None else str(error.status))
