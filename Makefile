@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The IAM policy evaluator the conformance tests run (an npm package; see README, fidelity layer).
+IAM_SIMULATOR := tests/support/iam_simulator
+IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 
 .PHONY: setup serve test test-unit test-integration lint format openapi synth bench bench-e2e clean
 
@@ -11,6 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(IAM_STAMP): $(IAM_SIMULATOR)/package-lock.json
+	cd $(IAM_SIMULATOR) && npm ci --no-audit --no-fund --silent
+	touch $(IAM_STAMP)
 
 setup: $(STAMP)
 
@@ -22,13 +29,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers functions infra tests bench
 
-test: lint
+test: lint $(IAM_STAMP)
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) $(IAM_STAMP)
 	$(PY) -m pytest tests/integration
 
 format: $(STAMP)
@@ -52,4 +59,4 @@ bench-e2e: $(STAMP)
 	$(PY) -m bench.e2e_pipeline
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out
+	rm -rf $(VENV) $(IAM_SIMULATOR)/node_modules .pytest_cache .mypy_cache .ruff_cache cdk.out

@@ -31,7 +31,13 @@ class VidscopeStack(cdk.Stack):
             "VIDSCOPE_TABLE_NAME": self.storage.table.table_name,
             "VIDSCOPE_BUCKET_NAME": self.storage.bucket.bucket_name,
         }
-        factory = FunctionFactory(self, "Functions", environment=data, log_retention=config.log_retention)
+        factory = FunctionFactory(
+            self,
+            "Functions",
+            environment=data,
+            log_retention=config.log_retention,
+            concurrency=config.function_concurrency,
+        )
         self.events = EventsAndWebhooks(
             self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{config.name}"
         )
@@ -43,6 +49,8 @@ class VidscopeStack(cdk.Stack):
             whisper_model=config.whisper_model,
             instance_type=config.gpu_instance_type,
             max_instances=config.max_gpu_instances,
+            min_instances=config.min_gpu_instances,
+            warm_pool_instances=config.gpu_warm_pool_instances,
             alarm_topic=self.observability.topic,
         )
         resources.state_machine_name = f"vidscope-{config.name}-jobs"

@@ -86,14 +86,16 @@ class EventsAndWebhooks(Construct):
         resources.bus, resources.webhook_queue, resources.webhook_dlq = self.bus, self.webhook_queue, self.webhook_dlq
 
         spec = function("publish_job_events")
+        assert spec.event_source is not None and spec.event_source.retry_attempts is not None
         self.publisher = factory.build(spec, VIDSCOPE_EVENT_BUS_NAME=self.bus.event_bus_name)
         self.publisher.add_event_source(
             sources.DynamoEventSource(
                 resources.table,
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=100,
+                batch_size=spec.event_source.batch_size,
                 report_batch_item_failures=True,
-                retry_attempts=20,
+                # The same figure the local poller reads from the function list.
+                retry_attempts=spec.event_source.retry_attempts,
                 on_failure=sources.SqsDlq(self.publisher_dlq),
             )
         )
@@ -106,7 +108,15 @@ class EventsAndWebhooks(Construct):
             VIDSCOPE_WEBHOOK_DLQ_URL=self.webhook_dlq.queue_url,
             VIDSCOPE_WEBHOOK_SECRET_PREFIX=resources.webhook_secret_prefix,
         )
+        # The poller runs no more batches at once than the function's reserved concurrency allows:
+        # a throttled batch would count as a receive and could reach the DLQ undelivered.
+        assert spec.event_source is not None
         self.dispatcher.add_event_source(
-            sources.SqsEventSource(self.webhook_queue, batch_size=10, report_batch_item_failures=True)
+            sources.SqsEventSource(
+                self.webhook_queue,
+                batch_size=spec.event_source.batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=factory.concurrency(spec),
+            )
         )
         grant(self.dispatcher, spec.access, resources)

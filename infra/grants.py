@@ -49,14 +49,52 @@ _OBJECTS_REASON = (
 )
 
 
+# What each table access allows: actions, the partition-key prefixes (dynamodb:LeadingKeys) and
+# whether the status index is included.
+_TABLE_ACCESS: dict[Access, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    # The rate-limit window is counted, and the previous one read to weigh it (vidscope.ratelimit).
+    Access.RATE_LIMIT: (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("RATELIMIT#",), False),
+    Access.AUTHENTICATE: (("dynamodb:GetItem",), ("APIKEY#", "TENANT#"), False),
+    Access.READ_JOBS: (("dynamodb:GetItem",), ("TENANT#",), False),
+    Access.QUERY_JOBS: (("dynamodb:Query",), ("TENANT#",), True),
+    Access.PUT_JOBS: (("dynamodb:PutItem",), ("TENANT#",), False),
+    Access.UPDATE_JOBS: (("dynamodb:UpdateItem",), ("TENANT#",), False),
+    Access.DELETE_JOBS: (("dynamodb:DeleteItem",), ("TENANT#",), False),
+}
+
+
+def _table_statements(access: frozenset[Access], resources: Resources) -> list[iam.PolicyStatement]:
+    """One statement per distinct (key prefixes, resources): each action gets the union of the
+    prefixes its accesses allow, so no two statements grant the same action on the same keys
+    (each is then needed on its own, which the IAM conformance test checks)."""
+    prefixes: dict[str, set[str]] = {}
+    indexed: set[str] = set()
+    for item in access & _TABLE_ACCESS.keys():
+        actions, item_prefixes, with_index = _TABLE_ACCESS[item]
+        for action in actions:
+            prefixes.setdefault(action, set()).update(item_prefixes)
+            if with_index:
+                indexed.add(action)
+    grouped: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+    for action, allowed in sorted(prefixes.items()):
+        grouped.setdefault((tuple(sorted(allowed)), action in indexed), []).append(action)
+    table_arn = resources.table.table_arn
+    indexes = [f"{table_arn}/index/{index.name}" for index in table_definition.INDEXES]
+    return [
+        iam.PolicyStatement(
+            actions=actions,
+            resources=[table_arn, *indexes] if with_index else [table_arn],
+            conditions=_leading_keys(*allowed),
+        )
+        for (allowed, with_index), actions in grouped.items()
+    ]
+
+
 def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resources) -> None:
     """Give ``function`` (a Lambda, or a container task's role) exactly ``access``."""
     grantee = function.grant_principal  # the role, whose policy the findings are about
     assert isinstance(grantee, Construct)
     stack = cdk.Stack.of(grantee)
-    table_arns = [resources.table.table_arn] + [
-        f"{resources.table.table_arn}/index/{index.name}" for index in table_definition.INDEXES
-    ]
     statements: list[iam.PolicyStatement] = []
 
     def objects(*actions: str) -> None:
@@ -73,39 +111,10 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                 finding=f"Resource::{nag.ref(resources.bucket)}/{prefix}*",
             )
 
+    statements += _table_statements(access, resources)
     for item in sorted(access):
-        if item is Access.AUTHENTICATE:
-            # API keys and tenants are read; the key's rate-limit window is counted.
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["dynamodb:GetItem"],
-                    resources=[resources.table.table_arn],
-                    conditions=_leading_keys("APIKEY#", "TENANT#"),
-                )
-            )
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["dynamodb:UpdateItem"],
-                    resources=[resources.table.table_arn],
-                    conditions=_leading_keys("RATELIMIT#"),
-                )
-            )
-        elif item is Access.READ_JOBS:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"],
-                    resources=table_arns,
-                    conditions=_leading_keys("TENANT#"),
-                )
-            )
-        elif item is Access.WRITE_JOBS:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-                    resources=[resources.table.table_arn],
-                    conditions=_leading_keys("TENANT#"),
-                )
-            )
+        if item in _TABLE_ACCESS:
+            continue  # merged above
         elif item is Access.READ_MEDIA:
             objects("s3:GetObject")
         elif item is Access.WRITE_MEDIA:
@@ -124,9 +133,17 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
             assert resources.bus is not None
             resources.bus.grant_put_events_to(function)
         elif item is Access.QUEUE_WEBHOOKS:
-            assert resources.webhook_queue is not None and resources.webhook_dlq is not None
-            resources.webhook_queue.grant_send_messages(function)
-            resources.webhook_dlq.grant_send_messages(function)
+            # SendMessage alone (CDK's grant_send_messages adds GetQueueAttributes/GetQueueUrl,
+            # which no code calls); the queues use SQS-managed encryption, so no KMS grant.
+            assert resources.webhook_queue is not None
+            statements.append(
+                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[resources.webhook_queue.queue_arn])
+            )
+        elif item is Access.PARK_WEBHOOKS:
+            assert resources.webhook_dlq is not None
+            statements.append(
+                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[resources.webhook_dlq.queue_arn])
+            )
         elif item is Access.READ_WEBHOOK_SECRETS:
             statements.append(
                 iam.PolicyStatement(
@@ -172,8 +189,13 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
                 )
             )
         elif item is Access.READ_CURSOR_SECRET:
+            # GetSecretValue alone (CDK's grant_read adds DescribeSecret, which no code calls).
             assert resources.cursor_secret is not None
-            resources.cursor_secret.grant_read(function)
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"], resources=[resources.cursor_secret.secret_arn]
+                )
+            )
         elif item is Access.START_WORKFLOW:
             assert resources.state_machine is not None
             resources.state_machine.grant_start_execution(function)

@@ -6,6 +6,10 @@ subprocess with the task's environment overrides (job, media key, task token), j
 container would get them. When the process exits it calls ``StopTask``; when a task is stopped
 from outside, it terminates the process. Each task is its own process, so a test can kill one
 mid-transcription the way an instance loss would.
+
+In the cloud the task first waits for capacity (the GPU group scales to zero), an instance boot
+and the image pull; ``start_delay_seconds`` stands for that wait between RunTask and the process
+starting (DESIGN §10), so the tests can hold a task back past the heartbeat window's usual size.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +36,12 @@ class RunningTask:
     log: IO[bytes] | None
 
 
+@dataclass
+class _PlacingTask:
+    task: dict[str, Any]
+    starts_at: float  # time.monotonic()
+
+
 class EcsAgent:
     def __init__(
         self,
@@ -40,16 +51,21 @@ class EcsAgent:
         environment: dict[str, str],
         poll_seconds: float = 0.1,
         log_dir: Path | None = None,
+        start_delay_seconds: float = 0.0,
     ) -> None:
         self._ecs = ecs
         self._cluster = cluster_arn
         self._environment = environment  # the task definition's own environment
         self._poll = poll_seconds
         self._log_dir = log_dir
+        # Read when a task is first seen, so a test may change it between two tasks.
+        self.start_delay_seconds = start_delay_seconds
+        self._placing: dict[str, _PlacingTask] = {}
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.running: dict[str, RunningTask] = {}
         self.finished: dict[str, int] = {}  # task ARN → exit code
+        self.launched: list[RunningTask] = []  # every task started, running or not
         self._thread = threading.Thread(target=self._loop, name="ecs-agent", daemon=True)
 
     def start(self) -> EcsAgent:
@@ -84,12 +100,24 @@ class EcsAgent:
                     return
                 raise
 
+    def launched_for_job(self, job_id: str) -> list[RunningTask]:
+        with self._lock:
+            return [t for t in self.launched if t.environment.get("VIDSCOPE_JOB_ID") == job_id]
+
     def _tick(self) -> None:
         arns = self._ecs.list_tasks(cluster=self._cluster, desiredStatus="RUNNING")["taskArns"]
-        new = [arn for arn in arns if arn not in self.running and arn not in self.finished]
+        known = self.running.keys() | self.finished.keys() | self._placing.keys()
+        new = [arn for arn in arns if arn not in known]
         if new:
+            starts_at = time.monotonic() + self.start_delay_seconds
             for task in self._ecs.describe_tasks(cluster=self._cluster, tasks=new)["tasks"]:
-                self._launch(task)
+                self._placing[task["taskArn"]] = _PlacingTask(task, starts_at)
+        for arn, placing in list(self._placing.items()):
+            if arn not in arns:
+                del self._placing[arn]  # stopped before it ever ran
+            elif placing.starts_at <= time.monotonic():
+                del self._placing[arn]
+                self._launch(placing.task)
         with self._lock:
             tasks = list(self.running.values())
         for task in tasks:
@@ -118,11 +146,14 @@ class EcsAgent:
             self._log_dir.mkdir(parents=True, exist_ok=True)
             log = (self._log_dir / f"{task['taskArn'].rsplit('/', 1)[-1]}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 - our own entrypoint, run by this interpreter
-            [sys.executable, "-m", TRANSCRIBER.module],
+            # Under the AWS call recorder: the task role's calls are checked like the functions'.
+            [sys.executable, "-m", "infra.local.aws_calls", TRANSCRIBER.name, TRANSCRIBER.module],
             env=env,
             cwd=_REPO_ROOT,
             stdout=log if log is not None else subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
+        running = RunningTask(task["taskArn"], env, process, log)
         with self._lock:
-            self.running[task["taskArn"]] = RunningTask(task["taskArn"], env, process, log)
+            self.running[task["taskArn"]] = running
+            self.launched.append(running)

@@ -3,7 +3,9 @@
 AWS Lambda feeds a function from a queue or a table stream by polling it: it long-polls SQS
 (delayed and in-flight messages stay hidden), invokes the function with a batch, and deletes
 the messages the function did not report in ``batchItemFailures``; for a stream it reads the
-shard in order and, on a failure, resumes from the first failed record. moto creates the
+shard in order and, on a failure, resumes from the first failed record, up to the mapping's
+``MaximumRetryAttempts``; then it sends the batch's position to the mapping's on-failure
+destination (the record Lambda sends, ``DDBStreamBatchInfo``) and moves past it. moto creates the
 mappings but does none of that faithfully (see ``moto_patches.poll_event_sources_like_lambda``),
 so this poller does it, one thread per mapping, through the ordinary AWS APIs against the local
 endpoint: ``ReceiveMessage``/``DeleteMessageBatch``, ``GetRecords``, and ``Invoke`` (which moto
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from infra.local import aws_calls
 from vidscope.log import logger
 
 _MAX_BACKOFF_SECONDS = 5.0
@@ -36,7 +40,13 @@ def _invoke(lambdas: Any, function_arn: str, event: dict[str, Any]) -> set[str] 
 
 
 class _Source(threading.Thread):
-    def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
+    def __init__(
+        self,
+        mapping: dict[str, Any],
+        client: Callable[[str], Any],
+        stop: threading.Event,
+        max_backoff_seconds: float = _MAX_BACKOFF_SECONDS,
+    ) -> None:
         super().__init__(name=f"event-source-{mapping['UUID'][:8]}", daemon=True)
         self.mapping = mapping
         self.function_arn: str = mapping["FunctionArn"]
@@ -45,6 +55,7 @@ class _Source(threading.Thread):
         self._lambdas = client("lambda")
         self._stopping = stop
         self._backoff = 0.0
+        self._max_backoff = max_backoff_seconds
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -58,7 +69,7 @@ class _Source(threading.Thread):
                 self.back_off()
 
     def back_off(self) -> None:
-        self._backoff = min(max(self._backoff * 2, 0.1), _MAX_BACKOFF_SECONDS)
+        self._backoff = min(max(self._backoff * 2, 0.1), self._max_backoff)
         self._stopping.wait(self._backoff)
 
     def poll(self) -> None:
@@ -66,8 +77,10 @@ class _Source(threading.Thread):
 
 
 class _QueueSource(_Source):
-    def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
-        super().__init__(mapping, client, stop)
+    def __init__(
+        self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event, max_backoff_seconds: float
+    ) -> None:
+        super().__init__(mapping, client, stop, max_backoff_seconds)
         self._sqs = client("sqs")
         _, _, _, region, account, name = self.source_arn.split(":")
         self._region = region
@@ -116,9 +129,19 @@ class _StreamSource(_Source):
     on every poll: when moto cancels a transaction it puts back a copy of the table, stream
     shard included, and an iterator held across that would keep reading the discarded shard."""
 
-    def __init__(self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event) -> None:
-        super().__init__(mapping, client, stop)
+    def __init__(
+        self, mapping: dict[str, Any], client: Callable[[str], Any], stop: threading.Event, max_backoff_seconds: float
+    ) -> None:
+        super().__init__(mapping, client, stop, max_backoff_seconds)
         self._streams = client("dynamodbstreams")
+        self._sqs = client("sqs")
+        # -1 or absent: retry until the records expire, as Lambda does.
+        retries = mapping.get("MaximumRetryAttempts")
+        self.retry_attempts: int | None = None if retries is None or retries < 0 else int(retries)
+        self.on_failure: str | None = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+            "Destination"
+        )
+        self._retried = 0  # failed invocations of the batch that starts after _last_read
         shards = self._streams.describe_stream(StreamArn=self.source_arn)["StreamDescription"]["Shards"]
         self._shard_id = shards[0]["ShardId"]  # moto keeps one shard per table
         # Starting position LATEST: what was written before the mapping existed (a restored
@@ -150,18 +173,61 @@ class _StreamSource(_Source):
             return
         event = {"Records": [self._record(r) for r in records]}
         failed = _invoke(self._lambdas, self.function_arn, event)
-        if failed is None:
-            self.back_off()  # Lambda retries the whole batch from its first record
-            return
         sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        if failed is not None and not failed:
+            self._last_read, self._retried = sequence_numbers[-1], 0
+            return
+        if self.retry_attempts is not None and self._retried >= self.retry_attempts:
+            # Retries exhausted: park the batch's position and move past it, as Lambda does.
+            self._send_to_on_failure(records, function_error=failed is None)
+            self._last_read, self._retried = sequence_numbers[-1], 0
+            return
         if failed:
-            # ReportBatchItemFailures: resume from the lowest failed sequence number.
+            # ReportBatchItemFailures: resume from the lowest failed sequence number; a retry
+            # that starts further on is a new batch.
             first = sequence_numbers.index(min(failed, key=int))
             if first > 0:
-                self._last_read = sequence_numbers[first - 1]
-            self.back_off()
-            return
-        self._last_read = sequence_numbers[-1]
+                self._last_read, self._retried = sequence_numbers[first - 1], 0
+        # On a function error Lambda retries the whole batch from its first record.
+        self._retried += 1
+        self.back_off()
+
+    def _send_to_on_failure(self, records: list[dict[str, Any]], *, function_error: bool) -> None:
+        """The invocation record Lambda sends to a stream mapping's on-failure destination: the
+        batch's position in the shard, not its records (those stay readable for 24 hours)."""
+        logger.error(
+            "stream batch failed every retry; parked",
+            extra={"function": self.function_arn, "retries": self._retried, "batch_size": len(records)},
+        )
+        if self.on_failure is None:
+            return  # no destination: Lambda drops the batch
+        arrivals = [r["dynamodb"].get("ApproximateCreationDateTime") for r in records]
+        response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+        if function_error:
+            response["functionError"] = "Unhandled"
+        body = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.function_arn,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": self._retried + 1,
+            },
+            "responseContext": response,
+            "version": "1.0",
+            "timestamp": _iso(datetime.now(UTC)),
+            "DDBStreamBatchInfo": {
+                "shardId": self._shard_id,
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": _iso(arrivals[0]),
+                "approximateArrivalOfLastRecord": _iso(arrivals[-1]),
+                "batchSize": len(records),
+                "streamArn": self.source_arn,
+            },
+        }
+        _, _, _, _, account, name = self.on_failure.split(":")
+        queue_url = self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
 
     def _record(self, record: dict[str, Any]) -> dict[str, Any]:
         change = dict(record["dynamodb"])
@@ -171,21 +237,39 @@ class _StreamSource(_Source):
         return {**record, "dynamodb": change, "eventSourceARN": self.source_arn}
 
 
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 class EventSourcePoller:
     """Polls every event source mapping of the local Lambda service."""
 
-    def __init__(self, client: Callable[[str], Any]) -> None:
+    def __init__(self, client: Callable[[str], Any], *, max_backoff_seconds: float = _MAX_BACKOFF_SECONDS) -> None:
         self._client = client
+        self._max_backoff = max_backoff_seconds
         self._stop = threading.Event()
         self._sources: list[_Source] = []
 
     def start(self) -> EventSourcePoller:
         for mapping in self._client("lambda").list_event_source_mappings()["EventSourceMappings"]:
             kind = _StreamSource if ":dynamodb:" in mapping["EventSourceArn"] else _QueueSource
-            source = kind(mapping, self._client, self._stop)
+            source = kind(mapping, self._role_clients(mapping["FunctionArn"]), self._stop, self._max_backoff)
             source.start()
             self._sources.append(source)
         return self
+
+    def _role_clients(self, function_arn: str) -> Callable[[str], Any]:
+        """Lambda reads the source and writes the on-failure destination with the function's
+        role, so those calls are recorded as the function's; invoking it is the service's own."""
+        name = function_arn.rsplit(":", 1)[-1]
+
+        def client(service: str) -> Any:
+            made = self._client(service)
+            return made if service == "lambda" else aws_calls.attribute(made, name)
+
+        return client
 
     def stop(self) -> None:
         self._stop.set()

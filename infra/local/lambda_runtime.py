@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from infra.local import aws_calls, quotas
 from vidscope.functions import FunctionSpec
 
 
@@ -40,12 +41,18 @@ class LambdaRuntime:
         self._guard = threading.Lock()
 
     def invoke(self, spec: FunctionSpec, event: Any) -> Any:
+        """Run the handler as Lambda would, payload quotas included: an event over the synchronous
+        quota never reaches it (``RequestTooLargeException``), a result over it is replaced by
+        Lambda's error (``ResponseSizeTooLarge``)."""
+        quotas.check_lambda_request(spec.name, event)
         handler = import_module(spec.module).lambda_handler
         context = LambdaContextStub(function_name=spec.name, memory_limit_in_mb=spec.memory_mb)
         with self._guard:
             environment = self._environments[spec.name]
-        with environment:
-            return handler(event, context)
+        with environment, aws_calls.acting_as(spec.name):
+            result = handler(event, context)
+        quotas.check_lambda_response(spec.name, result)
+        return result
 
 
 RUNTIME = LambdaRuntime()

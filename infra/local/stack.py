@@ -20,7 +20,7 @@ import boto3
 import httpx
 from botocore.config import Config
 
-from infra.local import moto_patches, resources
+from infra.local import aws_calls, moto_patches, quotas, resources
 from infra.local.ecs_agent import EcsAgent
 from infra.local.event_sources import EventSourcePoller
 from vidscope import dependencies
@@ -86,14 +86,21 @@ def running(
     worker_env: dict[str, str] | None = None,
     log_dir: Path | None = None,
     before_events: Callable[[LocalStack], None] | None = None,
+    task_start_delay_seconds: float | None = None,
 ) -> Iterator[LocalStack]:
-    """Start the local AWS, create the resources and point this process's settings at them."""
+    """Start the local AWS, create the resources and point this process's settings at them.
+
+    ``task_start_delay_seconds``: how long the local ECS agent holds a task between RunTask and
+    starting its worker, standing for placement on capacity at zero and the image pull (default:
+    the ``VIDSCOPE_LOCAL_TASK_START_DELAY_SECONDS`` setting, 0)."""
     from moto.server import ThreadedMotoServer
 
+    aws_calls.install()  # records nothing unless VIDSCOPE_AWS_CALL_LOG names a file
     moto_patches.serialize_dynamodb_transactions()
     moto_patches.run_lambdas_in_process()
     moto_patches.run_ecs_tasks_from_step_functions()
     moto_patches.poll_event_sources_like_lambda()
+    quotas.install()  # payload quotas moto does not enforce (infra/local/quotas.py)
     # The interpreter logs every caught task failure at ERROR, tracebacks included; the job's own
     # state says what failed.
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
@@ -103,7 +110,7 @@ def running(
     endpoint = f"http://127.0.0.1:{port}"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    saved = {k: os.environ.get(k) for k in ("MOTO_PORT", *_RESOURCE_ENV)}
+    saved = {k: os.environ.get(k) for k in ("MOTO_PORT", "VIDSCOPE_CURSOR_SECRET_NAME", *_RESOURCE_ENV)}
     agent: EcsAgent | None = None
     poller: EventSourcePoller | None = None
     try:
@@ -123,12 +130,23 @@ def running(
             event_bus_name=settings.event_bus_name,
         )
         os.environ.update(_resource_env(endpoint, created))
+        # The cursor-signing key lives in Secrets Manager, as in the cloud, so list_jobs reads it
+        # the same way (and its role is checked for that read).
+        session.client("secretsmanager", endpoint_url=endpoint).create_secret(
+            Name=resources.CURSOR_SECRET_NAME, SecretString=settings.cursor_secret
+        )
+        os.environ["VIDSCOPE_CURSOR_SECRET_NAME"] = resources.CURSOR_SECRET_NAME
         dependencies.reset()
         agent = EcsAgent(
             session.client("ecs", endpoint_url=endpoint),
             created.cluster_arn,
             environment={"VIDSCOPE_AWS_ENDPOINT_URL": endpoint, **(worker_env or {})},
             log_dir=log_dir,
+            start_delay_seconds=(
+                settings.local_task_start_delay_seconds
+                if task_start_delay_seconds is None
+                else task_start_delay_seconds
+            ),
         ).start()
         poller = EventSourcePoller(
             lambda service: session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]

@@ -12,9 +12,15 @@ from typing import Literal
 class Access(StrEnum):
     """What a function may touch; CDK turns each into the narrowest grant that allows it."""
 
-    AUTHENTICATE = "authenticate"  # read API-key and tenant items, count rate limits
-    READ_JOBS = "jobs:read"
-    WRITE_JOBS = "jobs:write"  # job items, credit holds, ledger, idempotency records
+    # Each is exercised by some recorded call of every function that holds it:
+    # tests/infra/test_iam_conformance.py fails on one that no call needs.
+    RATE_LIMIT = "ratelimit"  # read and count the caller's rate-limit windows (every API route)
+    AUTHENTICATE = "authenticate"  # read API-key and tenant items
+    READ_JOBS = "jobs:read"  # GetItem in the tenant's partition
+    QUERY_JOBS = "jobs:query"  # Query the tenant's partition and the status index (lists)
+    PUT_JOBS = "jobs:put"  # put items in the tenant's partition: jobs, credit holds, ledger, idempotency records
+    UPDATE_JOBS = "jobs:update"  # update items in the tenant's partition (status, progress, balances)
+    DELETE_JOBS = "jobs:delete"  # delete items in the tenant's partition
     DELETE_MEDIA = "media:delete"
     START_WORKFLOW = "workflow:start"
     STOP_WORKFLOW = "workflow:stop"
@@ -24,7 +30,8 @@ class Access(StrEnum):
     INVOKE_MODEL = "bedrock:invoke"
     READ_JOB_CHANGES = "jobs:stream"  # the table's change stream
     PUT_EVENTS = "events:put"  # events:PutEvents on the Vidscope bus
-    QUEUE_WEBHOOKS = "webhooks:queue"  # sqs:SendMessage to the webhook queue and its DLQ
+    QUEUE_WEBHOOKS = "webhooks:queue"  # sqs:SendMessage to the webhook queue
+    PARK_WEBHOOKS = "webhooks:park"  # sqs:SendMessage to the webhook DLQ (deliveries that exhausted the schedule)
     CONSUME_WEBHOOKS = "webhooks:consume"  # the webhook queue as an event source
     READ_WEBHOOK_SECRETS = "webhook-secrets:read"
     READ_CURSOR_SECRET = "cursor-secret:read"  # noqa: S105 - a permission name: read the cursor-signing key
@@ -37,6 +44,10 @@ class EventSource:
 
     kind: Literal["table-stream", "webhook-queue"]
     batch_size: int
+    # Stream sources only: retries of a failing batch before Lambda gives up on it and sends its
+    # position (not its records) to the on-failure destination and moves on. None: retry until
+    # the records expire (queues leave this to the queue's redrive policy instead).
+    retry_attempts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,20 +83,21 @@ class FunctionSpec:
         return self.routes[0]
 
 
-_AUTH = frozenset({Access.AUTHENTICATE})
+_PUBLIC = frozenset({Access.RATE_LIMIT})
+_AUTH = _PUBLIC | {Access.AUTHENTICATE}
 
 API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "create_job",
         "Create a job (idempotent, holds credits)",
         (Route("POST", "/v1/jobs"),),
-        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.START_WORKFLOW},
+        _AUTH | {Access.READ_JOBS, Access.PUT_JOBS, Access.UPDATE_JOBS, Access.START_WORKFLOW},
     ),
     FunctionSpec(
         "list_jobs",
         "List jobs, newest first",
         (Route("GET", "/v1/jobs"),),
-        _AUTH | {Access.READ_JOBS, Access.READ_CURSOR_SECRET},
+        _AUTH | {Access.QUERY_JOBS, Access.READ_CURSOR_SECRET},
     ),
     FunctionSpec(
         "get_job",
@@ -103,39 +115,39 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "cancel_job",
         "Cancel a pending or processing job",
         (Route("POST", "/v1/jobs/{job_id}/cancel"),),
-        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.STOP_WORKFLOW},
+        _AUTH | {Access.READ_JOBS, Access.PUT_JOBS, Access.UPDATE_JOBS, Access.STOP_WORKFLOW},
     ),
     FunctionSpec(
         "delete_job",
         "Delete a finished job and its stored media",
         (Route("DELETE", "/v1/jobs/{job_id}"),),
-        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.DELETE_MEDIA},
+        _AUTH | {Access.READ_JOBS, Access.QUERY_JOBS, Access.DELETE_JOBS, Access.DELETE_MEDIA},
     ),
     FunctionSpec(
         "list_webhook_deliveries",
         "The delivery attempts of a job's webhook",
         (Route("GET", "/v1/jobs/{job_id}/webhook_deliveries"),),
-        _AUTH | {Access.READ_JOBS},
+        _AUTH | {Access.READ_JOBS, Access.QUERY_JOBS},
     ),
     FunctionSpec(
         "redeliver_webhook",
         "Send a finished job's webhook again (same webhook-id)",
         (Route("POST", "/v1/jobs/{job_id}/webhook/redeliver"),),
-        _AUTH | {Access.READ_JOBS, Access.WRITE_JOBS, Access.QUEUE_WEBHOOKS},
+        _AUTH | {Access.READ_JOBS, Access.UPDATE_JOBS, Access.DELETE_JOBS, Access.QUEUE_WEBHOOKS},
     ),
     FunctionSpec("get_account", "Tenant, plan, balance and limits", (Route("GET", "/v1/account"),), _AUTH),
     FunctionSpec(
         "api_docs",
         "OpenAPI document and docs page",
         (Route("GET", "/openapi.json"), Route("GET", "/docs")),
-        _AUTH,
+        _PUBLIC,  # anonymous: counted against the caller's address
         public=True,
         memory_mb=256,
     ),
 )
 
 
-_STAGE = frozenset({Access.READ_JOBS, Access.WRITE_JOBS})
+_STAGE = frozenset({Access.READ_JOBS, Access.UPDATE_JOBS})
 
 WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -169,7 +181,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "merge_results",
         "Merging stage: assemble results, charge credits, complete the job",
         (),
-        _STAGE | {Access.READ_MEDIA, Access.WRITE_MEDIA},
+        _STAGE | {Access.PUT_JOBS, Access.READ_MEDIA, Access.WRITE_MEDIA},
         timeout_seconds=120,
         placeholder="MergeResultsFunctionArn",
     ),
@@ -177,7 +189,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "fail_job",
         "Failure path: mark the job failed with its code and refund the hold",
         (),
-        _STAGE,
+        _STAGE | {Access.PUT_JOBS},
         timeout_seconds=60,
         placeholder="FailJobFunctionArn",
     ),
@@ -192,7 +204,7 @@ EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
         frozenset({Access.READ_JOB_CHANGES, Access.PUT_EVENTS}),
         memory_mb=256,
         timeout_seconds=60,
-        event_source=EventSource("table-stream", batch_size=100),
+        event_source=EventSource("table-stream", batch_size=100, retry_attempts=20),
     ),
     FunctionSpec(
         "dispatch_webhooks",
@@ -201,10 +213,12 @@ EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
         frozenset(
             {
                 Access.READ_JOBS,
-                Access.WRITE_JOBS,
+                Access.PUT_JOBS,
+                Access.UPDATE_JOBS,
                 Access.READ_MEDIA,
                 Access.CONSUME_WEBHOOKS,
                 Access.QUEUE_WEBHOOKS,
+                Access.PARK_WEBHOOKS,
                 Access.READ_WEBHOOK_SECRETS,
             }
         ),

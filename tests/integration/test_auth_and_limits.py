@@ -109,3 +109,14 @@ def test_window_slides_previous_minute_counts_by_its_remaining_share(aws: None) 
     assert allowed == 2
     clock.advance(seconds=120)
     assert sum(limiter.hit("s", 10).allowed for _ in range(12)) == 10
+
+
+def test_the_docs_need_no_key_and_count_against_the_callers_address(api: Client) -> None:
+    document = api.get("/openapi.json")
+    page = api.get("/docs")
+    assert document.status_code == 200
+    assert document.json["openapi"].startswith("3.")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    # Anonymous callers are limited per address, like any unauthenticated request.
+    assert int(page.headers["X-RateLimit-Remaining"]) < int(document.headers["X-RateLimit-Remaining"])

@@ -8,6 +8,7 @@ import boto3
 import pytest
 from werkzeug.test import Client
 
+from infra.local import resources
 from tests.integration.conftest import FakeClock, TenantHandle, create
 from vidscope import progress
 from vidscope.jobs_repository import JobsRepository, TransitionRefused
@@ -66,7 +67,7 @@ def test_cancel_stops_the_running_workflow_execution(
     # Given a job whose pipeline execution is running
     sfn = boto3.client("stepfunctions")
     machine = sfn.create_state_machine(
-        name="pipeline",
+        name=resources.STATE_MACHINE_NAME,  # the name the deployed cancel_job may stop executions of
         definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": True}}}),
         roleArn="arn:aws:iam::123456789012:role/sfn",
     )
