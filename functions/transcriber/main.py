@@ -37,6 +37,7 @@ def main() -> int:
         heartbeat_seconds=settings.heartbeat_seconds,
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
         progress_interval_seconds=settings.progress_interval_seconds,
+        max_media_seconds=settings.max_media_seconds,
     )
     return 0
 

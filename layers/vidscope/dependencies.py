@@ -76,7 +76,12 @@ def downloader() -> Downloader:
     settings = get_settings()
     return Downloader(
         url_guard(),
-        Limits(settings.max_media_seconds, settings.max_media_bytes, settings.download_timeout_seconds),
+        Limits(
+            settings.max_media_seconds,
+            settings.max_media_bytes,
+            settings.download_timeout_seconds,
+            budget_seconds=settings.download_budget_seconds,
+        ),
     )
 
 

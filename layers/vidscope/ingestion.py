@@ -3,13 +3,18 @@ duration and size limits, a decodable audio track. No AWS here; the stage wires 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vidscope.errors import InvalidUrl
-from vidscope.pipeline_errors import DownloadFailed, MediaTooLong, MediaUnsupported
+from vidscope.pipeline_errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
 from vidscope.ssrf import UrlGuard
 
 
@@ -25,7 +30,54 @@ class DownloadedMedia:
 class Limits:
     max_seconds: int
     max_bytes: int
-    timeout_seconds: float
+    timeout_seconds: float  # one read: how long a silent server may keep us waiting
+    # The whole download, whatever the server does: a read timeout alone lets a server trickling
+    # a byte at a time hold the function to its own timeout. Below ingest_media's 900 s.
+    budget_seconds: float = 600.0
+
+
+# A URL result may point at another extractor's URL, which may point on again; a few hops is
+# what real sites use, and a bound keeps a crafted chain from being followed for ever.
+_MAX_URL_HOPS = 5
+
+
+class _Budget:
+    """The download's wall-clock allowance. When it runs out, every socket the download opened
+    is shut down (a read blocked on a trickling server returns at once) and no new one opens."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.spent = threading.Event()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Budget:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def on_connect(self, sock: socket.socket) -> None:
+        self.check()
+        with self._lock:
+            self._sockets.add(sock)
+
+    def check(self) -> None:
+        if self.spent.is_set() or time.monotonic() >= self.deadline:
+            self.spent.set()
+            raise DownloadFailed(f"the download took longer than the {self.seconds:g}-second limit")
+
+    def _expire(self) -> None:
+        self.spent.set()
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _QuietLogger:
@@ -61,42 +113,98 @@ class Downloader:
         from yt_dlp import YoutubeDL  # deferred: a heavy import the API functions never need
         from yt_dlp.utils import DownloadError
 
-        options: dict[str, Any] = {
-            # Audio is all today's capabilities need; a frame-based capability would ask for video.
-            "format": "bestaudio/best",
-            "outtmpl": str(dest_dir / "source.%(ext)s"),
-            "noplaylist": True,
-            "max_filesize": self._limits.max_bytes,
-            "socket_timeout": self._limits.timeout_seconds,
-            "retries": 2,
-            # One connection at a time, in this thread, so the connection guard sees them all.
-            "concurrent_fragment_downloads": 1,
-            "logger": _QuietLogger(),
-            "noprogress": True,
-        }
-        with self._guard.connections() as refused, YoutubeDL(options) as ydl:
-            try:
-                info = ydl.extract_info(url, download=False)
-                if info is None:
-                    raise DownloadFailed("the URL did not lead to any media")
-                if info.get("_type") == "playlist":
-                    raise DownloadFailed("the URL is a playlist; submit one video per job")
-                self._check_duration(info.get("duration"))
-                info = ydl.process_ie_result(info, download=True)
-            except DownloadError as exc:
-                blocked = refused()
-                if blocked is not None:
-                    raise DownloadFailed(
-                        f"the URL or one of its redirects leads to {blocked}, a private or reserved address"
-                    ) from exc
-                raise DownloadFailed(f"could not download the media: {_clean(str(exc))}") from exc
+        with _Budget(self._limits.budget_seconds) as budget:
+            options: dict[str, Any] = {
+                # Audio is all today's capabilities need; a frame-based capability would ask for video.
+                "format": "bestaudio/best",
+                "outtmpl": str(dest_dir / "source.%(ext)s"),
+                "noplaylist": True,
+                "max_filesize": self._limits.max_bytes,  # the declared size; the hook counts the real one
+                "socket_timeout": self._limits.timeout_seconds,
+                "retries": 2,
+                # One connection at a time, in this thread, so the connection guard sees them all.
+                "concurrent_fragment_downloads": 1,
+                # Only yt-dlp's own Python downloaders: ffmpeg or aria2c would open sockets the
+                # guard never sees. The guard also refuses any process start in its block; these
+                # options make yt-dlp fail with a clear message instead of meeting that refusal.
+                "external_downloader": {"default": "native"},
+                "hls_prefer_native": True,
+                "ffmpeg_location": str(dest_dir / "no-ffmpeg"),
+                "progress_hooks": [lambda status: self._on_progress(status, budget)],
+                "logger": _QuietLogger(),
+                "noprogress": True,
+            }
+            with self._guard.connections(on_connect=budget.on_connect) as refused, YoutubeDL(options) as ydl:
+                try:
+                    info = self._single_video(ydl, url, budget)
+                    self._check_duration(info.get("duration"))
+                    info = ydl.process_ie_result(info, download=True)
+                except DownloadError as exc:
+                    budget.check()
+                    blocked = refused()
+                    if blocked == "a subprocess":
+                        raise DownloadFailed(
+                            "the media needs an external program to download (an encrypted or live stream), "
+                            "which is not supported"
+                        ) from exc
+                    if blocked is not None:
+                        raise DownloadFailed(
+                            f"the URL or one of its redirects leads to {blocked}, a private or reserved address"
+                        ) from exc
+                    raise DownloadFailed(f"could not download the media: {_clean(str(exc))}") from exc
+                except StageFailed:
+                    raise
+                except Exception as exc:  # a socket the budget cut, surfacing outside yt-dlp's own handling
+                    budget.check()
+                    raise DownloadFailed(f"could not download the media: {_clean(str(exc))}") from exc
+            budget.check()  # a cut socket can look like a complete chunked response
         files = [p for p in dest_dir.glob("source.*") if p.suffix not in (".part", ".ytdl")]
         if not files:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
         path = files[0]
-        duration = probe_duration(path)
-        self._check_duration(duration)
-        return DownloadedMedia(path, duration, path.stat().st_size, info.get("title"))
+        size = path.stat().st_size
+        if size > self._limits.max_bytes:
+            raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
+        # Decoded, not read from the header: billing and the length limit rest on this number.
+        duration = measure_duration(path, stop_after=self._limits.max_seconds)
+        if duration > self._limits.max_seconds:  # decoding stopped just past the limit
+            raise MediaTooLong(
+                f"the media is more than {duration / 60:.1f} minutes long; "
+                f"the limit is {self._limits.max_seconds / 60:g} minutes"
+            )
+        return DownloadedMedia(path, duration, size, info.get("title"))
+
+    def _single_video(self, ydl: Any, url: str, budget: _Budget) -> dict[str, Any]:
+        """The URL's info, resolved only as far as telling one video from a playlist: with
+        ``process=False`` a feed's entries are never fetched, so a 200-item feed costs one request."""
+        info: dict[str, Any] | None = ydl.extract_info(url, download=False, process=False)
+        for _ in range(_MAX_URL_HOPS):
+            if info is None:
+                break
+            kind = info.get("_type", "video")
+            if kind in ("playlist", "multi_video"):
+                raise DownloadFailed("the URL is a playlist; submit one video per job")
+            if kind == "video":
+                return info
+            if kind not in ("url", "url_transparent"):
+                raise DownloadFailed(f"the URL leads to an unsupported kind of result ({kind})")
+            budget.check()
+            outer = info
+            info = ydl.extract_info(outer["url"], download=False, process=False, ie_key=outer.get("ie_key"))
+            if kind == "url_transparent" and info is not None:
+                # What the outer extractor knew (title, duration) wins, as in yt-dlp's own handling.
+                kept = {"_type", "url", "id", "extractor", "extractor_key", "ie_key", "webpage_url"}
+                info = {**info, **{k: v for k, v in outer.items() if v is not None and k not in kept}}
+        if info is None:
+            raise DownloadFailed("the URL did not lead to any media")
+        raise DownloadFailed("the URL redirects through too many pages")
+
+    def _on_progress(self, status: dict[str, Any], budget: _Budget) -> None:
+        """yt-dlp calls this after every block it writes: the bytes counted here are the ones
+        that arrived, whatever Content-Length claimed (or did not claim, for chunked bodies)."""
+        budget.check()
+        if (status.get("downloaded_bytes") or 0) > self._limits.max_bytes:
+            raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
 
     def _check_duration(self, duration: float | None) -> None:
         if duration is not None and duration > self._limits.max_seconds:
@@ -105,19 +213,27 @@ class Downloader:
             )
 
 
-def probe_duration(path: Path) -> float:
-    """Seconds of audio in ``path``; ``MediaUnsupported`` if it has no decodable audio."""
+def measure_duration(path: Path, *, stop_after: float | None = None) -> float:
+    """Seconds of audio in ``path``, counted by decoding its first audio stream (samples over
+    sample rate), not read from the container: a header's Duration and the packets' timestamps
+    are what the file claims, and a file can claim anything. Decoding stops once past
+    ``stop_after`` — enough to know the media is too long. No model, so cheap: an hour of AAC
+    decodes in seconds. ``MediaUnsupported`` if it has no decodable audio."""
     import av  # deferred with yt-dlp: only the ingestion path decodes media
 
+    seconds = 0.0
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
                 raise MediaUnsupported("the media has no audio track to transcribe")
             stream = container.streams.audio[0]
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
-            if container.duration is not None:
-                return container.duration / 1_000_000
+            for frame in container.decode(stream):
+                if frame.sample_rate:
+                    seconds += frame.samples / frame.sample_rate
+                if stop_after is not None and seconds > stop_after:
+                    break
     except av.FFmpegError as exc:
         raise MediaUnsupported("the downloaded file is not a media format we can decode") from exc
-    raise MediaUnsupported("the media's duration could not be determined")
+    if seconds <= 0:
+        raise MediaUnsupported("the media's audio track holds no sound to transcribe")
+    return seconds

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from vidscope.catalog import MAX_MEDIA_SECONDS
 from vidscope.transcripts import Segment, Transcript
 
 BUNDLED_PREFIX = "bundled:"
@@ -39,12 +40,41 @@ def _model(config: WhisperConfig) -> Any:
     return WhisperModel(config.model_path, device=config.device, compute_type=config.compute_type)
 
 
+def decode_audio(media: Path, max_seconds: float, sampling_rate: int = 16_000) -> Any:
+    """``media``'s first audio track as mono float32 at ``sampling_rate``, at most ``max_seconds``
+    of it: decoding stops there, so a file that lied about its length past ingestion still costs
+    no more GPU time than the limit allows."""
+    import av
+    import numpy as np
+
+    limit = int(max_seconds * sampling_rate)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=sampling_rate)
+    chunks: list[Any] = []
+    kept = 0
+    with av.open(str(media)) as container:
+        for frame in container.decode(audio=0):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+                kept += chunks[-1].shape[0]
+            if kept >= limit:
+                break
+        else:
+            chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
+    samples = np.concatenate(chunks)[:limit] if chunks else np.zeros(0, dtype=np.int16)
+    return samples.astype(np.float32) / 32768.0
+
+
 def transcribe(
-    media: Path, config: WhisperConfig, on_segment: Callable[[Segment, float], None] | None = None
+    media: Path,
+    config: WhisperConfig,
+    on_segment: Callable[[Segment, float], None] | None = None,
+    *,
+    max_seconds: float = MAX_MEDIA_SECONDS,
 ) -> Transcript:
-    """Transcribe ``media``; ``on_segment(segment, media_seconds)`` is called as each segment
-    comes out, so callers can report progress and stop early by raising."""
+    """Transcribe at most ``max_seconds`` of ``media``; ``on_segment(segment, media_seconds)`` is
+    called as each segment comes out, so callers can report progress and stop early by raising."""
     model = _model(config)
+    audio = decode_audio(media, max_seconds)
     segments: Iterator[Any]
     if config.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
@@ -52,10 +82,10 @@ def transcribe(
         # With timestamps, a batch's 30 s window comes back as several segments: brand proofs
         # then point at a few seconds of speech rather than half a minute.
         segments, info = BatchedInferencePipeline(model).transcribe(
-            str(media), batch_size=config.batch_size, without_timestamps=False
+            audio, batch_size=config.batch_size, without_timestamps=False
         )
     else:
-        segments, info = model.transcribe(str(media), beam_size=1)
+        segments, info = model.transcribe(audio, beam_size=1)
     collected: list[Segment] = []
     for raw in segments:
         segment = Segment(start=round(raw.start, 3), end=round(raw.end, 3), text=raw.text.strip())

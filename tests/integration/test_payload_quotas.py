@@ -80,7 +80,11 @@ def hour_of_speech() -> list[Segment]:
 
 
 def transcribe_an_hour(
-    media: Path, config: transcription.WhisperConfig, on_segment: Callable[[Segment, float], None] | None = None
+    media: Path,
+    config: transcription.WhisperConfig,
+    on_segment: Callable[[Segment, float], None] | None = None,
+    *,
+    max_seconds: float | None = None,
 ) -> Transcript:
     """Stands in for ``vidscope.transcription.transcribe``: the same contract, a fixed hour."""
     segments = hour_of_speech()

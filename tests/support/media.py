@@ -3,6 +3,7 @@ mp4 by PyAV, and silent media of any length for limit tests."""
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import tempfile
 from fractions import Fraction
@@ -102,3 +103,34 @@ def silent_mp4(seconds: float, out_path: Path) -> float:
 def repeated_mp4(source: Path, times: int, out_path: Path) -> float:
     """``source``'s audio ``times`` over, as a new mp4: longer speech without a new recording."""
     return write_mp4(np.concatenate([_read_mono(source)] * times), out_path)
+
+
+def lying_mkv(seconds: float, claimed_seconds: float, out_path: Path) -> float:
+    """A Matroska file holding ``seconds`` of audio (a tone, so it decodes to real samples) whose
+    header Duration element says ``claimed_seconds``: what a client does to pay for less."""
+    samples = (np.sin(np.arange(int(seconds * _SAMPLE_RATE)) * 2 * np.pi * 440 / _SAMPLE_RATE) * 8000).astype(np.int16)
+    with av.open(str(out_path), "w", format="matroska") as container:
+        audio = container.add_stream("aac", rate=_SAMPLE_RATE)
+        audio.layout = "mono"
+        for start in range(0, len(samples), _FRAME_SAMPLES):
+            sound = av.AudioFrame.from_ndarray(
+                samples[start : start + _FRAME_SAMPLES].reshape(1, -1), format="s16", layout="mono"
+            )
+            sound.sample_rate = _SAMPLE_RATE
+            sound.pts = start
+            container.mux(audio.encode(sound))
+        container.mux(audio.encode(None))
+    data = bytearray(out_path.read_bytes())
+    # EBML Duration: ID 0x4489, size 8, a big-endian double in TimecodeScale units (1 ms).
+    at = data.index(b"\x44\x89\x88")
+    data[at + 3 : at + 11] = struct.pack(">d", claimed_seconds * 1000)
+    # ffmpeg also writes a per-track DURATION tag; a liar edits that too (same length, "00:00:01…").
+    tag = data.find(b"DURATION")
+    if tag != -1:
+        value_at = data.index(b"00:", tag)
+        claimed = (
+            f"{int(claimed_seconds // 3600):02d}:{int(claimed_seconds % 3600 // 60):02d}:{claimed_seconds % 60:012.9f}"
+        )
+        data[value_at : value_at + len(claimed)] = claimed.encode()
+    out_path.write_bytes(bytes(data))
+    return seconds
