@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_media_seconds: int = Field(default=catalog.MAX_MEDIA_SECONDS, gt=0, le=catalog.MAX_MEDIA_SECONDS)
     max_media_bytes: int = Field(default=catalog.MAX_MEDIA_BYTES, gt=0)
     download_timeout_seconds: float = 30.0
+    # The whole ingestion download, whatever the server does (the timeout above is per read);
+    # below ingest_media's 900-s Lambda timeout.
+    download_budget_seconds: float = Field(default=600.0, gt=0, lt=900)
     # Step Functions fails the transcription task (States.HeartbeatTimeout) when this long passes
     # without a heartbeat: how a crashed worker is noticed. Step Functions has one HeartbeatSeconds
     # per task and its clock starts at RunTask, so the window also has to cover everything before
@@ -65,8 +68,10 @@ class Settings(BaseSettings):
     webhook_queue_url: str | None = None
     webhook_dlq_url: str | None = None
     webhook_secret_prefix: str = "vidscope/webhook-secrets/"  # noqa: S105 - a name, not a secret
-    # A receiver gets this long to answer each attempt.
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A receiver gets this long to answer each attempt: one deadline for the whole exchange
+    # (connect, send, status and headers), not per read. Kept well inside the dispatcher's
+    # Lambda timeout (functions.py), which a batch of attempts side by side must fit.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
     # Delay before each attempt, from the previous one: the Standard Webhooks schedule
     # (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h). Tests shorten it here.
     webhook_retry_schedule_seconds: list[int] = Field(

@@ -10,6 +10,7 @@ redrive them into the queue for one more attempt each.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import random
@@ -53,7 +54,6 @@ METRICS_NAMESPACE = "Vidscope"
 METRIC_WEBHOOK_DELIVERED = "WebhookAttemptsDelivered"
 METRIC_WEBHOOK_FAILED = "WebhookAttemptsFailed"
 _SQS_MAX_DELAY_SECONDS = 900
-_RESPONSE_EXCERPT_BYTES = 1024
 # A claim outlives the attempt's own timeout by this much before another message may take it.
 _LEASE_MARGIN_SECONDS = 30
 
@@ -168,13 +168,19 @@ def signature(secrets: list[str], message_id: str, timestamp: datetime, body: st
 
 
 class WebhookSender:
-    """POSTs with a timeout, through the SSRF guard: the URL is checked again now, and every
-    connection is checked at the address actually dialled."""
+    """POSTs through the SSRF guard (the URL is checked again now, and every connection is
+    checked at the address actually dialled) under one deadline for the whole exchange:
+    connecting, sending, and the answer's status line and headers. The body is never read.
+
+    httpx's own timeouts are per operation, so a receiver writing a byte now and then would
+    hold an attempt for as long as it liked; the deadline is an asyncio timeout around the
+    whole request instead, which cancels whatever read or write is in progress."""
 
     def __init__(self, url_guard: UrlGuard, timeout_seconds: float) -> None:
         self._guard = url_guard
         self._timeout = timeout_seconds
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_seconds), follow_redirects=False)
+        # Built once: loading the CA bundle costs milliseconds that every attempt would repeat.
+        self._ssl = httpx.create_ssl_context()
 
     def post(self, url: str, body: str, headers: dict[str, str], now: datetime) -> HttpResult:
         started = time.monotonic()
@@ -188,17 +194,32 @@ class WebhookSender:
             return HttpResult(None, exc.message, elapsed())
         except InvalidUrl as exc:
             return HttpResult(None, f"not sent: {exc.message}", elapsed(), blocked=True)
+        # The guard watches the connects of this thread, so the event loop runs here. It is not
+        # asyncio.run: that would wait, past the deadline, for a name lookup still under way in
+        # the loop's executor; closing the loop leaves that thread to end on its own.
+        loop = asyncio.new_event_loop()
         with self._guard.connections() as refused:
             try:
-                response = self._client.post(url, content=body.encode(), headers=headers)
-            except httpx.TimeoutException:
+                status_code, retry_after = loop.run_until_complete(self._exchange(url, body.encode(), headers))
+            except (TimeoutError, httpx.TimeoutException):
                 return HttpResult(None, f"timed out after {self._timeout:g} s", elapsed())
             except (httpx.TransportError, BlockedAddress) as exc:
                 if refused():
                     return HttpResult(None, f"not sent: {refused()} is a private address", elapsed(), blocked=True)
                 return HttpResult(None, f"connection failed: {type(exc).__name__}", elapsed())
-        retry_after = parse_retry_after(response.headers.get("retry-after"), now)
-        return HttpResult(response.status_code, None, elapsed(), retry_after=retry_after)
+            finally:
+                loop.close()
+        return HttpResult(status_code, None, elapsed(), retry_after=parse_retry_after(retry_after, now))
+
+    async def _exchange(self, url: str, content: bytes, headers: dict[str, str]) -> tuple[int, str | None]:
+        """The status and Retry-After of the receiver's answer. Leaving the stream unread closes
+        the connection: however large the body, none of it is held (headers are capped by h11)."""
+        async with (
+            asyncio.timeout(self._timeout),
+            httpx.AsyncClient(verify=self._ssl, timeout=self._timeout, follow_redirects=False) as client,
+            client.stream("POST", url, content=content, headers=headers) as response,
+        ):
+            return response.status_code, response.headers.get("retry-after")
 
 
 class WebhookQueue:

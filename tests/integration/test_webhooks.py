@@ -26,6 +26,7 @@ from tests.support.webhook_receiver import Reply, WebhookReceiver, receiving
 from vidscope import dependencies, events
 from vidscope.clock import utc_now
 from vidscope.settings import get_settings
+from vidscope.webhooks import DeliveryTask
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -326,3 +327,55 @@ def test_redelivery_is_refused_clearly_when_there_is_nothing_to_redeliver(
     assert redeliver("job_doesnotexist").status_code == 404
     for job_id in (without, running):
         pipeline_api.post(f"/v1/jobs/{job_id}/cancel", headers=pipeline_tenant.headers)
+
+
+def test_one_tenants_trickling_receiver_does_not_delay_another_tenants_delivery_in_the_same_batch(
+    pipeline_api: Client,
+    pipeline_tenant: TenantHandle,
+    media_server: MediaServer,
+    receiver: WebhookReceiver,
+    local_stack: LocalStack,
+) -> None:
+    # Given two tenants' finished jobs, each delivered once, whose next attempts (ops redriving
+    # them) share one batch: the first to a receiver that trickles its answer for about 15 s,
+    # the second to a healthy receiver.
+    timeout = get_settings().webhook_timeout_seconds
+    other = new_tenant(credits=1_000, name="Healthy receiver")
+    slow_url = receiver.url(
+        "/trickling",
+        secret=pipeline_tenant.webhook_secret,
+        replies=[Reply(200), Reply(200, trickle_interval=timeout / 4), Reply(200)],
+    )
+    fast_url = receiver.url("/healthy", secret=other.webhook_secret)
+    slow_job = cancelled_job(pipeline_api, pipeline_tenant, media_server, slow_url)
+    fast_job = cancelled_job(pipeline_api, other, media_server, fast_url)
+    webhook_of(pipeline_api, pipeline_tenant, slow_job, "delivered")
+    webhook_of(pipeline_api, other, fast_job, "delivered")
+    tasks = [
+        DeliveryTask(tenant_id=tenant.tenant_id, job_id=job_id, attempt=2, trigger="redrive")
+        for tenant, job_id in ((pipeline_tenant, slow_job), (other, fast_job))
+    ]
+    event = {
+        "Records": [
+            {"messageId": f"m{i}", "body": task.model_dump_json(), "eventSource": "aws:sqs", "attributes": {}}
+            for i, task in enumerate(tasks)
+        ]
+    }
+
+    # When the dispatcher handles that batch
+    response = local_stack.client("lambda").invoke(FunctionName="dispatch_webhooks", Payload=json.dumps(event))
+
+    # Then the healthy receiver got its webhook within its own attempt's time, not after the
+    # trickling one's, and only the trickling receiver's attempt failed (to be retried on schedule).
+    assert "FunctionError" not in response, response["Payload"].read()
+    assert json.loads(response["Payload"].read()) == {"batchItemFailures": []}
+    trickled = receiver.deliveries("/trickling")[-1]
+    healthy = receiver.deliveries("/healthy")[-1]
+    assert healthy.received_at - trickled.received_at < timeout, healthy.received_at - trickled.received_at
+    fast = attempts_of(pipeline_api, other, fast_job)[-1]
+    assert (fast["attempt"], fast["status_code"], fast["outcome"]) == (2, 200, "delivered")
+    assert fast["duration_ms"] < timeout * 1000
+    slow = attempts_of(pipeline_api, pipeline_tenant, slow_job)[1]
+    assert slow["error"] == f"timed out after {timeout:g} s" and slow["outcome"] == "retrying"
+    assert timeout * 1000 <= slow["duration_ms"] < timeout * 1000 + 500, slow["duration_ms"]
+    assert webhook_of(pipeline_api, pipeline_tenant, slow_job, "delivered")["attempts"] == 3

@@ -1,6 +1,7 @@
 """A webhook receiver on 127.0.0.1 for tests: it verifies each delivery with the
 ``standardwebhooks`` library, as a customer's receiver would, records it, and answers what the
-test scripted for that URL path (status codes in turn, optionally hanging first)."""
+test scripted for that URL path (status codes in turn, optionally hanging first, trickling the
+answer a byte at a time, or following it with a body far larger than any sender should read)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ class Reply:
     status: int = 200
     hang_seconds: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    # > 0: every byte of the answer (status line, headers, body) is written alone, this long
+    # after the previous one, so no single read by the sender ever waits long.
+    trickle_interval: float = 0.0
+    # > 0: the answer carries a body of this many bytes, streamed (the receiver never holds it).
+    body_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class WebhookReceiver:
         self._scripts: dict[str, list[Reply]] = {}
         self._secrets: dict[str, str] = {}
         self._deliveries: defaultdict[str, list[Delivery]] = defaultdict(list)
+        self._body_bytes_sent: defaultdict[str, int] = defaultdict(int)
 
     def url(self, path: str, *, secret: str, replies: list[Reply] | None = None) -> str:
         """A receiver URL at ``path`` that verifies with ``secret`` and answers ``replies`` in
@@ -57,6 +64,16 @@ class WebhookReceiver:
     def deliveries(self, path: str) -> list[Delivery]:
         with self._lock:
             return list(self._deliveries[path])
+
+    def body_bytes_sent(self, path: str) -> int:
+        """Body bytes the socket accepted for ``path`` before the sender hung up (kernel buffers
+        included: an upper bound on what the sender read)."""
+        with self._lock:
+            return self._body_bytes_sent[path]
+
+    def _count_body_bytes(self, path: str, count: int) -> None:
+        with self._lock:
+            self._body_bytes_sent[path] += count
 
     def wait_for(self, path: str, count: int, timeout: float = 30) -> list[Delivery]:
         deadline = time.monotonic() + timeout
@@ -92,6 +109,12 @@ def receiving() -> Iterator[WebhookReceiver]:
             if reply.hang_seconds:
                 time.sleep(reply.hang_seconds)
             try:
+                if reply.trickle_interval:
+                    self._trickle(reply)
+                    return
+                if reply.body_bytes:
+                    self._stream_body(reply)
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -100,6 +123,25 @@ def receiving() -> Iterator[WebhookReceiver]:
                 self.wfile.write(b"ok")
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the sender gave up waiting (its timeout): what a hanging receiver sees
+
+        def _trickle(self, reply: Reply) -> None:
+            answer = f"HTTP/1.1 {reply.status} OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".encode()
+            for byte in answer:
+                self.wfile.write(bytes([byte]))
+                time.sleep(reply.trickle_interval)
+            self.close_connection = True
+
+        def _stream_body(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            self.send_header("content-length", str(reply.body_bytes))
+            self.end_headers()
+            chunk = b"x" * 65536
+            left = reply.body_bytes
+            while left > 0:
+                sent = min(left, len(chunk))
+                self.wfile.write(chunk[:sent])
+                receiver._count_body_bytes(self.path, sent)
+                left -= sent
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

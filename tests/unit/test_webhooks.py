@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import time
+import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
@@ -122,3 +124,63 @@ def test_a_webhook_url_that_now_resolves_to_a_private_address_is_not_posted() ->
         receiver.url("/hook", secret=new_secret(), replies=[Reply(429, headers={"Retry-After": "30"})])
         answered = local.post(url, "{}", {}, datetime.now(UTC))
         assert (answered.status_code, answered.retry_after, answered.verdict) == (429, 30, Verdict.RETRY)
+
+
+def test_a_receiver_trickling_its_answer_is_cut_at_one_deadline_for_the_whole_exchange() -> None:
+    # Given a receiver that writes its answer a byte every 0.2 s: no single read waits 1 s,
+    # and the whole answer would take about 12 s.
+    with receiving() as receiver:
+        url = receiver.url("/trickle", secret=new_secret(), replies=[Reply(200, trickle_interval=0.2)])
+        sender = WebhookSender(UrlGuard(allow_loopback=True), timeout_seconds=1)
+
+        # When an attempt is made with a 1-s deadline
+        started = time.monotonic()
+        result = sender.post(url, "{}", {}, datetime.now(UTC))
+        took = time.monotonic() - started
+
+    # Then it ends at the deadline, not when the receiver finishes, and is retried later.
+    assert result.status_code is None and result.error == "timed out after 1 s"
+    assert result.verdict is Verdict.RETRY
+    assert 1.0 <= took < 1.5, took
+    assert 1000 <= result.duration_ms < 1500
+
+
+def test_a_huge_response_body_is_not_read_into_memory() -> None:
+    # Given a receiver that answers 200 followed by a 64 MiB body
+    body_bytes = 64 * 1024 * 1024
+    with receiving() as receiver:
+        url = receiver.url("/huge", secret=new_secret(), replies=[Reply(200, body_bytes=body_bytes)])
+        sender = WebhookSender(UrlGuard(allow_loopback=True), timeout_seconds=5)
+
+        # When an attempt is made
+        tracemalloc.start()
+        try:
+            result = sender.post(url, "{}", {}, datetime.now(UTC))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        time.sleep(0.2)  # let the receiver notice the hang-up
+        sent = receiver.body_bytes_sent("/huge")
+
+    # Then the delivery counts, the body is left unread, and memory stays flat.
+    assert (result.status_code, result.verdict) == (200, Verdict.DELIVERED)
+    assert peak < 1024 * 1024, peak
+    assert sent < 16 * 1024 * 1024, sent  # what the kernel buffers took before the hang-up
+
+
+def test_the_connect_guard_still_sees_the_connect_made_on_the_attempts_event_loop() -> None:
+    # Given a name that looked public when the URL was checked but is dialled at 127.0.0.1
+    # (DNS rebinding: the fake resolver answers the check, the system one the connect)
+    with receiving() as receiver:
+        port = receiver.url("/rebound", secret=new_secret()).rsplit(":", 1)[1].split("/", 1)[0]
+        guard = UrlGuard(allow_loopback=False, resolve=lambda host, port: ["93.184.215.14"])
+        sender = WebhookSender(guard, timeout_seconds=1)
+
+        # When an attempt is made
+        result = sender.post(f"https://localhost:{port}/rebound", "{}", {}, datetime.now(UTC))
+
+        # Then the connect itself is refused and nothing reaches the receiver.
+        assert result.verdict is Verdict.FINAL and result.error is not None
+        # 127.0.0.1 or ::1, whichever the system lists first for localhost
+        assert result.error.startswith("not sent: ") and result.error.endswith(" is a private address")
+        assert receiver.deliveries("/rebound") == []
