@@ -17,6 +17,7 @@ from vidscope.errors import (
     IdempotencyKeyReused,
     InsufficientCredits,
     InvalidUrl,
+    TooManyActiveJobs,
     UnsupportedCapability,
     UnsupportedMediaType,
 )
@@ -40,6 +41,7 @@ router = Router()
         InsufficientCredits,
         IdempotencyKeyInUse,
         IdempotencyKeyReused,
+        TooManyActiveJobs,
         UnsupportedMediaType,
     ),
 )

@@ -47,6 +47,18 @@ ANONYMOUS_RATE_LIMIT_PER_MINUTE: Final = 60
 PLANS: Final[dict[str, int]] = {"free": 60, "pro": 600, "enterprise": 6000}
 """Plan name → requests per minute per API key. A tenant may carry a custom limit."""
 
+MAX_ACTIVE_JOBS: Final[dict[str, int]] = {"free": 2, "pro": 10, "enterprise": 50}
+"""Plan name → pending and processing jobs a tenant may have at once. Each job holds a Lambda or
+a GPU task for minutes, so this, not the request rate, is what keeps one tenant from taking the
+account's concurrency; a job over it is refused (429 ``TOO_MANY_ACTIVE_JOBS``), never queued."""
+# How long a client refused by the ceiling is told to wait: about one short job.
+ACTIVE_JOBS_RETRY_AFTER_SECONDS: Final = 30
+
+
+def max_active_jobs(plan: str) -> int:
+    """The plan's ceiling; an unknown plan gets the smallest."""
+    return MAX_ACTIVE_JOBS.get(plan, min(MAX_ACTIVE_JOBS.values()))
+
 
 def analyses(capabilities: list[str]) -> list[str]:
     """The requested capabilities that run in the analysis stage, in request order."""

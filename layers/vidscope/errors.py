@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from vidscope import catalog
+
 
 class ApiError(Exception):
     """An error the client caused or must know about; carries its public code and status."""
@@ -100,6 +102,13 @@ class IdempotencyKeyReused(ApiError):
 class RateLimited(ApiError):
     status, code = 429, "RATE_LIMITED"
     headers: ClassVar[dict[str, str]] = {"Retry-After": "60"}
+
+
+class TooManyActiveJobs(ApiError):
+    """The tenant already runs as many jobs as its plan allows; one ending frees a place."""
+
+    status, code = 429, "TOO_MANY_ACTIVE_JOBS"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": str(catalog.ACTIVE_JOBS_RETRY_AFTER_SECONDS)}
 
 
 class TenantNotFound(Exception):

@@ -3,6 +3,7 @@ reads scoped to a tenant, key-condition-only listing, and conditional status tra
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from typing import Any
 from vidscope import credits, idempotency, table
 from vidscope.clock import iso_ms
 from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
-from vidscope.errors import InsufficientCredits
+from vidscope.errors import InsufficientCredits, TooManyActiveJobs
 from vidscope.models import Job, JobStatus, Progress, Stage
 
 
@@ -30,6 +31,9 @@ class JobRecord(Job):
     media_duration_seconds: float | None = None
     transcript_key: str | None = None
     results_key: str | None = None
+    # Counted in the tenant's active jobs when created; its move to a terminal state uncounts it.
+    # Jobs created before the ceiling existed were never counted, so they are never uncounted.
+    counts_as_active: bool = False
 
     def to_public(self, results: dict[str, Any] | None = None) -> Job:
         """The client's view: progress only while processing, results only when completed."""
@@ -77,6 +81,37 @@ def _versioned_set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], 
     return expression, {**names, "#version": "version"}, {**values, ":zero": 0, ":one": 1}
 
 
+def _active_jobs_key(tenant_id: str) -> dict[str, Any]:
+    return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.ACTIVE_JOBS_SK})
+
+
+def count_active_job(table_name: str, tenant_id: str, ceiling: int) -> TransactItem:
+    """One more active job for the tenant; fails the transaction at the ceiling. A counter item
+    written with the job, not a Query or Scan of its jobs: the check costs one item whatever the
+    tenant has, and the transaction makes count and job agree however requests race."""
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": _active_jobs_key(tenant_id),
+            "UpdateExpression": "SET entity = :entity ADD active_jobs :one",
+            "ConditionExpression": "attribute_not_exists(active_jobs) OR active_jobs < :ceiling",
+            "ExpressionAttributeValues": to_attributes({":entity": "active_jobs", ":one": 1, ":ceiling": ceiling}),
+        }
+    }
+
+
+def uncount_active_job(table_name: str, tenant_id: str) -> TransactItem:
+    """One active job fewer: written with the job's one move to a terminal state."""
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": _active_jobs_key(tenant_id),
+            "UpdateExpression": "ADD active_jobs :minus_one",
+            "ExpressionAttributeValues": to_attributes({":minus_one": -1}),
+        }
+    }
+
+
 def job_item(record: JobRecord) -> dict[str, Any]:
     """The stored form of a job: its fields plus the base-table and status-index keys."""
     return {
@@ -98,8 +133,19 @@ class JobsRepository:
     def table_name(self) -> str:
         return self._table
 
-    def create(self, record: JobRecord, *, idempotency_put: TransactItem | None, now: datetime) -> None:
-        """Write the job, its credit hold and (if any) its idempotency record as one transaction."""
+    def create(
+        self,
+        record: JobRecord,
+        *,
+        idempotency_put: TransactItem | None,
+        now: datetime,
+        active_jobs_ceiling: int | None = None,
+    ) -> None:
+        """Write the job, its credit hold, its place among the tenant's active jobs (when a
+        ceiling is given; ``record`` is then marked as counted) and (if any) its idempotency
+        record as one transaction."""
+        if active_jobs_ceiling is not None:
+            record.counts_as_active = True
         items: list[TransactItem] = [
             {
                 "Put": {
@@ -110,6 +156,9 @@ class JobsRepository:
             },
             *credits.hold(self._table, record.tenant_id, record.job_id, record.credits_held, now),
         ]
+        counter_index = len(items)
+        if active_jobs_ceiling is not None:
+            items.append(count_active_job(self._table, record.tenant_id, active_jobs_ceiling))
         if idempotency_put is not None:
             items.append(idempotency_put)
         try:
@@ -120,11 +169,30 @@ class JobsRepository:
                 raise IdempotencyRecordExists from exc
             if "TransactionConflict" in codes:
                 raise WriteConflict from exc
+            if active_jobs_ceiling is not None and codes[counter_index : counter_index + 1] == [
+                "ConditionalCheckFailed"
+            ]:
+                raise TooManyActiveJobs(
+                    f"this account already has {active_jobs_ceiling} jobs pending or processing, as many as"
+                    " its plan allows; retry when one of them has ended",
+                    [
+                        {
+                            "field": "active_jobs",
+                            "location": "account",
+                            "message": f"at most {active_jobs_ceiling} jobs may be pending or processing at once",
+                        }
+                    ],
+                ) from exc
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                 raise InsufficientCredits(
                     f"this job needs {record.credits_held} credits; the balance is lower"
                 ) from exc
             raise
+
+    def active_jobs(self, tenant_id: str) -> int:
+        """How many of the tenant's (counted) jobs are pending or processing."""
+        response = self._client.get_item(TableName=self._table, Key=_active_jobs_key(tenant_id), ConsistentRead=True)
+        return int(from_attributes(response.get("Item", {})).get("active_jobs", 0))
 
     def get(self, tenant_id: str, job_id: str) -> JobRecord | None:
         response = self._client.get_item(TableName=self._table, Key=job_key(tenant_id, job_id), ConsistentRead=True)
@@ -208,6 +276,11 @@ class JobsRepository:
                 "ExpressionAttributeValues": to_attributes({**values, **allowed}),
             }
         }
+        ends_counted_job = (
+            record.counts_as_active and to_status.is_terminal and not any(s.is_terminal for s in allowed_from)
+        )
+        if ends_counted_job:  # exactly once: the update's condition lets one such move commit
+            extra_items = [*extra_items, uncount_active_job(self._table, record.tenant_id)]
         try:
             self._client.transact_write_items(TransactItems=[update, *extra_items])
         except self._client.exceptions.TransactionCanceledException as exc:
@@ -259,36 +332,32 @@ class JobsRepository:
         )
 
     def delete(self, record: JobRecord, *, allowed_from: frozenset[JobStatus]) -> None:
-        """Remove a job (and its idempotency record) if it is in ``allowed_from``."""
+        """Remove a job if it is in ``allowed_from``, then its idempotency record if that still
+        names this job (after 48 h the key may have made a newer job: its record stays)."""
         allowed = {f":s{i}": s.value for i, s in enumerate(sorted(allowed_from))}
-        items: list[TransactItem] = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": job_key(record.tenant_id, record.job_id),
-                    "ConditionExpression": f"#status IN ({', '.join(allowed)})",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": to_attributes(allowed),
-                }
-            }
-        ]
-        if record.idempotency_digest:
-            items.append(
-                {
-                    "Delete": {
-                        "TableName": self._table,
-                        "Key": to_attributes(
-                            {
-                                table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
-                                table.SORT_KEY: table.idempotency_sk(record.idempotency_digest),
-                            }
-                        ),
-                    }
-                }
-            )
         try:
-            self._client.transact_write_items(TransactItems=items)
-        except self._client.exceptions.TransactionCanceledException as exc:
-            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
-                raise TransitionRefused from exc
-            raise
+            self._client.delete_item(
+                TableName=self._table,
+                Key=job_key(record.tenant_id, record.job_id),
+                ConditionExpression=f"#status IN ({', '.join(allowed)})",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_attributes(allowed),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise TransitionRefused from exc
+        if not record.idempotency_digest:
+            return
+        # Not in one transaction with the job: a record another job owns must not stop this
+        # delete. A failed condition means it is gone already or names a newer job now.
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.delete_item(
+                TableName=self._table,
+                Key=to_attributes(
+                    {
+                        table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
+                        table.SORT_KEY: table.idempotency_sk(record.idempotency_digest),
+                    }
+                ),
+                ConditionExpression="job_id = :job_id",
+                ExpressionAttributeValues=to_attributes({":job_id": record.job_id}),
+            )

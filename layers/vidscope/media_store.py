@@ -11,6 +11,10 @@ from typing import Any, Final
 # long as their job.
 MEDIA_PREFIX: Final = "media/"
 RESULTS_PREFIX: Final = "tenants/"
+# What the stages write on the way (the worker's transcript, each analysis) is staged under the
+# media prefix too, so it expires with the media. A stage that was still running when its job
+# was cancelled and deleted can then leave nothing behind for good: only merging writes under
+# ``tenants/``, and it removes what it wrote when the job did not complete (``pipeline.merge``).
 
 
 def job_prefix(tenant_id: str, job_id: str) -> str:
@@ -39,17 +43,32 @@ class MediaStore:
     def get_json(self, key: str) -> Any:
         return json.loads(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
 
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` is stored (a stage's input disappears when its job is deleted)."""
+        try:
+            self._client.head_object(Bucket=self._bucket, Key=key)
+        except self._client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
     def delete_job_objects(self, tenant_id: str, job_id: str) -> int:
         """Delete everything stored for a job; returns how many objects were removed."""
-        deleted = 0
-        paginator = self._client.get_paginator("list_objects_v2")
         results = job_prefix(tenant_id, job_id)
-        for prefix in (results, MEDIA_PREFIX + results):
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
-                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-                if keys:
-                    self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
-                    deleted += len(keys)
+        return self._delete_under(results) + self._delete_under(MEDIA_PREFIX + results)
+
+    def delete_job_results(self, tenant_id: str, job_id: str) -> int:
+        """Delete what a job keeps under ``tenants/`` (its staged outputs expire by themselves)."""
+        return self._delete_under(job_prefix(tenant_id, job_id))
+
+    def _delete_under(self, prefix: str) -> int:
+        deleted = 0
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
         return deleted
 
 
@@ -58,11 +77,29 @@ def media_key(tenant_id: str, job_id: str, suffix: str) -> str:
 
 
 def transcript_key(tenant_id: str, job_id: str) -> str:
+    """The completed job's transcript, written by merging."""
     return f"{job_prefix(tenant_id, job_id)}transcript.json"
 
 
+def staged_key(tenant_id: str, job_id: str, name: str) -> str:
+    """A stage's output (see ``MEDIA_PREFIX``). Apart from the downloaded ``source*`` object, so
+    a grant can let the stages write these and ingestion only its download
+    (``staged_key("*", "*", "*")`` is the pattern that covers every one)."""
+    return f"{MEDIA_PREFIX}{job_prefix(tenant_id, job_id)}stage/{name}"
+
+
+def staged_transcript_key(tenant_id: str, job_id: str) -> str:
+    """The worker's transcript, until merging keeps it."""
+    return staged_key(tenant_id, job_id, "transcript.json")
+
+
 def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
-    return f"{job_prefix(tenant_id, job_id)}analysis/{capability}.json"
+    """One analysis's result, staged until merging folds it into the results."""
+    return staged_key(tenant_id, job_id, f"analysis/{capability}.json")
+
+
+def is_staged(key: str) -> bool:
+    return key.startswith(MEDIA_PREFIX)
 
 
 def results_key(tenant_id: str, job_id: str) -> str:

@@ -13,7 +13,8 @@ from vidscope import brands, catalog, credits, progress
 from vidscope.clock import Clock, iso_ms
 from vidscope.ingestion import Downloader
 from vidscope.jobs_repository import JobRecord, JobsRepository, TransitionRefused
-from vidscope.media_store import MediaStore, analysis_key, media_key, results_key
+from vidscope.log import logger
+from vidscope.media_store import MediaStore, analysis_key, is_staged, media_key, results_key, transcript_key
 from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, Stage
 from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, JobNotActive
 from vidscope.stages import (
@@ -34,6 +35,12 @@ def _active_job(repo: JobsRepository, ref: JobRef, job: JobRecord | None = None)
     if job is None or job.status not in CANCELLABLE_STATUSES:
         raise JobNotActive(f"job {ref.job_id} is {job.status if job else 'gone'}")
     return job
+
+
+def check_active(repo: JobsRepository, ref: JobRef) -> None:
+    """``JobNotActive`` once the job was cancelled or deleted: a stage asks right before it
+    writes what it made, so a cancelled job's stage does not store results for it."""
+    _active_job(repo, ref)
 
 
 def enter_stage(
@@ -90,6 +97,10 @@ def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -
         result = [b.model_dump(mode="json", exclude_none=True) for b in found]
     else:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
+    # The analyses may not read the job; its transcript is their state check instead: deleting
+    # the job deletes it. What still lands in the moment between is staged and expires.
+    if not media.exists(event.transcript.transcript_key):
+        raise JobNotActive(f"job {event.job_id} was deleted while its {event.capability} analysis ran")
     key = analysis_key(event.tenant_id, event.job_id, event.capability)
     media.put_json(key, result)
     return AnalysisOutcome(capability=event.capability, result_key=key)
@@ -115,6 +126,14 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
                     message=public_message(outcome.failure or Failure(), Stage.ANALYSIS)[1],
                 )
             )
+    kept_transcript = event.transcript.transcript_key
+    staged_transcript = is_staged(kept_transcript) and "transcription" in job.capabilities
+    transcript = media.get_json(kept_transcript) if staged_transcript else None
+    # Only merging writes what outlives the media (under ``tenants/``): asked right before.
+    check_active(repo, event)
+    if staged_transcript:
+        kept_transcript = transcript_key(event.tenant_id, event.job_id)
+        media.put_json(kept_transcript, transcript)
     media.put_json(results_key(event.tenant_id, event.job_id), results)
     charged_capabilities = [c for c in job.capabilities if not catalog.CAPABILITIES[c].analysis or c in results]
     charge = min(catalog.credits_for(charged_capabilities, event.media.duration_seconds), job.credits_held)
@@ -130,14 +149,29 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
             ),
             set_fields={
                 "credits_charged": charge,
-                "transcript_key": event.transcript.transcript_key,
+                "transcript_key": kept_transcript,
                 "results_key": results_key(event.tenant_id, event.job_id),
                 "media_duration_seconds": event.media.duration_seconds,
                 **({"capability_errors": [e.model_dump(mode="json") for e in errors]} if errors else {}),
             },
         )
     except TransitionRefused as exc:  # cancelled while merging: the cancel refunded the hold
+        _remove_unclaimed_results(repo, media, event)
         raise JobNotActive(f"job {job.job_id} ended while merging") from exc
+
+
+def _remove_unclaimed_results(repo: JobsRepository, media: MediaStore, ref: JobRef) -> None:
+    """The job ended (cancelled, perhaps deleted too) between the check and the write: what was
+    just written under ``tenants/`` belongs to no job, and no lifecycle rule would expire it.
+    ``jobs.delete_job`` sweeps again after deleting the job item, so either that sweep or this
+    one, which runs after the write, finds every object."""
+    current = repo.get(ref.tenant_id, ref.job_id)
+    if current is not None and current.status is JobStatus.COMPLETED:
+        return  # a retried merge completed it: the results are its own
+    try:
+        media.delete_job_results(ref.tenant_id, ref.job_id)
+    except Exception:  # the stage fails anyway; an orphan is worth an alarm, not a new error
+        logger.exception("could not remove the results of a job that ended while merging")
 
 
 _STAGE_CODES = {

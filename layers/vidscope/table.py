@@ -84,6 +84,10 @@ def status_pk(tenant_id: str, status: str) -> str:
     return f"TENANT#{tenant_id}#STATUS#{status}"
 
 
+# The tenant's count of pending and processing jobs (its concurrency ceiling, ``catalog``).
+ACTIVE_JOBS_SK: Final = "ACTIVEJOBS"
+
+
 def ledger_sk(entry_id: str) -> str:
     return f"LEDGER#{entry_id}"
 

@@ -33,6 +33,8 @@ class Principal:
     tenant_id: str
     key_id: str
     rate_limit_per_minute: int
+    # Decides the tenant's ceiling of concurrent jobs (``catalog.MAX_ACTIVE_JOBS``).
+    plan: str = "free"
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ class TenantsRepository:
             tenant_id=tenant.tenant_id,
             key_id=key["key_id"],
             rate_limit_per_minute=tenant.rate_limit_per_minute,
+            plan=tenant.plan,
         )
 
     def ledger(self, tenant_id: str) -> list[dict[str, Any]]:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidscope import transcription
+from vidscope import catalog, transcription
 from vidscope.clock import Clock
 from vidscope.jobs_repository import JobsRepository
 from vidscope.log import logger
-from vidscope.media_store import MediaStore, transcript_key
+from vidscope.media_store import MediaStore, staged_transcript_key
 from vidscope.models import Stage
-from vidscope.pipeline import enter_stage
+from vidscope.pipeline import check_active, enter_stage
 from vidscope.pipeline_errors import JobNotActive, StageFailed, TranscriptionFailed
 from vidscope.stages import JobRef, TranscriptRef
 from vidscope.transcripts import Segment
@@ -98,6 +98,8 @@ def run(
     heartbeat_seconds: float,
     heartbeat_interval_seconds: float,
     progress_interval_seconds: float,
+    # Ingestion refused longer media by decoding it; this bounds the GPU time even so.
+    max_media_seconds: float = catalog.MAX_MEDIA_SECONDS,
 ) -> bool:
     """Transcribe the job's media; True when the transcript was delivered."""
     # At least three beats per allowed window, so one slow call does not fail the task.
@@ -119,13 +121,15 @@ def run(
             heartbeat.check()  # the model load and the first segment take a while: not for nothing
             reporter = _ProgressReporter(repo, task.job, clock, progress_interval_seconds, heartbeat)
             try:
-                transcript = transcription.transcribe(path, whisper, reporter)
+                transcript = transcription.transcribe(path, whisper, reporter, max_seconds=max_media_seconds)
             except (JobNotActive, StageFailed):
                 raise
             except Exception as exc:
                 logger.exception("transcription failed")
                 raise TranscriptionFailed("the media could not be transcribed") from exc
-        key = transcript_key(task.job.tenant_id, task.job.job_id)
+        # Cancelled (and perhaps deleted) while transcribing: store nothing for it.
+        check_active(repo, task.job)
+        key = staged_transcript_key(task.job.tenant_id, task.job.job_id)
         media.put_json(key, transcript.model_dump(mode="json"))
         enter_stage(repo, task.job, Stage.ANALYSIS, clock)
         result = TranscriptRef(

@@ -16,7 +16,7 @@ from typing import Any
 
 from vidscope import table
 from vidscope.clock import iso_ms
-from vidscope.dynamo import from_attributes, to_attributes
+from vidscope.dynamo import cancellation_codes, from_attributes, to_attributes
 from vidscope.jobs_repository import JobRecord, job_key
 from vidscope.models import TERMINAL_STATUSES, WebhookAttempt, WebhookState, WebhookStatus
 
@@ -66,20 +66,10 @@ class WebhookDeliveries:
         self, tenant_id: str, job_id: str, attempt: WebhookAttempt | None, status: WebhookStatus, *, run: int
     ) -> bool:
         """Log the attempt (if one was made) and set the job's webhook status, releasing the
-        claim; False when a redelivery superseded this run (the attempt is still logged)."""
-        if attempt is not None:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes(
-                    {
-                        table.PARTITION_KEY: table.tenant_pk(tenant_id),
-                        table.SORT_KEY: table.webhook_attempt_sk(job_id, attempt.attempt),
-                        "entity": "webhook_attempt",
-                        "job_id": job_id,
-                        **attempt.model_dump(mode="json", exclude_none=True),
-                    }
-                ),
-            )
+        claim; False when a redelivery superseded this run (the attempt is still logged) or the
+        job was deleted meanwhile (then nothing is logged)."""
+        if attempt is not None and not self._log_attempt(tenant_id, job_id, attempt):
+            return False
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -93,6 +83,36 @@ class WebhookDeliveries:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
+        return True
+
+    def _log_attempt(self, tenant_id: str, job_id: str, attempt: WebhookAttempt) -> bool:
+        """Write the attempt's log item only while its job exists (a ConditionCheck on the job
+        item in the same transaction): an attempt that was under way when the job was deleted
+        must not bring a piece of it back. False when the job is gone."""
+        item = {
+            table.PARTITION_KEY: table.tenant_pk(tenant_id),
+            table.SORT_KEY: table.webhook_attempt_sk(job_id, attempt.attempt),
+            "entity": "webhook_attempt",
+            "job_id": job_id,
+            **attempt.model_dump(mode="json", exclude_none=True),
+        }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": to_attributes(item)}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": job_key(tenant_id, job_id),
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    },
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as exc:
+            if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+                return False
+            raise
         return True
 
     def attempts(self, tenant_id: str, job_id: str) -> list[WebhookAttempt]:
