@@ -9,12 +9,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import dependencies, pipeline
 from vidscope.clock import utc_now
-from vidscope.observability import logger, tracer
+from vidscope.observability import logger, traced_handler
 from vidscope.stages import MergeEvent
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@traced_handler
 @event_parser(model=MergeEvent)
 def lambda_handler(event: MergeEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(job_id=event.job_id)

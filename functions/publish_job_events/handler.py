@@ -8,11 +8,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import dependencies
 from vidscope.event_publisher import stream_records
-from vidscope.observability import logger, tracer
+from vidscope.observability import logger, traced_handler
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@traced_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     failed = dependencies.event_publisher().publish_stream(stream_records(event.get("Records", [])))
     # ReportBatchItemFailures: Lambda resumes the shard from the first failed record.

@@ -8,12 +8,12 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import dependencies, pipeline
-from vidscope.observability import logger, tracer
+from vidscope.observability import logger, traced_handler
 from vidscope.stages import AnalyzeEvent
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@traced_handler
 @event_parser(model=AnalyzeEvent)
 def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(job_id=event.job_id, capability=event.capability)

@@ -10,6 +10,14 @@ from ulid import ULID
 JOB_PREFIX = "job_"
 _ULID_TIME_CHARS = 10  # a ULID's first 10 Crockford base32 characters encode its millisecond time
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # ULIDs cannot encode earlier times; no job predates it
+# The instants a list filter may name: [EARLIEST_JOB_TIME, LATEST_JOB_TIME). ULIDs reach year 10889,
+# but Python's datetime ends with 9999 and a filter steps a millisecond past its bound, so the last
+# year is left out rather than overflowing.
+EARLIEST_JOB_TIME = _EPOCH
+LATEST_JOB_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+JOB_TIME_RANGE = (
+    f"from {EARLIEST_JOB_TIME:%Y-%m-%dT%H:%M:%SZ} up to, not including, {LATEST_JOB_TIME:%Y-%m-%dT%H:%M:%SZ}"
+)
 
 
 def new_job_id(now: datetime) -> str:
@@ -26,6 +34,11 @@ def new_tenant_id() -> str:
 
 def new_key_id() -> str:
     return "key_" + str(ULID()).lower()
+
+
+def in_job_time_range(moment: datetime) -> bool:
+    """Whether job ids can bound a listing at ``moment`` (an aware datetime)."""
+    return EARLIEST_JOB_TIME <= moment < LATEST_JOB_TIME
 
 
 def job_id_time_prefix(moment: datetime) -> str:

@@ -18,7 +18,14 @@ from vidscope.errors import (
     TranscriptNotAvailable,
     ValidationFailed,
 )
-from vidscope.ids import first_job_id_after, is_job_id, job_id_time_prefix, new_job_id
+from vidscope.ids import (
+    JOB_TIME_RANGE,
+    first_job_id_after,
+    in_job_time_range,
+    is_job_id,
+    job_id_time_prefix,
+    new_job_id,
+)
 from vidscope.jobs_repository import (
     IdempotencyRecordExists,
     JobRecord,
@@ -70,7 +77,8 @@ def create_job(
     workflow: WorkflowClient | None = None,
 ) -> CreatedJob:
     """Create a pending job holding its estimated credits and start its workflow (when one is
-    given), or replay the job an ``Idempotency-Key`` already made (same body) within 48 hours."""
+    given), or replay the job an ``Idempotency-Key`` already made (same body) within 48 hours.
+    ``TooManyActiveJobs`` when the tenant already has its plan's ceiling of unfinished jobs."""
     url_guard.check_media_url(request.url)
     if request.webhook_url is not None:
         url_guard.check_webhook_url(request.webhook_url)
@@ -93,7 +101,9 @@ def create_job(
             else None
         )
         try:
-            repo.create(record, idempotency_put=put, now=now)
+            repo.create(
+                record, idempotency_put=put, now=now, active_jobs_ceiling=catalog.max_active_jobs(principal.plan)
+            )
         except (IdempotencyRecordExists, WriteConflict):
             time.sleep(_CONFLICT_BACKOFF_SECONDS * (attempt + 1))
             continue
@@ -215,6 +225,10 @@ class JobList:
 
 def list_jobs(tenant_id: str, query: ListQuery, *, repo: JobsRepository, cursors: CursorCodec) -> JobList:
     """One page of the tenant's jobs, newest first; reads at most ``limit + 1`` items."""
+    for field, moment in (("created_after", query.created_after), ("created_before", query.created_before)):
+        if moment is not None and not in_job_time_range(moment):
+            message = f"must lie {JOB_TIME_RANGE}"
+            raise ValidationFailed(f"{field} {message}", [{"field": field, "location": "query", "message": message}])
     if query.created_after and query.created_before and query.created_after >= query.created_before:
         raise ValidationFailed(
             "created_after must be earlier than created_before",
@@ -266,13 +280,20 @@ def cancel_job(
 def delete_job(
     tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, deliveries: WebhookDeliveries
 ) -> None:
-    """Delete a finished job with its stored media, results and webhook attempt log."""
+    """Delete a finished job with its stored media, results and webhook attempt log.
+
+    Everything is swept twice: before the job item goes, so a request that fails half-way can
+    be retried (the job is still there to find), and after, because every late writer checks
+    the job item (stages before they write, webhook attempts in the same transaction as their
+    log item): whatever was written before the job was seen gone is stored by the second sweep."""
     job = get_job(tenant_id, job_id, repo=repo)
     if job.status not in TERMINAL_STATUSES:
         raise JobNotDeletable(f"job {job_id} is {job.status}; cancel it before deleting it")
     media.delete_job_objects(tenant_id, job_id)
+    deliveries.delete_attempts(tenant_id, job_id)
     try:
         repo.delete(job, allowed_from=TERMINAL_STATUSES)
-    except TransitionRefused as exc:  # pragma: no cover - terminal states are never left
-        raise JobNotDeletable(f"job {job_id} cannot be deleted now") from exc
+    except TransitionRefused as exc:  # deleted by a concurrent request meanwhile
+        raise JobNotFound(f"no job {job_id!r}") from exc
+    media.delete_job_objects(tenant_id, job_id)
     deliveries.delete_attempts(tenant_id, job_id)

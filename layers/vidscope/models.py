@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+import idna
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from vidscope import catalog
@@ -47,8 +50,63 @@ class Platform(StrEnum):
     OTHER = "other"
 
 
+# Characters that make echoed or stored text lie about itself: C0 and C1 controls (NUL, CR/LF,
+# TAB, ESC, DEL, NEL), the bidi embeddings, overrides and isolates of "Trojan Source"
+# (CVE-2021-42574), and lone surrogates, which JSON escapes can spell but no UTF-8 encoder takes.
+UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _refuse_unsafe_text(value: str) -> str:
+    found = UNSAFE_TEXT.search(value)
+    if found:
+        raise PydanticCustomError(
+            "unsafe_text",
+            "must not contain control or bidirectional-formatting characters (U+{code} at position {position})",
+            {"code": f"{ord(found.group()):04X}", "position": found.start()},
+        )
+    return value
+
+
+# A DNS name as resolvers take it (LDH, plus the underscore real hosts carry), after IDNA.
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+# WHATWG URL: a host whose last label is a number is an IPv4 address, or nothing.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+
+
+def _host_is_well_formed(host: str) -> bool:
+    """Syntax only: a canonical IP literal or a DNS name (whether it may be fetched is ``ssrf``'s call)."""
+    if ":" in host:  # only an IPv6 literal holds a colon; a zone id ("%eth0") is refused with it
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return "%" not in host
+    try:
+        # IDNA 2008 with UTS 46 mapping, as registries apply it (the stdlib codec is IDNA 2003,
+        # which lets symbols and emoji through); ASCII names skip it, since it refuses "_".
+        name = host.lower() if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return False
+    labels = name.removesuffix(".").split(".")
+    if len(name) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
+        return False
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        try:
+            ipaddress.IPv4Address(name.removesuffix("."))  # refuses 127.1, 0177.0.0.1, 2130706433
+        except ValueError:
+            return False
+    return True
+
+
 def _syntactic_url_check(value: str, *, field: str) -> str:
     """Shape checks only; address resolution (SSRF) happens in the domain, not in parsing."""
+    # urlsplit silently drops TAB/CR/LF (as browsers do), so they are refused on the raw text.
+    if UNSAFE_TEXT.search(value) or any(char.isspace() for char in value):
+        raise PydanticCustomError(
+            "invalid_url",
+            "{field} must not contain whitespace, control or bidirectional-formatting characters",
+            {"field": field},
+        )
     try:
         parts = urlsplit(value)
         port = parts.port  # raises ValueError on a malformed port
@@ -60,6 +118,8 @@ def _syntactic_url_check(value: str, *, field: str) -> str:
         raise PydanticCustomError("invalid_url", "{field} must not contain credentials", {"field": field})
     if not parts.hostname:
         raise PydanticCustomError("invalid_url", "{field} has no host", {"field": field})
+    if not _host_is_well_formed(parts.hostname):
+        raise PydanticCustomError("invalid_url", "{field} has a malformed host", {"field": field})
     if port == 0:
         raise PydanticCustomError("invalid_url", "{field} has an invalid port", {"field": field})
     return value
@@ -81,7 +141,13 @@ class CreateJobRequest(BaseModel):
     )
     return_proof: StrictBool = Field(default=False, description="Attach timestamped proof to brands")
     webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
-    metadata: dict[str, Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH)]] | None = Field(
+    metadata: (
+        dict[
+            Annotated[str, AfterValidator(_refuse_unsafe_text)],
+            Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH), AfterValidator(_refuse_unsafe_text)],
+        ]
+        | None
+    ) = Field(
         default=None,
         max_length=catalog.MAX_METADATA_KEYS,
         description="Small string map echoed back on the job",

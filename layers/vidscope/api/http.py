@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,8 +33,8 @@ from vidscope.errors import (
     ValidationFailed,
 )
 from vidscope.ids import new_request_id
-from vidscope.models import ErrorBody, ErrorDetail, ErrorEnvelope, Meta
-from vidscope.observability import logger, metrics, tracer
+from vidscope.models import UNSAFE_TEXT, ErrorBody, ErrorDetail, ErrorEnvelope, Meta
+from vidscope.observability import logger, metrics, traced_handler
 from vidscope.ratelimit import RateLimitDecision
 from vidscope.tenants import Principal, extract_api_key
 
@@ -89,15 +90,22 @@ _ERROR_TYPES: dict[str, type[ApiError]] = {
 }
 
 
+def _escaped(text: str) -> str:
+    """``text`` with control and bidi characters spelled out, so an error never echoes them."""
+    return UNSAFE_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _validation_error(exc: RequestValidationError) -> ApiError:
     errors = exc.errors()
     details = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ())]
+        loc = [_escaped(str(p)) for p in err.get("loc", ())]
         location = loc[0] if loc else "body"
-        details.append(
-            {"field": ".".join(loc[1:]) or location, "location": location, "message": err.get("msg", "invalid")}
-        )
+        message = _escaped(str(err.get("msg", "invalid")))
+        if err.get("type") == "json_invalid":
+            # Powertools puts the character offset after "body"; the field is the body itself.
+            loc, message = [location], f"{message}: {(err.get('ctx') or {}).get('error', 'not JSON')}"
+        details.append({"field": ".".join(loc[1:]) or location, "location": location, "message": message})
     # The most specific public code among the errors wins; plain VALIDATION_ERROR otherwise.
     specific = [_ERROR_TYPES[e["type"]] for e in errors if e.get("type") in _ERROR_TYPES]
     error_class = specific[0] if specific else ValidationFailed
@@ -159,8 +167,38 @@ def _authorize(event: Mapping[str, Any], public: bool) -> tuple[Principal | None
     return principal, decision, refusal
 
 
+# No request body needs more than a few levels; json.loads recurses once per level and dies with
+# RecursionError near 1,000, so depth is bounded before anything parses the body.
+MAX_BODY_NESTING = 32
+# A string runs to its closing quote, or to the end when it never closes (invalid anyway): either
+# way each match ends where the next search starts, so stripping strings stays linear.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]++")
+_AS_PARENTHESES = str.maketrans("[]{}", "()()")
+
+
+def nesting_depth_exceeds(text: str, limit: int = MAX_BODY_NESTING) -> bool:
+    """Whether the JSON ``text`` nests arrays/objects deeper than ``limit`` levels.
+
+    Exact for well-formed JSON; unbalanced text may be counted deeper than it is (it is refused
+    either way). Runs at C speed: each pass drops the innermost pairs, at most ``limit + 1`` passes.
+    """
+    if text.count("[") + text.count("{") <= limit:  # no deeper than its openers: every usual body
+        return False
+    skeleton = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_AS_PARENTHESES)
+    passes = 0
+    while "()" in skeleton:
+        passes += 1
+        if passes > limit:
+            return True
+        skeleton = skeleton.replace("()", "")
+    # What is left never closes: each opener in it encloses everything after it.
+    return passes + skeleton.count("(") > limit
+
+
 def _body_refusal(event: Mapping[str, Any]) -> ApiError | None:
-    """Bodies are UTF-8 JSON only; anything else is refused before the resolver parses it."""
+    """Bodies are UTF-8 JSON only, nested at most ``MAX_BODY_NESTING`` deep; anything else is
+    refused before the resolver parses it."""
     body = event.get("body")
     if not body:
         return None
@@ -168,12 +206,16 @@ def _body_refusal(event: Mapping[str, Any]) -> ApiError | None:
     media_type = (headers.get("content-type") or JSON).split(";", 1)[0].strip().lower()
     if media_type != JSON and not media_type.endswith("+json"):
         return UnsupportedMediaType("send the body as application/json")
+    text = str(body)
     if event.get("isBase64Encoded"):
         try:
-            base64.b64decode(body).decode("utf-8")
+            text = base64.b64decode(body).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             detail = {"field": "body", "location": "body", "message": "must be UTF-8 encoded JSON"}
             return ValidationFailed("body: must be UTF-8 encoded JSON", [detail])
+    if nesting_depth_exceeds(text):
+        message = f"must not nest arrays or objects more than {MAX_BODY_NESTING} levels deep"
+        return ValidationFailed(f"body: {message}", [{"field": "body", "location": "body", "message": message}])
     return None
 
 
@@ -207,7 +249,7 @@ def lambda_entry(app: APIGatewayRestResolver, *, public: bool = False) -> Lambda
     """An API function's Lambda handler: Powertools' context, tracing and metrics around ``serve``."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler
+    @traced_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return serve(app, event, context, public=public)

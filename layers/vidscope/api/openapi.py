@@ -12,12 +12,26 @@ DOCUMENT_FILE = "openapi.json"
 TITLE = "Vidscope API"
 VERSION = "1.0.0"
 
-DOCS_PAGE = """<!doctype html>
+# Swagger UI comes from a CDN, pinned to one exact release, and the browser refuses any byte that
+# differs from it (Subresource Integrity). The hashes are of the files in the npm tarball of that
+# release (unpkg serves those files as they are), computed with
+# `npm pack swagger-ui-dist@VERSION` and `openssl dgst -sha384 -binary FILE | openssl base64 -A`;
+# the tarball matched the registry's own sha512 integrity. Changing the version means new hashes.
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_UI_ASSETS = {
+    "swagger-ui.css": "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I",
+    "swagger-ui-bundle.js": "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9",
+}
+_CDN = f"https://unpkg.com/swagger-ui-dist@{SWAGGER_UI_VERSION}"
+
+DOCS_PAGE = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Vidscope API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<link rel="stylesheet" href="{_CDN}/swagger-ui.css"
+ integrity="{SWAGGER_UI_ASSETS["swagger-ui.css"]}" crossorigin="anonymous" referrerpolicy="no-referrer"></head>
 <body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+<script src="{_CDN}/swagger-ui-bundle.js"
+ integrity="{SWAGGER_UI_ASSETS["swagger-ui-bundle.js"]}" crossorigin="anonymous" referrerpolicy="no-referrer"></script>
+<script>SwaggerUIBundle({{url: "/openapi.json", dom_id: "#ui"}});</script>
 <noscript>The machine-readable description is at <a href="/openapi.json">/openapi.json</a>.</noscript>
 </body></html>
 """
