@@ -40,12 +40,25 @@ def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
     return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
 
 
-# Every object lives under one of these; each function serves every tenant, so the tenant is
-# checked by the app (objects are found through the tenant's job), not by IAM.
-_OBJECT_PREFIXES = (media_store.RESULTS_PREFIX, media_store.MEDIA_PREFIX)
+# Downloaded media (media/) and results (tenants/) are granted apart, so that ingestion, which
+# parses hostile media, can write its download and nothing a customer is later served. Each
+# function serves every tenant, so the tenant is checked by the app (objects are found through
+# the tenant's own job item), not by IAM: a key pattern is as narrow as a grant gets.
+_ANY_JOB_MEDIA = media_store.media_key("*", "*", "*")  # media/tenants/*/jobs/*/source*
+_ANY_STAGE_OUTPUT = media_store.staged_key("*", "*", "*")  # media/tenants/*/jobs/*/stage/*
+_OBJECT_ACCESS: dict[Access, tuple[tuple[str, ...], str]] = {
+    Access.READ_MEDIA: (("s3:GetObject",), _ANY_JOB_MEDIA),
+    Access.WRITE_MEDIA: (("s3:PutObject", "s3:AbortMultipartUpload"), _ANY_JOB_MEDIA),
+    Access.DELETE_MEDIA: (("s3:DeleteObject",), f"{media_store.MEDIA_PREFIX}*"),
+    Access.READ_RESULTS: (("s3:GetObject",), f"{media_store.RESULTS_PREFIX}*"),
+    Access.WRITE_RESULTS: (("s3:PutObject", "s3:AbortMultipartUpload"), f"{media_store.RESULTS_PREFIX}*"),
+    Access.DELETE_RESULTS: (("s3:DeleteObject",), f"{media_store.RESULTS_PREFIX}*"),
+    Access.READ_STAGED: (("s3:GetObject",), _ANY_STAGE_OUTPUT),
+    Access.WRITE_STAGED: (("s3:PutObject", "s3:AbortMultipartUpload"), _ANY_STAGE_OUTPUT),
+}
 _OBJECTS_REASON = (
-    "Objects are keyed {prefix}{{tenant}}/jobs/{{job}}/…; one function serves every tenant and job, "
-    "found through the tenant's own job item, so the grant can be no narrower than the prefix."
+    "Objects are keyed {pattern} per tenant and job; one function serves every tenant and job, "
+    "found through the tenant's own job item, so the grant can be no narrower than this pattern."
 )
 
 
@@ -57,6 +70,7 @@ _TABLE_ACCESS: dict[Access, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     Access.AUTHENTICATE: (("dynamodb:GetItem",), ("APIKEY#", "TENANT#"), False),
     Access.READ_JOBS: (("dynamodb:GetItem",), ("TENANT#",), False),
     Access.QUERY_JOBS: (("dynamodb:Query",), ("TENANT#",), True),
+    Access.CHECK_JOBS: (("dynamodb:ConditionCheckItem",), ("TENANT#",), False),
     Access.PUT_JOBS: (("dynamodb:PutItem",), ("TENANT#",), False),
     Access.UPDATE_JOBS: (("dynamodb:UpdateItem",), ("TENANT#",), False),
     Access.DELETE_JOBS: (("dynamodb:DeleteItem",), ("TENANT#",), False),
@@ -97,38 +111,33 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
     stack = cdk.Stack.of(grantee)
     statements: list[iam.PolicyStatement] = []
 
-    def objects(*actions: str) -> None:
+    def objects(actions: tuple[str, ...], pattern: str) -> None:
         statements.append(
-            iam.PolicyStatement(
-                actions=list(actions), resources=[resources.bucket.arn_for_objects(f"{p}*") for p in _OBJECT_PREFIXES]
-            )
+            iam.PolicyStatement(actions=list(actions), resources=[resources.bucket.arn_for_objects(pattern)])
         )
-        for prefix in _OBJECT_PREFIXES:
-            nag.acknowledge(
-                grantee,
-                "IAM5",
-                _OBJECTS_REASON.format(prefix=prefix),
-                finding=f"Resource::{nag.ref(resources.bucket)}/{prefix}*",
-            )
+        nag.acknowledge(
+            grantee,
+            "IAM5",
+            _OBJECTS_REASON.format(pattern=pattern),
+            finding=f"Resource::{nag.ref(resources.bucket)}/{pattern}",
+        )
 
     statements += _table_statements(access, resources)
     for item in sorted(access):
         if item in _TABLE_ACCESS:
             continue  # merged above
-        elif item is Access.READ_MEDIA:
-            objects("s3:GetObject")
-        elif item is Access.WRITE_MEDIA:
-            objects("s3:PutObject", "s3:AbortMultipartUpload")
-        elif item is Access.DELETE_MEDIA:
-            objects("s3:DeleteObject")
-            # Listing finds what a job stored (delete_job_objects), under the same prefixes.
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"],
-                    resources=[resources.bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in _OBJECT_PREFIXES]}},
+        elif item in _OBJECT_ACCESS:
+            actions, pattern = _OBJECT_ACCESS[item]
+            objects(actions, pattern)
+            if item in (Access.DELETE_MEDIA, Access.DELETE_RESULTS):
+                # Listing finds what a job stored (delete_job_objects), under the same prefix.
+                statements.append(
+                    iam.PolicyStatement(
+                        actions=["s3:ListBucket"],
+                        resources=[resources.bucket.bucket_arn],
+                        conditions={"StringLike": {"s3:prefix": [pattern]}},
+                    )
                 )
-            )
         elif item is Access.PUT_EVENTS:
             assert resources.bus is not None
             resources.bus.grant_put_events_to(function)

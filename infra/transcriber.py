@@ -21,6 +21,9 @@ from infra.lambdas import ASSET_EXCLUDES, REPO_ROOT
 from vidscope.functions import TRANSCRIBER
 
 ROOT_VOLUME_GIB = 100
+# The unprivileged user of functions/transcriber/Dockerfile (its USER line): named here too, so
+# that ECS runs the worker as that user even if an image forgot it.
+WORKER_USER = "10001:10001"
 
 
 class Transcriber(Construct):
@@ -60,6 +63,10 @@ class Transcriber(Construct):
             role=instance_role,
             security_group=ec2.SecurityGroup(self, "GpuInstancesSecurityGroup", vpc=vpc, allow_all_outbound=True),
             require_imdsv2=True,
+            # The task (bridge networking) is one hop further from the metadata service than the
+            # host: a limit of 1 keeps IMDSv2's token, and so the instance role, from the
+            # containers. The worker's own credentials come from the ECS agent's endpoint.
+            http_put_response_hop_limit=1,
             block_devices=[
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
@@ -134,8 +141,11 @@ class Transcriber(Construct):
                 exclude=list(ASSET_EXCLUDES),
             ),
             gpu_count=1,
+            user=WORKER_USER,
             memory_reservation_mib=12 * 1024,
-            environment=environment,
+            # The SDK's region: with the metadata service out of reach (hop limit 1, above) it
+            # cannot ask it, and the ECS agent on EC2 has not always set these as Fargate does.
+            environment={**environment, "AWS_REGION": cdk.Aws.REGION, "AWS_DEFAULT_REGION": cdk.Aws.REGION},
             logging=ecs.LogDrivers.aws_logs(stream_prefix=TRANSCRIBER.name, log_retention=logs.RetentionDays.ONE_MONTH),
             stop_timeout=cdk.Duration.seconds(30),
         )

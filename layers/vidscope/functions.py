@@ -21,11 +21,21 @@ class Access(StrEnum):
     PUT_JOBS = "jobs:put"  # put items in the tenant's partition: jobs, credit holds, ledger, idempotency records
     UPDATE_JOBS = "jobs:update"  # update items in the tenant's partition (status, progress, balances)
     DELETE_JOBS = "jobs:delete"  # delete items in the tenant's partition
-    DELETE_MEDIA = "media:delete"
+    CHECK_JOBS = "jobs:check"  # a transaction's ConditionCheck on an item in the tenant's partition
+    # Objects: downloaded media (media/, which ingestion, the parser of hostile input, writes)
+    # apart from results (tenants/), so no role holds both without needing both.
+    DELETE_MEDIA = "media:delete"  # delete (and list) anything under media/
+    DELETE_RESULTS = "results:delete"  # delete (and list) anything under tenants/
     START_WORKFLOW = "workflow:start"
     STOP_WORKFLOW = "workflow:stop"
-    READ_MEDIA = "media:read"
-    WRITE_MEDIA = "media:write"
+    READ_MEDIA = "media:read"  # read a job's downloaded media object (media/…/source*)
+    WRITE_MEDIA = "media:write"  # store a job's downloaded media object (media/…/source*)
+    READ_RESULTS = "results:read"  # read objects under tenants/ (transcripts, analyses, results)
+    WRITE_RESULTS = "results:write"  # store objects under tenants/
+    # What the stages hand on until merging keeps it (media/…/stage/*: the worker's transcript,
+    # each analysis's result), apart from the download so ingestion can write neither.
+    READ_STAGED = "stage-output:read"
+    WRITE_STAGED = "stage-output:write"
     TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
     INVOKE_MODEL = "bedrock:invoke"
     READ_JOB_CHANGES = "jobs:stream"  # the table's change stream
@@ -103,13 +113,13 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "get_job",
         "Get one job",
         (Route("GET", "/v1/jobs/{job_id}"),),
-        _AUTH | {Access.READ_JOBS, Access.READ_MEDIA},
+        _AUTH | {Access.READ_JOBS, Access.READ_RESULTS},
     ),
     FunctionSpec(
         "get_transcript",
         "Download a completed job's transcript as json, txt, srt or vtt",
         (Route("GET", "/v1/jobs/{job_id}/transcript"),),
-        _AUTH | {Access.READ_JOBS, Access.READ_MEDIA},
+        _AUTH | {Access.READ_JOBS, Access.READ_RESULTS},
     ),
     FunctionSpec(
         "cancel_job",
@@ -121,7 +131,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "delete_job",
         "Delete a finished job and its stored media",
         (Route("DELETE", "/v1/jobs/{job_id}"),),
-        _AUTH | {Access.READ_JOBS, Access.QUERY_JOBS, Access.DELETE_JOBS, Access.DELETE_MEDIA},
+        _AUTH | {Access.READ_JOBS, Access.QUERY_JOBS, Access.DELETE_JOBS, Access.DELETE_MEDIA, Access.DELETE_RESULTS},
     ),
     FunctionSpec(
         "list_webhook_deliveries",
@@ -163,7 +173,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "summarize",
         "Analysis: summary and key topics of the transcript",
         (),
-        frozenset({Access.READ_MEDIA, Access.WRITE_MEDIA, Access.INVOKE_MODEL}),
+        frozenset({Access.READ_STAGED, Access.WRITE_STAGED, Access.INVOKE_MODEL}),
         memory_mb=1024,
         timeout_seconds=300,
         placeholder="SummarizeFunctionArn",
@@ -172,7 +182,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "detect_brands",
         "Analysis: brand mentions with proof",
         (),
-        frozenset({Access.READ_MEDIA, Access.WRITE_MEDIA}),
+        frozenset({Access.READ_STAGED, Access.WRITE_STAGED}),
         memory_mb=1024,
         timeout_seconds=300,
         placeholder="DetectBrandsFunctionArn",
@@ -181,7 +191,8 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "merge_results",
         "Merging stage: assemble results, charge credits, complete the job",
         (),
-        _STAGE | {Access.PUT_JOBS, Access.READ_MEDIA, Access.WRITE_MEDIA},
+        # Deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile.
+        _STAGE | {Access.PUT_JOBS, Access.READ_STAGED, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
         timeout_seconds=120,
         placeholder="MergeResultsFunctionArn",
     ),
@@ -213,17 +224,21 @@ EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
         frozenset(
             {
                 Access.READ_JOBS,
+                Access.CHECK_JOBS,  # an attempt is logged only while its job exists
                 Access.PUT_JOBS,
                 Access.UPDATE_JOBS,
-                Access.READ_MEDIA,
+                Access.READ_RESULTS,
                 Access.CONSUME_WEBHOOKS,
                 Access.QUEUE_WEBHOOKS,
                 Access.PARK_WEBHOOKS,
                 Access.READ_WEBHOOK_SECRETS,
             }
         ),
-        # Attempts run one after another: ten receivers that each hang for the 10 s timeout fit.
-        timeout_seconds=180,
+        # A batch's attempts run side by side, each under the 10-s webhook deadline, so a batch
+        # takes about one deadline plus its table and queue calls; 60 s leaves room for slow name
+        # lookups and AWS retries. The queue's visibility (6x this) is how long the other messages
+        # of a batch that crashed wait, so it is kept no longer than that needs.
+        timeout_seconds=60,
         event_source=EventSource("webhook-queue", batch_size=10),
     ),
 )
@@ -246,7 +261,7 @@ TRANSCRIBER = ContainerSpec(
     name="transcriber",
     description="Transcription stage: faster-whisper on a GPU",
     module="functions.transcriber.main",
-    access=_STAGE | {Access.READ_MEDIA, Access.WRITE_MEDIA, Access.TASK_CALLBACK},
+    access=_STAGE | {Access.READ_MEDIA, Access.WRITE_STAGED, Access.TASK_CALLBACK},
     cluster_placeholder="TranscriberClusterArn",
     task_definition_placeholder="TranscriberTaskDefinitionArn",
     container_name_placeholder="TranscriberContainerName",
