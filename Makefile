@@ -53,6 +53,7 @@ synth: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.listing
 	$(PY) -m bench.cold_import
+	$(PY) -m bench.local_front
 
 # The end-to-end pipeline benchmark builds a 10-minute speech video once (needs espeak-ng).
 bench-e2e: $(STAMP)

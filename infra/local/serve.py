@@ -16,13 +16,14 @@ import json
 import os
 import shlex
 import signal
+import socketserver
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -47,9 +48,35 @@ SAMPLE_FILE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "spee
 _DEMO_FILE = "demo-tenant.json"
 
 
+# Connections the kernel queues for the front before accepting them (``listen()``'s backlog;
+# Linux caps it at net.core.somaxconn, 4096 by default). wsgiref's default of 5 reset clients
+# as soon as a few more than 5 arrived at once.
+LISTEN_BACKLOG = 1024
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         print(f"{self.address_string()} {format % args}", flush=True)
+
+
+class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    """wsgiref's server, one daemon thread per connection, with a listen backlog for bursts.
+
+    Concurrency reaches the functions as it does in Lambda: each function's execution
+    environment still runs one invocation at a time (``infra.local.lambda_runtime``), so
+    requests beyond it wait for it instead of being refused at the socket.
+    """
+
+    daemon_threads = True  # a client that never finishes its request does not hold up Ctrl-C
+    block_on_close = False  # server_close() does not wait for the request threads
+    request_queue_size = LISTEN_BACKLOG
+
+
+def make_front_server(
+    host: str, port: int, app: Any, handler_class: type[WSGIRequestHandler] = QuietHandler
+) -> ThreadingWSGIServer:
+    """The local front's HTTP server: threaded, with a large listen backlog, logging each request."""
+    return make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=handler_class)
 
 
 class LocalFront:
@@ -139,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
             LocalApiGateway(),
             {"endpoint_url": local.endpoint_url, "table_name": settings.table_name, "region": "us-east-1"},
         )
-        server = make_server("127.0.0.1", args.port, front, handler_class=QuietHandler)
+        server = make_front_server("127.0.0.1", args.port, front)
         base = f"http://127.0.0.1:{server.server_port}"
         body = json.dumps({"url": f"{base}{SAMPLE_PATH}", "capabilities": ["transcription", "summary", "brands"]})
         print(f"Vidscope is running at {base} (docs: {base}/docs)", flush=True)
