@@ -56,20 +56,21 @@ def serve(kind: str) -> None:
     from infra.local import resources
     from infra.local.api_gateway import LocalApiGateway
     from infra.local.moto_patches import serialize_dynamodb_transactions
-    from vidscope import dependencies, table
+    from vidscope import dependencies
     from vidscope.settings import get_settings
     from vidscope.tenants import onboard
 
     serialize_dynamodb_transactions()
     with mock_aws():
         settings = get_settings()
-        boto3.client("dynamodb").create_table(**table.create_table_kwargs(settings.table_name))
-        boto3.client("s3").create_bucket(Bucket=settings.bucket_name)
-        queue_url, dlq_url = resources.create_events_and_webhooks(
-            cast("Callable[[str], Any]", boto3.client), settings.event_bus_name
+        os.environ.update(
+            resources.create_data_and_events(
+                cast("Callable[[str], Any]", boto3.client),
+                table_name=settings.table_name,
+                bucket_name=settings.bucket_name,
+                bus_name=settings.event_bus_name,
+            )
         )
-        os.environ["VIDSCOPE_WEBHOOK_QUEUE_URL"] = queue_url
-        os.environ["VIDSCOPE_WEBHOOK_DLQ_URL"] = dlq_url
         dependencies.reset()
         created = onboard(
             dependencies.tenants_repository(),

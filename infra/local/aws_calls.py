@@ -54,15 +54,17 @@ def attribute(client: Any, name: str) -> Any:
 
 
 def _record(client: Any, operation: str, params: dict[str, Any], response: Any) -> None:
-    actor = getattr(client, _ACTOR_ATTRIBUTE, None) or _actor.get() or _process_actor
     path = os.environ.get(LOG_ENV)
+    if not path:
+        return  # `vidscope serve` and the like: nothing to pay per call
+    actor = getattr(client, _ACTOR_ATTRIBUTE, None) or _actor.get() or _process_actor
     service = client.meta.service_model.service_name
     if service == "dynamodbstreams" and isinstance(response, dict):
         stream = params.get("StreamArn") or _stream_iterators.get(params.get("ShardIterator", ""))
         following = response.get("ShardIterator") or response.get("NextShardIterator")
         if stream and following:
             _stream_iterators[following] = stream
-    if actor is None or not path:
+    if actor is None:
         return
     stream_arn = _stream_iterators.get(params.get("ShardIterator", "")) if service == "dynamodbstreams" else None
     lines = []

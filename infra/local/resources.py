@@ -142,6 +142,17 @@ def _queue_arn(client: Callable[[str], Any], queue_url: str) -> str:
     return str(attributes["Attributes"]["QueueArn"])
 
 
+def create_data_and_events(
+    client: Callable[[str], Any], *, table_name: str, bucket_name: str, bus_name: str
+) -> dict[str, str]:
+    """The table, the bucket, the bus and the webhook queues (what the API functions touch,
+    without the workflow); the queue settings the functions read, by environment name."""
+    client("dynamodb").create_table(**table.create_table_kwargs(table_name))
+    client("s3").create_bucket(Bucket=bucket_name)
+    queue_url, dlq_url = create_events_and_webhooks(client, bus_name)
+    return {"VIDSCOPE_WEBHOOK_QUEUE_URL": queue_url, "VIDSCOPE_WEBHOOK_DLQ_URL": dlq_url}
+
+
 def create_events_and_webhooks(client: Callable[[str], Any], bus_name: str) -> tuple[str, str]:
     """The bus, the webhook queue with its DLQ, and the rule between them; the queue URLs."""
     sqs = client("sqs")

@@ -21,7 +21,7 @@ from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
 from tests.support.media import repeated_mp4, silent_mp4
 from tests.support.media_server import MediaServer, serving
-from vidscope import dependencies, table
+from vidscope import dependencies
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
@@ -46,11 +46,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     dependencies.reset()
     with mock_aws():
         settings = get_settings()
-        boto3.client("dynamodb").create_table(**table.create_table_kwargs(settings.table_name))
-        boto3.client("s3").create_bucket(Bucket=settings.bucket_name)
-        queue_url, dlq_url = resources.create_events_and_webhooks(boto3.client, settings.event_bus_name)
-        monkeypatch.setenv("VIDSCOPE_WEBHOOK_QUEUE_URL", queue_url)
-        monkeypatch.setenv("VIDSCOPE_WEBHOOK_DLQ_URL", dlq_url)
+        created = resources.create_data_and_events(
+            boto3.client,
+            table_name=settings.table_name,
+            bucket_name=settings.bucket_name,
+            bus_name=settings.event_bus_name,
+        )
+        for name, value in created.items():
+            monkeypatch.setenv(name, value)
         dependencies.reset()
         monkeypatch.setattr(dependencies, "url_guard", lambda: UrlGuard(allow_loopback=False, resolve=public_resolver))
         yield
@@ -79,13 +82,15 @@ class TenantHandle:
         return {"X-Api-Key": self.api_key}
 
 
-def new_tenant(credits: int = 10_000_000, rate_limit: int = 10_000, name: str = "Acme") -> TenantHandle:
+def new_tenant(
+    credits: int = 10_000_000, rate_limit: int = 10_000, name: str = "Acme", plan: str = "pro"
+) -> TenantHandle:
     """A tenant made the way ``vidscope tenants create`` makes one (key and webhook secret)."""
     created = onboard(
         dependencies.tenants_repository(),
         dependencies.webhook_secrets(),
         name=name,
-        plan="pro",
+        plan=plan,
         rate_limit_per_minute=rate_limit,
         initial_credits=credits,
         now=datetime.now(UTC),

@@ -8,12 +8,11 @@ import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import pytest
 from werkzeug.test import Client
 
-from tests.integration.conftest import TenantHandle, create, job_body
+from tests.integration.conftest import TenantHandle, create, job_body, new_tenant
 from vidscope import catalog, dependencies, jobs, pipeline
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
@@ -21,23 +20,14 @@ from vidscope.jobs_repository import JobsRepository
 from vidscope.models import JobStatus
 from vidscope.pipeline_errors import JobNotActive
 from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent, TranscriptRef
-from vidscope.tenants import TenantsRepository, onboard
+from vidscope.tenants import TenantsRepository
 
 FREE_CEILING = catalog.MAX_ACTIVE_JOBS["free"]
 
 
 @pytest.fixture
 def free_tenant(tenants_repo: TenantsRepository) -> TenantHandle:
-    created = onboard(
-        tenants_repo,
-        dependencies.webhook_secrets(),
-        name="Free",
-        plan="free",
-        rate_limit_per_minute=10_000,
-        initial_credits=1_000_000,
-        now=datetime.now(UTC),
-    )
-    return TenantHandle(created.tenant.tenant_id, created.key.api_key, created.key.key_id, created.webhook_secret)
+    return new_tenant(credits=1_000_000, name="Free", plan="free")
 
 
 def _fill(api: Client, tenant: TenantHandle) -> list[str]:

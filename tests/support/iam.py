@@ -22,7 +22,7 @@ from typing import Any
 from infra.local import resources as local_resources
 from infra.local.iam_requests import ACCOUNT, SECRET_SUFFIX
 from vidscope import event_routing
-from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER
+from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER, FunctionSpec
 from vidscope.settings import Settings
 
 REGION = "us-east-1"
@@ -69,6 +69,12 @@ def _local(kind: str, name: str) -> _Local:
     raise ValueError(f"no local form for {kind}")
 
 
+def _function_of(properties: Mapping[str, Any]) -> FunctionSpec | None:
+    """Which function of the list a Lambda resource runs (its image's command names the handler)."""
+    command = properties.get("ImageConfig", {}).get("Command", [""])[0]
+    return next((spec for spec in ALL_FUNCTIONS if command == f"{spec.module}.lambda_handler"), None)
+
+
 class Resolver:
     """Resolves a template's intrinsics to the local stack's names and ARNs."""
 
@@ -88,8 +94,7 @@ class Resolver:
         for logical_id, resource in self.resources.items():
             properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::Lambda::Function":
-                command = properties.get("ImageConfig", {}).get("Command", [""])[0]
-                spec = next((s for s in ALL_FUNCTIONS if command == f"{s.module}.lambda_handler"), None)
+                spec = _function_of(properties)
                 if spec is not None:
                     self.locals[logical_id] = _local(resource["Type"], spec.name)
                 for env, value in properties.get("Environment", {}).get("Variables", {}).items():
@@ -168,10 +173,9 @@ def role_ids(template: Mapping[str, Any]) -> dict[str, str]:
     for resource in template["Resources"].values():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Lambda::Function":
-            command = properties.get("ImageConfig", {}).get("Command", [""])[0]
-            for spec in ALL_FUNCTIONS:
-                if command == f"{spec.module}.lambda_handler":
-                    found[spec.name] = properties["Role"]["Fn::GetAtt"][0]
+            spec = _function_of(properties)
+            if spec is not None:
+                found[spec.name] = properties["Role"]["Fn::GetAtt"][0]
         elif resource["Type"] == "AWS::ECS::TaskDefinition":
             names = {c.get("Name") for c in properties.get("ContainerDefinitions", [])}
             if TRANSCRIBER.name in names:
