@@ -1,7 +1,7 @@
 """Builds each function of ``vidscope.functions`` with the shared defaults, so no construct
-writes its own ``Function(...)``: one image asset for all of them (the handler is the image's
-command), arm64, memory and timeout from the function list, the stage's reserved concurrency,
-X-Ray tracing, Powertools settings and log retention."""
+writes its own ``Function(...)``: one image asset per image role (the role's package extra
+only; the handler is the image's command), arm64, memory and timeout from the function list,
+the stage's reserved concurrency, X-Ray tracing, Powertools settings and log retention."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import nag
-from vidscope.functions import FunctionSpec
+from vidscope.functions import LAMBDA_ENVIRONMENT, FunctionSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # What the image build needs: the layer, the handlers and the package metadata.
@@ -63,6 +63,7 @@ class FunctionFactory(Construct):
             str(REPO_ROOT),
             file="functions/lambda.Dockerfile",
             cmd=[f"{spec.module}.lambda_handler"],
+            build_args={"ROLE": spec.image.value},
             exclude=list(ASSET_EXCLUDES),
         )
         log_group = logs.LogGroup(
@@ -86,8 +87,7 @@ class FunctionFactory(Construct):
             role=role,
             environment={
                 **self._environment,
-                "POWERTOOLS_SERVICE_NAME": "vidscope",
-                "POWERTOOLS_METRICS_NAMESPACE": "Vidscope",
+                **LAMBDA_ENVIRONMENT,
                 **environment,
             },
         )

@@ -8,45 +8,54 @@ from typing import TYPE_CHECKING
 
 from vidscope import aws
 from vidscope.clock import utc_now
-from vidscope.ingestion import Downloader, Limits
-from vidscope.jobs_repository import JobsRepository
-from vidscope.media_store import MediaStore
-from vidscope.pagination import CursorCodec
-from vidscope.ratelimit import RateLimiter
 from vidscope.settings import get_settings
-from vidscope.ssrf import UrlGuard
-from vidscope.summary import BedrockSummarizer, ExtractiveSummarizer, Summarizer
-from vidscope.tenants import TenantsRepository
-from vidscope.transcription import WhisperConfig
-from vidscope.webhook_deliveries import WebhookDeliveries
-from vidscope.workflow import WorkflowClient
 
 if TYPE_CHECKING:
-    # Imported where built, not here: every API handler imports this module, and these pull in
-    # httpx and Powertools' parameters (≈0.4 s of cold start that only the event functions,
-    # redelivery and tenant creation use).
+    # Each adapter is imported where it is built, not here: every API handler imports this
+    # module and each needs two or three of them; the rest (media download, summaries, the
+    # workflow's event models, httpx and Powertools' parameters behind webhooks) would add to
+    # every API function's cold start for nothing (DESIGN §9: at most 1.5 times import boto3).
     from vidscope.event_publisher import EventPublisher
+    from vidscope.ingestion import Downloader
+    from vidscope.jobs_repository import JobsRepository
+    from vidscope.media_store import MediaStore
+    from vidscope.pagination import CursorCodec
+    from vidscope.ratelimit import RateLimiter
+    from vidscope.ssrf import UrlGuard
+    from vidscope.summary import Summarizer
+    from vidscope.tenants import TenantsRepository
+    from vidscope.transcription import WhisperConfig
+    from vidscope.webhook_deliveries import WebhookDeliveries
     from vidscope.webhook_secrets import WebhookSecrets
     from vidscope.webhooks import Dispatcher, WebhookQueue
+    from vidscope.workflow import WorkflowClient
 
 
 @cache
 def jobs_repository() -> JobsRepository:
+    from vidscope.jobs_repository import JobsRepository
+
     return JobsRepository(aws.client("dynamodb"), get_settings().table_name)
 
 
 @cache
 def tenants_repository() -> TenantsRepository:
+    from vidscope.tenants import TenantsRepository
+
     return TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
 
 
 @cache
 def rate_limiter() -> RateLimiter:
+    from vidscope.ratelimit import RateLimiter
+
     return RateLimiter(aws.client("dynamodb"), get_settings().table_name, utc_now)
 
 
 @cache
 def cursor_codec() -> CursorCodec:
+    from vidscope.pagination import CursorCodec
+
     settings = get_settings()
     if settings.cursor_secret_name:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -58,21 +67,29 @@ def cursor_codec() -> CursorCodec:
 
 @cache
 def url_guard() -> UrlGuard:
+    from vidscope.ssrf import UrlGuard
+
     return UrlGuard(allow_loopback=get_settings().allow_loopback_urls)
 
 
 @cache
 def workflow_client() -> WorkflowClient:
+    from vidscope.workflow import WorkflowClient
+
     return WorkflowClient(aws.client("stepfunctions"), get_settings().state_machine_arn)
 
 
 @cache
 def media_store() -> MediaStore:
+    from vidscope.media_store import MediaStore
+
     return MediaStore(aws.client("s3"), get_settings().bucket_name)
 
 
 @cache
 def downloader() -> Downloader:
+    from vidscope.ingestion import Downloader, Limits
+
     settings = get_settings()
     return Downloader(
         url_guard(),
@@ -87,6 +104,8 @@ def downloader() -> Downloader:
 
 @cache
 def summarizer() -> Summarizer:
+    from vidscope.summary import BedrockSummarizer, ExtractiveSummarizer
+
     settings = get_settings()
     if settings.summary_provider == "bedrock":
         return BedrockSummarizer(aws.client("bedrock-runtime"), settings.bedrock_model_id)
@@ -94,6 +113,8 @@ def summarizer() -> Summarizer:
 
 
 def whisper_config() -> WhisperConfig:
+    from vidscope.transcription import WhisperConfig
+
     settings = get_settings()
     return WhisperConfig(
         model=settings.whisper_model,
@@ -112,6 +133,8 @@ def event_publisher() -> EventPublisher:
 
 @cache
 def webhook_deliveries() -> WebhookDeliveries:
+    from vidscope.webhook_deliveries import WebhookDeliveries
+
     return WebhookDeliveries(aws.client("dynamodb"), get_settings().table_name)
 
 

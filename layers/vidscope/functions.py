@@ -47,6 +47,21 @@ class Access(StrEnum):
     READ_CURSOR_SECRET = "cursor-secret:read"  # noqa: S105 - a permission name: read the cursor-signing key
 
 
+class ImageRole(StrEnum):
+    """The image a function runs from, named after the package extra it installs (pyproject.toml):
+    one image per role, not per function, because the functions of a role import the same code
+    and the same distributions and differ only in their command; one per role also means five
+    Lambda images to build and push, not seventeen. tests/unit/test_dependency_roles.py proves
+    each role's set holds what its code imports and nothing it must not."""
+
+    API = "api"  # the core only: no X-Ray SDK, media, ML, CLI or CDK code
+    WORKFLOW = "workflow"  # merging, failure and the event publisher: the core and the X-Ray SDK
+    WEBHOOKS = "webhooks"  # the dispatcher: an HTTP client and Standard Webhooks signing
+    INGEST = "ingest"  # yt-dlp and PyAV
+    ANALYSIS = "analysis"  # the text analyses' libraries
+    WORKER = "worker"  # the transcription container: faster-whisper and PyAV (no CDK)
+
+
 @dataclass(frozen=True)
 class EventSource:
     """What a function is fed from, by a Lambda event source mapping that reports partial batch
@@ -83,6 +98,7 @@ class FunctionSpec:
     # Workflow functions: the ASL placeholder their ARN substitutes (${IngestMediaFunctionArn}).
     placeholder: str | None = None
     event_source: EventSource | None = None
+    image: ImageRole = ImageRole.API
 
     @property
     def module(self) -> str:
@@ -92,6 +108,16 @@ class FunctionSpec:
     def route(self) -> Route:
         return self.routes[0]
 
+
+# What every function's environment holds besides its resources' names (infra.lambdas), and what
+# the cold-import benchmark runs with.
+LAMBDA_ENVIRONMENT: dict[str, str] = {
+    "POWERTOOLS_SERVICE_NAME": "vidscope",
+    "POWERTOOLS_METRICS_NAMESPACE": "Vidscope",
+    # pydantic looks for plugins in every installed distribution's entry points when it builds
+    # its first model, a cold-start cost; Vidscope uses none.
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",
+}
 
 _PUBLIC = frozenset({Access.RATE_LIMIT})
 _AUTH = _PUBLIC | {Access.AUTHENTICATE}
@@ -168,6 +194,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=2048,
         timeout_seconds=900,
         placeholder="IngestMediaFunctionArn",
+        image=ImageRole.INGEST,
     ),
     FunctionSpec(
         "summarize",
@@ -177,6 +204,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_seconds=300,
         placeholder="SummarizeFunctionArn",
+        image=ImageRole.ANALYSIS,
     ),
     FunctionSpec(
         "detect_brands",
@@ -186,6 +214,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         timeout_seconds=300,
         placeholder="DetectBrandsFunctionArn",
+        image=ImageRole.ANALYSIS,
     ),
     FunctionSpec(
         "merge_results",
@@ -195,6 +224,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         _STAGE | {Access.PUT_JOBS, Access.READ_STAGED, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
         timeout_seconds=120,
         placeholder="MergeResultsFunctionArn",
+        image=ImageRole.WORKFLOW,
     ),
     FunctionSpec(
         "fail_job",
@@ -203,6 +233,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         _STAGE | {Access.PUT_JOBS},
         timeout_seconds=60,
         placeholder="FailJobFunctionArn",
+        image=ImageRole.WORKFLOW,
     ),
 )
 
@@ -216,6 +247,7 @@ EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=256,
         timeout_seconds=60,
         event_source=EventSource("table-stream", batch_size=100, retry_attempts=20),
+        image=ImageRole.WORKFLOW,
     ),
     FunctionSpec(
         "dispatch_webhooks",
@@ -240,6 +272,7 @@ EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # of a batch that crashed wait, so it is kept no longer than that needs.
         timeout_seconds=60,
         event_source=EventSource("webhook-queue", batch_size=10),
+        image=ImageRole.WEBHOOKS,
     ),
 )
 
@@ -252,6 +285,7 @@ class ContainerSpec:
     description: str
     module: str  # the entrypoint: python -m <module>
     access: frozenset[Access]
+    image: ImageRole
     cluster_placeholder: str
     task_definition_placeholder: str
     container_name_placeholder: str
@@ -262,6 +296,7 @@ TRANSCRIBER = ContainerSpec(
     description="Transcription stage: faster-whisper on a GPU",
     module="functions.transcriber.main",
     access=_STAGE | {Access.READ_MEDIA, Access.WRITE_STAGED, Access.TASK_CALLBACK},
+    image=ImageRole.WORKER,
     cluster_placeholder="TranscriberClusterArn",
     task_definition_placeholder="TranscriberTaskDefinitionArn",
     container_name_placeholder="TranscriberContainerName",

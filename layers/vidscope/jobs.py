@@ -6,7 +6,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vidscope import catalog, credits, idempotency, table
 from vidscope.clock import Clock, iso_ms
@@ -33,7 +33,6 @@ from vidscope.jobs_repository import (
     TransitionRefused,
     WriteConflict,
 )
-from vidscope.media_store import MediaStore
 from vidscope.models import (
     CANCELLABLE_STATUSES,
     TERMINAL_STATUSES,
@@ -43,15 +42,20 @@ from vidscope.models import (
     WebhookState,
     WebhookStatus,
 )
-from vidscope.pagination import CursorCodec
 from vidscope.platforms import detect_platform
 from vidscope.settings import get_settings
-from vidscope.ssrf import UrlGuard
-from vidscope.stages import ExecutionInput
-from vidscope.tenants import Principal
 from vidscope.transcripts import Transcript
-from vidscope.webhook_deliveries import WebhookDeliveries
-from vidscope.workflow import WorkflowClient
+
+if TYPE_CHECKING:
+    # Types only: the adapters are built in vidscope.dependencies, and each API function needs
+    # few of them (its cold start is budgeted, DESIGN §9).
+    from vidscope.media_store import MediaStore
+    from vidscope.pagination import CursorCodec
+    from vidscope.ssrf import UrlGuard
+    from vidscope.stages import ExecutionInput
+    from vidscope.tenants import Principal
+    from vidscope.webhook_deliveries import WebhookDeliveries
+    from vidscope.workflow import WorkflowClient
 
 # Concurrent transactions on one idempotency key are cancelled with TransactionConflict; after
 # the winner commits, a retry finds its record and replays. Past these tries the caller is told
@@ -123,6 +127,8 @@ def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowCl
 
 
 def pipeline_input(job: JobRecord) -> ExecutionInput:
+    from vidscope.stages import ExecutionInput  # the workflow's models: only job creation needs them
+
     settings = get_settings()
     return ExecutionInput(
         job_id=job.job_id,

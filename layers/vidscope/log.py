@@ -1,6 +1,5 @@
 """The Powertools Logger alone, for code that also runs outside Lambda (the transcription
-worker): ``vidscope.observability`` adds the Tracer, whose X-Ray SDK import costs ~0.35 s of
-every worker start."""
+worker): ``vidscope.observability`` adds Metrics and the Tracer."""
 
 from __future__ import annotations
 

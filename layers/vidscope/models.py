@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-import idna
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -75,6 +74,8 @@ _NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 
 def _host_is_well_formed(host: str) -> bool:
     """Syntax only: a canonical IP literal or a DNS name (whether it may be fetched is ``ssrf``'s call)."""
+    import idna  # only job creation checks URLs; the other API functions' cold start skips it
+
     if ":" in host:  # only an IPv6 literal holds a colon; a zone id ("%eth0") is refused with it
         try:
             ipaddress.IPv6Address(host)

@@ -1,9 +1,10 @@
-"""Powertools Logger, Tracer and Metrics, one of each per process, and the one way handlers are
-traced."""
+"""Powertools Logger, Metrics and Tracer, one of each per process, and the one way workflow and
+event functions are traced."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Metrics, Tracer
@@ -12,7 +13,6 @@ from vidscope.log import logger
 
 __all__ = ["TRACE_OPTIONS", "logger", "metrics", "traced_handler", "tracer"]
 
-tracer = Tracer()
 metrics = Metrics()
 
 # Traces keep timings and the error's type, never payloads: a captured response copies results,
@@ -23,6 +23,14 @@ TRACE_OPTIONS: dict[str, bool] = {"capture_response": False, "capture_error": Fa
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
+@cache
+def tracer() -> Tracer:
+    """The process's Tracer, built on first use: building it imports the X-Ray SDK (≈0.26 s),
+    which the API functions never pay for (``vidscope.api.http.lambda_entry`` says why)."""
+    return Tracer()
+
+
 def traced_handler(handler: Handler) -> Handler:
-    """``tracer.capture_lambda_handler`` with ``TRACE_OPTIONS``; every Lambda entry uses this."""
-    return cast(Handler, tracer.capture_lambda_handler(handler, **TRACE_OPTIONS))
+    """``tracer().capture_lambda_handler`` with ``TRACE_OPTIONS``; every workflow and event
+    function's Lambda entry uses this."""
+    return cast(Handler, tracer().capture_lambda_handler(handler, **TRACE_OPTIONS))

@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
-from standardwebhooks.webhooks import Webhook
 
 from vidscope.clock import Clock, iso_ms
 from vidscope.errors import (
@@ -36,12 +34,17 @@ from vidscope.errors import (
 from vidscope.jobs import get_job, job_view
 from vidscope.jobs_repository import JobRecord, JobsRepository
 from vidscope.log import logger
-from vidscope.media_store import MediaStore
 from vidscope.models import JobStatus, WebhookAttempt, WebhookState, WebhookStatus
 from vidscope.observability import metrics
-from vidscope.ssrf import BlockedAddress, UnresolvableHost, UrlGuard
 from vidscope.webhook_deliveries import RedeliveryConflict, WebhookDeliveries
-from vidscope.webhook_secrets import WebhookSecretMissing, WebhookSecrets
+
+if TYPE_CHECKING:
+    # Sending (httpx, signing, the secrets behind Powertools' parameters, the SSRF guard) is the
+    # dispatcher's; redelivery, which the API's redeliver_webhook does, only queues an attempt,
+    # so these load where they are used and that function's cold start stays within DESIGN §9.
+    from vidscope.media_store import MediaStore
+    from vidscope.ssrf import UrlGuard
+    from vidscope.webhook_secrets import WebhookSecrets
 
 EVENT_TYPES = {
     JobStatus.COMPLETED: "job.completed",
@@ -164,6 +167,8 @@ def payload(job: JobRecord, media: MediaStore) -> str:
 
 def signature(secrets: list[str], message_id: str, timestamp: datetime, body: str) -> str:
     """``webhook-signature``: one ``v1,…`` per secret (two while a rotation overlaps)."""
+    from standardwebhooks.webhooks import Webhook
+
     return " ".join(Webhook(secret).sign(message_id, timestamp, body) for secret in secrets)
 
 
@@ -177,12 +182,18 @@ class WebhookSender:
     whole request instead, which cancels whatever read or write is in progress."""
 
     def __init__(self, url_guard: UrlGuard, timeout_seconds: float) -> None:
+        import httpx
+
         self._guard = url_guard
         self._timeout = timeout_seconds
         # Built once: loading the CA bundle costs milliseconds that every attempt would repeat.
         self._ssl = httpx.create_ssl_context()
 
     def post(self, url: str, body: str, headers: dict[str, str], now: datetime) -> HttpResult:
+        import httpx
+
+        from vidscope.ssrf import BlockedAddress, UnresolvableHost
+
         started = time.monotonic()
 
         def elapsed() -> int:
@@ -214,6 +225,8 @@ class WebhookSender:
     async def _exchange(self, url: str, content: bytes, headers: dict[str, str]) -> tuple[int, str | None]:
         """The status and Retry-After of the receiver's answer. Leaving the stream unread closes
         the connection: however large the body, none of it is held (headers are capped by h11)."""
+        import httpx
+
         async with (
             asyncio.timeout(self._timeout),
             httpx.AsyncClient(verify=self._ssl, timeout=self._timeout, follow_redirects=False) as client,
@@ -296,6 +309,8 @@ class Dispatcher:
         self._conclude(task, job, result, now)
 
     def _send(self, job: JobRecord, now: datetime) -> HttpResult:
+        from vidscope.webhook_secrets import WebhookSecretMissing
+
         assert job.webhook_url is not None
         try:
             secrets = self.secrets.signing_secrets(job.tenant_id, now)
