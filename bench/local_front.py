@@ -1,11 +1,14 @@
-"""Local front under concurrent clients: wsgiref's single-threaded server vs the threaded front.
+"""Local front under concurrent clients, with a mixed workload.
 
-Both servers serve the same app (the local API Gateway with the real handlers, in-process moto)
-in a process of their own, started one after the other in this run. For 1, 8, 32 and 64
-concurrent clients, each client sends GET /v1/jobs on a fresh connection, again and again, for a
-few seconds; then 24 clients send POST /v1/jobs with one shared Idempotency-Key at the same
-instant. Printed per server: requests answered, requests with no HTTP answer (reset, refused,
-timed out), req/s and p50/p95 latency, and the new/old ratios side by side.
+The threaded front serves the local API Gateway (real handlers in their pools of execution
+environments, in-process moto) in a process of its own, a fresh one per level: moto copies the
+whole table in every transaction, so a table grown by earlier levels would slow the later ones.
+For 1, 8, 32 and 64 concurrent clients, REQUESTS_PER_LEVEL requests are shared out among the
+clients, each on a fresh connection, in a fixed mix: GET /v1/jobs, GET /v1/jobs/{id}, POST
+/v1/jobs without a key and POST /v1/jobs with one Idempotency-Key shared by all of the level's
+clients. Printed per level: req/s, p50/p95 latency, connection errors (no HTTP answer: reset,
+refused, timed out), the answers by status, how many jobs the shared key made (must be 1) and
+how many execution environments list_jobs, get_job and create_job started.
 Target (DESIGN §9): 64 concurrent clients are all answered.
 
 Run: ``make bench`` (or ``python -m bench.local_front``).
@@ -23,40 +26,52 @@ import sys
 import threading
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler
 
 from infra.local.serve import LOCAL_ENV, make_front_server
 
 CLIENTS = (1, 8, 32, 64)
-SECONDS_PER_LEVEL = 3.0
-IDEMPOTENT_CLIENTS = 24
-CLIENT_TIMEOUT_S = 10.0
-SEEDED_JOBS = 5
+REQUESTS_PER_LEVEL = 400
+# One in ten requests of each kind of POST: 40 jobs per level, under the enterprise plan's 50 active.
+MIX = ("list", "get", "list", "get", "list", "get", "list", "get", "create", "create with the shared key")
+SHARED_KEY = "bench-shared-key"
+CLIENT_TIMEOUT_S = 60.0
 
 
 class SilentHandler(WSGIRequestHandler):
-    """No request log, for either server: printing is not what is measured."""
+    """No request log: printing is not what is measured."""
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
-def serve(kind: str) -> None:
-    """The server process: fresh in-process AWS, a tenant, and one of the two servers."""
+MEASURED_FUNCTIONS = ("list_jobs", "get_job", "create_job")
+
+
+def serve() -> None:
+    """The server process: fresh in-process AWS, a tenant and the front. Prints the port and the
+    tenant's key; once its stdin is closed, the environments each measured function started."""
+    # Answers go out on the original stdout; the handlers' logs (stdout) join stderr, errors only.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     for name, value in LOCAL_ENV.items():
         os.environ.setdefault(name, value)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"  # a create without a state machine warns each time
     warnings.filterwarnings("ignore", message="No application metrics to publish")  # metrics are off here
     import boto3
     from moto import mock_aws
 
     from infra.local import resources
     from infra.local.api_gateway import LocalApiGateway
+    from infra.local.lambda_runtime import RUNTIME
     from infra.local.moto_patches import serialize_dynamodb_transactions
     from vidscope import dependencies
+    from vidscope.functions import function
     from vidscope.settings import get_settings
     from vidscope.tenants import onboard
 
@@ -76,43 +91,46 @@ def serve(kind: str) -> None:
             dependencies.tenants_repository(),
             dependencies.webhook_secrets(),
             name="Bench",
-            plan="pro",
+            plan="enterprise",  # 50 active jobs: every job a level creates
             rate_limit_per_minute=1_000_000,
             initial_credits=10_000_000,
             now=datetime.now(UTC),
         )
-        app = LocalApiGateway()
-        if kind == "old":
-            server: Any = make_server("127.0.0.1", 0, app, handler_class=SilentHandler)
-        else:
-            server = make_front_server("127.0.0.1", 0, app, handler_class=SilentHandler)
+        server = make_front_server("127.0.0.1", 0, LocalApiGateway(), handler_class=SilentHandler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        print(json.dumps({"port": server.server_port, "api_key": created.key.api_key}), flush=True)
+        print(json.dumps({"port": server.server_port, "api_key": created.key.api_key}), file=answers, flush=True)
         sys.stdin.read()  # until the bench closes our stdin
         server.shutdown()
         server.server_close()
+        started = {name: RUNTIME.pool(function(name)).started for name in MEASURED_FUNCTIONS}
+        print(json.dumps(started), file=answers, flush=True)
 
 
 @dataclass
 class Level:
-    answered: int = 0
-    failed: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
+    clients: int
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
+    shared_key_jobs: set[str] = field(default_factory=set)
     elapsed: float = 0.0
+    environments: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> int:
+        return len(self.latencies)
 
     @property
     def rate(self) -> float:
         return self.answered / self.elapsed if self.elapsed else 0.0
 
-    def percentile(self, q: int) -> float:
+    def percentile_ms(self, q: int) -> float:
         if len(self.latencies) < 2:
-            return self.latencies[0] if self.latencies else float("nan")
-        return statistics.quantiles(self.latencies, n=100)[q - 1]
+            return self.latencies[0] * 1000 if self.latencies else float("nan")
+        return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000
 
 
-def request(port: int, method: str, path: str, headers: dict[str, str], body: str | None = None) -> tuple[int, bytes]:
+def send(port: int, method: str, path: str, headers: dict[str, str], body: str | None) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT_S)
     try:
         connection.request(method, path, body=body, headers=headers)
@@ -122,138 +140,114 @@ def request(port: int, method: str, path: str, headers: dict[str, str], body: st
         connection.close()
 
 
-def load(port: int, api_key: str, clients: int) -> Level:
-    """``clients`` threads send GET /v1/jobs back to back for SECONDS_PER_LEVEL."""
-    level = Level()
+def run_level(port: int, api_key: str, clients: int) -> Level:
+    """``clients`` threads send REQUESTS_PER_LEVEL requests of the mix between them."""
+    headers = {"X-Api-Key": api_key}
+    post_headers = {**headers, "Content-Type": "application/json"}
+    body = json.dumps({"url": "http://127.0.0.1:9/bench.mp4", "capabilities": ["transcription"]})
+    _, seeded = send(port, "POST", "/v1/jobs", post_headers, body)  # a job to GET
+    job_path = f"/v1/jobs/{json.loads(seeded)['data']['job_id']}"
+    requests = {
+        "list": ("GET", "/v1/jobs?limit=10", headers, None),
+        "get": ("GET", job_path, headers, None),
+        "create": ("POST", "/v1/jobs", post_headers, body),
+        "create with the shared key": ("POST", "/v1/jobs", {**post_headers, "Idempotency-Key": SHARED_KEY}, body),
+    }
+    level = Level(clients)
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
-    headers = {"X-Api-Key": api_key}
+    next_request = iter(range(REQUESTS_PER_LEVEL))
 
     def client() -> None:
         start.wait()
-        while time.perf_counter() < deadline:
+        while True:
+            with lock:
+                index = next(next_request, None)
+            if index is None:
+                return
+            kind = MIX[index % len(MIX)]
             began = time.perf_counter()
             try:
-                status, _ = request(port, "GET", "/v1/jobs?limit=10", headers)
+                status, payload = send(port, *requests[kind])
             except (OSError, http.client.HTTPException) as error:
                 with lock:
-                    level.failed += 1
-                    level.errors[type(error).__name__] = level.errors.get(type(error).__name__, 0) + 1
+                    level.errors[type(error).__name__] += 1
                 continue
             took = time.perf_counter() - began
             with lock:
-                level.answered += 1
-                level.statuses[status] = level.statuses.get(status, 0) + 1
                 level.latencies.append(took)
+                level.statuses[(kind, status)] += 1
+                if kind == "create with the shared key" and status in (200, 202):
+                    level.shared_key_jobs.add(json.loads(payload)["data"]["job_id"])
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    began = time.perf_counter()
-    deadline = began + SECONDS_PER_LEVEL
     start.wait()
+    began = time.perf_counter()
     for thread in threads:
         thread.join()
     level.elapsed = time.perf_counter() - began
     return level
 
 
-def idempotent_burst(port: int, api_key: str) -> tuple[int, int, int, dict[int, int]]:
-    """IDEMPOTENT_CLIENTS POSTs with one key at once: (answered, no answer, distinct job ids, statuses)."""
-    body = json.dumps({"url": "http://127.0.0.1:9/bench.mp4", "capabilities": ["transcription"]})
-    headers = {"X-Api-Key": api_key, "Content-Type": "application/json", "Idempotency-Key": "bench-burst"}
-    start = threading.Barrier(IDEMPOTENT_CLIENTS)
-    results: list[tuple[int, bytes] | None] = [None] * IDEMPOTENT_CLIENTS
-
-    def client(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = request(port, "POST", "/v1/jobs", headers, body)
-        except (OSError, http.client.HTTPException):
-            results[i] = None
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(IDEMPOTENT_CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    answered = [r for r in results if r is not None]
-    statuses: dict[int, int] = {}
-    job_ids = set()
-    for status, payload in answered:
-        statuses[status] = statuses.get(status, 0) + 1
-        if 200 <= status < 300:
-            job_ids.add(json.loads(payload)["data"]["job_id"])
-    return len(answered), IDEMPOTENT_CLIENTS - len(answered), len(job_ids), statuses
-
-
-def measure(kind: str) -> tuple[dict[int, Level], tuple[int, int, int, dict[int, int]]]:
+def measure(clients: int) -> Level:
+    """One level against a server process of its own."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.local_front", "--serve", kind],
+        [sys.executable, "-m", "bench.local_front", "--serve"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None and process.stdin is not None
-        info = json.loads(process.stdout.readline())
-        port, api_key = info["port"], info["api_key"]
-        seed = {"url": "http://127.0.0.1:9/seed.mp4", "capabilities": ["transcription"]}
-        for _ in range(SEEDED_JOBS):  # a page with jobs on it, and every handler imported
-            request(
-                port, "POST", "/v1/jobs", {"X-Api-Key": api_key, "Content-Type": "application/json"}, json.dumps(seed)
-            )
-        request(port, "GET", "/v1/jobs?limit=10", {"X-Api-Key": api_key})
-        levels = {clients: load(port, api_key, clients) for clients in CLIENTS}
-        burst = idempotent_burst(port, api_key)
+        server = json.loads(process.stdout.readline())
+        level = run_level(server["port"], server["api_key"], clients)
         process.stdin.close()
+        level.environments = json.loads(process.stdout.readline())
         process.wait(timeout=30)
-        return levels, burst
+        return level
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
 
 
-def ratio(new: float, old: float) -> str:
-    return f"{new / old:.2f}" if old else "n/a"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--serve", choices=["old", "new"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    if parser.parse_args().serve:
+        serve()
         return
-    old, old_burst = measure("old")
-    new, new_burst = measure("new")
-    print(f"Local front: GET /v1/jobs, fresh connection per request, {SECONDS_PER_LEVEL:.0f} s per level")
-    print("old = wsgiref single-threaded (backlog 5); new = threaded front (backlog 1024)")
     print(
-        f"{'clients':>7} | {'answered':>8} {'no-ans':>6} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} (old) |"
-        f" {'answered':>8} {'no-ans':>6} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} (new) | req/s new/old"
+        f"Local front, mixed workload: {REQUESTS_PER_LEVEL} requests per level, fresh connection per request"
+        " (GET list 40%, GET job 40%, POST 10%, POST with one shared Idempotency-Key 10%)"
     )
+    print(
+        f"{'clients':>7} | {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} | {'conn errors':>11} | {'key jobs':>8} |"
+        f" {'environments':>12} | statuses"
+    )
+    failures = 0
     for clients in CLIENTS:
-        o, n = old[clients], new[clients]
+        level = measure(clients)
+        by_status: Counter[int] = Counter()
+        for (_, status), count in level.statuses.items():
+            by_status[status] += count
+        environments = "/".join(str(level.environments[name]) for name in MEASURED_FUNCTIONS)
         print(
-            f"{clients:>7} | {o.answered:>8} {o.failed:>6} {o.rate:>6.1f} {o.percentile(50) * 1000:>7.0f}"
-            f" {o.percentile(95) * 1000:>7.0f}       | {n.answered:>8} {n.failed:>6} {n.rate:>6.1f}"
-            f" {n.percentile(50) * 1000:>7.0f} {n.percentile(95) * 1000:>7.0f}       | {ratio(n.rate, o.rate)}"
+            f"{clients:>7} | {level.rate:>6.1f} {level.percentile_ms(50):>7.0f} {level.percentile_ms(95):>7.0f}"
+            f" | {sum(level.errors.values()):>11} | {len(level.shared_key_jobs):>8} | {environments:>12}"
+            f" | {dict(sorted(by_status.items()))}",
+            flush=True,
         )
-        for name, level in (("old", o), ("new", n)):
-            unexpected = {s: c for s, c in level.statuses.items() if s != 200}
-            if level.errors or unexpected:
-                print(f"{'':>7}   {name}: no answer {level.errors or '{}'}, non-200 answers {unexpected or '{}'}")
-    for name, (answered, failed, jobs, statuses) in (("old", old_burst), ("new", new_burst)):
-        print(
-            f"{IDEMPOTENT_CLIENTS} concurrent POST /v1/jobs, one Idempotency-Key ({name}): answered {answered},"
-            f" no answer {failed}, statuses {dict(sorted(statuses.items()))}, distinct job ids {jobs}"
-        )
-    failures = new[max(CLIENTS)].failed + new_burst[1]
-    print(
-        f"64 concurrent clients all answered by the new front: {'yes' if failures == 0 else f'NO ({failures} failed)'}"
-    )
+        if level.errors:
+            print(f"{'':>7}   connection errors: {dict(level.errors)}")
+        unexpected = {f"{kind} {status}": count for (kind, status), count in level.statuses.items() if status >= 400}
+        if unexpected:
+            print(f"{'':>7}   error answers: {unexpected}")
+        failures += sum(level.errors.values())
+    print("key jobs: jobs the shared Idempotency-Key made (must be 1); environments: list_jobs/get_job/create_job")
+    print(f"64 concurrent clients all answered: {'yes' if failures == 0 else f'NO ({failures} connection errors)'}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 
 from aws_cdk import aws_logs as logs
 
+from infra.concurrency import DEV_FUNCTION_CONCURRENCY, PROD_FUNCTION_CONCURRENCY
+
 
 @dataclass(frozen=True)
 class StageConfig:
@@ -40,44 +42,6 @@ class StageConfig:
     gpu_warm_pool_instances: int = 0
 
 
-# Reserved concurrency: the most copies of a function that may run at once. A flood of requests
-# (or a loop) is throttled at this ceiling instead of running up an unbounded bill, and no one
-# function can take the whole account's pool from the others. Reserving takes from that pool
-# (1,000 per region by default, of which Lambda keeps 100 unreserved): prod's 355 and dev's 79
-# together leave 566 unreserved in an account that holds both stages.
-# Sizes: a warm API call takes about 0.1 s, so API Gateway's stage limit (500 requests/s in
-# prod, 50 in dev) keeps about 50 (prod) or 5 (dev) copies busy if it all lands on one route:
-# the hot routes (submitting, polling a job) get that much, the others less. Pipeline tasks run
-# once per job and stage; Step Functions retries a throttled task for about 15 s before the job
-# fails, so ingest_media's ceiling is how many jobs may download at once (transcription, at most
-# max_gpu_instances at a time, paces the stages after it). The stream publisher needs one copy
-# per stream shard; the webhook dispatcher's queue poller is held to its ceiling
-# (infra.events), so the queue never meets a throttle.
-_PROD_FUNCTION_CONCURRENCY = {
-    "create_job": 50,
-    "get_job": 50,
-    "list_jobs": 25,
-    "get_transcript": 25,
-    "cancel_job": 10,
-    "delete_job": 10,
-    "list_webhook_deliveries": 10,
-    "redeliver_webhook": 10,
-    "get_account": 10,
-    "api_docs": 5,
-    "ingest_media": 50,
-    "summarize": 20,
-    "detect_brands": 20,
-    "merge_results": 20,
-    "fail_job": 10,
-    "publish_job_events": 10,
-    "dispatch_webhooks": 20,
-}
-_DEV_FUNCTION_CONCURRENCY = {
-    **{name: 5 for name in _PROD_FUNCTION_CONCURRENCY},
-    "api_docs": 2,
-    "publish_job_events": 2,
-}
-
 _DEV = StageConfig(
     name="dev",
     production=False,
@@ -89,7 +53,7 @@ _DEV = StageConfig(
     api_burst_limit=100,
     firewall_requests_per_ip=None,
     media_expiry_days=7,
-    function_concurrency=_DEV_FUNCTION_CONCURRENCY,
+    function_concurrency=DEV_FUNCTION_CONCURRENCY,
 )
 # Production differs from dev only in these.
 _PROD = replace(
@@ -101,7 +65,7 @@ _PROD = replace(
     api_rate_limit=500,
     api_burst_limit=1000,
     firewall_requests_per_ip=6000,
-    function_concurrency=_PROD_FUNCTION_CONCURRENCY,
+    function_concurrency=PROD_FUNCTION_CONCURRENCY,
     # One instance always on (g6.xlarge, about $0.80 an hour on demand, ~$590 a month): a public
     # API's first job after a quiet night should not wait minutes for a GPU to boot and pull a
     # multi-GB image, which that instance keeps cached. Two more wait stopped in the warm pool:

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from infra.gateway_errors import gateway_error
 from infra.local import quotas
-from infra.local.lambda_runtime import RUNTIME
+from infra.local.lambda_runtime import RUNTIME, LambdaRuntime, TooManyRequestsException
 from vidscope.functions import API_FUNCTIONS, FunctionSpec
 
 STAGE = "local"
@@ -35,11 +35,20 @@ def _url_map(functions: Iterable[FunctionSpec]) -> Map:
     return Map(rules, strict_slashes=False, merge_slashes=False)
 
 
-def integration_failure_response() -> Response:
-    """What the deployed API answers when Lambda fails the integration (API Gateway's 502)."""
+# What API Gateway answers when the Lambda integration fails, with its catch-all 5xx response and
+# the message "Internal server error": 502 when the function ran and failed (or returned what it
+# cannot use), 500 when the Lambda API refused the invocation, a throttle included ("Handling
+# Lambda errors with an API Gateway API", https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html;
+# a throttled proxy integration is never passed on as a 429).
+FUNCTION_FAILED = 502
+INVOCATION_REFUSED = 500
+
+
+def integration_failure_response(status: int = FUNCTION_FAILED) -> Response:
+    """What the deployed API answers when the Lambda integration fails (``status``: see above)."""
     failure = gateway_error("DEFAULT_5XX")
     response = Response(
-        failure.render(str(uuid.uuid4()), "Internal server error"), status=502, content_type="application/json"
+        failure.render(str(uuid.uuid4()), "Internal server error"), status=status, content_type="application/json"
     )
     response.headers.update(failure.headers)
     return response
@@ -96,12 +105,13 @@ def proxy_event(request: Request, resource: str, path_params: Mapping[str, Any])
 class LocalApiGateway:
     """WSGI app that serves the API functions the way API Gateway would."""
 
-    def __init__(self, functions: Iterable[FunctionSpec] = API_FUNCTIONS) -> None:
+    def __init__(self, functions: Iterable[FunctionSpec] = API_FUNCTIONS, runtime: LambdaRuntime = RUNTIME) -> None:
         self._functions = {spec.name: spec for spec in functions}
         self._urls = _url_map(self._functions.values())
+        self._runtime = runtime
 
     def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = RUNTIME.invoke(spec, event)
+        result: dict[str, Any] = self._runtime.invoke(spec, event)
         return result
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -117,6 +127,9 @@ class LocalApiGateway:
         except (quotas.RequestTooLargeException, quotas.ResponseSizeTooLarge):
             # Lambda refused the payload: API Gateway answers 502 with its catch-all 5xx response.
             return integration_failure_response()(environ, start_response)
+        except TooManyRequestsException:
+            # Lambda throttled the invocation (no free execution environment in time).
+            return integration_failure_response(INVOCATION_REFUSED)(environ, start_response)
         body = result.get("body") or ""
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         response = Response(payload, status=result["statusCode"])

@@ -62,9 +62,10 @@ class QuietHandler(WSGIRequestHandler):
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     """wsgiref's server, one daemon thread per connection, with a listen backlog for bursts.
 
-    Concurrency reaches the functions as it does in Lambda: each function's execution
-    environment still runs one invocation at a time (``infra.local.lambda_runtime``), so
-    requests beyond it wait for it instead of being refused at the socket.
+    Concurrency reaches the functions as it does in Lambda: each function has a bounded pool of
+    execution environments, each running one invocation at a time (``infra.local.lambda_runtime``);
+    requests beyond the pool wait for a free environment (and are throttled only past the
+    function's timeout) instead of being refused at the socket.
     """
 
     daemon_threads = True  # a client that never finishes its request does not hold up Ctrl-C
