@@ -18,7 +18,7 @@ from constructs import Construct
 from infra import nag
 from vidscope import media_store
 from vidscope import table as table_definition
-from vidscope.functions import Access
+from vidscope.access import Access
 from vidscope.settings import Settings
 
 

@@ -9,6 +9,7 @@ the task, which frees the GPU.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -21,7 +22,12 @@ from vidscope.stages import JobRef
 
 def main() -> int:
     task = transcription_worker.WorkerTask(
-        job=JobRef(job_id=os.environ["VIDSCOPE_JOB_ID"], tenant_id=os.environ["VIDSCOPE_TENANT_ID"]),
+        job=JobRef(
+            job_id=os.environ["VIDSCOPE_JOB_ID"],
+            tenant_id=os.environ["VIDSCOPE_TENANT_ID"],
+            # The job's stage plan, for the progress it reports (every stage when not given).
+            **({"stages": json.loads(os.environ["VIDSCOPE_STAGES"])} if "VIDSCOPE_STAGES" in os.environ else {}),
+        ),
         media_key=os.environ["VIDSCOPE_MEDIA_KEY"],
         task_token=os.environ["VIDSCOPE_TASK_TOKEN"],
     )

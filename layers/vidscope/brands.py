@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vidscope.transcripts import Segment, Transcript
 
@@ -44,7 +44,7 @@ class BrandMention(BaseModel):
     name: str
     mentions: int
     confidence: float
-    proof: list[Proof] | None = None
+    proof: list[Proof] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,15 @@
-"""Prices, limits, plans and the capability registry: the data the business runs on, in one place."""
+"""Prices, limits and plans: the data the business runs on, in one place. Each capability's own
+price is declared with it (``vidscope.capabilities``)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Final
 
+from vidscope.capabilities import REGISTRY
 
-@dataclass(frozen=True)
-class Capability:
-    name: str
-    credits_per_minute: int
-    description: str
-    # Runs in the analysis stage on the transcript (one Lambda each, in parallel); transcription
-    # itself is the transcription stage and every job runs it.
-    analysis: bool = True
-
-
-CAPABILITIES: Final[dict[str, Capability]] = {
-    c.name: c
-    for c in (
-        Capability("transcription", 2, "Speech to text with segment timestamps", analysis=False),
-        Capability("summary", 1, "Extractive summary and key topics"),
-        Capability("brands", 1, "Brand mentions, optionally with timestamped proof"),
-    )
-}
-
-# Media longer than this is rejected at ingestion (MEDIA_TOO_LONG). The credit hold at creation
-# covers this much media, so the charge at completion can never exceed the hold.
+# Media longer than this is rejected at ingestion (MEDIA_TOO_LONG).
 MAX_MEDIA_SECONDS: Final = 60 * 60
 MAX_MEDIA_BYTES: Final = 2 * 1024**3
 MAX_METADATA_KEYS: Final = 20
@@ -36,6 +18,10 @@ MAX_METADATA_VALUE_LENGTH: Final = 500
 MAX_URL_LENGTH: Final = 2048
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
 IDEMPOTENCY_TTL_SECONDS: Final = 48 * 60 * 60
+
+# GET /v1/jobs/{id} (and the webhook) cut each list-valued result to this many items, so they
+# stay far below every service quota; /results/{capability} pages the rest.
+BOUNDED_RESULT_ITEMS: Final = 100
 
 LIST_DEFAULT_LIMIT: Final = 20
 LIST_MAX_LIMIT: Final = 100
@@ -60,21 +46,22 @@ def max_active_jobs(plan: str) -> int:
     return MAX_ACTIVE_JOBS.get(plan, min(MAX_ACTIVE_JOBS.values()))
 
 
-def analyses(capabilities: list[str]) -> list[str]:
-    """The requested capabilities that run in the analysis stage, in request order."""
-    return [name for name in capabilities if CAPABILITIES[name].analysis]
-
-
 def billable_minutes(duration_seconds: float) -> int:
     return max(1, math.ceil(duration_seconds / 60))
 
 
-def credits_for(capabilities: list[str], duration_seconds: float) -> int:
+def credits_for(capabilities: Iterable[str], duration_seconds: float) -> int:
     """Credits for running ``capabilities`` on media of the given duration."""
-    per_minute = sum(CAPABILITIES[name].credits_per_minute for name in capabilities)
-    return per_minute * billable_minutes(duration_seconds)
+    return sum(cost_breakdown(capabilities, duration_seconds).values())
 
 
-def estimate_credits(capabilities: list[str]) -> int:
-    """The hold taken at creation: the price of the longest media a job may have."""
-    return credits_for(capabilities, MAX_MEDIA_SECONDS)
+def cost_breakdown(capabilities: Iterable[str], duration_seconds: float) -> dict[str, int]:
+    """Each capability's price on media of the given duration."""
+    minutes = billable_minutes(duration_seconds)
+    return {name: REGISTRY[name].credits_per_minute * minutes for name in capabilities}
+
+
+def minimum_credits(capabilities: Iterable[str]) -> int:
+    """The hold taken at creation, before the media's duration is known: one billable minute.
+    Ingestion raises it to the real price once it knows the duration, or fails the job."""
+    return credits_for(capabilities, 0)

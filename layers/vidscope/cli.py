@@ -16,9 +16,11 @@ from urllib.parse import urlsplit
 import click
 import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from vidscope import aws, catalog
+from vidscope.capabilities import REGISTRY
 from vidscope.client import DEFAULT_URL, VidscopeClient, VidscopeError
 from vidscope.clock import utc_now
 from vidscope.errors import TenantNotFound
@@ -209,17 +211,18 @@ def _emit(job: Job, as_json: bool) -> None:
     if job.error is not None:
         console.print(f"[red]{job.error.code}[/red]: {job.error.message}")
     if job.results:
-        transcription = job.results.get("transcription")
-        if transcription:
-            console.print(
-                f"[bold]transcript[/bold] ({transcription['duration_seconds']:.0f} s): {transcription['text']}"
-            )
-        summary = job.results.get("summary")
-        if summary:
-            console.print(f"[bold]summary[/bold]: {summary['text']}")
-            console.print(f"[bold]key topics[/bold]: {', '.join(summary['key_topics'])}")
-        for brand in job.results.get("brands", []):
-            console.print(f"[bold]brand[/bold] {brand['name']}: {brand['mentions']} mention(s)")
+        for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
+            result = getattr(job.results, name, None)
+            if result is not None:
+                for line in capability.describe(result):
+                    console.print(f"[bold]{name}[/bold]: {escape(line)}")
+    if job.result_totals:
+        shown = catalog.BOUNDED_RESULT_ITEMS
+        for name, total in job.result_totals.items():
+            if total > shown:
+                console.print(
+                    f"({name}: the first {shown} of {total} items; GET /v1/jobs/ID/results/{name} pages them)"
+                )
     if job.capability_errors:
         for failed in job.capability_errors:
             console.print(f"[yellow]{failed.capability} failed[/yellow]: {failed.message}")

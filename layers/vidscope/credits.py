@@ -16,6 +16,10 @@ from vidscope.clock import iso_ms
 from vidscope.dynamo import TransactItem, to_attributes
 
 
+class BalanceShort(Exception):
+    """The balance cannot cover a hold."""
+
+
 def _ledger_put(
     table_name: str, tenant_id: str, amount: int, reason: str, job_id: str | None, now: datetime
 ) -> TransactItem:
@@ -44,6 +48,40 @@ def _balance_update(table_name: str, tenant_id: str, delta: int, *, must_cover: 
         update["ConditionExpression"] = "credit_balance >= :needed"
         update["ExpressionAttributeValues"] = to_attributes({":delta": delta, ":needed": -delta})
     return {"Update": update}
+
+
+def _ledger_update(
+    table_name: str, tenant_id: str, amount: int, reason: str, job_id: str, now: datetime
+) -> TransactItem:
+    """The same ledger entry, written as an UpdateItem that creates it: for ingestion, the parser
+    of hostile media, which holds no PutItem (its UpdateItem in the tenant partition is the grant
+    it already has for the job's progress)."""
+    key = {
+        table.PARTITION_KEY: table.tenant_pk(tenant_id),
+        table.SORT_KEY: table.ledger_sk(str(ULID.from_datetime(now))),
+    }
+    fields = {"entity": "ledger", "amount": amount, "reason": reason, "created_at": iso_ms(now), "job_id": job_id}
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": to_attributes(key),
+            "UpdateExpression": "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+            "ConditionExpression": "attribute_not_exists(PK)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_attributes(values),
+        }
+    }
+
+
+def raise_hold(table_name: str, tenant_id: str, job_id: str, amount: int, now: datetime) -> list[TransactItem]:
+    """Take ``amount`` more from the balance for a job whose real price is now known; the first
+    item fails if the balance is short."""
+    return [
+        _balance_update(table_name, tenant_id, -amount, must_cover=True),
+        _ledger_update(table_name, tenant_id, -amount, "hold", job_id, now),
+    ]
 
 
 def hold(table_name: str, tenant_id: str, job_id: str, amount: int, now: datetime) -> list[TransactItem]:

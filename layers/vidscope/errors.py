@@ -63,6 +63,10 @@ class TranscriptNotAvailable(ApiError):
     status, code = 409, "TRANSCRIPT_NOT_AVAILABLE"
 
 
+class ResultNotAvailable(ApiError):
+    status, code = 409, "RESULT_NOT_AVAILABLE"
+
+
 class JobNotDeletable(ApiError):
     status, code = 409, "JOB_NOT_DELETABLE"
 

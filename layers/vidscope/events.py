@@ -88,7 +88,7 @@ def _detail(job: JobRecord, detail_type: DetailType, stage: Stage | None = None)
 
 def _stages_completed(job: JobRecord) -> list[Stage]:
     if job.status is JobStatus.COMPLETED:
-        return list(Stage)
+        return list(job.stages)  # the job's plan: a stage it never ran is never completed
     return list(job.progress.stages_completed) if job.progress else []
 
 

@@ -5,46 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Literal
 
-
-class Access(StrEnum):
-    """What a function may touch; CDK turns each into the narrowest grant that allows it."""
-
-    # Each is exercised by some recorded call of every function that holds it:
-    # tests/infra/test_iam_conformance.py fails on one that no call needs.
-    RATE_LIMIT = "ratelimit"  # read and count the caller's rate-limit windows (every API route)
-    AUTHENTICATE = "authenticate"  # read API-key and tenant items
-    READ_JOBS = "jobs:read"  # GetItem in the tenant's partition
-    QUERY_JOBS = "jobs:query"  # Query the tenant's partition and the status index (lists)
-    PUT_JOBS = "jobs:put"  # put items in the tenant's partition: jobs, credit holds, ledger, idempotency records
-    UPDATE_JOBS = "jobs:update"  # update items in the tenant's partition (status, progress, balances)
-    DELETE_JOBS = "jobs:delete"  # delete items in the tenant's partition
-    CHECK_JOBS = "jobs:check"  # a transaction's ConditionCheck on an item in the tenant's partition
-    # Objects: downloaded media (media/, which ingestion, the parser of hostile input, writes)
-    # apart from results (tenants/), so no role holds both without needing both.
-    DELETE_MEDIA = "media:delete"  # delete (and list) anything under media/
-    DELETE_RESULTS = "results:delete"  # delete (and list) anything under tenants/
-    START_WORKFLOW = "workflow:start"
-    STOP_WORKFLOW = "workflow:stop"
-    READ_MEDIA = "media:read"  # read a job's downloaded media object (media/…/source*)
-    WRITE_MEDIA = "media:write"  # store a job's downloaded media object (media/…/source*)
-    READ_RESULTS = "results:read"  # read objects under tenants/ (transcripts, analyses, results)
-    WRITE_RESULTS = "results:write"  # store objects under tenants/
-    # What the stages hand on until merging keeps it (media/…/stage/*: the worker's transcript,
-    # each analysis's result), apart from the download so ingestion can write neither.
-    READ_STAGED = "stage-output:read"
-    WRITE_STAGED = "stage-output:write"
-    TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
-    INVOKE_MODEL = "bedrock:invoke"
-    READ_JOB_CHANGES = "jobs:stream"  # the table's change stream
-    PUT_EVENTS = "events:put"  # events:PutEvents on the Vidscope bus
-    QUEUE_WEBHOOKS = "webhooks:queue"  # sqs:SendMessage to the webhook queue
-    PARK_WEBHOOKS = "webhooks:park"  # sqs:SendMessage to the webhook DLQ (deliveries that exhausted the schedule)
-    CONSUME_WEBHOOKS = "webhooks:consume"  # the webhook queue as an event source
-    READ_WEBHOOK_SECRETS = "webhook-secrets:read"
-    READ_CURSOR_SECRET = "cursor-secret:read"  # noqa: S105 - a permission name: read the cursor-signing key
+from vidscope.access import Access
+from vidscope.capabilities import REGISTRY
 
 
 class ImageRole(StrEnum):
@@ -148,6 +112,12 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         _AUTH | {Access.READ_JOBS, Access.READ_RESULTS},
     ),
     FunctionSpec(
+        "get_job_results",
+        "A page of one capability's result (list-valued results are cut to 100 items in the job)",
+        (Route("GET", "/v1/jobs/{job_id}/results/{capability}"),),
+        _AUTH | {Access.READ_JOBS, Access.READ_RESULTS},
+    ),
+    FunctionSpec(
         "cancel_job",
         "Cancel a pending or processing job",
         (Route("POST", "/v1/jobs/{job_id}/cancel"),),
@@ -184,12 +154,15 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 
 _STAGE = frozenset({Access.READ_JOBS, Access.UPDATE_JOBS})
+_ANALYSIS_ACCESS = frozenset(access for capability in REGISTRY.values() for access in capability.access)
 
 WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "ingest_media",
-        "Ingestion stage: download the media with yt-dlp into S3, check its limits",
+        "Ingestion stage: probe and price the media, download it with yt-dlp into S3, check its limits",
         (),
+        # Raising the hold to the media's real price is an update of the job, the balance and a
+        # new ledger entry (credits.raise_hold): no PutItem for the parser of hostile media.
         _STAGE | {Access.WRITE_MEDIA},
         memory_mb=2048,
         timeout_seconds=900,
@@ -197,23 +170,14 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         image=ImageRole.INGEST,
     ),
     FunctionSpec(
-        "summarize",
-        "Analysis: summary and key topics of the transcript",
+        "analyze",
+        "Analysis: one requested capability, computed through the capability registry",
         (),
-        frozenset({Access.READ_STAGED, Access.WRITE_STAGED, Access.INVOKE_MODEL}),
+        # Reads the stage outputs it needs, stages its result; plus what each capability declares.
+        frozenset({Access.READ_STAGED, Access.WRITE_STAGED}) | _ANALYSIS_ACCESS,
         memory_mb=1024,
         timeout_seconds=300,
-        placeholder="SummarizeFunctionArn",
-        image=ImageRole.ANALYSIS,
-    ),
-    FunctionSpec(
-        "detect_brands",
-        "Analysis: brand mentions with proof",
-        (),
-        frozenset({Access.READ_STAGED, Access.WRITE_STAGED}),
-        memory_mb=1024,
-        timeout_seconds=300,
-        placeholder="DetectBrandsFunctionArn",
+        placeholder="AnalyzeFunctionArn",
         image=ImageRole.ANALYSIS,
     ),
     FunctionSpec(

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ class DownloadedMedia:
     duration_seconds: float
     size_bytes: int
     title: str | None
+    has_audio: bool = True
+    has_video: bool = False
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,11 @@ class Downloader:
         self._guard = guard
         self._limits = limits
 
-    def download(self, url: str, dest_dir: Path) -> DownloadedMedia:
+    def download(
+        self, url: str, dest_dir: Path, *, on_probe: Callable[[float | None], None] | None = None
+    ) -> DownloadedMedia:
+        """Probe the URL (one video, its claimed duration), call ``on_probe`` with that duration
+        (None when the site does not say) before a byte of media is fetched, then download."""
         try:
             self._guard.check_media_url(url)  # again at download time: DNS may have changed
         except InvalidUrl as exc:
@@ -138,6 +147,8 @@ class Downloader:
                 try:
                     info = self._single_video(ydl, url, budget)
                     self._check_duration(info.get("duration"))
+                    if on_probe is not None:
+                        on_probe(info.get("duration"))
                     info = ydl.process_ie_result(info, download=True)
                 except DownloadError as exc:
                     budget.check()
@@ -166,13 +177,22 @@ class Downloader:
         if size > self._limits.max_bytes:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
         # Decoded, not read from the header: billing and the length limit rest on this number.
-        duration = measure_duration(path, stop_after=self._limits.max_seconds)
-        if duration > self._limits.max_seconds:  # decoding stopped just past the limit
+        facts = inspect_media(path, stop_after=self._limits.max_seconds)
+        if facts.duration_seconds > self._limits.max_seconds:  # decoding stopped just past the limit
             raise MediaTooLong(
-                f"the media is more than {duration / 60:.1f} minutes long; "
+                f"the media is more than {facts.duration_seconds / 60:.1f} minutes long; "
                 f"the limit is {self._limits.max_seconds / 60:g} minutes"
             )
-        return DownloadedMedia(path, duration, size, info.get("title"))
+        return DownloadedMedia(
+            path,
+            facts.duration_seconds,
+            size,
+            info.get("title"),
+            has_audio=facts.has_audio,
+            has_video=facts.has_video,
+            width=facts.width,
+            height=facts.height,
+        )
 
     def _single_video(self, ydl: Any, url: str, budget: _Budget) -> dict[str, Any]:
         """The URL's info, resolved only as far as telling one video from a playlist: with
@@ -213,27 +233,64 @@ class Downloader:
             )
 
 
-def measure_duration(path: Path, *, stop_after: float | None = None) -> float:
-    """Seconds of audio in ``path``, counted by decoding its first audio stream (samples over
-    sample rate), not read from the container: a header's Duration and the packets' timestamps
-    are what the file claims, and a file can claim anything. Decoding stops once past
-    ``stop_after`` — enough to know the media is too long. No model, so cheap: an hour of AAC
-    decodes in seconds. ``MediaUnsupported`` if it has no decodable audio."""
+@dataclass(frozen=True)
+class MediaFacts:
+    duration_seconds: float
+    has_audio: bool
+    has_video: bool
+    width: int | None = None
+    height: int | None = None
+
+
+def inspect_media(path: Path, *, stop_after: float | None = None) -> MediaFacts:
+    """What ``path`` holds. Its duration is counted from its first audio stream's decoded
+    samples (samples over sample rate), not read from the container: a header's Duration and the
+    packets' timestamps are what the file claims, and a file can claim anything. Decoding stops
+    once past ``stop_after`` — enough to know the media is too long. Media without audio (a
+    silent video) is timed by its video packets' timestamps, the best it offers; it yields an
+    empty transcript, not a failure. ``MediaUnsupported`` if it has neither."""
     import av  # deferred with yt-dlp: only the ingestion path decodes media
 
-    seconds = 0.0
     try:
         with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise MediaUnsupported("the media has no audio track to transcribe")
-            stream = container.streams.audio[0]
-            for frame in container.decode(stream):
-                if frame.sample_rate:
-                    seconds += frame.samples / frame.sample_rate
-                if stop_after is not None and seconds > stop_after:
-                    break
+            video = container.streams.video[0] if container.streams.video else None
+            size = (video.codec_context.width or None, video.codec_context.height or None) if video else (None, None)
+            if container.streams.audio:
+                seconds = _decoded_audio_seconds(container, stop_after)
+                if seconds <= 0:
+                    raise MediaUnsupported("the media's audio track holds no sound to transcribe")
+                return MediaFacts(seconds, True, video is not None, *size)
+            if video is None:
+                raise MediaUnsupported("the media has neither an audio nor a video track")
+            seconds = _video_seconds(container, video, stop_after)
     except av.FFmpegError as exc:
         raise MediaUnsupported("the downloaded file is not a media format we can decode") from exc
     if seconds <= 0:
-        raise MediaUnsupported("the media's audio track holds no sound to transcribe")
+        raise MediaUnsupported("the media's video track holds no frames")
+    return MediaFacts(seconds, False, True, *size)
+
+
+def _decoded_audio_seconds(container: Any, stop_after: float | None) -> float:
+    seconds = 0.0
+    for frame in container.decode(container.streams.audio[0]):
+        if frame.sample_rate:
+            seconds += frame.samples / frame.sample_rate
+        if stop_after is not None and seconds > stop_after:
+            break
     return seconds
+
+
+def _video_seconds(container: Any, stream: Any, stop_after: float | None) -> float:
+    end = 0.0
+    for packet in container.demux(stream):
+        if packet.pts is None or packet.time_base is None:
+            continue
+        end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+        if stop_after is not None and end > stop_after:
+            break
+    return end
+
+
+def measure_duration(path: Path, *, stop_after: float | None = None) -> float:
+    """Seconds of media in ``path`` (``inspect_media``)."""
+    return inspect_media(path, stop_after=stop_after).duration_seconds

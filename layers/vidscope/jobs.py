@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from vidscope import catalog, credits, idempotency, table
+from vidscope.capabilities import REGISTRY
 from vidscope.clock import Clock, iso_ms
 from vidscope.errors import (
     IdempotencyKeyInUse,
     JobNotCancellable,
     JobNotDeletable,
     JobNotFound,
+    ResultNotAvailable,
     TranscriptNotAvailable,
     ValidationFailed,
 )
@@ -33,6 +35,7 @@ from vidscope.jobs_repository import (
     TransitionRefused,
     WriteConflict,
 )
+from vidscope.media_store import MediaStore, result_key
 from vidscope.models import (
     CANCELLABLE_STATUSES,
     TERMINAL_STATUSES,
@@ -42,6 +45,7 @@ from vidscope.models import (
     WebhookState,
     WebhookStatus,
 )
+from vidscope.plan import plan_for
 from vidscope.platforms import detect_platform
 from vidscope.settings import get_settings
 from vidscope.transcripts import Transcript
@@ -49,7 +53,6 @@ from vidscope.transcripts import Transcript
 if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
     # few of them (its cold start is budgeted, DESIGN §9).
-    from vidscope.media_store import MediaStore
     from vidscope.pagination import CursorCodec
     from vidscope.ssrf import UrlGuard
     from vidscope.stages import ExecutionInput
@@ -127,14 +130,15 @@ def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowCl
 
 
 def pipeline_input(job: JobRecord) -> ExecutionInput:
-    from vidscope.stages import ExecutionInput  # the workflow's models: only job creation needs them
+    from vidscope.stages import ExecutionInput, ExecutionPlan  # the workflow's models: only creation needs them
 
     settings = get_settings()
+    plan = plan_for(job.capabilities)
     return ExecutionInput(
         job_id=job.job_id,
         tenant_id=job.tenant_id,
-        analyses=catalog.analyses(job.capabilities),
-        return_proof=job.return_proof,
+        plan=ExecutionPlan(transcribe=plan.transcribe, analyses=list(plan.analyses), stages=list(plan.stages)),
+        options=job.options,
         config={
             "heartbeat_seconds": settings.heartbeat_seconds,
             "transcription_timeout_seconds": settings.transcription_timeout_seconds,
@@ -155,7 +159,7 @@ def _replay(repo: JobsRepository, tenant_id: str, digest: str, fingerprint: str,
 def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None, now: datetime) -> JobRecord:
     """A pending job for ``request``, holding its estimated credits."""
     timestamp = iso_ms(now)
-    estimate = catalog.estimate_credits(request.capabilities)
+    estimate = catalog.minimum_credits(request.capabilities)
     return JobRecord(
         job_id=new_job_id(now),
         tenant_id=tenant_id,
@@ -166,6 +170,8 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         credits_estimated=estimate,
         credits_held=estimate,
         return_proof=request.return_proof,
+        options=request.capability_options(),
+        stages=list(plan_for(request.capabilities).stages),
         webhook_url=request.webhook_url,
         webhook=WebhookStatus(status=WebhookState.PENDING, attempts=0) if request.webhook_url else None,
         metadata=request.metadata or {},
@@ -176,23 +182,71 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
 
 
 def job_view(job: JobRecord, *, media: MediaStore) -> Job:
-    """The job as GET shows it: a completed job's results are read back from S3, where the
-    large parts live (a transcript can pass DynamoDB's 400 KB item limit)."""
-    if job.status is not JobStatus.COMPLETED or job.results_key is None:
+    """The job as GET (and its webhook) shows it: a completed job's results are read back from
+    S3, where each capability's lives on its own, and each list-valued result is cut to its
+    first ``catalog.BOUNDED_RESULT_ITEMS`` (``result_totals`` says how many there are; ``result_page`` pages
+    them), so the response stays far below every service quota whatever the media."""
+    if job.status is not JobStatus.COMPLETED or job.result_capabilities is None:
         return job.to_public()
-    results: dict[str, Any] = media.get_json(job.results_key)
-    if "transcription" in job.capabilities and job.transcript_key is not None:
-        results = {"transcription": media.get_json(job.transcript_key), **results}
-    return job.to_public(results)
+    results: dict[str, Any] = {}
+    totals: dict[str, int] = {}
+    for name in job.result_capabilities:
+        result = media.get_json(result_key(job.tenant_id, job.job_id, name))
+        items = _paged_items(name, result)
+        if items is not None:
+            totals[name] = len(items)
+            result = _with_items(name, result, items[: catalog.BOUNDED_RESULT_ITEMS])
+        results[name] = result
+    return job.to_public(results, totals)
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    capability: str
+    result: Any  # the result with its list cut to the page
+    total: int
+    offset: int
+    limit: int
+
+
+def result_page(
+    tenant_id: str, job_id: str, capability: str, *, offset: int, limit: int, repo: JobsRepository, media: MediaStore
+) -> ResultPage:
+    """One page of a completed job's list-valued result."""
+    job = get_job(tenant_id, job_id, repo=repo)
+    if capability not in job.capabilities:
+        raise ResultNotAvailable(f"job {job_id} did not ask for the {capability} capability")
+    if job.status is not JobStatus.COMPLETED or capability not in (job.result_capabilities or []):
+        raise ResultNotAvailable(f"job {job_id} has no {capability} result (it is {job.status})")
+    result = media.get_json(result_key(tenant_id, job_id, capability))
+    items = _paged_items(capability, result)
+    if items is None:
+        return ResultPage(capability, result, 1, 0, limit)
+    return ResultPage(
+        capability, _with_items(capability, result, items[offset : offset + limit]), len(items), offset, limit
+    )
+
+
+def _paged_items(capability: str, result: Any) -> list[Any] | None:
+    field = REGISTRY[capability].paged
+    if field is None:
+        return None
+    items: list[Any] = result if field == "" else result[field]
+    return items
+
+
+def _with_items(capability: str, result: Any, items: list[Any]) -> Any:
+    field = REGISTRY[capability].paged
+    return items if field == "" else {**result, field: items}
 
 
 def get_transcript(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore) -> Transcript:
     job = get_job(tenant_id, job_id, repo=repo)
     if "transcription" not in job.capabilities:
         raise TranscriptNotAvailable(f"job {job_id} did not ask for the transcription capability")
-    if job.status is not JobStatus.COMPLETED or job.transcript_key is None:
+    if job.status is not JobStatus.COMPLETED or "transcription" not in (job.result_capabilities or []):
         raise TranscriptNotAvailable(f"job {job_id} is {job.status}; its transcript is ready once it is completed")
-    return Transcript.model_validate(media.get_json(job.transcript_key))
+    return Transcript.model_validate(media.get_json(result_key(tenant_id, job_id, "transcription")))
 
 
 def get_job(tenant_id: str, job_id: str, *, repo: JobsRepository) -> JobRecord:

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from vidscope import credits, idempotency, table
 from vidscope.clock import iso_ms
 from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
 from vidscope.errors import InsufficientCredits, TooManyActiveJobs
-from vidscope.models import Job, JobStatus, Progress, Stage
+from vidscope.models import Job, JobResults, JobStatus, Progress, Stage
 
 
 class JobRecord(Job):
@@ -29,17 +31,24 @@ class JobRecord(Job):
     execution_arn: str | None = None
     idempotency_digest: str | None = None
     media_duration_seconds: float | None = None
-    transcript_key: str | None = None
-    results_key: str | None = None
+    # The stages of the job's plan (vidscope.plan), fixed at creation.
+    stages: list[Stage] = Field(default_factory=lambda: list(Stage))
+    # The capabilities whose results merging stored (media_store.result_key), in request order.
+    result_capabilities: list[str] | None = None
     # Counted in the tenant's active jobs when created; its move to a terminal state uncounts it.
     # Jobs created before the ceiling existed were never counted, so they are never uncounted.
     counts_as_active: bool = False
 
-    def to_public(self, results: dict[str, Any] | None = None) -> Job:
+    def to_public(self, results: dict[str, Any] | None = None, totals: dict[str, int] | None = None) -> Job:
         """The client's view: progress only while processing, results only when completed."""
-        job = Job.model_validate(self.model_dump(include=set(Job.model_fields)))
+        job = Job.model_validate(self.model_dump(include=set(Job.model_fields) - {"results"}))
         job.progress = self.progress if self.status is JobStatus.PROCESSING else None
-        job.results = results if self.status is JobStatus.COMPLETED else None
+        if self.status is JobStatus.COMPLETED and results is not None:
+            job.results = JobResults.model_validate(results)
+            job.result_totals = totals or None
+        if self.status.is_terminal and self.completed_at is not None:
+            elapsed = datetime.fromisoformat(self.completed_at) - datetime.fromisoformat(self.created_at)
+            job.processing_time_seconds = round(elapsed.total_seconds(), 3)
         return job
 
 
@@ -290,6 +299,26 @@ class JobsRepository:
         updated = self.get(record.tenant_id, record.job_id)
         assert updated is not None  # it was just written under a condition that it exists
         return updated
+
+    def raise_hold(self, record: JobRecord, price: int, now: datetime) -> JobRecord:
+        """Raise a processing job's hold (and its estimate) to ``price``, taking the difference
+        from the balance in the same transaction. ``credits.BalanceShort`` when the balance
+        cannot cover it; ``TransitionRefused`` when the job is no longer processing."""
+        try:
+            return self.transition(
+                record,
+                to_status=JobStatus.PROCESSING,
+                allowed_from=frozenset({JobStatus.PROCESSING}),
+                now=now,
+                extra_items=credits.raise_hold(
+                    self._table, record.tenant_id, record.job_id, price - record.credits_held, now
+                ),
+                set_fields={"credits_held": price, "credits_estimated": price},
+            )
+        except self._client.exceptions.TransactionCanceledException as exc:
+            if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+                raise credits.BalanceShort from exc
+            raise
 
     def update_progress(self, tenant_id: str, job_id: str, progress: Progress, now: datetime, **fields: Any) -> None:
         """Record where a processing job is; ``TransitionRefused`` once it is no longer processing

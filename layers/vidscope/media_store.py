@@ -76,9 +76,10 @@ def media_key(tenant_id: str, job_id: str, suffix: str) -> str:
     return f"{MEDIA_PREFIX}{job_prefix(tenant_id, job_id)}source{suffix}"
 
 
-def transcript_key(tenant_id: str, job_id: str) -> str:
-    """The completed job's transcript, written by merging."""
-    return f"{job_prefix(tenant_id, job_id)}transcript.json"
+def result_key(tenant_id: str, job_id: str, capability: str) -> str:
+    """One capability's result of a completed job, written by merging: each on its own, so a
+    read fetches only what it shows (the transcription result is the transcript)."""
+    return f"{job_prefix(tenant_id, job_id)}results/{capability}.json"
 
 
 def staged_key(tenant_id: str, job_id: str, name: str) -> str:
@@ -100,7 +101,3 @@ def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
 
 def is_staged(key: str) -> bool:
     return key.startswith(MEDIA_PREFIX)
-
-
-def results_key(tenant_id: str, job_id: str) -> str:
-    return f"{job_prefix(tenant_id, job_id)}results.json"

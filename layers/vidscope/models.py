@@ -8,10 +8,20 @@ from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from vidscope import catalog
+from vidscope.capabilities import REGISTRY
 from vidscope.transcripts import Transcript
 
 
@@ -129,6 +139,25 @@ def _syntactic_url_check(value: str, *, field: str) -> str:
 Url = Annotated[str, Field(min_length=1, max_length=catalog.MAX_URL_LENGTH)]
 
 
+def _omitted_when_none(model: type[BaseModel]) -> Any:
+    return (model | None, Field(default=None, exclude_if=lambda value: value is None))
+
+
+# One property per capability, each its own named schema (the options and result models the
+# capability declares), so generated clients get types; absent when not asked for.
+JobOptions: type[BaseModel] = create_model(
+    "JobOptions",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Options per capability; each applies only to a requested capability.",
+    **{name: _omitted_when_none(c.options) for name, c in REGISTRY.items()},
+)
+JobResults: type[BaseModel] = create_model(
+    "JobResults",
+    __doc__="The result of each requested capability that completed.",
+    **{name: _omitted_when_none(c.result) for name, c in REGISTRY.items()},
+)
+
+
 class CreateJobRequest(BaseModel):
     """Body of ``POST /v1/jobs``."""
 
@@ -137,10 +166,11 @@ class CreateJobRequest(BaseModel):
     url: Url = Field(description="http(s) URL of a video page or media file")
     capabilities: list[str] = Field(
         min_length=1,
-        description="Analyses to run: " + ", ".join(catalog.CAPABILITIES),
-        json_schema_extra={"items": {"enum": list(catalog.CAPABILITIES)}, "uniqueItems": True},
+        description="Analyses to run: " + ", ".join(REGISTRY),
+        json_schema_extra={"items": {"enum": list(REGISTRY)}, "uniqueItems": True},
     )
-    return_proof: StrictBool = Field(default=False, description="Attach timestamped proof to brands")
+    options: JobOptions | None = Field(default=None, description="Options of the requested capabilities, by capability")
+    return_proof: StrictBool = Field(default=False, description="Alias of options.brands.return_proof")
     webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
     metadata: (
         dict[
@@ -167,16 +197,44 @@ class CreateJobRequest(BaseModel):
     @field_validator("capabilities")
     @classmethod
     def _check_capabilities(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c not in catalog.CAPABILITIES]
+        unknown = [c for c in value if c not in REGISTRY]
         if unknown:
             raise PydanticCustomError(
                 "unsupported_capability",
                 "unsupported capabilities: {unknown}; supported: {supported}",
-                {"unknown": ", ".join(unknown), "supported": ", ".join(catalog.CAPABILITIES)},
+                {"unknown": ", ".join(unknown), "supported": ", ".join(REGISTRY)},
             )
         if len(set(value)) != len(value):
             raise PydanticCustomError("duplicate_items", "capabilities must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _options_of_requested_capabilities(self) -> CreateJobRequest:
+        given = {name for name, value in self.options or () if value is not None}
+        stray = sorted(given - set(self.capabilities))
+        if stray:
+            raise PydanticCustomError(
+                "options_without_capability",
+                "options given for capabilities not requested: {stray}",
+                {"stray": ", ".join(stray)},
+            )
+        # return_proof is the older spelling of options.brands.return_proof: both are kept
+        # equal, so either spelling gives the same job (and the same idempotency fingerprint).
+        brands = getattr(self.options, "brands", None) if self.options is not None else None
+        if "brands" in self.capabilities and (self.return_proof or (brands is not None and brands.return_proof)):
+            if self.options is None:
+                self.options = JobOptions()
+            self.options.brands = REGISTRY["brands"].options(return_proof=True)  # type: ignore[attr-defined]
+            self.return_proof = True
+        return self
+
+    def capability_options(self) -> dict[str, dict[str, Any]]:
+        """Every requested capability's options, defaults filled in, as JSON."""
+        given = self.options.model_dump(mode="json") if self.options is not None else {}
+        return {
+            name: REGISTRY[name].options.model_validate(given.get(name) or {}).model_dump(mode="json")
+            for name in self.capabilities
+        }
 
     @field_validator("metadata")
     @classmethod
@@ -205,6 +263,17 @@ class Progress(BaseModel):
 class JobError(BaseModel):
     code: str
     message: str
+
+
+class MediaInfo(BaseModel):
+    """What ingestion found in the media."""
+
+    duration_seconds: float = Field(description="Decoded, not read from the container's header")
+    has_audio: bool
+    has_video: bool
+    title: str | None = None
+    width: int | None = None
+    height: int | None = None
 
 
 class CapabilityError(BaseModel):
@@ -255,17 +324,32 @@ class Job(BaseModel):
     url: str
     platform: Platform
     capabilities: list[str]
-    credits_estimated: int
+    credits_estimated: int = Field(
+        description="One billable minute until ingestion knows the media's duration, then its real price"
+    )
     credits_charged: int | None = None
+    cost_breakdown: dict[str, int] | None = Field(default=None, description="Credits charged per capability")
     return_proof: bool
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Every requested capability's options, defaults filled in"
+    )
+    media: MediaInfo | None = None
     webhook_url: str | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     created_at: str
     updated_at: str
     started_at: str | None = None
     completed_at: str | None = None
+    processing_time_seconds: float | None = Field(default=None, description="From creation to the end (ended jobs)")
     progress: Progress | None = None
-    results: dict[str, Any] | None = None
+    results: JobResults | None = None
+    result_totals: dict[str, int] | None = Field(
+        default=None,
+        description=(
+            "Items in each list-valued result. Lists longer than 100 are cut to their first 100 here; "
+            "GET /v1/jobs/{job_id}/results/{capability} pages the whole list"
+        ),
+    )
     capability_errors: list[CapabilityError] | None = None
     error: JobError | None = None
     webhook: WebhookStatus | None = Field(default=None, description="Delivery of webhook_url, when one is set")
@@ -303,6 +387,22 @@ class Pagination(BaseModel):
 class JobListEnvelope(BaseModel):
     data: list[Job]
     pagination: Pagination
+    meta: Meta
+
+
+class ResultPage(BaseModel):
+    """A page of one capability's result: its list cut to ``offset``…``offset + limit``."""
+
+    capability: str
+    results: JobResults
+    total: int = Field(description="Items in the whole list (1 for a result without a list)")
+    offset: int
+    limit: int
+    has_more: bool
+
+
+class ResultPageEnvelope(BaseModel):
+    data: ResultPage
     meta: Meta
 
 

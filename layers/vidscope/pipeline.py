@@ -9,14 +9,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from vidscope import brands, catalog, credits, progress
+from vidscope import catalog, credits, progress
+from vidscope.capabilities import REGISTRY
+from vidscope.capabilities.base import Inputs, Step, Summarizer
 from vidscope.clock import Clock, iso_ms
 from vidscope.ingestion import Downloader
 from vidscope.jobs_repository import JobRecord, JobsRepository, TransitionRefused
 from vidscope.log import logger
-from vidscope.media_store import MediaStore, analysis_key, is_staged, media_key, results_key, transcript_key
-from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, Stage
-from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, JobNotActive
+from vidscope.media_store import MediaStore, analysis_key, media_key, result_key
+from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, MediaInfo, Stage
+from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, BalanceTooLow, JobNotActive
 from vidscope.stages import (
     AnalysisOutcome,
     AnalyzeEvent,
@@ -25,7 +27,6 @@ from vidscope.stages import (
     JobRef,
     MergeEvent,
 )
-from vidscope.summary import Summarizer
 from vidscope.transcripts import Transcript
 
 
@@ -48,7 +49,7 @@ def enter_stage(
 ) -> None:
     """Record progress; ``JobNotActive`` once the job was cancelled, so the stage stops."""
     try:
-        repo.update_progress(ref.tenant_id, ref.job_id, progress.at(stage, fraction), clock(), **fields)
+        repo.update_progress(ref.tenant_id, ref.job_id, progress.at(stage, fraction, ref.stages), clock(), **fields)
     except TransitionRefused as exc:
         raise JobNotActive(f"job {ref.job_id} is no longer processing") from exc
 
@@ -68,38 +69,74 @@ def ingest(
                 now=now,
                 set_fields={
                     "started_at": iso_ms(now),
-                    "progress": progress.at(Stage.INGESTION).model_dump(mode="json"),
+                    "progress": progress.at(Stage.INGESTION, 0.0, ref.stages).model_dump(mode="json"),
                 },
             )
         except TransitionRefused:
             _active_job(repo, ref)  # a retry already started it (fine) or it was cancelled (stop)
+
+    def price(duration_seconds: float | None) -> None:
+        if duration_seconds is not None:  # what the site claims: refuses early, before the download
+            hold_price(repo, ref, catalog.credits_for(job.capabilities, duration_seconds), clock)
+
     with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
-        downloaded = downloader.download(job.url, Path(tmp))
+        downloaded = downloader.download(job.url, Path(tmp), on_probe=price)
+        duration = round(downloaded.duration_seconds, 3)
+        hold_price(repo, ref, catalog.credits_for(job.capabilities, duration), clock)  # on what was decoded
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
-    enter_stage(repo, ref, Stage.INGESTION, clock, 1.0, media_duration_seconds=round(downloaded.duration_seconds, 3))
+    info = MediaInfo(
+        duration_seconds=duration,
+        has_audio=downloaded.has_audio,
+        has_video=downloaded.has_video,
+        title=downloaded.title,
+        width=downloaded.width,
+        height=downloaded.height,
+    )
+    enter_stage(
+        repo, ref, Stage.INGESTION, clock, 1.0, media_duration_seconds=duration, media=info.model_dump(mode="json")
+    )
     return IngestedMedia(
         media_key=key,
-        duration_seconds=round(downloaded.duration_seconds, 3),
+        duration_seconds=duration,
         size_bytes=downloaded.size_bytes,
         title=downloaded.title,
+        has_audio=downloaded.has_audio,
     )
 
 
+def hold_price(repo: JobsRepository, ref: JobRef, price: int, clock: Clock) -> None:
+    """Raise the job's hold to ``price`` (it only ever grows), taking the difference from the
+    balance; ``BalanceTooLow`` when the balance cannot cover it: the job then fails and its hold
+    comes back, so nothing is charged."""
+    job = _active_job(repo, ref)
+    if price <= job.credits_held:
+        return
+    now = clock()
+    try:
+        repo.raise_hold(job, price, now)
+    except credits.BalanceShort as exc:
+        raise BalanceTooLow(
+            f"this media's price is {price} credits, more than the balance can hold; nothing was charged"
+        ) from exc
+    except TransitionRefused as exc:
+        raise JobNotActive(f"job {ref.job_id} ended while it was priced") from exc
+
+
 def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
-    """Run one analysis capability on the stored transcript and store its result."""
-    transcript = Transcript.model_validate(media.get_json(event.transcript.transcript_key))
-    result: Any
-    if event.capability == "summary":
-        result = summarizer.summarize(transcript).model_dump(mode="json")
-    elif event.capability == "brands":
-        found = brands.detect(transcript, with_proof=event.return_proof)
-        result = [b.model_dump(mode="json", exclude_none=True) for b in found]
-    else:
+    """Compute one capability of the analysis stage (through the registry) and stage its result."""
+    capability = REGISTRY.get(event.capability)
+    if capability is None or capability.step is not Step.ANALYSIS:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
-    # The analyses may not read the job; its transcript is their state check instead: deleting
-    # the job deletes it. What still lands in the moment between is staged and expires.
-    if not media.exists(event.transcript.transcript_key):
+    transcript = (
+        Transcript.model_validate(media.get_json(event.transcript.transcript_key)) if event.transcript else None
+    )
+    inputs = Inputs(duration_seconds=event.media.duration_seconds, transcript=transcript, summarizer=summarizer)
+    result = capability.run(inputs, event.options.get(event.capability))
+    # The analyses may not read the job; the stage output they read is their state check
+    # instead: deleting the job deletes it. What still lands in the moment between is staged and
+    # expires.
+    if event.transcript is not None and not media.exists(event.transcript.transcript_key):
         raise JobNotActive(f"job {event.job_id} was deleted while its {event.capability} analysis ran")
     key = analysis_key(event.tenant_id, event.job_id, event.capability)
     media.put_json(key, result)
@@ -126,17 +163,21 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
                     message=public_message(outcome.failure or Failure(), Stage.ANALYSIS)[1],
                 )
             )
-    kept_transcript = event.transcript.transcript_key
-    staged_transcript = is_staged(kept_transcript) and "transcription" in job.capabilities
-    transcript = media.get_json(kept_transcript) if staged_transcript else None
+    merged_here = [name for name in job.capabilities if REGISTRY[name].step is Step.MERGE]
+    if merged_here:
+        transcript = (
+            Transcript.model_validate(media.get_json(event.transcript.transcript_key)) if event.transcript else None
+        )
+        inputs = Inputs(duration_seconds=event.media.duration_seconds, transcript=transcript)
+        for name in merged_here:
+            results[name] = REGISTRY[name].run(inputs, event.options.get(name))
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
-    if staged_transcript:
-        kept_transcript = transcript_key(event.tenant_id, event.job_id)
-        media.put_json(kept_transcript, transcript)
-    media.put_json(results_key(event.tenant_id, event.job_id), results)
-    charged_capabilities = [c for c in job.capabilities if not catalog.CAPABILITIES[c].analysis or c in results]
-    charge = min(catalog.credits_for(charged_capabilities, event.media.duration_seconds), job.credits_held)
+    for name, result in results.items():
+        media.put_json(result_key(event.tenant_id, event.job_id, name), result)
+    # A capability that failed is not charged.
+    breakdown = catalog.cost_breakdown([c for c in job.capabilities if c in results], event.media.duration_seconds)
+    charge = min(sum(breakdown.values()), job.credits_held)
     now = clock()
     try:
         return repo.transition(
@@ -149,8 +190,8 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
             ),
             set_fields={
                 "credits_charged": charge,
-                "transcript_key": kept_transcript,
-                "results_key": results_key(event.tenant_id, event.job_id),
+                "cost_breakdown": breakdown,
+                "result_capabilities": list(results),
                 "media_duration_seconds": event.media.duration_seconds,
                 **({"capability_errors": [e.model_dump(mode="json") for e in errors]} if errors else {}),
             },

@@ -25,6 +25,12 @@ class MediaTooLong(StageFailed):
     code = "MEDIA_TOO_LONG"
 
 
+class BalanceTooLow(StageFailed):
+    """The media's real price is more than the tenant's balance can hold: nothing is charged."""
+
+    code = "INSUFFICIENT_CREDITS"
+
+
 class TranscriptionFailed(StageFailed):
     code = "TRANSCRIPTION_FAILED"
 
@@ -43,5 +49,13 @@ class JobNotActive(Exception):
 
 STAGE_FAILURES: dict[str, type[StageFailed]] = {
     cls.__name__: cls
-    for cls in (StageFailed, DownloadFailed, MediaUnsupported, MediaTooLong, TranscriptionFailed, AnalysisFailed)
+    for cls in (
+        StageFailed,
+        DownloadFailed,
+        MediaUnsupported,
+        MediaTooLong,
+        BalanceTooLow,
+        TranscriptionFailed,
+        AnalysisFailed,
+    )
 }

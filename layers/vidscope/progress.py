@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from vidscope.models import Progress, Stage
 
-_STAGES = list(Stage)
-# Share of the whole job each stage covers, by how long it takes in practice: transcription
-# dominates, so its span is the widest and moves with the media transcribed.
-_SPANS: dict[Stage, tuple[float, float]] = {
-    Stage.INGESTION: (0.0, 10.0),
-    Stage.TRANSCRIPTION: (10.0, 85.0),
-    Stage.ANALYSIS: (85.0, 95.0),
-    Stage.MERGING: (95.0, 100.0),
+# Share of a job each stage takes, by how long it takes in practice: transcription dominates, so
+# its span is the widest and moves with the media transcribed. A job's plan may leave stages out;
+# its percent is spread over the stages it runs.
+_WEIGHTS: dict[Stage, float] = {
+    Stage.INGESTION: 10.0,
+    Stage.TRANSCRIPTION: 75.0,
+    Stage.ANALYSIS: 10.0,
+    Stage.MERGING: 5.0,
 }
 
 
-def at(stage: Stage, fraction: float = 0.0) -> Progress:
-    """Progress at ``fraction`` (0 to 1) of ``stage``."""
-    low, high = _SPANS[stage]
-    index = _STAGES.index(stage)
+def at(stage: Stage, fraction: float = 0.0, plan: Sequence[Stage] = tuple(Stage)) -> Progress:
+    """Progress at ``fraction`` (0 to 1) of ``stage``, among the stages of the job's ``plan``."""
+    stages = [s for s in Stage if s in plan or s is stage]
+    index = stages.index(stage)
+    total = sum(_WEIGHTS[s] for s in stages)
+    low = sum(_WEIGHTS[s] for s in stages[:index])
+    done = low + _WEIGHTS[stage] * min(max(fraction, 0.0), 1.0)
     return Progress(
         stage=stage,
-        stages_completed=_STAGES[:index],
-        stages_remaining=_STAGES[index + 1 :],
-        percent=round(low + (high - low) * min(max(fraction, 0.0), 1.0), 1),
+        stages_completed=stages[:index],
+        stages_remaining=stages[index + 1 :],
+        percent=round(100 * done / total, 1),
     )

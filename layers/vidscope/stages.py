@@ -7,10 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from vidscope.models import Stage
+
 
 class JobRef(BaseModel):
     job_id: str
     tenant_id: str
+    # The job's stage plan (vidscope.plan), for the progress it reports; every stage by default.
+    stages: list[Stage] = Field(default_factory=lambda: list(Stage))
 
 
 class IngestedMedia(BaseModel):
@@ -18,6 +22,7 @@ class IngestedMedia(BaseModel):
     duration_seconds: float
     size_bytes: int
     title: str | None = None
+    has_audio: bool = True
 
 
 class TranscriptRef(BaseModel):
@@ -36,9 +41,13 @@ class Failure(BaseModel):
 
 
 class AnalyzeEvent(JobRef):
+    """One analysis step: the capability to compute, the job's options (every requested
+    capability's, validated at creation) and the stage outputs the plan made."""
+
     capability: str
-    return_proof: bool
-    transcript: TranscriptRef
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    media: IngestedMedia
+    transcript: TranscriptRef | None = None
 
 
 class AnalysisOutcome(BaseModel):
@@ -51,17 +60,32 @@ class AnalysisOutcome(BaseModel):
 
 class MergeEvent(JobRef):
     media: IngestedMedia
-    transcript: TranscriptRef
+    transcript: TranscriptRef | None = None
     analysis: list[AnalysisOutcome] = Field(default_factory=list)
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class FailEvent(JobRef):
     failure: Failure
 
 
-class ExecutionInput(JobRef):
+class ExecutionPlan(BaseModel):
+    """What the state machine routes on (vidscope.plan): whether to transcribe, which analyses
+    its Map runs, and the stages the job's progress lists."""
+
+    transcribe: bool
+    analyses: list[str]
+    stages: list[Stage]
+
+
+class ExecutionInput(BaseModel):
     """The input create_job starts an execution with."""
 
-    analyses: list[str]
-    return_proof: bool
+    job_id: str
+    tenant_id: str
+    plan: ExecutionPlan
+    options: dict[str, dict[str, Any]]
     config: dict[str, Any]
+    # Set by the transcription stage when the plan runs it; null otherwise, so later states can
+    # always pass it on.
+    transcript: None = None

@@ -14,6 +14,10 @@ from vidscope.transcripts import Segment, Transcript
 BUNDLED_PREFIX = "bundled:"
 
 
+# The language of a transcript with no speech: BCP 47's "undetermined".
+SILENT_LANGUAGE = "und"
+
+
 @dataclass(frozen=True)
 class WhisperConfig:
     model: str  # a faster-whisper model name, a local CTranslate2 directory, or "bundled:tiny.en"
@@ -52,6 +56,8 @@ def decode_audio(media: Path, max_seconds: float, sampling_rate: int = 16_000) -
     chunks: list[Any] = []
     kept = 0
     with av.open(str(media)) as container:
+        if not container.streams.audio:  # a silent video: nothing to hear, an empty transcript
+            return np.zeros(0, dtype=np.float32)
         for frame in container.decode(audio=0):
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().reshape(-1))
@@ -73,8 +79,10 @@ def transcribe(
 ) -> Transcript:
     """Transcribe at most ``max_seconds`` of ``media``; ``on_segment(segment, media_seconds)`` is
     called as each segment comes out, so callers can report progress and stop early by raising."""
-    model = _model(config)
     audio = decode_audio(media, max_seconds)
+    if audio.size == 0:
+        return Transcript.from_segments([], language=SILENT_LANGUAGE, duration_seconds=0.0)
+    model = _model(config)
     segments: Iterator[Any]
     if config.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline

@@ -131,7 +131,9 @@ def run(
         check_active(repo, task.job)
         key = staged_transcript_key(task.job.tenant_id, task.job.job_id)
         media.put_json(key, transcript.model_dump(mode="json"))
-        enter_stage(repo, task.job, Stage.ANALYSIS, clock)
+        stages = task.job.stages
+        if Stage.TRANSCRIPTION in stages and stages[-1] is not Stage.TRANSCRIPTION:
+            enter_stage(repo, task.job, stages[stages.index(Stage.TRANSCRIPTION) + 1], clock)
         result = TranscriptRef(
             transcript_key=key,
             language=transcript.language,

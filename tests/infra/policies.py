@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,10 +10,12 @@ from aws_cdk.assertions import Template
 
 
 def policies_of(template: Template, function_name_part: str) -> list[dict[str, Any]]:
-    """Every policy statement attached to the role of the function whose id contains the part."""
+    """Every policy statement attached to the role of the function whose id is the part (its
+    name without underscores) and CDK's hash."""
     functions = template.find_resources("AWS::Lambda::Function")
+    named = re.compile(rf".*{re.escape(function_name_part)}(?:[0-9A-F]{{8}})?")
     [role_ref] = [
-        f["Properties"]["Role"]["Fn::GetAtt"][0] for logical, f in functions.items() if function_name_part in logical
+        f["Properties"]["Role"]["Fn::GetAtt"][0] for logical, f in functions.items() if named.fullmatch(logical)
     ]
     statements = []
     for policy in template.find_resources("AWS::IAM::Policy").values():

@@ -23,7 +23,7 @@ _TENANT, _JOB = "ten_other", "job_other"
 _KEYS = {
     "download": media_store.media_key(_TENANT, _JOB, ".mp4"),
     "staged": media_store.staged_transcript_key(_TENANT, _JOB),
-    "results": media_store.results_key(_TENANT, _JOB),
+    "results": media_store.result_key(_TENANT, _JOB, "summary"),
     "transcript": f"{media_store.job_prefix(_TENANT, _JOB)}transcript.json",
 }
 
@@ -36,13 +36,13 @@ _RESULTS = ("results", "transcript")
 _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
     "ingest_media": {("s3:PutObject", "download")},
     "transcriber": {("s3:GetObject", "download"), ("s3:PutObject", "staged")},
-    "summarize": _STAGE,
-    "detect_brands": _STAGE,
+    "analyze": _STAGE,
     # Merging keeps the results, and removes them when its job was cancelled or deleted meanwhile.
     "merge_results": {("s3:GetObject", "staged")}
     | {(action, kind) for action in ("s3:PutObject", "s3:DeleteObject", "s3:ListBucket") for kind in _RESULTS},
     "get_job": _RESULTS_READER,
     "get_transcript": _RESULTS_READER,
+    "get_job_results": _RESULTS_READER,
     "dispatch_webhooks": _RESULTS_READER,
     "delete_job": {(action, kind) for action in ("s3:DeleteObject", "s3:ListBucket") for kind in _KEYS},
 }

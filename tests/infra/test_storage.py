@@ -73,6 +73,6 @@ def test_media_objects_expire_and_every_access_is_logged(prod_template: Template
     assert {"Prefix": media_store.MEDIA_PREFIX, "ExpirationInDays": 7, "Status": "Enabled"} in rules
     assert not any(r.get("Prefix") == media_store.RESULTS_PREFIX for r in rules)
     assert media_store.media_key("t", "j", ".mp4").startswith(media_store.MEDIA_PREFIX)
-    assert media_store.results_key("t", "j").startswith(media_store.RESULTS_PREFIX)
+    assert media_store.result_key("t", "j", "summary").startswith(media_store.RESULTS_PREFIX)
     log_bucket = media["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
     assert buckets[log_bucket]["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 365

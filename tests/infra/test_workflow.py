@@ -63,9 +63,9 @@ def test_gpu_capacity_keeps_the_stage_minimum_and_a_bounded_stopped_warm_pool(
 
 
 def test_stage_functions_get_only_their_part(prod_template: Template) -> None:
-    summarize = actions(policies_of(prod_template, "summarize"))
-    assert "bedrock:InvokeModel" in summarize
-    assert not {a for a in summarize if a.startswith("dynamodb:")}  # analysis never touches the table
+    analyze = actions(policies_of(prod_template, "analyze"))
+    assert "bedrock:InvokeModel" in analyze  # declared by the summary capability
+    assert not {a for a in analyze if a.startswith("dynamodb:")}  # analysis never touches the table
     fail_job = actions(policies_of(prod_template, "failjob"))
     assert {"dynamodb:UpdateItem", "dynamodb:GetItem"} <= fail_job
     assert not {a for a in fail_job if a.startswith("s3:")}

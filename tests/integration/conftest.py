@@ -19,13 +19,15 @@ from werkzeug.test import Client, TestResponse
 from infra.local import resources, stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
-from tests.support.media import repeated_mp4, silent_mp4
+from tests.support.media import repeated_mp4, silent_mp4, video_only_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope import dependencies
 from vidscope.jobs_repository import JobsRepository
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
+from vidscope.stages import TranscriptRef
 from vidscope.tenants import TenantsRepository, onboard
+from vidscope.transcripts import Transcript
 
 # Names of the public hosts tests use; the sandbox has no DNS for them, so resolution is faked
 # here (and only resolution: the guard's checks run for real).
@@ -160,6 +162,7 @@ def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServ
     root = tmp_path_factory.mktemp("media")
     shutil.copy(FIXTURES / "speech.mp4", root / "speech.mp4")
     silent_mp4(90, root / "ninety-seconds.mp4")
+    video_only_mp4(5, root / "no-audio.mp4")
     repeated_mp4(FIXTURES / "speech.mp4", 2, root / "speech-twice.mp4")  # a longer window to cancel in
     (root / "page.html").write_text("<html><body><p>No video here.</p></body></html>")
     (root / "not-media.mp4").write_bytes(b"this is text pretending to be a video\n" * 100)
@@ -214,6 +217,13 @@ def submit(api: Client, tenant: TenantHandle, url: str, **body: Any) -> str:
     response = api.post("/v1/jobs", json={"url": url, "capabilities": ALL_CAPABILITIES, **body}, headers=tenant.headers)
     assert response.status_code == 202, response.json
     return str(response.json["data"]["job_id"])
+
+
+def staged_empty_transcript(key: str = "t", seconds: float = 30) -> TranscriptRef:
+    """A transcript with no speech stored under ``key``, as the worker would hand it on."""
+    transcript = Transcript.from_segments([], language="en", duration_seconds=seconds)
+    dependencies.media_store().put_json(key, transcript.model_dump(mode="json"))
+    return TranscriptRef(transcript_key=key, language="en", duration_seconds=seconds, word_count=0)
 
 
 def balance_and_ledger(tenant_id: str) -> tuple[int, int]:

@@ -12,14 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from werkzeug.test import Client
 
-from tests.integration.conftest import TenantHandle, create, job_body, new_tenant
+from tests.integration.conftest import TenantHandle, create, job_body, new_tenant, staged_empty_transcript
 from vidscope import catalog, dependencies, jobs, pipeline
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
 from vidscope.jobs_repository import JobsRepository
 from vidscope.models import JobStatus
 from vidscope.pipeline_errors import JobNotActive
-from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent, TranscriptRef
+from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent
 from vidscope.tenants import TenantsRepository
 
 FREE_CEILING = catalog.MAX_ACTIVE_JOBS["free"]
@@ -71,9 +71,8 @@ def _end(how: str, tenant: TenantHandle, job_id: str, api: Client, repo: JobsRep
         event = MergeEvent(
             **ref.model_dump(),
             media=IngestedMedia(media_key="k", duration_seconds=30, size_bytes=1),
-            transcript=TranscriptRef(transcript_key="t", language="en", duration_seconds=30, word_count=1),
+            transcript=staged_empty_transcript(),
         )
-        dependencies.media_store().put_json("t", {"text": ""})
         pipeline.merge(event, repo=repo, media=dependencies.media_store(), clock=utc_now)
 
 
@@ -135,12 +134,11 @@ def test_cancel_racing_the_pipeline_frees_one_place_not_two(
     jobs_repo.transition(
         record, to_status=JobStatus.PROCESSING, allowed_from=frozenset({JobStatus.PENDING}), now=utc_now()
     )
-    dependencies.media_store().put_json("t", {"text": ""})
     ref = JobRef(job_id=first, tenant_id=free_tenant.tenant_id)
     event = MergeEvent(
         **ref.model_dump(),
         media=IngestedMedia(media_key="k", duration_seconds=30, size_bytes=1),
-        transcript=TranscriptRef(transcript_key="t", language="en", duration_seconds=30, word_count=1),
+        transcript=staged_empty_transcript(),
     )
     actions: dict[str, Callable[[], object]] = {
         "cancel": lambda: jobs.cancel_job(

@@ -25,7 +25,7 @@ def test_create_returns_202_with_location_and_a_pending_job(api: Client, tenant:
     assert job["status"] == "pending"
     assert job["platform"] == "youtube"
     assert job["metadata"] == {"order": "42"}
-    assert job["credits_estimated"] == catalog.estimate_credits(["transcription", "brands"])
+    assert job["credits_estimated"] == catalog.minimum_credits(["transcription", "brands"])
     assert job["credits_charged"] is None
     assert job["created_at"].endswith("Z") and len(job["created_at"]) == 24
     assert response.json["meta"]["request_id"].startswith("req_")
@@ -130,11 +130,11 @@ def test_urls_that_reach_private_addresses_or_plain_http_webhooks_are_refused(
 def test_insufficient_credits_is_402_and_creates_no_job(
     api: Client, make_tenant: Callable[..., TenantHandle], tenants_repo: TenantsRepository, jobs_repo: JobsRepository
 ) -> None:
-    poor = make_tenant(credits=catalog.estimate_credits(["transcription"]) - 1)
+    poor = make_tenant(credits=catalog.minimum_credits(["transcription"]) - 1)
     response = create(api, poor)
     assert response.status_code == 402
     assert response.json["error"]["code"] == "INSUFFICIENT_CREDITS"
-    assert tenants_repo.get_tenant(poor.tenant_id).credit_balance == catalog.estimate_credits(["transcription"]) - 1
+    assert tenants_repo.get_tenant(poor.tenant_id).credit_balance == catalog.minimum_credits(["transcription"]) - 1
     page = jobs_repo.query(
         poor.tenant_id, status=None, sk_from="JOB#", sk_to="JOB#~", start_after_job_id=None, limit=10
     )

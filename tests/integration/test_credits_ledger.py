@@ -8,6 +8,7 @@ from werkzeug.test import Client
 
 from tests.integration.conftest import create, job_body
 from vidscope import catalog
+from vidscope.capabilities import REGISTRY
 from vidscope.tenants import TenantsRepository
 
 
@@ -17,7 +18,7 @@ def test_balance_equals_sum_of_ledger_after_random_creates_and_cancels(
     tenants_repo: TenantsRepository,  # type: ignore[no-untyped-def]
 ) -> None:
     rng = random.Random(20261122)
-    start = catalog.estimate_credits(["transcription", "summary", "brands"]) * 3
+    start = catalog.minimum_credits(["transcription", "summary", "brands"]) * 3
     tenant = make_tenant(credits=start)
     open_jobs: list[str] = []
     outcomes = {202: 0, 402: 0, 200: 0}
@@ -26,7 +27,7 @@ def test_balance_equals_sum_of_ledger_after_random_creates_and_cancels(
             job_id = open_jobs.pop(rng.randrange(len(open_jobs)))
             outcomes[api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code] += 1
         else:
-            caps = rng.sample(list(catalog.CAPABILITIES), rng.randint(1, 3))
+            caps = rng.sample(list(REGISTRY), rng.randint(1, 3))
             response = create(api, tenant, job_body(capabilities=caps))
             outcomes[response.status_code] += 1
             if response.status_code == 202:

@@ -104,12 +104,12 @@ def test_an_analysis_finishing_after_its_job_was_deleted_stores_nothing(
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
         capability="summary",
-        return_proof=False,
+        media=IngestedMedia(media_key="k", duration_seconds=4, size_bytes=1),
         transcript=transcript,
     )
     summarizer = _DeletingSummarizer(lambda: _cancel_and_delete(api, tenant, job.job_id))
     # When the client cancels and deletes the job before the summary is written
-    with aws_calls.acting_as("summarize"), pytest.raises(JobNotActive):
+    with aws_calls.acting_as("analyze"), pytest.raises(JobNotActive):
         pipeline.analyze(event, media=media, summarizer=summarizer)
     # Then nothing of the job is stored anywhere
     assert _objects_of(tenant.tenant_id, job.job_id) == []
@@ -168,7 +168,9 @@ def test_merge_keeps_the_transcript_and_results_of_a_completed_job_under_tenants
     with aws_calls.acting_as("merge_results"):
         completed = pipeline.merge(event, repo=jobs_repo, media=media, clock=utc_now)
     # The staged copies expire with the media; what the job shows lives under tenants/
-    assert completed.transcript_key == f"{job_prefix(tenant.tenant_id, job.job_id)}transcript.json"
+    assert completed.result_capabilities == ["transcription"]  # summary failed: only what succeeded is kept
+    kept = {o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=get_settings().bucket_name)["Contents"]}
+    assert f"{job_prefix(tenant.tenant_id, job.job_id)}results/transcription.json" in kept
     shown = api.get(f"/v1/jobs/{job.job_id}", headers=tenant.headers).json["data"]
     assert shown["results"]["transcription"]["text"] == _transcript().text
 

@@ -12,7 +12,7 @@ from infra.local import resources
 from tests.integration.conftest import FakeClock, TenantHandle, create
 from vidscope import progress
 from vidscope.jobs_repository import JobsRepository, TransitionRefused
-from vidscope.media_store import MEDIA_PREFIX, job_prefix, media_key, transcript_key
+from vidscope.media_store import MEDIA_PREFIX, job_prefix, media_key, result_key
 from vidscope.models import CANCELLABLE_STATUSES, JobStatus, Stage
 from vidscope.settings import get_settings
 from vidscope.tenants import TenantsRepository
@@ -85,7 +85,7 @@ def test_delete_of_a_finished_job_removes_it_and_its_media(api: Client, tenant: 
     job_id = create(api, tenant).json["data"]["job_id"]
     api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers)
     bucket = get_settings().bucket_name
-    for key in (media_key(tenant.tenant_id, job_id, ".m4a"), transcript_key(tenant.tenant_id, job_id)):
+    for key in (media_key(tenant.tenant_id, job_id, ".m4a"), result_key(tenant.tenant_id, job_id, "transcription")):
         s3.put_object(Bucket=bucket, Key=key, Body=b"stored")
     response = api.delete(f"/v1/jobs/{job_id}", headers=tenant.headers)
     assert response.status_code == 200

@@ -226,7 +226,12 @@ def test_an_hour_long_job_keeps_every_payload_under_half_its_quota(
     job, _ = wait_for(pipeline_api, rich_tenant, job_id, is_terminal, timeout=300)
     assert job["status"] == "completed", job.get("error")
     transcript = job["results"]["transcription"]
-    assert transcript["duration_seconds"] == HOUR_SECONDS and len(transcript["segments"]) > 700
+    total = job["result_totals"]["transcription"]
+    # GET (and the webhook) carry the first 100 segments; /results pages all of them.
+    assert transcript["duration_seconds"] == HOUR_SECONDS and total > 700 and len(transcript["segments"]) == 100
+    segments = _all_pages(pipeline_api, rich_tenant, job_id, "transcription", "segments")
+    assert len(segments) == total and segments[:100] == transcript["segments"]
+    assert [s["start"] for s in segments] == sorted(s["start"] for s in segments)
     [delivery] = receiver.wait_for("/hour", 1, timeout=60)
     deadline = time.monotonic() + 20
     completed: list[dict[str, Any]] = []
@@ -258,6 +263,23 @@ def test_an_hour_long_job_keeps_every_payload_under_half_its_quota(
     )
     over = [m for m in measured if m[2] > HEADROOM * m[0].limit_bytes]
     assert not over, f"payloads over {HEADROOM:.0%} of their quota:\n{report}"
+    assert len(get_body) < 1_000_000 and len(delivery.body.encode()) < 1_000_000  # DESIGN §3b: bounded
+
+
+def _all_pages(api: Client, tenant: TenantHandle, job_id: str, capability: str, field: str) -> list[Any]:
+    """Every item of a list-valued result, page by page through GET /v1/jobs/{id}/results/{capability}."""
+    items: list[Any] = []
+    offset, has_more = 0, True
+    while has_more:
+        page = api.get(f"/v1/jobs/{job_id}/results/{capability}?limit=100&offset={offset}", headers=tenant.headers)
+        assert page.status_code == 200, page.json
+        data = page.json["data"]
+        assert data["capability"] == capability and data["offset"] == offset
+        chunk = data["results"][capability][field]
+        assert len(chunk) <= 100
+        items += chunk
+        offset, has_more = offset + len(chunk), data["has_more"]
+    return items
 
 
 @dataclasses.dataclass
@@ -267,8 +289,8 @@ class _TitledDownloader:
     title: str
     inner: Downloader
 
-    def download(self, url: str, dest_dir: Path) -> DownloadedMedia:
-        return dataclasses.replace(self.inner.download(url, dest_dir), title=self.title)
+    def download(self, url: str, dest_dir: Path, **options: Any) -> DownloadedMedia:
+        return dataclasses.replace(self.inner.download(url, dest_dir, **options), title=self.title)
 
 
 def test_a_task_result_over_256_kib_fails_its_state_with_data_limit_exceeded_and_the_job_fails(

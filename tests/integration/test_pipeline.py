@@ -71,7 +71,8 @@ def test_a_job_with_every_capability_completes_with_checked_results(
     balance, ledger = balance_and_ledger(pipeline_tenant.tenant_id)
     assert balance == ledger == 1_000 - 4
 
-    assert local_stack.state_transitions(job_id) <= 12
+    # Ingest, NeedsTranscript, Transcribe, Analyze, 2 x RunAnalysis, Merge (DESIGN §9: <= 8).
+    assert local_stack.state_transitions(job_id) == 7
 
 
 def test_the_transcript_downloads_as_json_txt_srt_and_vtt(

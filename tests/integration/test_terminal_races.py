@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import TenantHandle
+from tests.integration.conftest import TenantHandle, staged_empty_transcript
 from vidscope import dependencies, jobs, pipeline
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
 from vidscope.jobs_repository import JobRecord, JobsRepository
 from vidscope.models import CreateJobRequest, JobStatus
 from vidscope.pipeline_errors import JobNotActive
-from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent, TranscriptRef
+from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent
 from vidscope.tenants import Principal, TenantsRepository
 from vidscope.workflow import WorkflowClient
 
@@ -64,7 +64,7 @@ def _ending(job: JobRecord, kind: str) -> Callable[[], Any]:
             job_id=job.job_id,
             tenant_id=job.tenant_id,
             media=IngestedMedia(media_key="k", duration_seconds=90, size_bytes=1),
-            transcript=TranscriptRef(transcript_key="t", language="en", duration_seconds=90, word_count=1),
+            transcript=staged_empty_transcript(seconds=90),
         )
         return lambda: pipeline.merge(event, repo=repo, media=dependencies.media_store(), clock=utc_now)
     return lambda: pipeline.fail(

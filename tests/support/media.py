@@ -100,6 +100,22 @@ def silent_mp4(seconds: float, out_path: Path) -> float:
     return write_mp4(np.zeros(int(seconds * _SAMPLE_RATE), dtype=np.int16), out_path)
 
 
+def video_only_mp4(seconds: int, out_path: Path) -> float:
+    """A grey 1 fps video with no audio track at all: media with nothing to hear."""
+    with av.open(str(out_path), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=1)
+        video.width, video.height = _VIDEO_SIZE
+        video.pix_fmt = "yuv420p"
+        grey = np.full((_VIDEO_SIZE[1], _VIDEO_SIZE[0], 3), 128, dtype=np.uint8)
+        for second in range(seconds):
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+            frame.pts = second
+            frame.time_base = Fraction(1, 1)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+    return float(seconds)
+
+
 def repeated_mp4(source: Path, times: int, out_path: Path) -> float:
     """``source``'s audio ``times`` over, as a new mp4: longer speech without a new recording."""
     return write_mp4(np.concatenate([_read_mono(source)] * times), out_path)

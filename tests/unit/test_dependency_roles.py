@@ -62,10 +62,16 @@ FORBIDDEN: dict[ImageRole, set[str]] = {
 # The first-party modules whose deferred imports each role's code paths execute (a deferred
 # import is one inside a function: what only that path needs). Every module with one is named
 # here, so a new deferred import cannot go unchecked.
+CAPABILITY_MODULES = tuple(
+    f"vidscope.capabilities.{path.stem}"
+    for path in sorted((ROOT / "layers" / "vidscope" / "capabilities").glob("*.py"))
+    if not path.stem.startswith("_")
+)
 RUNS: dict[ImageRole, tuple[str, ...]] = {
     ImageRole.WEBHOOKS: ("vidscope.webhooks",),
     ImageRole.INGEST: ("vidscope.ingestion",),
-    ImageRole.ANALYSIS: ("vidscope.summary",),
+    # The analysis function computes any capability of the registry.
+    ImageRole.ANALYSIS: ("vidscope.summary", *CAPABILITY_MODULES),
     ImageRole.WORKER: ("vidscope.transcription",),
 }
 EVERY_ROLE_RUNS = ("vidscope.aws", "vidscope.dynamo")

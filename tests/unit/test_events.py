@@ -83,7 +83,9 @@ def test_webhook_bookkeeping_on_a_finished_job_is_not_an_event() -> None:
 
 
 def test_an_event_carries_the_job_its_tenant_and_version_but_no_results() -> None:
-    done = job(JobStatus.COMPLETED, 8, results={"transcription": {"text": "long"}}, metadata={"order": "42"})
+    done = job(
+        JobStatus.COMPLETED, 8, results={"summary": {"text": "long", "key_topics": []}}, metadata={"order": "42"}
+    )
     [completed] = [e for e in events.changes(processing(Stage.MERGING), done) if e.detail_type.value == "Job Completed"]
     detail = json.loads(completed.detail_json())
     assert detail["job_id"] == done.job_id and detail["tenant_id"] == done.tenant_id

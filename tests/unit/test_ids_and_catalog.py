@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from vidscope import catalog
+from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms
 from vidscope.ids import first_job_id_after, is_job_id, job_id_time_prefix, new_job_id
 
@@ -29,11 +30,14 @@ def test_timestamps_are_utc_milliseconds_with_z() -> None:
     assert iso_ms(datetime(2026, 3, 4, 5, 6, 7, 891_234, tzinfo=UTC)) == "2026-03-04T05:06:07.891Z"
 
 
-def test_the_hold_covers_the_charge_for_any_allowed_duration() -> None:
-    caps = list(catalog.CAPABILITIES)
-    for seconds in (1, 59, 60, 61, 1799, catalog.MAX_MEDIA_SECONDS):
-        assert catalog.credits_for(caps, seconds) <= catalog.estimate_credits(caps)
-    assert catalog.credits_for(["transcription"], 61) == 2 * catalog.CAPABILITIES["transcription"].credits_per_minute
+def test_prices_are_per_started_minute_and_the_first_hold_is_one_minute() -> None:
+    caps = list(REGISTRY)
+    per_minute = sum(REGISTRY[c].credits_per_minute for c in caps)
+    assert catalog.minimum_credits(caps) == per_minute == catalog.credits_for(caps, 1)
+    for seconds, minutes in ((1, 1), (59, 1), (60, 1), (61, 2), (1799, 30), (catalog.MAX_MEDIA_SECONDS, 60)):
+        assert catalog.credits_for(caps, seconds) == per_minute * minutes
+        assert catalog.cost_breakdown(caps, seconds) == {c: REGISTRY[c].credits_per_minute * minutes for c in caps}
+    assert catalog.credits_for(["transcription"], 61) == 2 * REGISTRY["transcription"].credits_per_minute
 
 
 def test_time_bounds_before_1970_clamp_to_the_first_possible_id() -> None:

@@ -20,6 +20,7 @@ def test_document_describes_every_job_endpoint_with_the_error_envelope() -> None
         "/v1/jobs/{job_id}",
         "/v1/jobs/{job_id}/cancel",
         "/v1/jobs/{job_id}/transcript",
+        "/v1/jobs/{job_id}/results/{capability}",
         "/v1/jobs/{job_id}/webhook_deliveries",
         "/v1/jobs/{job_id}/webhook/redeliver",
         "/v1/account",

@@ -24,6 +24,6 @@ def test_stage_outputs_match_their_grant_pattern_and_not_the_downloads() -> None
 
 
 def test_what_merging_keeps_lives_under_the_results_prefix_within_the_job_prefix() -> None:
-    for key in (media_store.transcript_key("t", "j"), media_store.results_key("t", "j")):
+    for key in (media_store.result_key("t", "j", "transcription"), media_store.result_key("t", "j", "summary")):
         assert key.startswith(media_store.job_prefix("t", "j"))
         assert not media_store.is_staged(key)

@@ -1,4 +1,9 @@
-"""Workflow task: the summary capability (one Map iteration of the analysis stage)."""
+"""Workflow task: one capability of the analysis stage (one Map iteration), computed through the
+capability registry. One function for every analysis rather than one per capability: the ASL
+then needs no per-capability branch, a new capability needs no new function or grant by hand
+(its declared ``access`` is added to this role), and one warm pool serves every analysis; the
+price is the union of the analyses' grants (today Bedrock, for summary) and the largest one's
+memory size."""
 
 from __future__ import annotations
 

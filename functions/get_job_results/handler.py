@@ -1,0 +1,59 @@
+"""GET /v1/jobs/{job_id}/results/{capability}?limit&offset — a page of one capability's result:
+GET /v1/jobs/{job_id} cuts each list-valued result to its first 100 items; this pages all of it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from vidscope import catalog, dependencies, jobs
+from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.capabilities import REGISTRY
+from vidscope.errors import JobNotFound, ResultNotAvailable, UnsupportedCapability
+from vidscope.functions import api_function
+from vidscope.models import JobResults, ResultPage, ResultPageEnvelope
+
+SPEC = api_function("get_job_results")
+router = Router()
+
+
+@router.get(
+    SPEC.route.resolver_path,
+    summary=SPEC.description,
+    operation_id="getJobResults",
+    responses=documented(200, ResultPageEnvelope, JobNotFound, UnsupportedCapability, ResultNotAvailable),
+)
+def get_job_results(
+    job_id: Annotated[str, Path(max_length=64)],
+    capability: Annotated[str, Path(max_length=64, description="One of the job's capabilities")],
+    limit: Annotated[int, Query(ge=1, le=catalog.LIST_MAX_LIMIT)] = catalog.LIST_MAX_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response[str]:
+    if capability not in REGISTRY:
+        raise UnsupportedCapability(f"no capability named {capability!r}; supported: {', '.join(REGISTRY)}")
+    page = jobs.result_page(
+        current_principal().tenant_id,
+        job_id,
+        capability,
+        offset=offset,
+        limit=limit,
+        repo=dependencies.jobs_repository(),
+        media=dependencies.media_store(),
+    )
+    data = ResultPage(
+        capability=capability,
+        results=JobResults.model_validate({capability: page.result}),
+        total=page.total,
+        offset=page.offset,
+        limit=page.limit,
+        has_more=page.offset + page.limit < page.total,
+    )
+    return json_response(ResultPageEnvelope(data=data, meta=meta()))
+
+
+app = build_app(router)
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,26 @@
+"""summary: an extractive summary and key topics of the transcript (Bedrock in the cloud)."""
+
+from __future__ import annotations
+
+from vidscope.access import Access
+from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions
+from vidscope.summary import Summary
+
+
+def _summarize(inputs: Inputs, options: NoOptions) -> Summary:
+    if inputs.transcript is None or inputs.summarizer is None:
+        raise ValueError("summary needs the transcript and a summarizer")
+    return Summary.model_validate(inputs.summarizer.summarize(inputs.transcript))
+
+
+CAPABILITY = Capability(
+    name="summary",
+    description="Extractive summary and key topics",
+    credits_per_minute=1,
+    needs=frozenset({Need.TRANSCRIPT}),
+    options=NoOptions,
+    result=Summary,
+    compute=_summarize,
+    access=frozenset({Access.INVOKE_MODEL}),  # the Bedrock provider
+    render=lambda s: [s.text, f"key topics: {', '.join(s.key_topics)}"],
+)

@@ -1,0 +1,148 @@
+"""A capability is one module (DESIGN §3b): the registry, the workflow's routing, the function
+list, pricing and the API's models all read its declaration and agree; one the workflow could
+not run cannot be registered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from infra import workflow_definition
+from vidscope import capabilities, catalog
+from vidscope.capabilities import REGISTRY, UnroutableCapability
+from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Step
+from vidscope.functions import WORKFLOW_FUNCTIONS, function
+from vidscope.models import CreateJobRequest, JobOptions, JobResults, Stage
+from vidscope.plan import plan_for
+from vidscope.transcripts import Segment, Transcript
+
+PACKAGE = Path(capabilities.__file__).parent
+
+
+def _asl() -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(workflow_definition.ASL_PATH.read_text())
+    return definition
+
+
+def test_every_capability_module_is_registered_under_its_own_name() -> None:
+    modules = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_") and p.stem != "base"}
+    assert set(REGISTRY) == modules
+    assert {"transcription", "summary", "brands", "language"} <= modules
+
+
+def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_names() -> None:
+    states = _asl()["States"]
+    analyze = states["Analyze"]
+    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analyses"
+    inner = analyze["ItemProcessor"]["States"]
+    tasks = [s for s in inner.values() if s["Type"] == "Task"]
+    assert len(tasks) == 1, "one Task for every capability: no per-capability branch"
+    assert not [s for s in inner.values() if s["Type"] == "Choice"]
+    [task] = tasks
+    assert task["Resource"] == "${" + f"{function('analyze').placeholder}" + "}"
+    # Every other Choice in the machine routes on the plan, never on a capability's name.
+    choices = [s for s in states.values() if s["Type"] == "Choice"]
+    assert [c["Choices"][0]["Variable"] for c in choices] == ["$.plan.transcribe"]
+
+
+def test_registry_asl_and_function_list_agree() -> None:
+    states = _asl()["States"]
+    analyzer = function("analyze")
+    # The analysis function holds what each capability it runs declares it needs.
+    for capability in REGISTRY.values():
+        if capability.step is Step.ANALYSIS:
+            assert capability.access <= analyzer.access, capability.name
+    # Every need is made by a stage the state machine has.
+    stage_states = {"transcription": "Transcribe"}
+    assert {stage_states[stage] for stage in PRODUCED_BY.values()} <= set(states)
+    # Every placeholder the ASL uses is a function of the list, and every workflow function is used.
+    text = workflow_definition.ASL_PATH.read_text()
+    assert {f.placeholder for f in WORKFLOW_FUNCTIONS} == {
+        f.placeholder for f in WORKFLOW_FUNCTIONS if "${" + f"{f.placeholder}" + "}" in text
+    }
+
+
+def test_the_api_models_have_one_typed_property_per_capability() -> None:
+    for model in (JobOptions, JobResults):
+        assert set(model.model_fields) == set(REGISTRY)
+    assert CreateJobRequest.model_json_schema()["properties"]["capabilities"]["items"]["enum"] == list(REGISTRY)
+    for name, capability in REGISTRY.items():
+        assert JobResults.model_fields[name].annotation == capability.result | None
+        assert JobOptions.model_fields[name].annotation == capability.options | None
+
+
+class _Nothing(BaseModel):
+    value: int
+
+
+def _capability(**overrides: Any) -> Capability[Any, Any]:
+    base: Capability[Any, Any] = Capability(
+        name="probe",
+        description="a test capability",
+        credits_per_minute=1,
+        needs=frozenset(),
+        options=NoOptions,
+        result=_Nothing,
+        compute=lambda inputs, options: _Nothing(value=1),
+    )
+    return replace(base, **overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"needs": frozenset({"frames"})}, "no stage of the workflow makes"),
+        ({"name": "other"}, "name it after its module"),
+        ({"credits_per_minute": 0}, "no price"),
+        ({"step": Step.MERGE, "access": frozenset({"bedrock:invoke"})}, "holds no extra grants"),
+    ],
+)
+def test_a_capability_the_workflow_cannot_run_cannot_be_registered(overrides: dict[str, Any], reason: str) -> None:
+    with pytest.raises(UnroutableCapability, match=reason):
+        capabilities._check("probe", _capability(**overrides))
+    capabilities._check("probe", _capability())  # while the same declaration, routable, is fine
+
+
+def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
+    assert plan_for(["transcription"]).stages == (Stage.INGESTION, Stage.TRANSCRIPTION, Stage.MERGING)
+    assert plan_for(["transcription"]).analyses == ()
+    full = plan_for(["transcription", "summary", "brands"])
+    assert full.stages == tuple(Stage) and full.analyses == ("summary", "brands") and full.transcribe
+    assert plan_for(["language"]).stages == tuple(Stage) and plan_for(["language"]).analyses == ("language",)
+
+
+def test_prices_come_from_the_declarations() -> None:
+    for name, capability in REGISTRY.items():
+        assert catalog.credits_for([name], 61) == 2 * capability.credits_per_minute
+
+
+def test_options_are_strict_and_filled_with_defaults() -> None:
+    request = CreateJobRequest.model_validate(
+        {"url": "https://example.com/v.mp4", "capabilities": ["brands", "summary"], "return_proof": True}
+    )
+    assert request.capability_options() == {"brands": {"return_proof": True}, "summary": {}}
+    spelled = CreateJobRequest.model_validate(
+        {
+            "url": "https://example.com/v.mp4",
+            "capabilities": ["brands", "summary"],
+            "options": {"brands": {"return_proof": True}},
+        }
+    )
+    # Either spelling is the same request (and so the same idempotency fingerprint).
+    assert spelled.model_dump(mode="json") == request.model_dump(mode="json")
+
+
+def test_language_reads_the_transcripts_words() -> None:
+    def run(text: str) -> Any:
+        transcript = Transcript.from_segments([Segment(start=0, end=5, text=text)], language="en", duration_seconds=5)
+        return REGISTRY["language"].run(Inputs(duration_seconds=5, transcript=transcript), None)
+
+    assert run("Der schnelle braune Fuchs springt über den faulen Hund und ist dann weg.")["language"] == "de"
+    assert run("The quick brown fox jumps over the lazy dog and then it is gone.")["language"] == "en"
+    assert run("これは日本語の文章です。")["language"] == "ja"
+    assert run("") == {"language": "und", "confidence": 0.0, "candidates": []}
