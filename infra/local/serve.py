@@ -183,7 +183,11 @@ def main(argv: list[str] | None = None) -> None:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            thread.join()
+            # Woken twice a second, not parked in one join: a signal is delivered to whichever
+            # thread the kernel picks, and only the main thread's next wake-up runs the Python
+            # handler, so a main thread blocked in join() may never see Ctrl-C.
+            while thread.is_alive():
+                thread.join(0.5)
         except KeyboardInterrupt:
             print("stopping", flush=True)
         finally:
