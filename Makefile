@@ -43,7 +43,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 openapi: $(STAMP)
-	$(PY) -m vidscope.api.openapi
+	$(PY) -m infra.openapi
 
 # Writes cdk.out/ exactly as `cdk synth` would (cdk.json's app command), without Docker or the
 # CDK CLI: image assets are staged, built by `cdk deploy`. STAGE=prod for production.

@@ -56,7 +56,7 @@ def attribute(client: Any, name: str) -> Any:
 def _record(client: Any, operation: str, params: dict[str, Any], response: Any) -> None:
     path = os.environ.get(LOG_ENV)
     if not path:
-        return  # `vidscope serve` and the like: nothing to pay per call
+        return  # `make serve` and the like: nothing to pay per call
     actor = getattr(client, _ACTOR_ATTRIBUTE, None) or _actor.get() or _process_actor
     service = client.meta.service_model.service_name
     if service == "dynamodbstreams" and isinstance(response, dict):

@@ -1,4 +1,4 @@
-"""Keeping the local stack's state across restarts (``vidscope serve --persist``).
+"""Keeping the local stack's state across restarts (``make serve ARGS=--persist``).
 
 moto keeps everything in memory, so on stop the state that matters is written to the data
 directory: every table item, every media-bucket object and the webhook secrets. On the next

@@ -1,4 +1,4 @@
-"""``make serve`` / ``vidscope serve``: all of Vidscope on 127.0.0.1, moto as AWS.
+"""``make serve`` (``python -m infra.local.serve``): all of Vidscope on 127.0.0.1, moto as AWS.
 
 The local stack (``infra.local.stack``: moto server, the real state machine, stage handlers,
 event pollers and the transcription worker) with the local API Gateway front on top, which turns
@@ -42,9 +42,11 @@ LOCAL_ENV = {
 # this stack's AWS is, so `vidscope tenants create` with VIDSCOPE_URL set can reach its table.
 LOCAL_INFO_PATH = "/_local/aws"
 # A 23-second speech video (espeak-ng, made by tests/support/make_fixtures.py) that the printed
-# curl submits, so the first job completes even on a machine without internet.
+# curl submits, so the first job completes even on a machine without internet. The tests use it
+# (and its script and timings beside it) as their speech fixture.
 SAMPLE_PATH = "/_local/sample.mp4"
-SAMPLE_FILE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speech.mp4"
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+SAMPLE_FILE = SAMPLE_DIR / "speech.mp4"
 _DEMO_FILE = "demo-tenant.json"
 
 

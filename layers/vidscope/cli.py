@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -65,24 +63,6 @@ def _webhook_secrets() -> WebhookSecrets:
 @click.option("--api-key", envvar="VIDSCOPE_API_KEY", default=None, help="API key (sk_live_…)")
 def main(url: str, api_key: str | None) -> None:
     """Vidscope: asynchronous video analysis."""
-
-
-@main.command("serve")
-@click.option("--port", type=int, default=8080, show_default=True)
-@click.option("--data-dir", type=click.Path(path_type=Path), default=Path(".vidscope-local"), show_default=True)
-@click.option("--persist", is_flag=True, help="Keep jobs, media and tenants across restarts")
-@click.option("--credits", "demo_credits", type=int, default=10_000, show_default=True, help="Demo tenant credits")
-def serve(port: int, data_dir: Path, persist: bool, demo_credits: int) -> None:
-    """Run all of Vidscope on 127.0.0.1 (moto as AWS). Needs a source checkout: the local
-    runtime lives in its infra/ folder, beside the layer this command comes from."""
-    checkout = Path(__file__).resolve().parents[2]
-    if not (checkout / "infra" / "local" / "serve.py").exists():
-        raise click.ClickException("vidscope serve runs from a source checkout (pip install -e .)")
-    sys.path.insert(0, str(checkout))
-    from infra.local.serve import main as serve_main
-
-    argv = ["--port", str(port), "--data-dir", str(data_dir), "--credits", str(demo_credits)]
-    serve_main([*argv, "--persist"] if persist else argv)
 
 
 @main.group()

@@ -1,4 +1,4 @@
-"""The whole local Vidscope as a user runs it: ``vidscope serve`` in its own process, a tenant
+"""The whole local Vidscope as a user runs it: the local stack (``make serve``) in its own process, a tenant
 made with ``vidscope tenants create`` against it, a job submitted and watched with
 ``vidscope jobs create --wait --json``, then Ctrl-C, after which none of its processes is left."""
 
@@ -67,9 +67,10 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def start_serve(port: int, data_dir: Path, env: dict[str, str], *extra: str) -> tuple[subprocess.Popen[str], list[str]]:
-    """``vidscope serve`` as a user starts it; returns once it printed its banner."""
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [VIDSCOPE, "serve", "--port", str(port), "--data-dir", str(data_dir), *extra],
+    """The local stack as ``make serve`` starts it; returns once it printed its banner."""
+    server = subprocess.Popen(  # noqa: S603 - this interpreter running our own module
+        [sys.executable, "-m", "infra.local.serve", "--port", str(port), "--data-dir", str(data_dir), *extra],
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -93,7 +94,7 @@ def start_serve(port: int, data_dir: Path, env: dict[str, str], *extra: str) -> 
 
 def stop(server: subprocess.Popen[str], output: list[str]) -> None:
     """Ctrl-C, as a user stops it. If it does not stop, the failure shows where every thread was
-    (``vidscope serve`` dumps them on SIGUSR1)."""
+    (the local stack dumps them on SIGUSR1)."""
     server.send_signal(signal.SIGINT)
     try:
         server.wait(timeout=60)
@@ -101,7 +102,7 @@ def stop(server: subprocess.Popen[str], output: list[str]) -> None:
         server.send_signal(signal.SIGUSR1)
         time.sleep(2)
         server.kill()
-        raise AssertionError("vidscope serve did not stop:\n" + "".join(output[-200:])) from None
+        raise AssertionError("the local stack did not stop:\n" + "".join(output[-200:])) from None
 
 
 def serve_env() -> dict[str, str]:

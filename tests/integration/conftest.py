@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,6 +18,7 @@ from werkzeug.test import Client, TestResponse
 from infra.local import resources, stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
+from infra.local.serve import SAMPLE_DIR
 from tests.support.media import repeated_mp4, silent_mp4, video_only_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope import dependencies
@@ -140,7 +140,8 @@ class FakeClock:
 
 # --- the whole pipeline: local AWS server, real ASL, real handlers, real worker ---------------
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# The local runtime's sample video, its script and its timings (infra/local/sample).
+FIXTURES = SAMPLE_DIR
 
 # Shortened through configuration, not a different definition: how soon a dead worker is noticed,
 # how often progress is written, the longest media accepted.

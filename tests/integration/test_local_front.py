@@ -1,4 +1,4 @@
-"""The local front (``vidscope serve``'s HTTP server) answers many concurrent clients, and the
+"""The local front (``make serve``'s HTTP server) answers many concurrent clients, and the
 local Lambda runtime behind it runs each invocation alone in one of a bounded pool of execution
 environments.
 

@@ -4,11 +4,11 @@ Debian package espeak-ng). ``speech.json`` records when each sentence of ``speec
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from infra.local.serve import SAMPLE_DIR
 from tests.support.media import speech_mp4
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = SAMPLE_DIR
 
 
 def main() -> None:

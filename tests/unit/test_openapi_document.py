@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from vidscope.api.openapi import generate_document, published_document, render
+from infra.openapi import generate_document, render
+from vidscope.api.openapi import published_document
 
 
 def test_checked_in_openapi_document_is_up_to_date() -> None:

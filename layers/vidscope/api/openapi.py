@@ -1,12 +1,11 @@
-"""The OpenAPI document: generated from the routes and pydantic models of the API functions,
-checked into the layer (so a diff shows every API change) and served by ``api_docs``."""
+"""The OpenAPI document as the layer ships it: checked in (so a diff shows every API change),
+served by ``api_docs``; generated from the API functions' routes and pydantic models by
+``infra.openapi`` (``make openapi``), which may import the functions, as the layer may not."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import import_module, resources
-from typing import Any
+from importlib import resources
 
 DOCUMENT_FILE = "openapi.json"
 TITLE = "Vidscope API"
@@ -37,52 +36,6 @@ DOCS_PAGE = f"""<!doctype html>
 """
 
 
-def generate_document() -> dict[str, Any]:
-    """Build the document from the function modules (needs the repository root on sys.path)."""
-    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
-
-    from vidscope.api.http import build_app
-    from vidscope.functions import API_FUNCTIONS
-
-    routers = [import_module(spec.module).router for spec in API_FUNCTIONS if not spec.public]
-    app = build_app(*routers)
-    document: dict[str, Any] = json.loads(
-        app.get_openapi_json_schema(
-            title=TITLE,
-            version=VERSION,
-            description="Asynchronous video analysis: post a URL, poll or receive a webhook.",
-            security_schemes={
-                "ApiKey": APIKey(**{"in": APIKeyIn.header}, name="X-Api-Key"),
-                "Bearer": HTTPBearer(),
-            },
-            security=[{"ApiKey": []}, {"Bearer": []}],
-        )
-    )
-    # Request validation fails with 400 VALIDATION_ERROR (documented per route), not the 422
-    # Powertools adds by default; 422 stays only where a route documents its own.
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            response = operation.get("responses", {}).get("422")
-            if response and "HTTPValidationError" in json.dumps(response):
-                del operation["responses"]["422"]
-    return document
-
-
-def render(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
-
-
 @cache
 def published_document() -> str:
     return resources.files("vidscope.api").joinpath(DOCUMENT_FILE).read_text()
-
-
-def write_document() -> None:
-    """``python -m vidscope.api.openapi``: regenerate the checked-in document."""
-    target = resources.files("vidscope.api").joinpath(DOCUMENT_FILE)
-    with resources.as_file(target) as path:
-        path.write_text(render(generate_document()))
-
-
-if __name__ == "__main__":
-    write_document()
