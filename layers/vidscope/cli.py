@@ -5,10 +5,11 @@ AWS credentials, against a deployed one."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Callable
 from datetime import timedelta
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import click
@@ -210,6 +211,21 @@ def _emit(job: Job, as_json: bool) -> None:
         console.print(f"credits charged: {job.credits_charged}")
 
 
+def _options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    options: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        path, equals, raw = pair.partition("=")
+        capability, dot, name = path.partition(".")
+        if not (equals and dot and capability and name):
+            raise click.BadParameter(f"{pair!r} is not CAPABILITY.NAME=VALUE", param_hint="--option")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        options.setdefault(capability, {})[name] = value
+    return options
+
+
 def _wait_with_progress(client: VidscopeClient, job: Job) -> Job:
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%")) as bar:
         task = bar.add_task(job.status.value, total=100)
@@ -232,6 +248,13 @@ def jobs(ctx: click.Context) -> None:
 @click.argument("media_url")
 @click.option("--capability", "capabilities", multiple=True, required=True, help="Repeat for each analysis")
 @click.option("--proof", is_flag=True, help="Attach timestamped proof to brands")
+@click.option(
+    "--option",
+    "option_pairs",
+    multiple=True,
+    metavar="CAPABILITY.NAME=VALUE",
+    help="A capability's option (VALUE is JSON when it parses as JSON), e.g. brands.return_proof=true",
+)
 @click.option("--webhook-url", default=None)
 @click.option("--idempotency-key", default=None)
 @click.option("--wait", "wait_for_end", is_flag=True, help="Show progress until the job ends, then its results")
@@ -242,6 +265,7 @@ def create_job(
     media_url: str,
     capabilities: tuple[str, ...],
     proof: bool,
+    option_pairs: tuple[str, ...],
     webhook_url: str | None,
     idempotency_key: str | None,
     wait_for_end: bool,
@@ -254,6 +278,7 @@ def create_job(
                 media_url,
                 list(capabilities),
                 return_proof=proof,
+                options=_options(option_pairs),
                 webhook_url=webhook_url,
                 idempotency_key=idempotency_key,
             )

@@ -68,11 +68,15 @@ class VidscopeClient:
         capabilities: list[str],
         *,
         return_proof: bool = False,
+        options: Mapping[str, Mapping[str, Any]] | None = None,
         webhook_url: str | None = None,
         metadata: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> Job:
+        """``options``: {capability: {option: value}}, as the API takes them."""
         body: dict[str, Any] = {"url": url, "capabilities": capabilities, "return_proof": return_proof}
+        if options:
+            body["options"] = {name: dict(values) for name, values in options.items()}
         if webhook_url:
             body["webhook_url"] = webhook_url
         if metadata:
@@ -83,6 +87,19 @@ class VidscopeClient:
 
     def get_job(self, job_id: str) -> Job:
         return Job.model_validate(self._request("GET", f"/v1/jobs/{job_id}")["data"])
+
+    def results(self, job_id: str, capability: str, *, page_size: int = 100) -> Iterator[Any]:
+        """Every item of a capability's list-valued result (GET shows the first 100), page by page."""
+        offset = 0
+        while True:
+            params = {"limit": page_size, "offset": offset}
+            page = self._request("GET", f"/v1/jobs/{job_id}/results/{capability}", params=params)["data"]
+            result = page["results"][capability]
+            items = result if isinstance(result, list) else next(v for v in result.values() if isinstance(v, list))
+            yield from items
+            if not page["has_more"]:
+                return
+            offset += len(items)
 
     def list_jobs(self, *, status: str | None = None, page_size: int = 100) -> Iterator[Job]:
         """Every job (newest first), following the cursors page by page."""

@@ -85,3 +85,27 @@ def test_jobs_create_wait_json_prints_the_completed_job_and_errors_print_code_an
     assert "error: JOB_NOT_FOUND" in missing.output and "Traceback" not in missing.output
     unauthorized = CliRunner().invoke(main, ["--url", api_url, "--api-key", "sk_live_nope", "jobs", "list"])
     assert unauthorized.exit_code == 1 and "error: UNAUTHORIZED" in unauthorized.output
+
+
+def test_the_cli_takes_options_and_shows_each_capability_as_it_declares(
+    api_url: str, pipeline_tenant: TenantHandle, media_server: MediaServer
+) -> None:
+    options = ["--url", api_url, "--api-key", pipeline_tenant.api_key]
+    asked = ["--capability", "transcription", "--capability", "brands", "--capability", "language"]
+    proof = ["--option", "brands.return_proof=true"]
+    shown = CliRunner().invoke(
+        main, [*options, "jobs", "create", media_server.url("speech.mp4"), *asked, *proof, "--wait"]
+    )
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert any(line.startswith("transcription: (") for line in lines)  # (seconds, language) text…
+    assert any(line.startswith("brands: Microsoft: ") for line in lines)
+    assert any(line.startswith("language: en (confidence") for line in lines)
+    job_id = next(line.split()[0] for line in lines if line.startswith("job_"))
+    with VidscopeClient(api_url, pipeline_tenant.api_key) as client:
+        job = client.get_job(job_id)
+        assert job.options["brands"] == {"return_proof": True}
+        segments = list(client.results(job_id, "transcription", page_size=2))  # pages of two
+        assert segments == job.results.model_dump()["transcription"]["segments"]
+    bad = CliRunner().invoke(main, [*options, "jobs", "create", "https://example.com/v.mp4", *asked, "--option", "x"])
+    assert bad.exit_code != 0 and "CAPABILITY.NAME=VALUE" in bad.output
