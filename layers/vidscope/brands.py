@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from pydantic import BaseModel, Field
-
+from vidscope.capabilities.brands import BrandMention, Proof
 from vidscope.transcripts import Segment, Transcript
+
+__all__ = ["BrandMention", "Catalog", "Proof", "catalog", "detect", "find_brands"]
 
 # Confidence of one mention by how it was written; a brand's confidence combines its mentions.
 _CONFIDENT = 0.9  # an unambiguous name
@@ -32,19 +33,6 @@ class BrandEntry:
     sector: str
     ambiguous: bool
     context: re.Pattern[str]  # any of its context words, on word boundaries, compiled once
-
-
-class Proof(BaseModel):
-    start: float
-    end: float
-    text: str
-
-
-class BrandMention(BaseModel):
-    name: str
-    mentions: int
-    confidence: float
-    proof: list[Proof] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 @dataclass(frozen=True)

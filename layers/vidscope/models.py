@@ -24,6 +24,11 @@ from vidscope import catalog
 from vidscope.capabilities import REGISTRY
 from vidscope.transcripts import Transcript
 
+# Every API function imports this module, but each of these models serves one handler (or none
+# at import): they are built when first used, so the others' cold starts skip them (DESIGN §9).
+# Models that a built one holds (Job's, the error envelope's) are built with it regardless.
+ONE_HANDLER_ONLY = ConfigDict(defer_build=True)
+
 
 class JobStatus(StrEnum):
     PENDING = "pending"
@@ -147,7 +152,7 @@ def _omitted_when_none(model: type[BaseModel]) -> Any:
 # capability declares), so generated clients get types; absent when not asked for.
 JobOptions: type[BaseModel] = create_model(
     "JobOptions",
-    __config__=ConfigDict(extra="forbid"),
+    __config__=ConfigDict(extra="forbid", defer_build=True),  # create_job's alone, as CreateJobRequest
     __doc__="Options per capability; each applies only to a requested capability.",
     **{name: _omitted_when_none(c.options) for name, c in REGISTRY.items()},
 )
@@ -161,7 +166,7 @@ JobResults: type[BaseModel] = create_model(
 class CreateJobRequest(BaseModel):
     """Body of ``POST /v1/jobs``."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     url: Url = Field(description="http(s) URL of a video page or media file")
     capabilities: list[str] = Field(
@@ -303,6 +308,8 @@ class WebhookStatus(BaseModel):
 class WebhookAttempt(BaseModel):
     """One POST to the job's webhook URL."""
 
+    model_config = ONE_HANDLER_ONLY
+
     attempt: int = Field(ge=1, description="1 for the first attempt, counting across redeliveries")
     webhook_id: str = Field(description="The webhook-id header: the same for every attempt of the job's webhook")
     event_type: str = Field(description="job.completed, job.failed or job.cancelled")
@@ -360,6 +367,8 @@ class Meta(BaseModel):
 
 
 class TranscriptEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: Transcript
     meta: Meta
 
@@ -370,21 +379,29 @@ class JobEnvelope(BaseModel):
 
 
 class WebhookAttemptsEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: list[WebhookAttempt]
     meta: Meta
 
 
 class WebhookStatusEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: WebhookStatus
     meta: Meta
 
 
 class Pagination(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     has_more: bool
     next_cursor: str | None = None
 
 
 class JobListEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: list[Job]
     pagination: Pagination
     meta: Meta
@@ -392,6 +409,8 @@ class JobListEnvelope(BaseModel):
 
 class ResultPage(BaseModel):
     """A page of one capability's result: its list cut to ``offset``…``offset + limit``."""
+
+    model_config = ONE_HANDLER_ONLY
 
     capability: str
     results: JobResults
@@ -402,26 +421,36 @@ class ResultPage(BaseModel):
 
 
 class ResultPageEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: ResultPage
     meta: Meta
 
 
 class DeletedJob(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     job_id: str
     deleted: bool
 
 
 class DeletedJobEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: DeletedJob
     meta: Meta
 
 
 class RateLimitInfo(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     limit: int
     window_seconds: int
 
 
 class Account(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     tenant_id: str
     name: str
     plan: str
@@ -430,6 +459,8 @@ class Account(BaseModel):
 
 
 class AccountEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
     data: Account
     meta: Meta
 

@@ -1,20 +1,47 @@
-"""Runtime configuration, read once from the environment into a typed model."""
+"""Runtime configuration, read once from the environment into a typed model.
+
+Each field is read from ``VIDSCOPE_<FIELD>`` (any case), as pydantic-settings reads them: the
+text goes to the model's lax validation ("true", "30", …), and a list-valued field's is JSON.
+A plain reading, not pydantic-settings, whose import (dotenv, argparse, its CLI and cloud
+sources) costs every function's cold start more than the whole model does (DESIGN §9)."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope import catalog
 
+ENV_PREFIX = "VIDSCOPE_"
 
-class Settings(BaseSettings):
+
+class Settings(BaseModel):
     """Everything a function needs from its environment, validated at first use."""
 
-    model_config = SettingsConfigDict(env_prefix="VIDSCOPE_", extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings that ``VIDSCOPE_*`` variables (any case) give, defaults for the rest."""
+        found = {key.lower(): value for key, value in (os.environ if environ is None else environ).items()}
+        values: dict[str, Any] = {}
+        for name, field in cls.model_fields.items():
+            raw = found.get(f"{ENV_PREFIX}{name}".lower())
+            if raw is None:
+                continue
+            if _holds_json(field.annotation):
+                try:
+                    values[name] = json.loads(raw)
+                except ValueError as exc:
+                    raise ValueError(f"{ENV_PREFIX}{name.upper()} is not valid JSON") from exc
+            else:
+                values[name] = raw
+        return cls.model_validate(values)
 
     table_name: str = "vidscope"
     bucket_name: str = "vidscope-media"
@@ -81,6 +108,15 @@ class Settings(BaseSettings):
     webhook_retry_jitter: float = Field(default=0.1, ge=0, le=1)
 
 
+def _holds_json(annotation: Any) -> bool:
+    """Whether a field's variable is JSON, as pydantic-settings reads "complex" fields: a list,
+    tuple, set, dict or model (or an optional one); text otherwise."""
+    origin = get_origin(annotation) or annotation
+    if isinstance(origin, type):
+        return issubclass(origin, (list, tuple, set, frozenset, dict, BaseModel))
+    return any(_holds_json(arg) for arg in get_args(annotation) if arg is not type(None))
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environment()

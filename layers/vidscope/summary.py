@@ -7,8 +7,7 @@ import json
 import re
 from typing import Any, Protocol
 
-from pydantic import BaseModel
-
+from vidscope.capabilities.summary import Summary
 from vidscope.pipeline_errors import AnalysisFailed, TransientStageError
 from vidscope.transcripts import Transcript
 
@@ -16,10 +15,7 @@ _SUMMARY_SENTENCES = 3
 _KEY_TOPICS = 5
 _WORD = re.compile(r"[\w']+")
 
-
-class Summary(BaseModel):
-    text: str
-    key_topics: list[str]
+__all__ = ["BedrockSummarizer", "ExtractiveSummarizer", "Summarizer", "Summary"]
 
 
 class Summarizer(Protocol):

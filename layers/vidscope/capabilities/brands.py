@@ -1,24 +1,41 @@
-"""brands: brand mentions in the transcript, optionally with timestamped proof."""
+"""brands: brand mentions in the transcript, optionally with timestamped proof.
+
+The result's models live here, the matching (``vidscope.brands``, its catalog and patterns) is
+imported only to compute: the API reads this declaration and never runs it (DESIGN §9)."""
 
 from __future__ import annotations
 
-from pydantic import Field, RootModel, StrictBool
+from pydantic import BaseModel, Field, RootModel, StrictBool
 
-from vidscope import brands
 from vidscope.capabilities.base import Capability, Inputs, Need, Options
+
+
+class Proof(BaseModel):
+    start: float
+    end: float
+    text: str
+
+
+class BrandMention(BaseModel):
+    name: str
+    mentions: int
+    confidence: float
+    proof: list[Proof] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class BrandsOptions(Options):
     return_proof: StrictBool = Field(default=False, description="Attach timestamped proof to each brand")
 
 
-class BrandsResult(RootModel[list[brands.BrandMention]]):
+class BrandsResult(RootModel[list[BrandMention]]):
     """Brands mentioned, most mentioned first."""
 
 
 def _detect(inputs: Inputs, options: BrandsOptions) -> BrandsResult:
     if inputs.transcript is None:
         raise ValueError("brands needs the transcript")
+    from vidscope import brands  # deferred: the analysis function's work, not the API's
+
     return BrandsResult(brands.detect(inputs.transcript, with_proof=options.return_proof))
 
 

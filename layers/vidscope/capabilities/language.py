@@ -24,18 +24,19 @@ _LISTS = {
     "sk": "slovak",
     "sv": "swedish",
 }
-# Scripts that one language of those sumy lists writes in.
+# Scripts that one language of those sumy lists writes in (compiled at first use: the API
+# imports this declaration and never detects).
 _SCRIPTS = {
-    "el": re.compile(r"[\u0370-\u03ff]"),
-    "he": re.compile(r"[\u0590-\u05ff]"),
-    "ar": re.compile(r"[\u0600-\u06ff]"),
-    "th": re.compile(r"[\u0e00-\u0e7f]"),
-    "ko": re.compile(r"[\uac00-\ud7af]"),
-    "ja": re.compile(r"[\u3040-\u30ff]"),  # kana: Japanese even among Han characters
-    "zh": re.compile(r"[\u4e00-\u9fff]"),
+    "el": r"[\u0370-\u03ff]",
+    "he": r"[\u0590-\u05ff]",
+    "ar": r"[\u0600-\u06ff]",
+    "th": r"[\u0e00-\u0e7f]",
+    "ko": r"[\uac00-\ud7af]",
+    "ja": r"[\u3040-\u30ff]",  # kana: Japanese even among Han characters
+    "zh": r"[\u4e00-\u9fff]",
 }
 UNDETERMINED = "und"  # BCP 47: nothing to tell the language by
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_WORD = r"[^\W\d_]+(?:'[^\W\d_]+)?"
 _MIN_EVIDENCE = 3  # stop words (or script letters) needed before naming a language
 
 
@@ -51,6 +52,11 @@ class LanguageResult(BaseModel):
 
 
 @cache
+def _patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
+    return re.compile(_WORD), {code: re.compile(letters) for code, letters in _SCRIPTS.items()}
+
+
+@cache
 def _stop_words() -> dict[str, frozenset[str]]:
     from sumy.utils import get_stop_words  # deferred: the analysis image's library, not the API's
 
@@ -58,15 +64,16 @@ def _stop_words() -> dict[str, frozenset[str]]:
 
 
 def detect(text: str) -> LanguageResult:
+    word, scripts = _patterns()
     counts: dict[str, int] = {}
-    for code, letters in _SCRIPTS.items():
+    for code, letters in scripts.items():
         found = len(letters.findall(text))
         if found >= _MIN_EVIDENCE:
             counts[code] = found
     if "ja" in counts:
         counts.pop("zh", None)
     if not counts:
-        words = [w.lower() for w in _WORD.findall(text)]
+        words = [w.lower() for w in word.findall(text)]
         for code, stop_words in _stop_words().items():
             counts[code] = sum(1 for w in words if w in stop_words)
     total = sum(counts.values())

@@ -1,10 +1,19 @@
-"""summary: an extractive summary and key topics of the transcript (Bedrock in the cloud)."""
+"""summary: an extractive summary and key topics of the transcript (Bedrock in the cloud).
+
+The result's model lives here; the summarizers (``vidscope.summary``) are the deployment's
+providers, handed to the compute in its inputs."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from vidscope.access import Access
 from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions
-from vidscope.summary import Summary
+
+
+class Summary(BaseModel):
+    text: str
+    key_topics: list[str]
 
 
 def _summarize(inputs: Inputs, options: NoOptions) -> Summary:
