@@ -317,21 +317,24 @@ def cancel_job(
     tenant_id: str, job_id: str, *, repo: JobsRepository, workflow: WorkflowClient, clock: Clock
 ) -> JobRecord:
     """Cancel a pending or processing job, refund its hold and stop its execution."""
-    job = get_job(tenant_id, job_id, repo=repo)
-    if job.status not in CANCELLABLE_STATUSES:
-        raise JobNotCancellable(f"job {job_id} is {job.status} and can no longer be cancelled")
-    now = clock()
-    try:
-        cancelled = repo.transition(
-            job,
-            to_status=JobStatus.CANCELLED,
-            allowed_from=CANCELLABLE_STATUSES,
-            now=now,
-            extra_items=credits.release(repo.table_name, tenant_id, job_id, job.credits_held, "refund", now),
-        )
-    except TransitionRefused as exc:
-        current = get_job(tenant_id, job_id, repo=repo)
-        raise JobNotCancellable(f"job {job_id} is {current.status} and can no longer be cancelled") from exc
+    for _ in range(_CONFLICT_RETRIES):
+        job = get_job(tenant_id, job_id, repo=repo)
+        if job.status not in CANCELLABLE_STATUSES:
+            raise JobNotCancellable(f"job {job_id} is {job.status} and can no longer be cancelled")
+        now = clock()
+        try:
+            cancelled = repo.transition(
+                job,
+                to_status=JobStatus.CANCELLED,
+                allowed_from=CANCELLABLE_STATUSES,
+                now=now,
+                extra_items=credits.release(repo.table_name, tenant_id, job_id, job.credits_held, "refund", now),
+            )
+            break
+        except TransitionRefused:
+            continue  # it ended, or ingestion raised its hold meanwhile: read it again
+    else:
+        raise JobNotCancellable(f"job {job_id} kept changing; retry the cancel")
     if cancelled.execution_arn:
         workflow.stop(cancelled.execution_arn, cause="cancelled by the client")
     return cancelled

@@ -267,8 +267,10 @@ class JobsRepository:
         extra_items: Sequence[TransactItem] = (),
         set_fields: dict[str, Any] | None = None,
     ) -> JobRecord:
-        """Move a job to ``to_status`` only if it is in ``allowed_from``, with ``extra_items``
-        (credit movements, …) in the same transaction. ``TransitionRefused`` otherwise."""
+        """Move a job to ``to_status`` only if it is in ``allowed_from`` and still holds the
+        credits ``record`` holds (the credit movements in ``extra_items`` are computed from them,
+        and ingestion may raise the hold meanwhile), in one transaction. ``TransitionRefused``
+        otherwise: the caller reads the job again and decides."""
         fields = {"status": to_status.value, "updated_at": iso_ms(now), **(set_fields or {})}
         if to_status.is_terminal:
             fields.setdefault("completed_at", iso_ms(now))
@@ -280,9 +282,9 @@ class JobsRepository:
                 "TableName": self._table,
                 "Key": job_key(record.tenant_id, record.job_id),
                 "UpdateExpression": expression,
-                "ConditionExpression": f"#status IN ({', '.join(allowed)})",
-                "ExpressionAttributeNames": {**names, "#status": "status"},
-                "ExpressionAttributeValues": to_attributes({**values, **allowed}),
+                "ConditionExpression": f"#status IN ({', '.join(allowed)}) AND #held = :held",
+                "ExpressionAttributeNames": {**names, "#status": "status", "#held": "credits_held"},
+                "ExpressionAttributeValues": to_attributes({**values, **allowed, ":held": record.credits_held}),
             }
         }
         ends_counted_job = (
@@ -303,7 +305,8 @@ class JobsRepository:
     def raise_hold(self, record: JobRecord, price: int, now: datetime) -> JobRecord:
         """Raise a processing job's hold (and its estimate) to ``price``, taking the difference
         from the balance in the same transaction. ``credits.BalanceShort`` when the balance
-        cannot cover it; ``TransitionRefused`` when the job is no longer processing."""
+        cannot cover it; ``TransitionRefused`` when the job is no longer processing or its hold
+        changed since ``record`` was read (so two overlapping calls never take the difference twice)."""
         try:
             return self.transition(
                 record,

@@ -18,7 +18,7 @@ from vidscope.jobs_repository import JobRecord, JobsRepository, TransitionRefuse
 from vidscope.log import logger
 from vidscope.media_store import MediaStore, analysis_key, media_key, result_key
 from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, MediaInfo, Stage
-from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, BalanceTooLow, JobNotActive
+from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, BalanceTooLow, JobNotActive, TransientStageError
 from vidscope.stages import (
     AnalysisOutcome,
     AnalyzeEvent,
@@ -109,18 +109,24 @@ def hold_price(repo: JobsRepository, ref: JobRef, price: int, clock: Clock) -> N
     """Raise the job's hold to ``price`` (it only ever grows), taking the difference from the
     balance; ``BalanceTooLow`` when the balance cannot cover it: the job then fails and its hold
     comes back, so nothing is charged."""
-    job = _active_job(repo, ref)
-    if price <= job.credits_held:
-        return
-    now = clock()
-    try:
-        repo.raise_hold(job, price, now)
-    except credits.BalanceShort as exc:
-        raise BalanceTooLow(
-            f"this media's price is {price} credits, more than the balance can hold; nothing was charged"
-        ) from exc
-    except TransitionRefused as exc:
-        raise JobNotActive(f"job {ref.job_id} ended while it was priced") from exc
+    for _ in range(_HOLD_RETRIES):
+        job = _active_job(repo, ref)  # JobNotActive once it ended
+        if price <= job.credits_held:
+            return
+        try:
+            repo.raise_hold(job, price, clock())
+            return
+        except credits.BalanceShort as exc:
+            raise BalanceTooLow(
+                f"this media's price is {price} credits, more than the balance can hold; nothing was charged"
+            ) from exc
+        except TransitionRefused:
+            continue  # ended, or an overlapping retry raised the hold first: read it again
+    raise TransientStageError(f"job {ref.job_id}'s hold kept changing while it was priced")
+
+
+# Reads and conditional writes of a job whose hold another writer may change meanwhile.
+_HOLD_RETRIES = 3
 
 
 def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
@@ -246,16 +252,22 @@ def fail(ref: JobRef, failure: Failure, *, repo: JobsRepository, clock: Clock) -
     stage = job.progress.stage if job is not None and job.progress is not None else None
     code, message = public_message(failure, stage)
     error = JobError(code=code, message=message)
-    if job is None or job.status not in CANCELLABLE_STATUSES:
-        return error
-    now = clock()
-    with contextlib.suppress(TransitionRefused):  # cancelled meanwhile: that state stands
-        repo.transition(
-            job,
-            to_status=JobStatus.FAILED,
-            allowed_from=CANCELLABLE_STATUSES,
-            now=now,
-            extra_items=credits.release(repo.table_name, job.tenant_id, job.job_id, job.credits_held, "refund", now),
-            set_fields={"error": error.model_dump(mode="json"), "credits_charged": 0},
-        )
-    return error
+    for _ in range(_HOLD_RETRIES):
+        if job is None or job.status not in CANCELLABLE_STATUSES:
+            return error  # cancelled meanwhile (or already failed): that state stands
+        now = clock()
+        try:
+            repo.transition(
+                job,
+                to_status=JobStatus.FAILED,
+                allowed_from=CANCELLABLE_STATUSES,
+                now=now,
+                extra_items=credits.release(
+                    repo.table_name, job.tenant_id, job.job_id, job.credits_held, "refund", now
+                ),
+                set_fields={"error": error.model_dump(mode="json"), "credits_charged": 0},
+            )
+            return error
+        except TransitionRefused:
+            job = repo.get(ref.tenant_id, ref.job_id)  # ended, or its hold changed: read it again
+    raise TransientStageError(f"job {ref.job_id} kept changing while it was failed")

@@ -110,3 +110,46 @@ def test_a_terminal_job_never_leaves_its_state(jobs_repo: JobsRepository, tenant
     final = jobs_repo.get(tenant.tenant_id, job.job_id)
     assert final is not None and final.status is JobStatus.CANCELLED and final.error is None
     assert datetime.fromisoformat(final.completed_at or "").tzinfo == UTC
+
+
+def _raise_hold(job: JobRecord, price: int) -> Callable[[], Any]:
+    ref = JobRef(job_id=job.job_id, tenant_id=job.tenant_id)
+    return lambda: pipeline.hold_price(dependencies.jobs_repository(), ref, price, utc_now)
+
+
+def test_a_cancel_racing_ingestions_price_refunds_whatever_hold_won(
+    jobs_repo: JobsRepository, tenants_repo: TenantsRepository, tenant: TenantHandle
+) -> None:
+    # Ingestion raises the hold to the media's real price while the client cancels: the refund is
+    # the hold the job has when the cancel commits, never the one it had when the cancel read it.
+    start_balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+    for _ in range(ROUNDS):
+        job = _processing_job(jobs_repo, tenant)
+        cancel = lambda job=job: jobs.cancel_job(  # noqa: E731
+            tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now
+        )
+        _race(cancel, _raise_hold(job, job.credits_held * 5))
+        final = jobs_repo.get(tenant.tenant_id, job.job_id)
+        assert final is not None and final.status is JobStatus.CANCELLED
+        balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+        assert balance == sum(e["amount"] for e in tenants_repo.ledger(tenant.tenant_id)) == start_balance
+
+
+def test_overlapping_ingestions_raise_the_hold_once(
+    jobs_repo: JobsRepository, tenants_repo: TenantsRepository, tenant: TenantHandle
+) -> None:
+    # A Lambda retry that overlaps the first attempt prices the job again: one difference is taken.
+    start_balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+    for _ in range(ROUNDS):
+        job = _processing_job(jobs_repo, tenant)
+        price = job.credits_held * 3
+        _race(_raise_hold(job, price), _raise_hold(job, price))
+        final = jobs_repo.get(tenant.tenant_id, job.job_id)
+        assert final is not None and final.credits_held == final.credits_estimated == price
+        balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
+        assert balance == sum(e["amount"] for e in tenants_repo.ledger(tenant.tenant_id)) == start_balance - price
+        # Cancelled, it gives back the whole (raised) hold, and frees its place for the next round.
+        jobs.cancel_job(
+            tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now
+        )
+        assert tenants_repo.get_tenant(tenant.tenant_id).credit_balance == start_balance
