@@ -1,5 +1,6 @@
 """GET /v1/jobs/{job_id}/results/{capability}?limit&offset — a page of one capability's result:
-GET /v1/jobs/{job_id} cuts each list-valued result to its first 100 items; this pages all of it."""
+GET /v1/jobs/{job_id} cuts each list-valued result to its first items (catalog.BOUNDED_RESULT_ITEMS);
+this pages all of it."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ router = Router()
 def get_job_results(
     job_id: Annotated[str, Path(max_length=64)],
     capability: Annotated[str, Path(max_length=64, description="One of the job's capabilities")],
-    limit: Annotated[int, Query(ge=1, le=catalog.LIST_MAX_LIMIT)] = catalog.LIST_MAX_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=catalog.BOUNDED_RESULT_ITEMS)] = catalog.BOUNDED_RESULT_ITEMS,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response[str]:
     if capability not in REGISTRY:

@@ -12,7 +12,7 @@ the module's file again into a new module object (not the one in ``sys.modules``
 resolver ``app``, its router and whatever else the handler file keeps at module level belong to
 that environment alone; what Powertools keeps per process about the request being resolved is
 kept per resolver instead (``keep_resolver_state_per_environment``). Pool size: the function's
-reserved concurrency in the ``dev`` stage (``infra.config``, what ``cdk deploy`` deploys by
+reserved concurrency in the ``dev`` stage (``infra.concurrency``, what ``cdk deploy`` deploys by
 default) capped by ``VIDSCOPE_LOCAL_LAMBDA_ENVIRONMENTS`` (default 4: a laptop does not run 50
 copies of a function).
 
@@ -33,10 +33,10 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import wraps
 from types import ModuleType
 from typing import Any
 
@@ -197,14 +197,9 @@ class EnvironmentPool:
             raise
 
 
-@cache
-def _reserved_concurrency() -> Mapping[str, int]:
-    return {"dev": DEV_FUNCTION_CONCURRENCY, "prod": PROD_FUNCTION_CONCURRENCY}[LOCAL_STAGE]
-
-
 def reserved_concurrency(name: str) -> int:
     """Function ``name``'s reserved concurrency in the stage the local stack models."""
-    concurrency = _reserved_concurrency()
+    concurrency = {"dev": DEV_FUNCTION_CONCURRENCY, "prod": PROD_FUNCTION_CONCURRENCY}[LOCAL_STAGE]
     if name not in concurrency:
         raise KeyError(f"no reserved concurrency configured for {name!r} (infra/concurrency.py)")
     return concurrency[name]

@@ -7,8 +7,6 @@ import math
 from collections.abc import Iterable
 from typing import Final
 
-from vidscope.capabilities import REGISTRY
-
 # Media longer than this is rejected at ingestion (MEDIA_TOO_LONG).
 MAX_MEDIA_SECONDS: Final = 60 * 60
 MAX_MEDIA_BYTES: Final = 2 * 1024**3
@@ -57,6 +55,10 @@ def credits_for(capabilities: Iterable[str], duration_seconds: float) -> int:
 
 def cost_breakdown(capabilities: Iterable[str], duration_seconds: float) -> dict[str, int]:
     """Each capability's price on media of the given duration."""
+    # Imported here: the limits above are read by every process (settings, the worker), prices
+    # only where jobs are priced.
+    from vidscope.capabilities import REGISTRY
+
     minutes = billable_minutes(duration_seconds)
     return {name: REGISTRY[name].credits_per_minute * minutes for name in capabilities}
 

@@ -195,7 +195,7 @@ def _emit(job: Job, as_json: bool) -> None:
         for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
             result = getattr(job.results, name, None)
             if result is not None:
-                for line in capability.describe(result):
+                for line in capability.render(result):
                     console.print(f"[bold]{name}[/bold]: {escape(line)}")
     if job.result_totals:
         shown = catalog.BOUNDED_RESULT_ITEMS

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from vidscope.capabilities import REGISTRY
 from vidscope.models import Job, WebhookAttempt
 from vidscope.transcripts import Transcript
 
@@ -89,13 +90,16 @@ class VidscopeClient:
         return Job.model_validate(self._request("GET", f"/v1/jobs/{job_id}")["data"])
 
     def results(self, job_id: str, capability: str, *, page_size: int = 100) -> Iterator[Any]:
-        """Every item of a capability's list-valued result (GET shows the first 100), page by page."""
+        """Every item of a capability's list-valued result (GET shows only the first ones), page by page."""
+        field = REGISTRY[capability].paged
+        if field is None:
+            raise ValueError(f"the {capability} result has no list to page; GET the job")
         offset = 0
         while True:
             params = {"limit": page_size, "offset": offset}
             page = self._request("GET", f"/v1/jobs/{job_id}/results/{capability}", params=params)["data"]
             result = page["results"][capability]
-            items = result if isinstance(result, list) else next(v for v in result.values() if isinstance(v, list))
+            items = result if field == "" else result[field]
             yield from items
             if not page["has_more"]:
                 return

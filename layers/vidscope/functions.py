@@ -114,7 +114,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "get_job_results",
-        "A page of one capability's result (list-valued results are cut to 100 items in the job)",
+        "A page of one capability's result (the job cuts list-valued results to their first items)",
         (Route("GET", "/v1/jobs/{job_id}/results/{capability}"),),
         _AUTH | {Access.READ_JOBS, Access.READ_RESULTS},
     ),

@@ -289,8 +289,3 @@ def _video_seconds(container: Any, stream: Any, stop_after: float | None) -> flo
         if stop_after is not None and end > stop_after:
             break
     return end
-
-
-def measure_duration(path: Path, *, stop_after: float | None = None) -> float:
-    """Seconds of media in ``path`` (``inspect_media``)."""
-    return inspect_media(path, stop_after=stop_after).duration_seconds

@@ -90,7 +90,7 @@ def create_job(
     if request.webhook_url is not None:
         url_guard.check_webhook_url(request.webhook_url)
     digest = idempotency.key_digest(idempotency_key) if idempotency_key is not None else None
-    fingerprint = idempotency.request_fingerprint(request.model_dump(mode="json"))
+    fingerprint = idempotency.request_fingerprint(request.idempotency_document())
 
     for attempt in range(_CONFLICT_RETRIES):
         now = clock()
@@ -186,18 +186,30 @@ def job_view(job: JobRecord, *, media: MediaStore) -> Job:
     S3, where each capability's lives on its own, and each list-valued result is cut to its
     first ``catalog.BOUNDED_RESULT_ITEMS`` (``result_totals`` says how many there are; ``result_page`` pages
     them), so the response stays far below every service quota whatever the media."""
-    if job.status is not JobStatus.COMPLETED or job.result_capabilities is None:
+    if job.status is not JobStatus.COMPLETED:
         return job.to_public()
     results: dict[str, Any] = {}
     totals: dict[str, int] = {}
-    for name in job.result_capabilities:
-        result = media.get_json(result_key(job.tenant_id, job.job_id, name))
+    for name, result in stored_results(job, media).items():
         items = _paged_items(name, result)
         if items is not None:
             totals[name] = len(items)
             result = _with_items(name, result, items[: catalog.BOUNDED_RESULT_ITEMS])
         results[name] = result
     return job.to_public(results, totals)
+
+
+def stored_results(job: JobRecord, media: MediaStore, only: str | None = None) -> dict[str, Any]:
+    """A completed job's results (or the one named ``only``), as merging stored them."""
+    if job.result_capabilities is not None:
+        names = [n for n in job.result_capabilities if only in (None, n)]
+        return {name: media.get_json(result_key(job.tenant_id, job.job_id, name)) for name in names}
+    results: dict[str, Any] = {}  # a job completed before each result was stored on its own
+    if job.results_key is not None and only != "transcription":
+        results = {n: r for n, r in media.get_json(job.results_key).items() if only in (None, n)}
+    if job.transcript_key is not None and "transcription" in job.capabilities and only in (None, "transcription"):
+        results = {"transcription": media.get_json(job.transcript_key), **results}
+    return results
 
 
 @dataclass(frozen=True)
@@ -216,9 +228,10 @@ def result_page(
     job = get_job(tenant_id, job_id, repo=repo)
     if capability not in job.capabilities:
         raise ResultNotAvailable(f"job {job_id} did not ask for the {capability} capability")
-    if job.status is not JobStatus.COMPLETED or capability not in (job.result_capabilities or []):
+    stored = stored_results(job, media, capability) if job.status is JobStatus.COMPLETED else {}
+    if capability not in stored:
         raise ResultNotAvailable(f"job {job_id} has no {capability} result (it is {job.status})")
-    result = media.get_json(result_key(tenant_id, job_id, capability))
+    result = stored[capability]
     items = _paged_items(capability, result)
     if items is None:
         return ResultPage(capability, result, 1, 0, limit)
@@ -244,9 +257,10 @@ def get_transcript(tenant_id: str, job_id: str, *, repo: JobsRepository, media: 
     job = get_job(tenant_id, job_id, repo=repo)
     if "transcription" not in job.capabilities:
         raise TranscriptNotAvailable(f"job {job_id} did not ask for the transcription capability")
-    if job.status is not JobStatus.COMPLETED or "transcription" not in (job.result_capabilities or []):
+    stored = stored_results(job, media, "transcription") if job.status is JobStatus.COMPLETED else {}
+    if "transcription" not in stored:
         raise TranscriptNotAvailable(f"job {job_id} is {job.status}; its transcript is ready once it is completed")
-    return Transcript.model_validate(media.get_json(result_key(tenant_id, job_id, "transcription")))
+    return Transcript.model_validate(stored["transcription"])
 
 
 def get_job(tenant_id: str, job_id: str, *, repo: JobsRepository) -> JobRecord:

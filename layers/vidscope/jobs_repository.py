@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from vidscope import credits, idempotency, table
+from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms
 from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
 from vidscope.errors import InsufficientCredits, TooManyActiveJobs
@@ -33,11 +34,23 @@ class JobRecord(Job):
     media_duration_seconds: float | None = None
     # The stages of the job's plan (vidscope.plan), fixed at creation.
     stages: list[Stage] = Field(default_factory=lambda: list(Stage))
-    # The capabilities whose results merging stored (media_store.result_key), in request order.
+    # The capabilities whose results merging stored (media_store.result_key).
     result_capabilities: list[str] | None = None
+    # Jobs completed before each result was stored on its own kept them in one document and the
+    # transcript beside it; read back as they are (jobs.stored_results).
+    results_key: str | None = None
+    transcript_key: str | None = None
     # Counted in the tenant's active jobs when created; its move to a terminal state uncounts it.
     # Jobs created before the ceiling existed were never counted, so they are never uncounted.
     counts_as_active: bool = False
+
+    @model_validator(mode="after")
+    def _options_of_jobs_created_before_options(self) -> JobRecord:
+        if not self.options:  # every requested capability's defaults, and the older return_proof
+            self.options = {name: REGISTRY[name].options().model_dump(mode="json") for name in self.capabilities}
+            if "brands" in self.options:
+                self.options["brands"]["return_proof"] = self.return_proof
+        return self
 
     def to_public(self, results: dict[str, Any] | None = None, totals: dict[str, int] | None = None) -> Job:
         """The client's view: progress only while processing, results only when completed."""

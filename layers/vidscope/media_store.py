@@ -97,7 +97,3 @@ def staged_transcript_key(tenant_id: str, job_id: str) -> str:
 def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
     """One analysis's result, staged until merging folds it into the results."""
     return staged_key(tenant_id, job_id, f"analysis/{capability}.json")
-
-
-def is_staged(key: str) -> bool:
-    return key.startswith(MEDIA_PREFIX)

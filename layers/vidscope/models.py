@@ -241,6 +241,26 @@ class CreateJobRequest(BaseModel):
             for name in self.capabilities
         }
 
+    def idempotency_document(self) -> dict[str, Any]:
+        """What makes two requests the same request: the body with its options as the job will
+        run them. Options left at their defaults are left out, and return_proof (the older
+        spelling of options.brands.return_proof) stands for itself, so ``"options": {}``, no
+        options and every spelling of one choice are the same request, as they were before
+        options existed."""
+        document = self.model_dump(mode="json", exclude={"options"})
+        chosen = {
+            name: {
+                option: value
+                for option, value in values.items()
+                if value != REGISTRY[name].options().model_dump(mode="json").get(option)
+                and (name, option) != ("brands", "return_proof")
+            }
+            for name, values in self.capability_options().items()
+        }
+        if any(chosen.values()):
+            document["options"] = {name: values for name, values in chosen.items() if values}
+        return document
+
     @field_validator("metadata")
     @classmethod
     def _check_metadata_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
@@ -353,7 +373,8 @@ class Job(BaseModel):
     result_totals: dict[str, int] | None = Field(
         default=None,
         description=(
-            "Items in each list-valued result. Lists longer than 100 are cut to their first 100 here; "
+            f"Items in each list-valued result. Lists longer than {catalog.BOUNDED_RESULT_ITEMS} are cut to their "
+            f"first {catalog.BOUNDED_RESULT_ITEMS} here; "
             "GET /v1/jobs/{job_id}/results/{capability} pages the whole list"
         ),
     )

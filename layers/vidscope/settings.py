@@ -11,7 +11,8 @@ import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,11 +111,12 @@ class Settings(BaseModel):
 
 def _holds_json(annotation: Any) -> bool:
     """Whether a field's variable is JSON, as pydantic-settings reads "complex" fields: a list,
-    tuple, set, dict or model (or an optional one); text otherwise."""
-    origin = get_origin(annotation) or annotation
-    if isinstance(origin, type):
-        return issubclass(origin, (list, tuple, set, frozenset, dict, BaseModel))
-    return any(_holds_json(arg) for arg in get_args(annotation) if arg is not type(None))
+    tuple, set, dict or model (or an optional one, however spelled); text otherwise."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_holds_json(arg) for arg in get_args(annotation) if arg is not type(None))
+    kind = origin or annotation
+    return isinstance(kind, type) and issubclass(kind, (list, tuple, set, frozenset, dict, BaseModel))
 
 
 @lru_cache(maxsize=1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Protocol
+from typing import Any
 
+from vidscope.capabilities.base import Summarizer
 from vidscope.capabilities.summary import Summary
 from vidscope.pipeline_errors import AnalysisFailed, TransientStageError
 from vidscope.transcripts import Transcript
@@ -16,10 +17,6 @@ _KEY_TOPICS = 5
 _WORD = re.compile(r"[\w']+")
 
 __all__ = ["BedrockSummarizer", "ExtractiveSummarizer", "Summarizer", "Summary"]
-
-
-class Summarizer(Protocol):
-    def summarize(self, transcript: Transcript) -> Summary: ...
 
 
 class _SegtokTokenizer:

@@ -9,13 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from vidscope.catalog import MAX_MEDIA_SECONDS
-from vidscope.transcripts import Segment, Transcript
+from vidscope.transcripts import UNDETERMINED_LANGUAGE, Segment, Transcript
 
 BUNDLED_PREFIX = "bundled:"
-
-
-# The language of a transcript with no speech: BCP 47's "undetermined".
-SILENT_LANGUAGE = "und"
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def transcribe(
     called as each segment comes out, so callers can report progress and stop early by raising."""
     audio = decode_audio(media, max_seconds)
     if audio.size == 0:
-        return Transcript.from_segments([], language=SILENT_LANGUAGE, duration_seconds=0.0)
+        return Transcript.from_segments([], language=UNDETERMINED_LANGUAGE, duration_seconds=0.0)
     model = _model(config)
     segments: Iterator[Any]
     if config.batch_size > 0:

@@ -6,6 +6,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+# The language of a text with nothing to tell it by (a silent transcript): BCP 47's "undetermined".
+UNDETERMINED_LANGUAGE = "und"
+
 
 class Segment(BaseModel):
     start: float = Field(ge=0, description="seconds from the start of the media")

@@ -24,7 +24,7 @@ _KEYS = {
     "download": media_store.media_key(_TENANT, _JOB, ".mp4"),
     "staged": media_store.staged_transcript_key(_TENANT, _JOB),
     "results": media_store.result_key(_TENANT, _JOB, "summary"),
-    "transcript": f"{media_store.job_prefix(_TENANT, _JOB)}transcript.json",
+    "transcript": media_store.result_key(_TENANT, _JOB, "transcription"),
 }
 
 # Who may do what to which object, as the recorded calls show (the download and the stages'

@@ -59,3 +59,12 @@ def test_different_options_under_one_key_are_a_different_request(api: Client, te
     )
     assert first.status_code == 202
     assert other.status_code == 422 and other.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_no_options_empty_options_and_default_options_are_the_same_request(api: Client, tenant: TenantHandle) -> None:
+    body = job_body(capabilities=["transcription", "brands"])
+    spellings = [body, {**body, "options": {}}, {**body, "options": {"brands": {}}}]
+    spellings.append({**body, "options": {"brands": {"return_proof": False}}})
+    answers = [create(api, tenant, b, **{"Idempotency-Key": "default-options"}) for b in spellings]
+    assert [a.status_code for a in answers] == [202, 200, 200, 200]
+    assert len({a.json["data"]["job_id"] for a in answers}) == 1

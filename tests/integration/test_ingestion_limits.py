@@ -22,7 +22,7 @@ from tests.integration.conftest import FIXTURES, TenantHandle, create, job_body
 from tests.support.media import lying_mkv
 from tests.support.media_server import MediaServer, serving
 from vidscope import catalog, ssrf
-from vidscope.ingestion import Downloader, Limits, measure_duration
+from vidscope.ingestion import Downloader, Limits, inspect_media
 from vidscope.pipeline_errors import DownloadFailed, MediaTooLong
 from vidscope.ssrf import UrlGuard
 from vidscope.transcription import decode_audio
@@ -91,7 +91,7 @@ def test_the_duration_is_counted_by_decoding_not_read_from_the_header(tmp_path: 
     lying_mkv(90.9, 1, tmp_path / "lying.mkv")
     with av.open(str(tmp_path / "lying.mkv")) as container:
         assert container.duration == 1_000_000  # what the file claims: one second
-    assert measure_duration(tmp_path / "lying.mkv") == pytest.approx(90.9, abs=0.1)
+    assert inspect_media(tmp_path / "lying.mkv").duration_seconds == pytest.approx(90.9, abs=0.1)
 
 
 def test_media_whose_header_understates_its_length_is_refused_as_too_long(media: MediaServer, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from werkzeug.test import Client
 from infra.local import resources
 from tests.integration.conftest import FakeClock, TenantHandle, create
 from vidscope import progress
+from vidscope.clock import utc_now
 from vidscope.jobs_repository import JobsRepository, TransitionRefused
 from vidscope.media_store import MEDIA_PREFIX, job_prefix, media_key, result_key
 from vidscope.models import CANCELLABLE_STATUSES, JobStatus, Stage
@@ -137,3 +138,44 @@ def test_progress_never_moves_back_and_stops_once_the_job_is_cancelled(
     assert api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code == 200
     with pytest.raises(TransitionRefused):
         jobs_repo.update_progress(tenant.tenant_id, job_id, progress.at(Stage.MERGING), clock())
+
+
+def test_a_job_completed_before_results_were_stored_apart_still_shows_them(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
+) -> None:
+    # Stored as merging stored jobs before each capability's result had its own object: one
+    # results.json, the transcript beside it, no options on the item.
+    job_id = create(
+        api,
+        tenant,
+        {"url": "https://www.youtube.com/watch?v=x", "capabilities": ["transcription", "brands"], "return_proof": True},
+    ).json["data"]["job_id"]
+    prefix = job_prefix(tenant.tenant_id, job_id)
+    transcript = {
+        "text": "Hi.",
+        "segments": [{"start": 0.0, "end": 1.0, "text": "Hi."}],
+        "language": "en",
+        "duration_seconds": 1.0,
+        "word_count": 1,
+    }
+    s3, bucket = boto3.client("s3"), get_settings().bucket_name
+    s3.put_object(Bucket=bucket, Key=f"{prefix}results.json", Body=json.dumps({"brands": []}).encode())
+    s3.put_object(Bucket=bucket, Key=f"{prefix}transcript.json", Body=json.dumps(transcript).encode())
+    record = jobs_repo.get(tenant.tenant_id, job_id)
+    assert record is not None
+    old = {"results_key": f"{prefix}results.json", "transcript_key": f"{prefix}transcript.json", "credits_charged": 0}
+    jobs_repo.transition(
+        record, to_status=JobStatus.COMPLETED, allowed_from=CANCELLABLE_STATUSES, now=utc_now(), set_fields=old
+    )
+    boto3.client("dynamodb").update_item(
+        TableName=get_settings().table_name,
+        Key={"PK": {"S": f"TENANT#{tenant.tenant_id}"}, "SK": {"S": f"JOB#{job_id}"}},
+        UpdateExpression="REMOVE #options, #result_capabilities",
+        ExpressionAttributeNames={"#options": "options", "#result_capabilities": "result_capabilities"},
+    )
+    shown = api.get(f"/v1/jobs/{job_id}", headers=tenant.headers).json["data"]
+    assert shown["results"] == {"transcription": transcript, "brands": []}
+    assert shown["options"] == {"transcription": {}, "brands": {"return_proof": True}}
+    assert api.get(f"/v1/jobs/{job_id}/transcript", headers=tenant.headers).json["data"] == transcript
+    page = api.get(f"/v1/jobs/{job_id}/results/transcription", headers=tenant.headers).json["data"]
+    assert page["results"]["transcription"]["segments"] == transcript["segments"] and page["total"] == 1

@@ -5,6 +5,7 @@ not run cannot be registered."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,9 @@ def test_registry_asl_and_function_list_agree() -> None:
     # Every need is made by a stage the state machine has.
     stage_states = {"transcription": "Transcribe"}
     assert {stage_states[stage] for stage in PRODUCED_BY.values()} <= set(states)
-    # Every placeholder the ASL uses is a function of the list, and every workflow function is used.
-    text = workflow_definition.ASL_PATH.read_text()
-    assert {f.placeholder for f in WORKFLOW_FUNCTIONS} == {
-        f.placeholder for f in WORKFLOW_FUNCTIONS if "${" + f"{f.placeholder}" + "}" in text
-    }
+    # Every function placeholder the ASL uses is a function of the list, and each of those is used.
+    used = set(re.findall(r"\$\{(\w+FunctionArn)\}", workflow_definition.ASL_PATH.read_text()))
+    assert used == {f.placeholder for f in WORKFLOW_FUNCTIONS}
 
 
 def test_the_api_models_have_one_typed_property_per_capability() -> None:
@@ -89,6 +88,7 @@ def _capability(**overrides: Any) -> Capability[Any, Any]:
         options=NoOptions,
         result=_Nothing,
         compute=lambda inputs, options: _Nothing(value=1),
+        render=lambda result: [str(result.value)],
     )
     return replace(base, **overrides)
 
@@ -116,9 +116,15 @@ def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
     assert plan_for(["language"]).stages == tuple(Stage) and plan_for(["language"]).analyses == ("language",)
 
 
-def test_prices_come_from_the_declarations() -> None:
-    for name, capability in REGISTRY.items():
-        assert catalog.credits_for([name], 61) == 2 * capability.credits_per_minute
+def test_prices_are_per_capability_per_started_minute() -> None:
+    # The price list clients are told (README, DESIGN §3); a change here is a change of prices.
+    assert {name: c.credits_per_minute for name, c in REGISTRY.items()} == {
+        "transcription": 2,
+        "brands": 1,
+        "language": 1,
+        "summary": 1,
+    }
+    assert catalog.cost_breakdown(["transcription", "summary"], 61) == {"transcription": 4, "summary": 2}
 
 
 def test_options_are_strict_and_filled_with_defaults() -> None:

@@ -137,8 +137,9 @@ def _top_level_modules(distributions: set[str]) -> set[str]:
     }
 
 
-def _deferred_imports(module: str) -> set[str]:
-    """Third-party modules ``module`` imports inside functions."""
+def _deferred_imports(module: str, *, first_party: bool = False) -> set[str]:
+    """Third-party (or, with ``first_party``, the project's) modules ``module`` imports inside
+    functions."""
     path = ROOT / "layers" / Path(*module.split(".")).with_suffix(".py")
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -148,6 +149,8 @@ def _deferred_imports(module: str) -> set[str]:
                     found |= {alias.name for alias in inner.names}
                 elif isinstance(inner, ast.ImportFrom) and inner.level == 0 and inner.module:
                     found.add(inner.module)
+    if first_party:
+        return {name for name in found if name.partition(".")[0] == "vidscope"}
     return {name for name in found if name.partition(".")[0] not in {*sys.stdlib_module_names, "vidscope"}}
 
 
@@ -188,15 +191,22 @@ def test_role_install_holds_no_forbidden_distribution(role: ImageRole) -> None:
 def test_role_code_imports_resolve_from_its_install(role: ImageRole) -> None:
     entries = _entry_modules(role)
     assert entries, f"no function or container runs from the {role} image"
+    runs = (*EVERY_ROLE_RUNS, *RUNS.get(role, ()))
+    # The modules the role runs, and the project modules they import when they run: their own
+    # module-level imports must resolve too.
+    project = sorted({*runs, *(name for module in runs for name in _deferred_imports(module, first_party=True))})
     deferred = {
-        name
-        for module in (*EVERY_ROLE_RUNS, *RUNS.get(role, ()))
-        for name in _deferred_imports(module)
-        if name.partition(".")[0] not in NOT_IN_IMAGE
+        name for module in runs for name in _deferred_imports(module) if name.partition(".")[0] not in NOT_IN_IMAGE
     }
     allowed = _top_level_modules(resolve(_role_extras(role)))
     result = subprocess.run(  # noqa: S603 - this interpreter running our own script
-        [sys.executable, "-c", _CHECK, json.dumps(sorted(allowed)), json.dumps([*entries, *sorted(deferred)])],
+        [
+            sys.executable,
+            "-c",
+            _CHECK,
+            json.dumps(sorted(allowed)),
+            json.dumps([*entries, *project, *sorted(deferred)]),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -49,7 +49,8 @@ class NoOptions(Options):
 
 
 class Summarizer(Protocol):
-    """Summary and key topics of a transcript (extractive locally, Bedrock in the cloud)."""
+    """Summary and key topics of a transcript (vidscope.summary: extractive locally, Bedrock in
+    the cloud), as the summary capability's result model."""
 
     def summarize(self, transcript: Transcript) -> Any: ...
 
@@ -77,22 +78,14 @@ class Capability(Generic[OptionsT, ResultT]):
     options: type[OptionsT]
     result: type[ResultT]
     compute: Callable[[Inputs, OptionsT], ResultT]
+    # The result in a few lines of plain text, for the CLI.
+    render: Callable[[ResultT], list[str]]
     step: Step = Step.ANALYSIS
-    # The result's list that GET bounds to ``BOUNDED_ITEMS`` and /results pages: a field name,
+    # The result's list that GET bounds to ``catalog.BOUNDED_RESULT_ITEMS`` and /results pages: a field name,
     # or "" when the result is the list itself; None when the result has no list to page.
     paged: str | None = None
     # What the analysis function needs beyond reading and writing stage outputs to compute it.
     access: frozenset[Access] = frozenset()
-    # The result in a few lines of plain text, for the CLI; None: its size, generically.
-    render: Callable[[ResultT], list[str]] | None = None
-
-    def describe(self, result: ResultT) -> list[str]:
-        if self.render is not None:
-            return self.render(result)
-        dumped = result.model_dump(mode="json")
-        return [
-            f"{len(dumped)} item(s)" if isinstance(dumped, list) else ", ".join(f"{k}: {v}" for k, v in dumped.items())
-        ]
 
     def run(self, inputs: Inputs, options: Mapping[str, Any] | None) -> Any:
         """Compute the result from JSON options (validated) and return it as JSON."""

@@ -10,6 +10,7 @@ from functools import cache
 from pydantic import BaseModel, Field
 
 from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions
+from vidscope.transcripts import UNDETERMINED_LANGUAGE
 
 # sumy's stop-word lists (the summary already depends on sumy), by ISO 639-1 code.
 _LISTS = {
@@ -35,7 +36,6 @@ _SCRIPTS = {
     "ja": r"[\u3040-\u30ff]",  # kana: Japanese even among Han characters
     "zh": r"[\u4e00-\u9fff]",
 }
-UNDETERMINED = "und"  # BCP 47: nothing to tell the language by
 _WORD = r"[^\W\d_]+(?:'[^\W\d_]+)?"
 _MIN_EVIDENCE = 3  # stop words (or script letters) needed before naming a language
 
@@ -79,7 +79,7 @@ def detect(text: str) -> LanguageResult:
     total = sum(counts.values())
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if total < _MIN_EVIDENCE:
-        return LanguageResult(language=UNDETERMINED, confidence=0.0, candidates=[])
+        return LanguageResult(language=UNDETERMINED_LANGUAGE, confidence=0.0, candidates=[])
     candidates = [LanguageScore(language=code, score=round(n / total, 3)) for code, n in ranked[:3] if n]
     return LanguageResult(language=candidates[0].language, confidence=candidates[0].score, candidates=candidates)
 
