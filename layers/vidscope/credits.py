@@ -8,31 +8,37 @@ sum of the ledger.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ulid import ULID
 
 from vidscope import table
 from vidscope.clock import iso_ms
-from vidscope.dynamo import TransactItem, to_attributes
+from vidscope.dynamo import TransactItem, set_clause, to_attributes
 
 
 class BalanceShort(Exception):
     """The balance cannot cover a hold."""
 
 
+def _ledger_key(tenant_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        table.PARTITION_KEY: table.tenant_pk(tenant_id),
+        table.SORT_KEY: table.ledger_sk(str(ULID.from_datetime(now))),
+    }
+
+
+def _ledger_fields(amount: int, reason: str, job_id: str | None, now: datetime) -> dict[str, Any]:
+    fields: dict[str, Any] = {"entity": "ledger", "amount": amount, "reason": reason, "created_at": iso_ms(now)}
+    if job_id is not None:
+        fields["job_id"] = job_id
+    return fields
+
+
 def _ledger_put(
     table_name: str, tenant_id: str, amount: int, reason: str, job_id: str | None, now: datetime
 ) -> TransactItem:
-    entry = {
-        table.PARTITION_KEY: table.tenant_pk(tenant_id),
-        table.SORT_KEY: table.ledger_sk(str(ULID.from_datetime(now))),
-        "entity": "ledger",
-        "amount": amount,
-        "reason": reason,
-        "created_at": iso_ms(now),
-    }
-    if job_id is not None:
-        entry["job_id"] = job_id
+    entry = {**_ledger_key(tenant_id, now), **_ledger_fields(amount, reason, job_id, now)}
     return {"Put": {"TableName": table_name, "Item": to_attributes(entry)}}
 
 
@@ -56,18 +62,12 @@ def _ledger_update(
     """The same ledger entry, written as an UpdateItem that creates it: for ingestion, the parser
     of hostile media, which holds no PutItem (its UpdateItem in the tenant partition is the grant
     it already has for the job's progress)."""
-    key = {
-        table.PARTITION_KEY: table.tenant_pk(tenant_id),
-        table.SORT_KEY: table.ledger_sk(str(ULID.from_datetime(now))),
-    }
-    fields = {"entity": "ledger", "amount": amount, "reason": reason, "created_at": iso_ms(now), "job_id": job_id}
-    names = {f"#f{i}": name for i, name in enumerate(fields)}
-    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    expression, names, values = set_clause(_ledger_fields(amount, reason, job_id, now))
     return {
         "Update": {
             "TableName": table_name,
-            "Key": to_attributes(key),
-            "UpdateExpression": "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+            "Key": to_attributes(_ledger_key(tenant_id, now)),
+            "UpdateExpression": expression,
             "ConditionExpression": "attribute_not_exists(PK)",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_attributes(values),

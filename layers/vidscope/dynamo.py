@@ -50,3 +50,10 @@ def cancellation_codes(error: Exception) -> list[str]:
 
 def is_error(error: Exception, code: str) -> bool:
     return bool(getattr(error, "response", {}).get("Error", {}).get("Code") == code)
+
+
+def set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``SET #f0 = :v0, …`` for ``fields``, with its attribute names and (plain) values."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    return "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)), names, values

@@ -171,7 +171,6 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         credits_held=estimate,
         return_proof=request.return_proof,
         options=request.capability_options(),
-        stages=list(plan_for(request.capabilities).stages),
         webhook_url=request.webhook_url,
         webhook=WebhookStatus(status=WebhookState.PENDING, attempts=0) if request.webhook_url else None,
         metadata=request.metadata or {},

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from vidscope import credits, idempotency, table
 from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms
-from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, to_attributes
+from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, set_clause, to_attributes
 from vidscope.errors import InsufficientCredits, TooManyActiveJobs
 from vidscope.models import Job, JobResults, JobStatus, Progress, Stage
+from vidscope.plan import plan_for
 
 
 class JobRecord(Job):
@@ -32,8 +33,6 @@ class JobRecord(Job):
     execution_arn: str | None = None
     idempotency_digest: str | None = None
     media_duration_seconds: float | None = None
-    # The stages of the job's plan (vidscope.plan), fixed at creation.
-    stages: list[Stage] = Field(default_factory=lambda: list(Stage))
     # The capabilities whose results merging stored (media_store.result_key).
     result_capabilities: list[str] | None = None
     # Jobs completed before each result was stored on its own kept them in one document and the
@@ -43,6 +42,11 @@ class JobRecord(Job):
     # Counted in the tenant's active jobs when created; its move to a terminal state uncounts it.
     # Jobs created before the ceiling existed were never counted, so they are never uncounted.
     counts_as_active: bool = False
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The stages of the job's plan, from its capabilities (vidscope.plan)."""
+        return plan_for(self.capabilities).stages
 
     @model_validator(mode="after")
     def _options_of_jobs_created_before_options(self) -> JobRecord:
@@ -89,16 +93,9 @@ def job_key(tenant_id: str, job_id: str) -> dict[str, Any]:
     return to_attributes({table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(job_id)})
 
 
-def _set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """``SET #f0 = :v0, …`` for ``fields``, with its attribute names and (plain) values."""
-    names = {f"#f{i}": name for i, name in enumerate(fields)}
-    values = {f":v{i}": value for i, value in enumerate(fields.values())}
-    return "SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)), names, values
-
-
 def _versioned_set_clause(fields: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """``_set_clause`` that also counts the change in the job's ``version``."""
-    expression, names, values = _set_clause(fields)
+    """``set_clause`` that also counts the change in the job's ``version``."""
+    expression, names, values = set_clause(fields)
     expression += ", #version = if_not_exists(#version, :zero) + :one"
     return expression, {**names, "#version": "version"}, {**values, ":zero": 0, ":one": 1}
 

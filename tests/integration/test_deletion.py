@@ -95,6 +95,10 @@ class _DeletingSummarizer:
         return ExtractiveSummarizer().summarize(transcript)
 
 
+# What ingestion handed on for these jobs: the stages below never read the media itself.
+_MEDIA = IngestedMedia(media_key="k", duration_seconds=4, size_bytes=1)
+
+
 def test_an_analysis_finishing_after_its_job_was_deleted_stores_nothing(
     api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
 ) -> None:
@@ -104,7 +108,7 @@ def test_an_analysis_finishing_after_its_job_was_deleted_stores_nothing(
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
         capability="summary",
-        media=IngestedMedia(media_key="k", duration_seconds=4, size_bytes=1),
+        media=_MEDIA,
         transcript=transcript,
     )
     summarizer = _DeletingSummarizer(lambda: _cancel_and_delete(api, tenant, job.job_id))
@@ -140,7 +144,7 @@ def test_a_merge_writing_after_its_job_was_cancelled_and_deleted_leaves_nothing(
     event = MergeEvent(
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
-        media=IngestedMedia(media_key="k", duration_seconds=4, size_bytes=1),
+        media=_MEDIA,
         transcript=transcript,
         analysis=[AnalysisOutcome(capability="summary", result_key=summary_key)],
     )
@@ -161,7 +165,7 @@ def test_merge_keeps_the_transcript_and_results_of_a_completed_job_under_tenants
     event = MergeEvent(
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
-        media=IngestedMedia(media_key="k", duration_seconds=4, size_bytes=1),
+        media=_MEDIA,
         transcript=transcript,
         analysis=[AnalysisOutcome(capability="summary", result_key=None)],
     )

@@ -57,6 +57,17 @@ def _race(first: Callable[[], Any], second: Callable[[], Any]) -> list[BaseExcep
     return outcomes
 
 
+def _canceller(job: JobRecord) -> Callable[[], Any]:
+    """The client's cancel of ``job`` (no execution to stop: these jobs run none)."""
+    return lambda: jobs.cancel_job(
+        job.tenant_id,
+        job.job_id,
+        repo=dependencies.jobs_repository(),
+        workflow=WorkflowClient(None, None),
+        clock=utc_now,
+    )
+
+
 def _ending(job: JobRecord, kind: str) -> Callable[[], Any]:
     repo = dependencies.jobs_repository()
     if kind == "complete":
@@ -80,9 +91,7 @@ def test_cancel_racing_the_pipeline_ends_in_exactly_one_terminal_state(
     expected_balance = start_balance
     for _ in range(ROUNDS):
         job = _processing_job(jobs_repo, tenant)
-        cancel = lambda job=job: jobs.cancel_job(  # noqa: E731
-            tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now
-        )
+        cancel = _canceller(job)
         cancel_error, pipeline_error = _race(cancel, _ending(job, ending))
         final = jobs_repo.get(tenant.tenant_id, job.job_id)
         assert final is not None
@@ -103,7 +112,7 @@ def test_cancel_racing_the_pipeline_ends_in_exactly_one_terminal_state(
 
 def test_a_terminal_job_never_leaves_its_state(jobs_repo: JobsRepository, tenant: TenantHandle) -> None:
     job = _processing_job(jobs_repo, tenant)
-    jobs.cancel_job(tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now)
+    _canceller(job)()
     _ending(job, "fail")()
     with pytest.raises(JobNotActive):
         _ending(job, "complete")()
@@ -125,9 +134,7 @@ def test_a_cancel_racing_ingestions_price_refunds_whatever_hold_won(
     start_balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
     for _ in range(ROUNDS):
         job = _processing_job(jobs_repo, tenant)
-        cancel = lambda job=job: jobs.cancel_job(  # noqa: E731
-            tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now
-        )
+        cancel = _canceller(job)
         _race(cancel, _raise_hold(job, job.credits_held * 5))
         final = jobs_repo.get(tenant.tenant_id, job.job_id)
         assert final is not None and final.status is JobStatus.CANCELLED
@@ -149,7 +156,5 @@ def test_overlapping_ingestions_raise_the_hold_once(
         balance = tenants_repo.get_tenant(tenant.tenant_id).credit_balance
         assert balance == sum(e["amount"] for e in tenants_repo.ledger(tenant.tenant_id)) == start_balance - price
         # Cancelled, it gives back the whole (raised) hold, and frees its place for the next round.
-        jobs.cancel_job(
-            tenant.tenant_id, job.job_id, repo=jobs_repo, workflow=WorkflowClient(None, None), clock=utc_now
-        )
+        _canceller(job)()
         assert tenants_repo.get_tenant(tenant.tenant_id).credit_balance == start_balance
