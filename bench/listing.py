@@ -23,10 +23,12 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 import boto3
 from moto import mock_aws
 
-from vidscope import catalog, dependencies, jobs, table
-from vidscope.dynamo import to_attributes
+from vidscope import catalog, dependencies
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import to_attributes
 from vidscope.ids import new_job_id
-from vidscope.jobs_repository import JobPage, JobRecord, JobsRepository, job_item
+from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.repository import JobPage, JobRecord, JobsRepository, job_item
 from vidscope.models import JobStatus, Platform
 
 # Small enough that even the 100-job tenant has two full pages for every filter combination

@@ -73,7 +73,7 @@ def serve() -> None:
     from vidscope import dependencies
     from vidscope.functions import function
     from vidscope.settings import get_settings
-    from vidscope.tenants import onboard
+    from vidscope.tenancy.tenants import onboard
 
     serialize_dynamodb_transactions()
     with mock_aws():

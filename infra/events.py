@@ -1,6 +1,6 @@
 """Events and webhooks: the bus, the publisher fed by the table's stream, the rule that sends
 finished jobs with a webhook to the webhook queue, the dispatcher and its DLQ — all from
-``vidscope.event_routing`` and ``vidscope.functions``."""
+``vidscope.events.routing`` and ``vidscope.functions``."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from constructs import Construct
 from infra import nag
 from infra.grants import Resources, grant
 from infra.lambdas import FunctionFactory
-from vidscope import event_routing
-from vidscope import events as job_events
+from vidscope.events import contract as job_events
+from vidscope.events import routing as event_routing
 from vidscope.functions import function
 
 

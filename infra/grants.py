@@ -16,9 +16,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import nag
-from vidscope import media_store
-from vidscope import table as table_definition
 from vidscope.access import Access
+from vidscope.adapters import media_store
+from vidscope.adapters import table as table_definition
 from vidscope.settings import Settings
 
 
@@ -65,7 +65,7 @@ _OBJECTS_REASON = (
 # What each table access allows: actions, the partition-key prefixes (dynamodb:LeadingKeys) and
 # whether the status index is included.
 _TABLE_ACCESS: dict[Access, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    # The rate-limit window is counted, and the previous one read to weigh it (vidscope.ratelimit).
+    # The rate-limit window is counted, and the previous one read to weigh it (vidscope.tenancy.ratelimit).
     Access.RATE_LIMIT: (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("RATELIMIT#",), False),
     Access.AUTHENTICATE: (("dynamodb:GetItem",), ("APIKEY#", "TENANT#"), False),
     Access.READ_JOBS: (("dynamodb:GetItem",), ("TENANT#",), False),
@@ -170,7 +170,7 @@ def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resour
             nag.acknowledge(
                 grantee,
                 "IAM5",
-                "One secret per tenant, created when the tenant is onboarded (vidscope.webhook_secrets), "
+                "One secret per tenant, created when the tenant is onboarded (vidscope.webhooks.secrets), "
                 "so the dispatcher reads by the name prefix; nothing else is stored under it.",
                 finding=f"Resource::{nag.arn_pattern('secretsmanager', f'secret:{resources.webhook_secret_prefix}*')}",
             )

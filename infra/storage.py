@@ -8,8 +8,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import nag
-from vidscope import media_store
-from vidscope import table as table_definition
+from vidscope.adapters import media_store
+from vidscope.adapters import table as table_definition
 
 # cx_api's S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY (the Python package does not export it).
 _LOGS_BY_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
@@ -33,7 +33,7 @@ class Storage(Construct):
             sort_key=_string(table_definition.SORT_KEY),
             billing=dynamodb.Billing.on_demand(),
             time_to_live_attribute=table_definition.TTL_ATTRIBUTE,
-            # Job events are published from this stream (vidscope.event_publisher).
+            # Job events are published from this stream (vidscope.events.publisher).
             dynamo_stream=dynamodb.StreamViewType(table_definition.STREAM_VIEW_TYPE),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True

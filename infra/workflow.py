@@ -69,7 +69,7 @@ class Workflow(Construct):
         )
         # No ecs:StopTask or DescribeTasks: Step Functions calls them only for runTask.sync. A
         # waitForTaskToken task is never stopped by Step Functions, on a timeout or a cancel; its
-        # worker stops itself when its heartbeat is refused (vidscope.transcription_worker).
+        # worker stops itself when its heartbeat is refused (vidscope.pipeline.transcription_worker).
         nag.acknowledge_unscoped_actions(role)
         transcriber.task_definition.task_role.grant_pass_role(role)
         transcriber.task_definition.obtain_execution_role().grant_pass_role(role)

@@ -12,9 +12,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vidscope import dependencies, pipeline
+from vidscope import dependencies
 from vidscope.observability import logger, traced_handler
-from vidscope.stages import AnalyzeEvent
+from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline.messages import AnalyzeEvent
 
 
 @logger.inject_lambda_context(clear_state=True)

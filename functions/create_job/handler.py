@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit
 
-from vidscope import catalog, dependencies, jobs
+from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.clock import utc_now
 from vidscope.errors import (
@@ -22,6 +22,7 @@ from vidscope.errors import (
     UnsupportedMediaType,
 )
 from vidscope.functions import api_function
+from vidscope.jobs import lifecycle as jobs
 from vidscope.models import CreateJobRequest, JobEnvelope
 from vidscope.observability import logger, metrics
 

@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from vidscope import dependencies, jobs
+from vidscope import dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.errors import JobNotDeletable, JobNotFound
 from vidscope.functions import api_function
+from vidscope.jobs import lifecycle as jobs
 from vidscope.models import DeletedJob, DeletedJobEnvelope
 
 SPEC = api_function("delete_job")

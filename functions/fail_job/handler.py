@@ -7,10 +7,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vidscope import dependencies, pipeline
+from vidscope import dependencies
 from vidscope.clock import utc_now
 from vidscope.observability import logger, traced_handler
-from vidscope.stages import FailEvent
+from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline.messages import FailEvent
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -10,11 +10,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from vidscope import catalog, dependencies, jobs
+from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.capabilities import REGISTRY
 from vidscope.errors import JobNotFound, ResultNotAvailable, UnsupportedCapability
 from vidscope.functions import api_function
+from vidscope.jobs import lifecycle as jobs
 from vidscope.models import JobResults, ResultPage, ResultPageEnvelope
 
 SPEC = api_function("get_job_results")

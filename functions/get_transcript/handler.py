@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from vidscope import dependencies, jobs, transcripts
+from vidscope import dependencies, transcripts
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.errors import JobNotFound, TranscriptNotAvailable
 from vidscope.functions import api_function
+from vidscope.jobs import lifecycle as jobs
 from vidscope.models import TranscriptEnvelope
 from vidscope.transcripts import TranscriptFormat
 

@@ -9,10 +9,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from vidscope import catalog, dependencies, jobs
+from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.errors import InvalidCursor
 from vidscope.functions import api_function
+from vidscope.jobs import lifecycle as jobs
 from vidscope.models import JobListEnvelope, JobStatus, Pagination
 
 SPEC = api_function("list_jobs")

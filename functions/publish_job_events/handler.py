@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import dependencies
-from vidscope.event_publisher import stream_records
+from vidscope.events.publisher import stream_records
 from vidscope.observability import logger, traced_handler
 
 

@@ -8,12 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from vidscope import dependencies, webhooks
+from vidscope import dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotFinished, JobNotFound, WebhookDeliveryInProgress, WebhookNotConfigured
 from vidscope.functions import api_function
 from vidscope.models import WebhookStatusEnvelope
+from vidscope.webhooks import delivery as webhooks
 
 SPEC = api_function("redeliver_webhook")
 router = Router()

@@ -13,11 +13,13 @@ import json
 import os
 import sys
 
-from vidscope import aws, dependencies, transcription_worker
+from vidscope import dependencies
+from vidscope.adapters import aws
 from vidscope.clock import utc_now
 from vidscope.log import logger
+from vidscope.pipeline import transcription_worker
+from vidscope.pipeline.messages import JobRef
 from vidscope.settings import get_settings
-from vidscope.stages import JobRef
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidscope import table
+from vidscope.adapters import table
 
 ACCOUNT = "123456789012"  # moto's default account: the one every local ARN carries
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vidscope import dependencies, jobs
+from vidscope import dependencies
+from vidscope.jobs import lifecycle as jobs
 from vidscope.models import CANCELLABLE_STATUSES
 
 _ITEMS = "table.jsonl"

@@ -1,4 +1,4 @@
-"""The payload quotas of ``vidscope.quotas``, enforced by the local runtime where moto does not
+"""The payload quotas of ``vidscope.adapters.quotas``, enforced by the local runtime where moto does not
 enforce them, with the error AWS answers, so Retry/Catch and callers behave as in the cloud.
 
 What moto 5.2.5 already enforces, left to it (not checked twice):
@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from vidscope import quotas
-from vidscope.quotas import Quota
+from vidscope.adapters import quotas
+from vidscope.adapters.quotas import Quota
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def put_events_refuses_oversize_entries() -> None:
 
     ``moto.events.models.EventsBackend.put_events`` checks the number of entries and their
     required fields but not their size. EventBridge counts each entry's size as documented
-    (``vidscope.quotas.put_events_entry_bytes``) and refuses the whole request with
+    (``vidscope.adapters.quotas.put_events_entry_bytes``) and refuses the whole request with
     ``ValidationException: Total size of the entries in the request is over the limit.`` when
     they are over it. Each entry's size is also recorded in ``OBSERVED``.
     """

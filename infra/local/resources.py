@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra import workflow_definition
-from vidscope import event_routing, table
+from vidscope.adapters import table
+from vidscope.events import routing as event_routing
 from vidscope.functions import EVENT_FUNCTIONS, TRANSCRIBER, WORKFLOW_FUNCTIONS
 
 STATE_MACHINE_NAME = "vidscope-job-pipeline"

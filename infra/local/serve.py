@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     from infra.local.api_gateway import LocalApiGateway
     from vidscope import dependencies
     from vidscope.settings import get_settings
-    from vidscope.tenants import onboard
+    from vidscope.tenancy.tenants import onboard
 
     data_dir: Path = args.data_dir.resolve()
     state_dir = data_dir / "state"

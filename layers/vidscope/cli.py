@@ -18,15 +18,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
-from vidscope import aws, catalog
+from vidscope import catalog
+from vidscope.adapters import aws
 from vidscope.capabilities import REGISTRY
 from vidscope.client import DEFAULT_URL, VidscopeClient, VidscopeError
 from vidscope.clock import utc_now
 from vidscope.errors import TenantNotFound
 from vidscope.models import Job
 from vidscope.settings import get_settings
-from vidscope.tenants import TenantsRepository, onboard
-from vidscope.webhook_secrets import WebhookSecrets
+from vidscope.tenancy.tenants import TenantsRepository, onboard
+from vidscope.webhooks.secrets import WebhookSecrets
 
 
 def _use_local_stack(ctx: click.Context) -> None:

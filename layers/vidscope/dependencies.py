@@ -6,7 +6,7 @@ import random
 from functools import cache
 from typing import TYPE_CHECKING
 
-from vidscope import aws
+from vidscope.adapters import aws
 from vidscope.clock import utc_now
 from vidscope.settings import get_settings
 
@@ -15,46 +15,46 @@ if TYPE_CHECKING:
     # module and each needs two or three of them; the rest (media download, summaries, the
     # workflow's event models, httpx and Powertools' parameters behind webhooks) would add to
     # every API function's cold start for nothing (DESIGN §9: at most 1.5 times import boto3).
-    from vidscope.event_publisher import EventPublisher
-    from vidscope.ingestion import Downloader
-    from vidscope.jobs_repository import JobsRepository
-    from vidscope.media_store import MediaStore
-    from vidscope.pagination import CursorCodec
-    from vidscope.ratelimit import RateLimiter
+    from vidscope.adapters.media_store import MediaStore
+    from vidscope.events.publisher import EventPublisher
+    from vidscope.jobs.pagination import CursorCodec
+    from vidscope.jobs.repository import JobsRepository
+    from vidscope.pipeline.ingestion import Downloader
+    from vidscope.pipeline.transcription import WhisperConfig
+    from vidscope.pipeline.workflow import WorkflowClient
     from vidscope.ssrf import UrlGuard
-    from vidscope.summary import Summarizer
-    from vidscope.tenants import TenantsRepository
-    from vidscope.transcription import WhisperConfig
-    from vidscope.webhook_deliveries import WebhookDeliveries
-    from vidscope.webhook_secrets import WebhookSecrets
-    from vidscope.webhooks import Dispatcher, WebhookQueue
-    from vidscope.workflow import WorkflowClient
+    from vidscope.tenancy.ratelimit import RateLimiter
+    from vidscope.tenancy.tenants import TenantsRepository
+    from vidscope.text.summarizers import Summarizer
+    from vidscope.webhooks.attempts import WebhookDeliveries
+    from vidscope.webhooks.delivery import Dispatcher, WebhookQueue
+    from vidscope.webhooks.secrets import WebhookSecrets
 
 
 @cache
 def jobs_repository() -> JobsRepository:
-    from vidscope.jobs_repository import JobsRepository
+    from vidscope.jobs.repository import JobsRepository
 
     return JobsRepository(aws.client("dynamodb"), get_settings().table_name)
 
 
 @cache
 def tenants_repository() -> TenantsRepository:
-    from vidscope.tenants import TenantsRepository
+    from vidscope.tenancy.tenants import TenantsRepository
 
     return TenantsRepository(aws.client("dynamodb"), get_settings().table_name)
 
 
 @cache
 def rate_limiter() -> RateLimiter:
-    from vidscope.ratelimit import RateLimiter
+    from vidscope.tenancy.ratelimit import RateLimiter
 
     return RateLimiter(aws.client("dynamodb"), get_settings().table_name, utc_now)
 
 
 @cache
 def cursor_codec() -> CursorCodec:
-    from vidscope.pagination import CursorCodec
+    from vidscope.jobs.pagination import CursorCodec
 
     settings = get_settings()
     if settings.cursor_secret_name:
@@ -74,21 +74,21 @@ def url_guard() -> UrlGuard:
 
 @cache
 def workflow_client() -> WorkflowClient:
-    from vidscope.workflow import WorkflowClient
+    from vidscope.pipeline.workflow import WorkflowClient
 
     return WorkflowClient(aws.client("stepfunctions"), get_settings().state_machine_arn)
 
 
 @cache
 def media_store() -> MediaStore:
-    from vidscope.media_store import MediaStore
+    from vidscope.adapters.media_store import MediaStore
 
     return MediaStore(aws.client("s3"), get_settings().bucket_name)
 
 
 @cache
 def downloader() -> Downloader:
-    from vidscope.ingestion import Downloader, Limits
+    from vidscope.pipeline.ingestion import Downloader, Limits
 
     settings = get_settings()
     return Downloader(
@@ -104,7 +104,7 @@ def downloader() -> Downloader:
 
 @cache
 def summarizer() -> Summarizer:
-    from vidscope.summary import BedrockSummarizer, ExtractiveSummarizer
+    from vidscope.text.summarizers import BedrockSummarizer, ExtractiveSummarizer
 
     settings = get_settings()
     if settings.summary_provider == "bedrock":
@@ -113,7 +113,7 @@ def summarizer() -> Summarizer:
 
 
 def whisper_config() -> WhisperConfig:
-    from vidscope.transcription import WhisperConfig
+    from vidscope.pipeline.transcription import WhisperConfig
 
     settings = get_settings()
     return WhisperConfig(
@@ -126,28 +126,28 @@ def whisper_config() -> WhisperConfig:
 
 @cache
 def event_publisher() -> EventPublisher:
-    from vidscope.event_publisher import EventPublisher
+    from vidscope.events.publisher import EventPublisher
 
     return EventPublisher(aws.client("events"), get_settings().event_bus_name)
 
 
 @cache
 def webhook_deliveries() -> WebhookDeliveries:
-    from vidscope.webhook_deliveries import WebhookDeliveries
+    from vidscope.webhooks.attempts import WebhookDeliveries
 
     return WebhookDeliveries(aws.client("dynamodb"), get_settings().table_name)
 
 
 @cache
 def webhook_secrets() -> WebhookSecrets:
-    from vidscope.webhook_secrets import WebhookSecrets
+    from vidscope.webhooks.secrets import WebhookSecrets
 
     return WebhookSecrets(aws.client("secretsmanager"), get_settings().webhook_secret_prefix)
 
 
 @cache
 def webhook_queue() -> WebhookQueue:
-    from vidscope.webhooks import WebhookQueue
+    from vidscope.webhooks.delivery import WebhookQueue
 
     settings = get_settings()
     if not settings.webhook_queue_url or not settings.webhook_dlq_url:
@@ -157,7 +157,7 @@ def webhook_queue() -> WebhookQueue:
 
 @cache
 def webhook_dispatcher() -> Dispatcher:
-    from vidscope.webhooks import Dispatcher, RetryPolicy, WebhookSender
+    from vidscope.webhooks.delivery import Dispatcher, RetryPolicy, WebhookSender
 
     settings = get_settings()
     return Dispatcher(

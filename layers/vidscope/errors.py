@@ -1,6 +1,6 @@
 """Typed errors. The API maps each to an HTTP status and code in one place: ``api.http``.
 
-Workflow stages raise ``vidscope.pipeline_errors`` instead: those become job failure codes.
+Workflow stages raise ``vidscope.pipeline.errors`` instead: those become job failure codes.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ import json
 from aws_cdk.assertions import Match, Template
 
 from tests.infra.policies import actions, policies_of
-from vidscope import event_routing, events
+from vidscope.events import contract as events
+from vidscope.events import routing as event_routing
 
 
 def test_the_webhook_queue_parks_poison_messages_in_its_dlq(prod_template: Template) -> None:

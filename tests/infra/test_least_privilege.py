@@ -14,7 +14,7 @@ from infra.local.iam_requests import ACCOUNT
 from infra.local.resources import CURSOR_SECRET_NAME
 from tests.infra.conftest import Synthesized
 from tests.support import iam
-from vidscope import media_store
+from vidscope.adapters import media_store
 from vidscope.settings import get_settings
 
 _OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match, Template
 
-from vidscope import media_store, table
+from vidscope.adapters import media_store, table
 
 
 def test_table_has_the_shared_keys_gsi_ttl_stream_and_pitr(prod_template: Template) -> None:

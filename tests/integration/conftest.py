@@ -22,11 +22,11 @@ from infra.local.serve import SAMPLE_DIR
 from tests.support.media import repeated_mp4, silent_mp4, video_only_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope import dependencies
-from vidscope.jobs_repository import JobsRepository
+from vidscope.jobs.repository import JobsRepository
+from vidscope.pipeline.messages import TranscriptRef
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
-from vidscope.stages import TranscriptRef
-from vidscope.tenants import TenantsRepository, onboard
+from vidscope.tenancy.tenants import TenantsRepository, onboard
 from vidscope.transcripts import Transcript
 
 # Names of the public hosts tests use; the sandbox has no DNS for them, so resolution is faked

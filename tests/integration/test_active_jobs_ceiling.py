@@ -13,14 +13,16 @@ import pytest
 from werkzeug.test import Client
 
 from tests.integration.conftest import TenantHandle, create, job_body, new_tenant, staged_empty_transcript
-from vidscope import catalog, dependencies, jobs, pipeline
+from vidscope import catalog, dependencies
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
-from vidscope.jobs_repository import JobsRepository
+from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.repository import JobsRepository
 from vidscope.models import JobStatus
-from vidscope.pipeline_errors import JobNotActive
-from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent
-from vidscope.tenants import TenantsRepository
+from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline.errors import JobNotActive
+from vidscope.pipeline.messages import Failure, IngestedMedia, JobRef, MergeEvent
+from vidscope.tenancy.tenants import TenantsRepository
 
 FREE_CEILING = catalog.MAX_ACTIVE_JOBS["free"]
 

@@ -9,8 +9,8 @@ from werkzeug.test import Client
 
 from tests.integration.conftest import FakeClock, TenantHandle
 from vidscope import dependencies
-from vidscope.ratelimit import RateLimiter
-from vidscope.tenants import TenantsRepository, hash_api_key
+from vidscope.tenancy.ratelimit import RateLimiter
+from vidscope.tenancy.tenants import TenantsRepository, hash_api_key
 
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Policy", "RateLimit")
 

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client, TestResponse
 
 from tests.integration.conftest import TenantHandle, create, job_body
-from vidscope.jobs_repository import JobsRepository
+from vidscope.jobs.repository import JobsRepository
 
 
 def assert_refused(response: TestResponse, field: str, code: str = "VALIDATION_ERROR") -> None:

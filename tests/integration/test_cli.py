@@ -13,7 +13,7 @@ from vidscope import dependencies
 from vidscope.cli import main
 from vidscope.clock import utc_now
 from vidscope.settings import get_settings
-from vidscope.webhook_secrets import WebhookSecrets
+from vidscope.webhooks.secrets import WebhookSecrets
 
 
 def test_tenants_create_prints_a_working_key_once(api: Client) -> None:

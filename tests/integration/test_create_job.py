@@ -9,8 +9,8 @@ from werkzeug.test import Client
 
 from tests.integration.conftest import TenantHandle, create, job_body
 from vidscope import catalog
-from vidscope.jobs_repository import JobsRepository
-from vidscope.tenants import TenantsRepository
+from vidscope.jobs.repository import JobsRepository
+from vidscope.tenancy.tenants import TenantsRepository
 
 
 def test_create_returns_202_with_location_and_a_pending_job(api: Client, tenant: TenantHandle) -> None:

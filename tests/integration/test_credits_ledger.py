@@ -9,7 +9,7 @@ from werkzeug.test import Client
 from tests.integration.conftest import create, job_body
 from vidscope import catalog
 from vidscope.capabilities import REGISTRY
-from vidscope.tenants import TenantsRepository
+from vidscope.tenancy.tenants import TenantsRepository
 
 
 def test_balance_equals_sum_of_ledger_after_random_creates_and_cancels(

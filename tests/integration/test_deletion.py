@@ -12,18 +12,21 @@ from werkzeug.test import Client
 
 from infra.local import aws_calls
 from tests.integration.conftest import FakeClock, TenantHandle, create, job_body, public_resolver
-from vidscope import dependencies, jobs, pipeline, table
+from vidscope import dependencies
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import to_attributes
+from vidscope.adapters.media_store import MEDIA_PREFIX, MediaStore, analysis_key, job_prefix, staged_transcript_key
 from vidscope.clock import utc_now
-from vidscope.dynamo import to_attributes
-from vidscope.jobs_repository import JobRecord, JobsRepository
-from vidscope.media_store import MEDIA_PREFIX, MediaStore, analysis_key, job_prefix, staged_transcript_key
+from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.repository import JobRecord, JobsRepository
 from vidscope.models import CreateJobRequest, JobStatus, WebhookAttempt, WebhookState, WebhookStatus
-from vidscope.pipeline_errors import JobNotActive
+from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline.errors import JobNotActive
+from vidscope.pipeline.messages import AnalysisOutcome, AnalyzeEvent, IngestedMedia, MergeEvent, TranscriptRef
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
-from vidscope.stages import AnalysisOutcome, AnalyzeEvent, IngestedMedia, MergeEvent, TranscriptRef
-from vidscope.summary import ExtractiveSummarizer, Summary
-from vidscope.tenants import Principal
+from vidscope.tenancy.tenants import Principal
+from vidscope.text.summarizers import ExtractiveSummarizer, Summary
 from vidscope.transcripts import Segment, Transcript
 
 

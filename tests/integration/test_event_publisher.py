@@ -14,7 +14,7 @@ from werkzeug.test import Client
 
 from tests.integration.conftest import TenantHandle, create
 from tests.support.subscriber import subscribe
-from vidscope.event_publisher import EventPublisher, stream_records
+from vidscope.events.publisher import EventPublisher, stream_records
 from vidscope.settings import get_settings
 
 

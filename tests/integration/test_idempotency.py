@@ -9,13 +9,15 @@ import pytest
 from werkzeug.test import Client
 
 from tests.integration.conftest import FakeClock, TenantHandle, create, job_body, public_resolver
-from vidscope import catalog, jobs, table
+from vidscope import catalog
+from vidscope.adapters import table
 from vidscope.clock import utc_now
 from vidscope.errors import IdempotencyKeyInUse, IdempotencyKeyReused
-from vidscope.jobs_repository import JobsRepository
+from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.repository import JobsRepository
 from vidscope.models import CreateJobRequest
 from vidscope.ssrf import UrlGuard
-from vidscope.tenants import Principal, TenantsRepository
+from vidscope.tenancy.tenants import Principal, TenantsRepository
 
 
 def _all_jobs(repo: JobsRepository, tenant_id: str) -> list[str]:

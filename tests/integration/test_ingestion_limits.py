@@ -22,10 +22,10 @@ from tests.integration.conftest import FIXTURES, TenantHandle, create, job_body
 from tests.support.media import lying_mkv
 from tests.support.media_server import MediaServer, serving
 from vidscope import catalog, ssrf
-from vidscope.ingestion import Downloader, Limits, inspect_media
-from vidscope.pipeline_errors import DownloadFailed, MediaTooLong
+from vidscope.pipeline.errors import DownloadFailed, MediaTooLong
+from vidscope.pipeline.ingestion import Downloader, Limits, inspect_media
+from vidscope.pipeline.transcription import decode_audio
 from vidscope.ssrf import UrlGuard
-from vidscope.transcription import decode_audio
 
 SPEECH_BYTES = (FIXTURES / "speech.mp4").stat().st_size
 FEED_ITEMS = 200

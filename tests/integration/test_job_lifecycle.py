@@ -10,13 +10,13 @@ from werkzeug.test import Client
 
 from infra.local import resources
 from tests.integration.conftest import FakeClock, TenantHandle, create
-from vidscope import progress
+from vidscope.adapters.media_store import MEDIA_PREFIX, job_prefix, media_key, result_key
 from vidscope.clock import utc_now
-from vidscope.jobs_repository import JobsRepository, TransitionRefused
-from vidscope.media_store import MEDIA_PREFIX, job_prefix, media_key, result_key
+from vidscope.jobs import progress
+from vidscope.jobs.repository import JobsRepository, TransitionRefused
 from vidscope.models import CANCELLABLE_STATUSES, JobStatus, Stage
 from vidscope.settings import get_settings
-from vidscope.tenants import TenantsRepository
+from vidscope.tenancy.tenants import TenantsRepository
 
 
 def test_cancel_of_a_pending_job_refunds_its_hold(

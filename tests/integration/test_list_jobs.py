@@ -8,12 +8,12 @@ import pytest
 from werkzeug.test import Client
 
 from tests.integration.conftest import FakeClock, TenantHandle, create, job_body
-from vidscope import jobs
+from vidscope.adapters.dynamo import to_attributes
 from vidscope.clock import iso_ms
-from vidscope.dynamo import to_attributes
-from vidscope.jobs_repository import JobsRepository, job_item
+from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.repository import JobsRepository, job_item
 from vidscope.models import CreateJobRequest, JobStatus
-from vidscope.workflow import WorkflowClient
+from vidscope.pipeline.workflow import WorkflowClient
 
 
 def seed_jobs(repo: JobsRepository, tenant: TenantHandle, count: int, clock: FakeClock) -> list[str]:

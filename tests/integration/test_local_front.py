@@ -36,7 +36,7 @@ from infra.local.lambda_runtime import (
 from infra.local.serve import LISTEN_BACKLOG, ThreadingWSGIServer, make_front_server
 from tests.integration.conftest import TenantHandle, job_body
 from vidscope.functions import FunctionSpec, function
-from vidscope.jobs_repository import JobsRepository
+from vidscope.jobs.repository import JobsRepository
 
 pytestmark = pytest.mark.timeout(120)
 CLIENT_TIMEOUT_S = 60.0

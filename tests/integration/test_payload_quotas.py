@@ -5,7 +5,7 @@ An hour of speech is the longest media a job takes, so it makes the largest payl
 does not run here: the transcription task runs the real entrypoint (``functions.transcriber``)
 with faster-whisper's call replaced by a fixed hour of realistic segments, so everything after
 it (storage, the task token, analyses, merging, GET, events, webhook) handles a real hour-long
-transcript. Each payload is measured the way its service counts it (``vidscope.quotas``) and
+transcript. Each payload is measured the way its service counts it (``vidscope.adapters.quotas``) and
 must use at most half its quota.
 """
 
@@ -32,12 +32,14 @@ from tests.support.media import silent_mp4
 from tests.support.media_server import MediaServer, serving
 from tests.support.subscriber import subscribe
 from tests.support.webhook_receiver import WebhookReceiver, receiving
-from vidscope import dependencies, quotas, transcription
-from vidscope.ingestion import DownloadedMedia, Downloader
-from vidscope.jobs_repository import job_key
+from vidscope import dependencies
+from vidscope.adapters import quotas
+from vidscope.jobs.repository import job_key
+from vidscope.pipeline import transcription
+from vidscope.pipeline.ingestion import DownloadedMedia, Downloader
+from vidscope.pipeline.workflow import execution_arn
 from vidscope.settings import get_settings
 from vidscope.transcripts import Segment, Transcript
-from vidscope.workflow import execution_arn
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -86,7 +88,7 @@ def transcribe_an_hour(
     *,
     max_seconds: float | None = None,
 ) -> Transcript:
-    """Stands in for ``vidscope.transcription.transcribe``: the same contract, a fixed hour."""
+    """Stands in for ``vidscope.pipeline.transcription.transcribe``: the same contract, a fixed hour."""
     segments = hour_of_speech()
     for segment in segments:
         if on_segment is not None:

@@ -16,7 +16,7 @@ import pytest
 
 from infra.local import moto_patches, resources
 from infra.local.event_sources import EventSourcePoller
-from vidscope import table
+from vidscope.adapters import table
 from vidscope.functions import function
 from vidscope.settings import get_settings
 

@@ -11,15 +11,17 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import TenantHandle, staged_empty_transcript
-from vidscope import dependencies, jobs, pipeline
+from vidscope import dependencies
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
-from vidscope.jobs_repository import JobRecord, JobsRepository
+from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.repository import JobRecord, JobsRepository
 from vidscope.models import CreateJobRequest, JobStatus
-from vidscope.pipeline_errors import JobNotActive
-from vidscope.stages import Failure, IngestedMedia, JobRef, MergeEvent
-from vidscope.tenants import Principal, TenantsRepository
-from vidscope.workflow import WorkflowClient
+from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline.errors import JobNotActive
+from vidscope.pipeline.messages import Failure, IngestedMedia, JobRef, MergeEvent
+from vidscope.pipeline.workflow import WorkflowClient
+from vidscope.tenancy.tenants import Principal, TenantsRepository
 
 ROUNDS = 8
 

@@ -11,7 +11,7 @@ from werkzeug.test import Client
 
 from infra.gateway_errors import REQUEST_ID, gateway_error
 from tests.integration.conftest import TenantHandle
-from vidscope import quotas
+from vidscope.adapters import quotas
 from vidscope.models import ErrorEnvelope
 
 

@@ -23,10 +23,11 @@ from tests.integration.conftest import TenantHandle, is_terminal, new_tenant, su
 from tests.support.media_server import MediaServer
 from tests.support.subscriber import subscribe
 from tests.support.webhook_receiver import Reply, WebhookReceiver, receiving
-from vidscope import dependencies, events
+from vidscope import dependencies
 from vidscope.clock import utc_now
+from vidscope.events import contract as events
 from vidscope.settings import get_settings
-from vidscope.webhooks import DeliveryTask
+from vidscope.webhooks.delivery import DeliveryTask
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from infra.local import resources as local_resources
 from infra.local.iam_requests import ACCOUNT, SECRET_SUFFIX
-from vidscope import event_routing
+from vidscope.events import routing as event_routing
 from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER, FunctionSpec
 from vidscope.settings import Settings
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from vidscope import events
+from vidscope.events import contract as events
 
 
 def subscribe(sqs: Any, bridge: Any, bus: str) -> Callable[[], list[dict[str, Any]]]:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from infra import workflow_definition
-from vidscope import pipeline_errors
 from vidscope.functions import TRANSCRIBER, WORKFLOW_FUNCTIONS
+from vidscope.pipeline import errors as pipeline_errors
 
 # Error names AWS defines (Step Functions and its service integrations), not our code.
 AWS_ERROR_PREFIXES = ("States.", "Lambda.", "ECS.")

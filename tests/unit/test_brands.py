@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vidscope.brands import catalog, find_brands
+from vidscope.text.brand_matching import catalog, find_brands
 from vidscope.transcripts import Segment
 
 

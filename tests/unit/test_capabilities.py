@@ -18,8 +18,8 @@ from vidscope import capabilities, catalog
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Step
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
+from vidscope.jobs.plan import plan_for
 from vidscope.models import CreateJobRequest, JobOptions, JobResults, Stage
-from vidscope.plan import plan_for
 from vidscope.transcripts import Segment, Transcript
 
 PACKAGE = Path(capabilities.__file__).parent

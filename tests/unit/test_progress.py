@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from vidscope import progress
+from vidscope.jobs import progress
+from vidscope.jobs.plan import plan_for
 from vidscope.models import Stage
-from vidscope.plan import plan_for
 
 
 def test_a_plan_without_analysis_lists_and_weighs_only_its_stages() -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra.local import quotas as local_quotas
-from vidscope import quotas
+from vidscope.adapters import quotas
 
 
 def test_every_quota_names_its_figure_its_measure_its_error_and_an_aws_source() -> None:

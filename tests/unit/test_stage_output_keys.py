@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from vidscope import media_store
+from vidscope.adapters import media_store
 
 
 def test_stage_outputs_are_staged_under_the_expiring_media_prefix() -> None:

@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from vidscope.pipeline_errors import AnalysisFailed
-from vidscope.summary import BedrockSummarizer, ExtractiveSummarizer
+from vidscope.pipeline.errors import AnalysisFailed
+from vidscope.text.summarizers import BedrockSummarizer, ExtractiveSummarizer
 from vidscope.transcripts import Segment, Transcript
 
 TALK = Transcript.from_segments(

@@ -9,10 +9,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from vidscope import transcription_worker
 from vidscope.clock import utc_now
-from vidscope.stages import JobRef
-from vidscope.transcription import WhisperConfig
+from vidscope.pipeline import transcription_worker
+from vidscope.pipeline.messages import JobRef
+from vidscope.pipeline.transcription import WhisperConfig
 
 
 class _Untouchable:

@@ -14,8 +14,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.support.webhook_receiver import Reply, receiving
 from vidscope.ssrf import UrlGuard
-from vidscope.webhook_secrets import new_secret
-from vidscope.webhooks import (
+from vidscope.webhooks.delivery import (
     DeliveryTask,
     HttpResult,
     RetryPolicy,
@@ -25,6 +24,7 @@ from vidscope.webhooks import (
     signature,
     task_from_message,
 )
+from vidscope.webhooks.secrets import new_secret
 
 STANDARD = RetryPolicy((0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400), jitter=0.1)
 

@@ -35,8 +35,8 @@ from vidscope.errors import (
 from vidscope.ids import new_request_id
 from vidscope.models import UNSAFE_TEXT, ErrorBody, ErrorDetail, ErrorEnvelope, Meta
 from vidscope.observability import logger, metrics
-from vidscope.ratelimit import RateLimitDecision
-from vidscope.tenants import Principal, extract_api_key
+from vidscope.tenancy.ratelimit import RateLimitDecision
+from vidscope.tenancy.tenants import Principal, extract_api_key
 
 JSON = "application/json"
 

@@ -49,7 +49,7 @@ class NoOptions(Options):
 
 
 class Summarizer(Protocol):
-    """Summary and key topics of a transcript (vidscope.summary: extractive locally, Bedrock in
+    """Summary and key topics of a transcript (vidscope.text.summarizers: extractive locally, Bedrock in
     the cloud), as the summary capability's result model."""
 
     def summarize(self, transcript: Transcript) -> Any: ...

@@ -1,6 +1,6 @@
 """brands: brand mentions in the transcript, optionally with timestamped proof.
 
-The result's models live here, the matching (``vidscope.brands``, its catalog and patterns) is
+The result's models live here, the matching (``vidscope.text.brand_matching``, its catalog and patterns) is
 imported only to compute: the API reads this declaration and never runs it (DESIGN §9)."""
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ class BrandsResult(RootModel[list[BrandMention]]):
 def _detect(inputs: Inputs, options: BrandsOptions) -> BrandsResult:
     if inputs.transcript is None:
         raise ValueError("brands needs the transcript")
-    from vidscope import brands  # deferred: the analysis function's work, not the API's
+    from vidscope.text import brand_matching  # deferred: the analysis function's work, not the API's
 
-    return BrandsResult(brands.detect(inputs.transcript, with_proof=options.return_proof))
+    return BrandsResult(brand_matching.detect(inputs.transcript, with_proof=options.return_proof))
 
 
 CAPABILITY = Capability(

@@ -1,6 +1,6 @@
 """summary: an extractive summary and key topics of the transcript (Bedrock in the cloud).
 
-The result's model lives here; the summarizers (``vidscope.summary``) are the deployment's
+The result's model lives here; the summarizers (``vidscope.text.summarizers``) are the deployment's
 providers, handed to the compute in its inputs."""
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ and how a committed change of a job item becomes events.
 
 Events come from the table's change stream, never from the code that writes: a write that lost
 its conditional check leaves no stream record, so it cannot emit; a committed write leaves
-exactly one. ``vidscope.event_publisher`` puts them on the bus. The JSON Schemas subscribers
+exactly one. ``vidscope.events.publisher`` puts them on the bus. The JSON Schemas subscribers
 rely on are generated from the models here into ``events/schemas`` (``python -m
-vidscope.events``) and pinned by contract tests.
+vidscope.events.contract``) and pinned by contract tests.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from vidscope.jobs_repository import JobRecord
+from vidscope.jobs.repository import JobRecord
 from vidscope.models import Job, JobStatus, Stage
 
 SOURCE = "vidscope.jobs"
@@ -112,7 +112,7 @@ def changes(old: JobRecord | None, new: JobRecord) -> list[JobEvent]:
 
 # --- published schemas -------------------------------------------------------------------------
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "events" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "events" / "schemas"
 
 
 def schema_file_name(detail_type: DetailType) -> str:

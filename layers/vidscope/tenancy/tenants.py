@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from vidscope import credits, table
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import from_attributes, to_attributes
 from vidscope.clock import epoch_seconds, iso_ms
-from vidscope.dynamo import from_attributes, to_attributes
 from vidscope.errors import TenantNotFound, Unauthorized
 from vidscope.ids import new_key_id, new_tenant_id
+from vidscope.jobs import credits
 
 if TYPE_CHECKING:  # its Secrets Manager client costs every authenticating function ~0.25 s of import
-    from vidscope.webhook_secrets import WebhookSecrets
+    from vidscope.webhooks.secrets import WebhookSecrets
 
 API_KEY_PREFIX = "sk_live_"
 # Revoked keys stay readable (so a request with one is refused as revoked) and are then removed.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from vidscope.dynamo import is_error
+from vidscope.adapters.dynamo import is_error
 from vidscope.log import logger
 
 if TYPE_CHECKING:
-    from vidscope.stages import ExecutionInput  # built by the caller; cancelling never needs it
+    from vidscope.pipeline.messages import ExecutionInput  # built by the caller; cancelling never needs it
 
 
 def execution_arn(state_machine_arn: str, job_id: str) -> str:

@@ -11,13 +11,14 @@ from typing import Any
 
 from pydantic import model_validator
 
-from vidscope import credits, idempotency, table
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import TransactItem, cancellation_codes, from_attributes, set_clause, to_attributes
 from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms
-from vidscope.dynamo import TransactItem, cancellation_codes, from_attributes, set_clause, to_attributes
 from vidscope.errors import InsufficientCredits, TooManyActiveJobs
+from vidscope.jobs import credits, idempotency
+from vidscope.jobs.plan import plan_for
 from vidscope.models import Job, JobResults, JobStatus, Progress, Stage
-from vidscope.plan import plan_for
 
 
 class JobRecord(Job):
@@ -45,7 +46,7 @@ class JobRecord(Job):
 
     @property
     def stages(self) -> tuple[Stage, ...]:
-        """The stages of the job's plan, from its capabilities (vidscope.plan)."""
+        """The stages of the job's plan, from its capabilities (vidscope.jobs.plan)."""
         return plan_for(self.capabilities).stages
 
     @model_validator(mode="after")

@@ -9,17 +9,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from vidscope import catalog, credits, progress
+from vidscope import catalog
+from vidscope.adapters.media_store import MediaStore, analysis_key, media_key, result_key
 from vidscope.capabilities import REGISTRY
 from vidscope.capabilities.base import Inputs, Step, Summarizer
 from vidscope.clock import Clock, iso_ms
-from vidscope.ingestion import Downloader
-from vidscope.jobs_repository import JobRecord, JobsRepository, TransitionRefused
+from vidscope.jobs import credits, progress
+from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
 from vidscope.log import logger
-from vidscope.media_store import MediaStore, analysis_key, media_key, result_key
 from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, MediaInfo, Stage
-from vidscope.pipeline_errors import STAGE_FAILURES, AnalysisFailed, BalanceTooLow, JobNotActive, TransientStageError
-from vidscope.stages import (
+from vidscope.pipeline.errors import STAGE_FAILURES, AnalysisFailed, BalanceTooLow, JobNotActive, TransientStageError
+from vidscope.pipeline.ingestion import Downloader
+from vidscope.pipeline.messages import (
     AnalysisOutcome,
     AnalyzeEvent,
     Failure,

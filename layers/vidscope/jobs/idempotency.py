@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vidscope import catalog, table
+from vidscope import catalog
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import TransactItem, to_attributes
 from vidscope.clock import epoch_seconds
-from vidscope.dynamo import TransactItem, to_attributes
 from vidscope.errors import IdempotencyKeyReused
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from vidscope import events
+from vidscope.events import contract as events
 from vidscope.functions import function
 
 WEBHOOK_RULE_NAME: Final = "vidscope-job-webhooks"

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vidscope import catalog, table
+from vidscope import catalog
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import from_attributes, is_error, to_attributes
 from vidscope.clock import Clock
-from vidscope.dynamo import from_attributes, is_error, to_attributes
 
 WINDOW = catalog.RATE_LIMIT_WINDOW_SECONDS
 

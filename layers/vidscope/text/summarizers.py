@@ -9,7 +9,7 @@ from typing import Any
 
 from vidscope.capabilities.base import Summarizer
 from vidscope.capabilities.summary import Summary
-from vidscope.pipeline_errors import AnalysisFailed, TransientStageError
+from vidscope.pipeline.errors import AnalysisFailed, TransientStageError
 from vidscope.transcripts import Transcript
 
 _SUMMARY_SENTENCES = 3

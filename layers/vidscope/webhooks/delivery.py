@@ -31,20 +31,20 @@ from vidscope.errors import (
     WebhookDeliveryInProgress,
     WebhookNotConfigured,
 )
-from vidscope.jobs import get_job, job_view
-from vidscope.jobs_repository import JobRecord, JobsRepository
+from vidscope.jobs.lifecycle import get_job, job_view
+from vidscope.jobs.repository import JobRecord, JobsRepository
 from vidscope.log import logger
 from vidscope.models import JobStatus, WebhookAttempt, WebhookState, WebhookStatus
 from vidscope.observability import metrics
-from vidscope.webhook_deliveries import RedeliveryConflict, WebhookDeliveries
+from vidscope.webhooks.attempts import RedeliveryConflict, WebhookDeliveries
 
 if TYPE_CHECKING:
     # Sending (httpx, signing, the secrets behind Powertools' parameters, the SSRF guard) is the
     # dispatcher's; redelivery, which the API's redeliver_webhook does, only queues an attempt,
     # so these load where they are used and that function's cold start stays within DESIGN §9.
-    from vidscope.media_store import MediaStore
+    from vidscope.adapters.media_store import MediaStore
     from vidscope.ssrf import UrlGuard
-    from vidscope.webhook_secrets import WebhookSecrets
+    from vidscope.webhooks.secrets import WebhookSecrets
 
 EVENT_TYPES = {
     JobStatus.COMPLETED: "job.completed",
@@ -309,7 +309,7 @@ class Dispatcher:
         self._conclude(task, job, result, now)
 
     def _send(self, job: JobRecord, now: datetime) -> HttpResult:
-        from vidscope.webhook_secrets import WebhookSecretMissing
+        from vidscope.webhooks.secrets import WebhookSecretMissing
 
         assert job.webhook_url is not None
         try:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vidscope import events
-from vidscope.dynamo import from_attributes
-from vidscope.jobs_repository import JobRecord
+from vidscope.adapters.dynamo import from_attributes
+from vidscope.events import contract as events
+from vidscope.jobs.repository import JobRecord
 from vidscope.log import logger
 
 _MAX_ENTRIES_PER_CALL = 10

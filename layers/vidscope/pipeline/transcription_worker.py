@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidscope import catalog, transcription
+from vidscope import catalog
+from vidscope.adapters.media_store import MediaStore, staged_transcript_key
 from vidscope.clock import Clock
-from vidscope.jobs_repository import JobsRepository
+from vidscope.jobs.repository import JobsRepository
 from vidscope.log import logger
-from vidscope.media_store import MediaStore, staged_transcript_key
 from vidscope.models import Stage
-from vidscope.pipeline import check_active, enter_stage
-from vidscope.pipeline_errors import JobNotActive, StageFailed, TranscriptionFailed
-from vidscope.stages import JobRef, TranscriptRef
+from vidscope.pipeline import transcription
+from vidscope.pipeline.errors import JobNotActive, StageFailed, TranscriptionFailed
+from vidscope.pipeline.messages import JobRef, TranscriptRef
+from vidscope.pipeline.steps import check_active, enter_stage
 from vidscope.transcripts import Segment
 
 

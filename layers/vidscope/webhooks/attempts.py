@@ -14,10 +14,10 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from vidscope import table
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import cancellation_codes, from_attributes, to_attributes
 from vidscope.clock import iso_ms
-from vidscope.dynamo import cancellation_codes, from_attributes, to_attributes
-from vidscope.jobs_repository import JobRecord, job_key
+from vidscope.jobs.repository import JobRecord, job_key
 from vidscope.models import TERMINAL_STATUSES, WebhookAttempt, WebhookState, WebhookStatus
 
 

@@ -13,7 +13,7 @@ from vidscope.models import Stage
 class JobRef(BaseModel):
     job_id: str
     tenant_id: str
-    # The job's stage plan (vidscope.plan), for the progress it reports; every stage by default.
+    # The job's stage plan (vidscope.jobs.plan), for the progress it reports; every stage by default.
     stages: list[Stage] = Field(default_factory=lambda: list(Stage))
 
 
@@ -70,7 +70,7 @@ class FailEvent(JobRef):
 
 
 class ExecutionPlan(BaseModel):
-    """What the state machine routes on (vidscope.plan): whether to transcribe, which analyses
+    """What the state machine routes on (vidscope.jobs.plan): whether to transcribe, which analyses
     its Map runs, and the stages the job's progress lists."""
 
     transcribe: bool

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from vidscope import catalog, credits, idempotency, table
+from vidscope import catalog
+from vidscope.adapters import table
+from vidscope.adapters.media_store import MediaStore, result_key
 from vidscope.capabilities import REGISTRY
 from vidscope.clock import Clock, iso_ms
 from vidscope.errors import (
@@ -28,14 +30,15 @@ from vidscope.ids import (
     job_id_time_prefix,
     new_job_id,
 )
-from vidscope.jobs_repository import (
+from vidscope.jobs import credits, idempotency
+from vidscope.jobs.plan import plan_for
+from vidscope.jobs.repository import (
     IdempotencyRecordExists,
     JobRecord,
     JobsRepository,
     TransitionRefused,
     WriteConflict,
 )
-from vidscope.media_store import MediaStore, result_key
 from vidscope.models import (
     CANCELLABLE_STATUSES,
     TERMINAL_STATUSES,
@@ -45,7 +48,6 @@ from vidscope.models import (
     WebhookState,
     WebhookStatus,
 )
-from vidscope.plan import plan_for
 from vidscope.platforms import detect_platform
 from vidscope.settings import get_settings
 from vidscope.transcripts import Transcript
@@ -53,12 +55,12 @@ from vidscope.transcripts import Transcript
 if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
     # few of them (its cold start is budgeted, DESIGN §9).
-    from vidscope.pagination import CursorCodec
+    from vidscope.jobs.pagination import CursorCodec
+    from vidscope.pipeline.messages import ExecutionInput
+    from vidscope.pipeline.workflow import WorkflowClient
     from vidscope.ssrf import UrlGuard
-    from vidscope.stages import ExecutionInput
-    from vidscope.tenants import Principal
-    from vidscope.webhook_deliveries import WebhookDeliveries
-    from vidscope.workflow import WorkflowClient
+    from vidscope.tenancy.tenants import Principal
+    from vidscope.webhooks.attempts import WebhookDeliveries
 
 # Concurrent transactions on one idempotency key are cancelled with TransactionConflict; after
 # the winner commits, a retry finds its record and replays. Past these tries the caller is told
@@ -130,7 +132,10 @@ def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowCl
 
 
 def pipeline_input(job: JobRecord) -> ExecutionInput:
-    from vidscope.stages import ExecutionInput, ExecutionPlan  # the workflow's models: only creation needs them
+    from vidscope.pipeline.messages import (  # the workflow's models: only creation needs them
+        ExecutionInput,
+        ExecutionPlan,
+    )
 
     settings = get_settings()
     plan = plan_for(job.capabilities)

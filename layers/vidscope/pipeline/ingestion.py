@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vidscope.errors import InvalidUrl
-from vidscope.pipeline_errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
+from vidscope.pipeline.errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
 from vidscope.ssrf import UrlGuard
 
 

@@ -22,7 +22,7 @@ SORT_KEY: Final = "SK"
 TTL_ATTRIBUTE: Final = "ttl"
 STATUS_INDEX: Final = Index(name="GSI1", partition_key="GSI1PK", sort_key="GSI1SK")
 INDEXES: Final = (STATUS_INDEX,)
-# Job events are published from the table's change stream (``vidscope.event_publisher``): an
+# Job events are published from the table's change stream (``vidscope.events.publisher``): an
 # event exists only for a write that committed, and each committed change appears once.
 STREAM_VIEW_TYPE: Final = "NEW_AND_OLD_IMAGES"
 

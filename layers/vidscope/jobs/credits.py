@@ -12,9 +12,9 @@ from typing import Any
 
 from ulid import ULID
 
-from vidscope import table
+from vidscope.adapters import table
+from vidscope.adapters.dynamo import TransactItem, set_clause, to_attributes
 from vidscope.clock import iso_ms
-from vidscope.dynamo import TransactItem, set_clause, to_attributes
 
 
 class BalanceShort(Exception):

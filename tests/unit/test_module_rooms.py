@@ -1,0 +1,105 @@
+"""The shared layer is grouped into rooms by concern, and imports point one way (DESIGN §3b).
+
+Read from the source (deferred imports included), so a shortcut taken inside a function body is
+caught too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+LAYERS = Path(__file__).resolve().parents[2] / "layers"
+PACKAGE = LAYERS / "vidscope"
+
+# What may stay at the top of the package: the facts and plumbing every room shares.
+SHARED = {
+    "access",
+    "catalog",
+    "cli",
+    "client",
+    "clock",
+    "dependencies",
+    "errors",
+    "functions",
+    "ids",
+    "log",
+    "models",
+    "observability",
+    "platforms",
+    "settings",
+    "ssrf",
+    "transcripts",
+}
+ROOMS = {"adapters", "api", "capabilities", "events", "jobs", "pipeline", "tenancy", "text", "webhooks"}
+
+# room -> modules (prefixes, without "vidscope.") it must never import.
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    # Adapters sit at the bottom: nothing above them.
+    "adapters": (*sorted(ROOMS - {"adapters"}), "dependencies", "models"),
+    # A capability (and the engines it calls) sees shared models and adapters; the errors a stage
+    # raises are its only contact with the pipeline, never its orchestration.
+    "capabilities": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.steps",
+                     "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
+    "text": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.steps",
+             "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
+    # The jobs service starts and stops executions (pipeline.workflow, pipeline.messages), never
+    # runs a stage.
+    "jobs": ("pipeline.steps", "pipeline.ingestion", "pipeline.transcription", "events", "webhooks.delivery", "api"),
+    "tenancy": ("jobs.lifecycle", "pipeline", "events", "webhooks.delivery", "api"),
+    "events": ("pipeline", "webhooks", "api", "tenancy"),
+    "pipeline": ("api", "events", "webhooks", "tenancy", "jobs.lifecycle"),
+    "webhooks": ("pipeline", "api", "tenancy.ratelimit"),
+}  # fmt: skip
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _room(path: Path) -> str | None:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def test_the_top_of_the_package_holds_only_shared_modules() -> None:
+    top = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    rooms = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert top == SHARED, "a new module belongs in the room of its concern"
+    assert rooms == ROOMS
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_one_way(path: Path) -> None:
+    imports = _imports(path)
+    # The layer never reaches up into the deployables, the CDK app or the tests.
+    assert not {i for i in imports if i.split(".")[0] in {"functions", "infra", "tests", "bench"}}
+    assert "sys" not in imports or "sys.path" not in path.read_text("utf-8")
+    room = _room(path)
+    if room is None:
+        return
+    wrong = sorted(
+        i
+        for i in imports
+        for banned in FORBIDDEN.get(room, ())
+        if i == f"vidscope.{banned}" or i.startswith(f"vidscope.{banned}.")
+    )
+    assert not wrong, f"{path.relative_to(PACKAGE)} imports {wrong} against the room rules"
+
+
+def test_the_rules_catch_a_wrong_way_import(tmp_path: Path) -> None:
+    module = tmp_path / "wrong.py"
+    module.write_text("def f():\n    from vidscope.pipeline import steps\n")
+    assert "vidscope.pipeline.steps" in _imports(module)
