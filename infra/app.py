@@ -16,6 +16,7 @@ from infra.lambdas import FunctionFactory
 from infra.observability import Observability
 from infra.storage import Storage
 from infra.transcriber import Transcriber
+from infra.vision import Vision
 from infra.workflow import Workflow
 
 
@@ -53,6 +54,7 @@ class VidscopeStack(cdk.Stack):
             warm_pool_instances=config.gpu_warm_pool_instances,
             alarm_topic=self.observability.topic,
         )
+        self.vision = Vision(self, "Vision", resources=resources, environment=data, transcriber=self.transcriber)
         resources.state_machine_name = f"vidscope-{config.name}-jobs"
         self.workflow = Workflow(
             self,
@@ -61,6 +63,7 @@ class VidscopeStack(cdk.Stack):
             resources=resources,
             factory=factory,
             transcriber=self.transcriber,
+            vision=self.vision,
         )
         resources.state_machine = self.workflow.state_machine
         # Signs pagination cursors; read from Secrets Manager by the functions, never an env value.

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra import nag
+from infra import nag, workflow_definition
 from infra.grants import Resources, grant
 from infra.lambdas import ASSET_EXCLUDES, REPO_ROOT
 from vidscope.functions import TRANSCRIBER
@@ -42,7 +42,7 @@ class Transcriber(Construct):
         warm_pool_instances: int = 0,
     ) -> None:
         super().__init__(scope, construct_id)
-        vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=1)
+        self.vpc = vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=1)
         vpc.add_flow_log("FlowLogs")
         self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
         instance_role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
@@ -150,6 +150,9 @@ class Transcriber(Construct):
             stop_timeout=cdk.Duration.seconds(30),
         )
         grant(self.task_definition.task_role, TRANSCRIBER.access, resources)
+        self.placement = workflow_definition.Placement(
+            self.cluster.cluster_arn, self.task_definition.task_definition_arn
+        )
         nag.acknowledge_unscoped_actions(self.task_definition.obtain_execution_role())
         nag.acknowledge(
             self.task_definition,

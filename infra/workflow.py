@@ -1,6 +1,6 @@
 """The job pipeline: the state machine from ``state_machines/job_pipeline.asl.json`` (loaded by
 path, substitutions from ``infra.workflow_definition``), its stage functions, and the grants it
-needs to invoke them and to run the transcription task."""
+needs to invoke them and to run the media stages' container tasks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from infra import nag, workflow_definition
 from infra.grants import Resources, grant
 from infra.lambdas import FunctionFactory
 from infra.transcriber import Transcriber
-from vidscope.functions import WORKFLOW_FUNCTIONS
+from infra.vision import Vision
+from vidscope.functions import TRANSCRIBER, VISION, WORKFLOW_FUNCTIONS
 
 
 class Workflow(Construct):
@@ -26,6 +27,7 @@ class Workflow(Construct):
         resources: Resources,
         factory: FunctionFactory,
         transcriber: Transcriber,
+        vision: Vision,
     ) -> None:
         super().__init__(scope, construct_id)
         functions = {spec.name: factory.build(spec) for spec in WORKFLOW_FUNCTIONS}
@@ -33,9 +35,7 @@ class Workflow(Construct):
             grant(functions[spec.name], spec.access, resources)
         self.substitutions = workflow_definition.substitutions(
             {name: f.function_arn for name, f in functions.items()},
-            cluster_arn=transcriber.cluster.cluster_arn,
-            task_definition_arn=transcriber.task_definition.task_definition_arn,
-            container_name=transcriber.container.container_name,
+            {TRANSCRIBER.name: transcriber.placement, VISION.name: vision.placement},
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -63,7 +63,7 @@ class Workflow(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["ecs:RunTask"],
-                resources=[transcriber.task_definition.task_definition_arn],
+                resources=[task.task_definition.task_definition_arn for task in (transcriber, vision)],
                 conditions={"ArnEquals": {"ecs:cluster": transcriber.cluster.cluster_arn}},
             )
         )
@@ -71,5 +71,6 @@ class Workflow(Construct):
         # waitForTaskToken task is never stopped by Step Functions, on a timeout or a cancel; its
         # worker stops itself when its heartbeat is refused (vidscope.pipeline.transcription_worker).
         nag.acknowledge_unscoped_actions(role)
-        transcriber.task_definition.task_role.grant_pass_role(role)
-        transcriber.task_definition.obtain_execution_role().grant_pass_role(role)
+        for task in (transcriber, vision):
+            task.task_definition.task_role.grant_pass_role(role)
+            task.task_definition.obtain_execution_role().grant_pass_role(role)

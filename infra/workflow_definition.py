@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from vidscope.functions import TRANSCRIBER, WORKFLOW_FUNCTIONS
+from vidscope.functions import CONTAINERS, WORKFLOW_FUNCTIONS
 
 ASL_PATH = Path(__file__).resolve().parent.parent / "state_machines" / "job_pipeline.asl.json"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -17,14 +18,33 @@ def placeholders(text: str | None = None) -> set[str]:
     return set(_PLACEHOLDER.findall(ASL_PATH.read_text() if text is None else text))
 
 
-def substitutions(
-    function_arns: Mapping[str, str], *, cluster_arn: str, task_definition_arn: str, container_name: str
-) -> dict[str, str]:
-    """Placeholder → value, from the function list; ``function_arns`` is keyed by function name."""
+@dataclass(frozen=True)
+class Placement:
+    """Where a container task of the workflow runs."""
+
+    cluster_arn: str
+    task_definition_arn: str
+    subnet: str | None = None  # Fargate (awsvpc) tasks only
+    security_group: str | None = None
+
+
+def substitutions(function_arns: Mapping[str, str], placements: Mapping[str, Placement]) -> dict[str, str]:
+    """Placeholder → value, from the function and container lists; ``function_arns`` and
+    ``placements`` are keyed by function and container name."""
     values = {spec.placeholder: function_arns[spec.name] for spec in WORKFLOW_FUNCTIONS if spec.placeholder}
-    values[TRANSCRIBER.cluster_placeholder] = cluster_arn
-    values[TRANSCRIBER.task_definition_placeholder] = task_definition_arn
-    values[TRANSCRIBER.container_name_placeholder] = container_name
+    for container in CONTAINERS:
+        placement = placements[container.name]
+        values[container.cluster_placeholder] = placement.cluster_arn
+        values[container.task_definition_placeholder] = placement.task_definition_arn
+        values[container.container_name_placeholder] = container.name
+        for placeholder, value in (
+            (container.subnet_placeholder, placement.subnet),
+            (container.security_group_placeholder, placement.security_group),
+        ):
+            if placeholder is not None:
+                if value is None:
+                    raise ValueError(f"{container.name} runs in a subnet and a security group: give both")
+                values[placeholder] = value
     return values
 
 

@@ -9,7 +9,6 @@ the task, which frees the GPU.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -17,22 +16,12 @@ from vidscope import dependencies
 from vidscope.adapters import aws
 from vidscope.clock import utc_now
 from vidscope.log import logger
-from vidscope.pipeline import transcription_worker
-from vidscope.pipeline.messages import JobRef
+from vidscope.pipeline import container_task, transcription_worker
 from vidscope.settings import get_settings
 
 
 def main() -> int:
-    task = transcription_worker.WorkerTask(
-        job=JobRef(
-            job_id=os.environ["VIDSCOPE_JOB_ID"],
-            tenant_id=os.environ["VIDSCOPE_TENANT_ID"],
-            # The job's stage plan, for the progress it reports (every stage when not given).
-            **({"stages": json.loads(os.environ["VIDSCOPE_STAGES"])} if "VIDSCOPE_STAGES" in os.environ else {}),
-        ),
-        media_key=os.environ["VIDSCOPE_MEDIA_KEY"],
-        task_token=os.environ["VIDSCOPE_TASK_TOKEN"],
-    )
+    task = container_task.task_from_environment(os.environ)
     logger.append_keys(job_id=task.job.job_id)
     settings = get_settings()
     transcription_worker.run(

@@ -1,7 +1,7 @@
 """The local stand-in for the ECS container agent: it runs the tasks Step Functions starts.
 
 moto's ECS records tasks but runs nothing. This agent polls ``ListTasks`` on the local cluster,
-and for each new RUNNING task starts the container's entrypoint (``TRANSCRIBER.module``) as a
+and for each new RUNNING task starts its container's entrypoint (``ContainerSpec.module``) as a
 subprocess with the task's environment overrides (job, media key, task token), just as the
 container would get them. When the process exits it calls ``StopTask``; when a task is stopped
 from outside, it terminates the process. Each task is its own process, so a test can kill one
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from vidscope.functions import TRANSCRIBER
+from vidscope.functions import CONTAINERS
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,6 +136,9 @@ class EcsAgent:
                     self.finished[task.task_arn] = code
 
     def _launch(self, task: dict[str, Any]) -> None:
+        # The task definition's family is the container's name (infra.local.resources).
+        family = task["taskDefinitionArn"].rsplit("/", 1)[-1].split(":")[0]
+        container = next(c for c in CONTAINERS if c.name == family)
         overrides = task.get("overrides", {}).get("containerOverrides", [])
         env = {**os.environ, **self._environment}
         for override in overrides:
@@ -147,7 +150,7 @@ class EcsAgent:
             log = (self._log_dir / f"{task['taskArn'].rsplit('/', 1)[-1]}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 - our own entrypoint, run by this interpreter
             # Under the AWS call recorder: the task role's calls are checked like the functions'.
-            [sys.executable, "-m", "infra.local.aws_calls", TRANSCRIBER.name, TRANSCRIBER.module],
+            [sys.executable, "-m", "infra.local.aws_calls", container.name, container.module],
             env=env,
             cwd=_REPO_ROOT,
             stdout=log if log is not None else subprocess.DEVNULL,

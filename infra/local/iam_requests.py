@@ -146,6 +146,9 @@ _S3_ACTIONS = {
     "ListObjects": "ListBucket",
     "HeadBucket": "ListBucket",
     "ListParts": "ListMultipartUploadParts",
+    # A copy is a write of the target (and a read of the source, below); IAM has no CopyObject action.
+    "CopyObject": "PutObject",
+    "UploadPartCopy": "PutObject",
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from infra import workflow_definition
 from vidscope.adapters import table
 from vidscope.events import routing as event_routing
-from vidscope.functions import EVENT_FUNCTIONS, TRANSCRIBER, WORKFLOW_FUNCTIONS
+from vidscope.functions import CONTAINERS, EVENT_FUNCTIONS, WORKFLOW_FUNCTIONS
 
 STATE_MACHINE_NAME = "vidscope-job-pipeline"
 CLUSTER_NAME = "vidscope-transcriber"
@@ -106,22 +106,23 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, e
         capacityProviders=["FARGATE"],
         defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}],
     )["cluster"]["clusterArn"]
-    task_definition_arn = ecs.register_task_definition(
-        family=TRANSCRIBER.name,
-        containerDefinitions=[
-            # moto needs container-level cpu and memory to place the task.
-            {"name": TRANSCRIBER.name, "image": f"vidscope-{TRANSCRIBER.name}:local", "cpu": 1024, "memory": 4096}
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
-
-    definition = workflow_definition.render(
-        workflow_definition.substitutions(
-            function_arns,
-            cluster_arn=cluster_arn,
-            task_definition_arn=task_definition_arn,
-            container_name=TRANSCRIBER.name,
+    placements = {
+        container.name: workflow_definition.Placement(
+            cluster_arn,
+            ecs.register_task_definition(
+                family=container.name,
+                containerDefinitions=[
+                    # moto needs container-level cpu and memory to place the task.
+                    {"name": container.name, "image": f"vidscope-{container.name}:local", "cpu": 1024, "memory": 4096}
+                ],
+            )["taskDefinition"]["taskDefinitionArn"],
+            # Fargate tasks name a subnet and a security group; moto records them and places none.
+            subnet="subnet-local" if container.subnet_placeholder else None,
+            security_group="sg-local" if container.security_group_placeholder else None,
         )
-    )
+        for container in CONTAINERS
+    }
+    definition = workflow_definition.render(workflow_definition.substitutions(function_arns, placements))
     state_machine_arn = client("stepfunctions").create_state_machine(
         name=STATE_MACHINE_NAME, definition=definition, roleArn=role_arn, type="STANDARD"
     )["stateMachineArn"]

@@ -25,6 +25,7 @@ class ImageRole(StrEnum):
     INGEST = "ingest"  # yt-dlp and PyAV
     ANALYSIS = "analysis"  # the text analyses' libraries
     WORKER = "worker"  # the transcription container: faster-whisper and PyAV (no CDK)
+    VISION = "vision"  # the vision container: PyAV, PySceneDetect, OpenCV (headless) and RapidOCR
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 @dataclass(frozen=True)
 class ContainerSpec:
-    """A container task of the workflow (the transcription worker)."""
+    """A container task of the workflow (a media stage's worker)."""
 
     name: str
     description: str
@@ -254,6 +255,9 @@ class ContainerSpec:
     cluster_placeholder: str
     task_definition_placeholder: str
     container_name_placeholder: str
+    # Fargate tasks (awsvpc) are placed in a subnet with a security group the ASL names.
+    subnet_placeholder: str | None = None
+    security_group_placeholder: str | None = None
 
 
 TRANSCRIBER = ContainerSpec(
@@ -266,6 +270,21 @@ TRANSCRIBER = ContainerSpec(
     task_definition_placeholder="TranscriberTaskDefinitionArn",
     container_name_placeholder="TranscriberContainerName",
 )
+
+VISION = ContainerSpec(
+    name="vision",
+    description="Vision stage: shots, keyframes and on-screen text, on Fargate (CPU)",
+    module="functions.vision.main",
+    access=_STAGE | {Access.READ_MEDIA, Access.WRITE_STAGED, Access.TASK_CALLBACK},
+    image=ImageRole.VISION,
+    cluster_placeholder="VisionClusterArn",
+    task_definition_placeholder="VisionTaskDefinitionArn",
+    container_name_placeholder="VisionContainerName",
+    subnet_placeholder="VisionSubnet",
+    security_group_placeholder="VisionSecurityGroup",
+)
+
+CONTAINERS: tuple[ContainerSpec, ...] = (TRANSCRIBER, VISION)
 
 ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKFLOW_FUNCTIONS + EVENT_FUNCTIONS
 

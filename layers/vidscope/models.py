@@ -49,8 +49,14 @@ CANCELLABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.PROCESSING})
 class Stage(StrEnum):
     INGESTION = "ingestion"
     TRANSCRIPTION = "transcription"
+    VISION = "vision"
     ANALYSIS = "analysis"
     MERGING = "merging"
+
+
+# The stages every job ran before jobs had a plan of their own (and before vision existed): the
+# plan assumed where none is recorded.
+UNPLANNED_STAGES: tuple[Stage, ...] = (Stage.INGESTION, Stage.TRANSCRIPTION, Stage.ANALYSIS, Stage.MERGING)
 
 
 class Platform(StrEnum):
@@ -381,6 +387,10 @@ class Job(BaseModel):
     capability_errors: list[CapabilityError] | None = None
     error: JobError | None = None
     webhook: WebhookStatus | None = Field(default=None, description="Delivery of webhook_url, when one is set")
+    artifacts_expire_at: str | None = Field(
+        default=None,
+        description="When the presigned URLs in results (thumbnails, frames) stop working; every read mints new ones",
+    )
 
 
 class Meta(BaseModel):

@@ -76,6 +76,9 @@ class Settings(BaseModel):
     # soon a worker whose task Step Functions gave up on learns it, and stops.
     heartbeat_interval_seconds: float = Field(default=10.0, gt=0)
     transcription_timeout_seconds: int = Field(default=3 * 60 * 60, ge=1)
+    # The vision task's whole run (decode, shots, keyframes, on-screen text): about half the
+    # media's length on 2 vCPUs (bench/vision.py), so an hour covers the longest media allowed.
+    vision_timeout_seconds: int = Field(default=60 * 60, ge=1)
     # Local runtime only: the local ECS agent waits this long between RunTask and starting the
     # worker, as placement on capacity at zero and the image pull do in the cloud (DESIGN §10).
     local_task_start_delay_seconds: float = Field(default=0.0, ge=0)

@@ -1,19 +1,56 @@
-"""The transcript a job produces and the formats it is served in (json, txt, srt, vtt)."""
+"""The transcript a job produces and the formats it is served in (json, txt, srt, vtt).
+
+Segments carry their words' timings for the analyses (brand proof spans, chapter boundaries), but
+the words are no part of the public transcript: the field is excluded from every dump and from the
+JSON schema, so the transcription result, the OpenAPI document and the served formats stay the
+segment-level transcript. Only ``to_staged`` writes them, for the stage output the analyses read.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 # The language of a text with nothing to tell it by (a silent transcript): BCP 47's "undetermined".
 UNDETERMINED_LANGUAGE = "und"
+
+
+class Word(BaseModel):
+    """One spoken word and when it was said (seconds from the media start)."""
+
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    word: str
 
 
 class Segment(BaseModel):
     start: float = Field(ge=0, description="seconds from the start of the media")
     end: float = Field(ge=0)
     text: str
+    # Internal: staged with the transcript (``to_staged``), read back by the analyses, never served.
+    words: SkipJsonSchema[list[Word] | None] = Field(default=None, exclude=True, repr=False)
+
+    def time_of(self, begin: int, end: int) -> tuple[float, float] | None:
+        """When ``text[begin:end]`` was said: from the first to the last word overlapping it, or
+        None when the segment has no word timings (or none of its words could be placed there)."""
+        if not self.words:
+            return None
+        overlapping: list[Word] = []
+        cursor = 0
+        for word in self.words:
+            token = word.word.strip()
+            at = self.text.find(token, cursor) if token else -1
+            if at == -1:
+                continue  # a word the text does not spell the same way: skip it, keep the rest placed
+            cursor = at + len(token)
+            if at < end and cursor > begin:
+                overlapping.append(word)
+        if not overlapping:
+            return None
+        return overlapping[0].start, max(w.end for w in overlapping)
 
 
 class Transcript(BaseModel):
@@ -33,6 +70,16 @@ class Transcript(BaseModel):
             duration_seconds=round(duration_seconds, 3),
             word_count=len(text.split()),
         )
+
+
+def to_staged(transcript: Transcript) -> dict[str, Any]:
+    """``transcript`` as JSON with its segments' word timings: the stage output the analyses read
+    back with ``Transcript.model_validate`` (every other dump leaves the words out)."""
+    staged = transcript.model_dump(mode="json")
+    for segment, dumped in zip(transcript.segments, staged["segments"], strict=True):
+        if segment.words is not None:
+            dumped["words"] = [w.model_dump(mode="json") for w in segment.words]
+    return staged
 
 
 class TranscriptFormat(StrEnum):

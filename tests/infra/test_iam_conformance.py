@@ -26,7 +26,7 @@ from infra.local import aws_calls
 from infra.local.resources import CURSOR_SECRET_NAME
 from tests.infra.conftest import Synthesized
 from tests.support import iam
-from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER
+from vidscope.functions import ALL_FUNCTIONS, CONTAINERS
 from vidscope.settings import get_settings
 
 # Every check needs the whole session's recording (a grant only some test exercises looks unused
@@ -54,7 +54,7 @@ _ABORT_UPLOAD = "boto3's transfer manager aborts a failed multipart upload (obje
 _UNUSED_ON_PURPOSE: dict[str, str] = {
     **{
         f"{name}: s3:AbortMultipartUpload": _ABORT_UPLOAD
-        for name in ("ingest_media", "analyze", "merge_results", "transcriber")
+        for name in ("ingest_media", "analyze", "merge_results", "transcriber", "vision")
     },
     "publish_job_events: sqs:GetQueueAttributes": "CDK's grant for the stream's on-failure queue; Lambda reads it",
     "transcriber: dynamodb:GetItem": "read only when a progress write is refused (a cancel racing the worker)",
@@ -129,8 +129,8 @@ def test_every_recorded_call_is_allowed_by_its_role(evaluated: Evaluated) -> Non
 
 
 @complete
-def test_every_function_and_the_worker_were_exercised(evaluated: Evaluated) -> None:
-    expected = {spec.name for spec in ALL_FUNCTIONS if spec.access} | {TRANSCRIBER.name}
+def test_every_function_and_every_container_were_exercised(evaluated: Evaluated) -> None:
+    expected = {spec.name for spec in ALL_FUNCTIONS if spec.access} | {c.name for c in CONTAINERS}
     # api_docs serves a fixed document: it authenticates nobody and touches no AWS service.
     silent = {"api_docs"}
     seen = {call["principal"] for call in evaluated.calls}

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from tests.infra.conftest import Synthesized
-from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER, ImageRole
+from vidscope.functions import ALL_FUNCTIONS, CONTAINERS, ImageRole
 
 
 def _docker_assets(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
@@ -35,5 +35,6 @@ def test_every_function_runs_from_its_roles_image(prod: Synthesized) -> None:
         role_of_image.setdefault(digest, spec.image.value)
         assert role_of_image[digest] == spec.image.value  # no two roles share an image
     lambda_roles = {spec.image for spec in ALL_FUNCTIONS}
-    assert len(role_of_image) == len(lambda_roles) == len(ImageRole) - 1  # the worker has its own Dockerfile
-    assert TRANSCRIBER.image not in lambda_roles
+    # The containers have Dockerfiles of their own.
+    assert len(role_of_image) == len(lambda_roles) == len(ImageRole) - len(CONTAINERS)
+    assert not {c.image for c in CONTAINERS} & lambda_roles

@@ -15,6 +15,7 @@ from infra.local.resources import CURSOR_SECRET_NAME
 from tests.infra.conftest import Synthesized
 from tests.support import iam
 from vidscope.adapters import media_store
+from vidscope.functions import CONTAINERS
 from vidscope.settings import get_settings
 
 _OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")
@@ -36,6 +37,7 @@ _RESULTS = ("results", "transcript")
 _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
     "ingest_media": {("s3:PutObject", "download")},
     "transcriber": {("s3:GetObject", "download"), ("s3:PutObject", "staged")},
+    "vision": {("s3:GetObject", "download"), ("s3:PutObject", "staged")},
     "analyze": _STAGE,
     # Merging keeps the results, and removes them when its job was cancelled or deleted meanwhile.
     "merge_results": {("s3:GetObject", "staged")}
@@ -103,17 +105,21 @@ def test_ingestion_can_only_read_and_update_items_in_tenant_partitions(
     assert allowed == {("dynamodb:GetItem", "TENANT#ten_other"), ("dynamodb:UpdateItem", "TENANT#ten_other")}
 
 
-def _container(synthesized: Synthesized) -> dict[str, Any]:
-    [task] = synthesized.template.find_resources("AWS::ECS::TaskDefinition").values()
-    [container] = task["Properties"]["ContainerDefinitions"]
-    assert container["Name"] == "transcriber"
+def _task(synthesized: Synthesized, name: str = "transcriber") -> dict[str, Any]:
+    tasks = synthesized.template.find_resources("AWS::ECS::TaskDefinition").values()
+    [task] = [t for t in tasks if [c["Name"] for c in t["Properties"]["ContainerDefinitions"]] == [name]]
+    return dict(task)
+
+
+def _container(synthesized: Synthesized, name: str = "transcriber") -> dict[str, Any]:
+    [container] = _task(synthesized, name)["Properties"]["ContainerDefinitions"]
     found: dict[str, Any] = container
     return found
 
 
-def _staged_dockerfile(synthesized: Synthesized) -> str:
+def _staged_dockerfile(synthesized: Synthesized, name: str = "transcriber") -> str:
     """The Dockerfile CDK will build the task's image from: the image asset the container names."""
-    image = json.dumps(_container(synthesized)["Image"])
+    image = json.dumps(_container(synthesized, name)["Image"])
     manifest = json.loads(next(synthesized.assembly.glob("*.assets.json")).read_text())
     [source] = [a["source"] for digest, a in manifest["dockerImages"].items() if digest in image]
     directory: str = source["directory"]
@@ -123,13 +129,14 @@ def _staged_dockerfile(synthesized: Synthesized) -> str:
 
 def _dockerfile_user(dockerfile: str) -> str:
     users = re.findall(r"^USER\s+(\S+)\s*$", dockerfile, flags=re.MULTILINE)
-    assert users, "the transcriber's Dockerfile sets no USER: the worker would run as root"
+    assert users, "the Dockerfile sets no USER: the worker would run as root"
     user: str = users[-1]
     return user
 
 
-def test_the_transcriber_image_runs_as_a_fixed_non_root_uid(prod: Synthesized) -> None:
-    dockerfile = _staged_dockerfile(prod)
+@pytest.mark.parametrize("name", [c.name for c in CONTAINERS])
+def test_each_worker_image_runs_as_a_fixed_non_root_uid(prod: Synthesized, name: str) -> None:
+    dockerfile = _staged_dockerfile(prod, name)
     user = _dockerfile_user(dockerfile)
     uid, _, gid = user.partition(":")
     assert uid.isdigit() and int(uid) != 0, "a numeric uid, so the runtime can tell it is not root"
@@ -139,9 +146,10 @@ def test_the_transcriber_image_runs_as_a_fixed_non_root_uid(prod: Synthesized) -
     assert re.search(r"^ENV .*\bHOME=/\S+", dockerfile, flags=re.MULTILINE), "HOME points at the user's own directory"
 
 
-def test_the_transcription_task_runs_its_container_as_the_images_non_root_user(prod: Synthesized) -> None:
-    container = _container(prod)
-    assert container.get("User") == _dockerfile_user(_staged_dockerfile(prod))
+@pytest.mark.parametrize("name", [c.name for c in CONTAINERS])
+def test_each_task_runs_its_container_as_the_images_non_root_user(prod: Synthesized, name: str) -> None:
+    container = _container(prod, name)
+    assert container.get("User") == _dockerfile_user(_staged_dockerfile(prod, name))
     assert container["User"].split(":")[0] not in {"0", "root"}
     # Nothing of the host is given to it beyond the GPU.
     assert not container.get("Privileged") and not container.get("LinuxParameters", {}).get("Capabilities")
@@ -158,7 +166,7 @@ def test_containers_on_the_gpu_instances_cannot_reach_the_instance_metadata_serv
         options = template["Properties"]["LaunchTemplateData"]["MetadataOptions"]
         assert options["HttpTokens"] == "required"
         assert options["HttpPutResponseHopLimit"] == 1
-        [task] = synthesized.template.find_resources("AWS::ECS::TaskDefinition").values()
+        task = _task(synthesized)
         assert task["Properties"].get("NetworkMode", "bridge") == "bridge"  # what the hop limit is sized for
         # Without the metadata service the SDK finds its region only in the environment, which the
         # ECS agent on EC2 has not always filled in (unlike Fargate).

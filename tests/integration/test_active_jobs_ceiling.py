@@ -73,7 +73,7 @@ def _end(how: str, tenant: TenantHandle, job_id: str, api: Client, repo: JobsRep
         event = MergeEvent(
             **ref.model_dump(),
             media=IngestedMedia(media_key="k", duration_seconds=30, size_bytes=1),
-            transcript=staged_empty_transcript(),
+            media_outputs=[staged_empty_transcript()],
         )
         pipeline.merge(event, repo=repo, media=dependencies.media_store(), clock=utc_now)
 
@@ -140,7 +140,7 @@ def test_cancel_racing_the_pipeline_frees_one_place_not_two(
     event = MergeEvent(
         **ref.model_dump(),
         media=IngestedMedia(media_key="k", duration_seconds=30, size_bytes=1),
-        transcript=staged_empty_transcript(),
+        media_outputs=[staged_empty_transcript()],
     )
     actions: dict[str, Callable[[], object]] = {
         "cancel": lambda: jobs.cancel_job(

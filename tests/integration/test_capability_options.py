@@ -37,7 +37,11 @@ def test_options_for_a_capability_not_requested_are_refused(api: Client, tenant:
 def test_the_job_shows_every_capabilitys_options_with_defaults(api: Client, tenant: TenantHandle) -> None:
     response = create(api, tenant, job_body(capabilities=["transcription", "summary", "brands"]))
     assert response.status_code == 202
-    assert response.json["data"]["options"] == {"transcription": {}, "summary": {}, "brands": {"return_proof": False}}
+    assert response.json["data"]["options"] == {
+        "transcription": {},
+        "summary": {},
+        "brands": {"return_proof": False, "sources": ["speech"]},
+    }
 
 
 def test_return_proof_is_the_alias_of_the_brands_option(api: Client, tenant: TenantHandle) -> None:
@@ -48,7 +52,7 @@ def test_return_proof_is_the_alias_of_the_brands_option(api: Client, tenant: Ten
     assert first.status_code == 202 and again.status_code == 200  # the same request, replayed
     assert again.json["data"]["job_id"] == first.json["data"]["job_id"]
     assert first.json["data"]["return_proof"] is True
-    assert first.json["data"]["options"]["brands"] == {"return_proof": True}
+    assert first.json["data"]["options"]["brands"] == {"return_proof": True, "sources": ["speech"]}
 
 
 def test_different_options_under_one_key_are_a_different_request(api: Client, tenant: TenantHandle) -> None:

@@ -112,7 +112,7 @@ def test_an_analysis_finishing_after_its_job_was_deleted_stores_nothing(
         tenant_id=tenant.tenant_id,
         capability="summary",
         media=_MEDIA,
-        transcript=transcript,
+        media_outputs=[transcript],
     )
     summarizer = _DeletingSummarizer(lambda: _cancel_and_delete(api, tenant, job.job_id))
     # When the client cancels and deletes the job before the summary is written
@@ -148,7 +148,7 @@ def test_a_merge_writing_after_its_job_was_cancelled_and_deleted_leaves_nothing(
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
         media=_MEDIA,
-        transcript=transcript,
+        media_outputs=[transcript],
         analysis=[AnalysisOutcome(capability="summary", result_key=summary_key)],
     )
     # When the client cancels and deletes it after merging checked the job, just before it writes
@@ -169,7 +169,7 @@ def test_merge_keeps_the_transcript_and_results_of_a_completed_job_under_tenants
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
         media=_MEDIA,
-        transcript=transcript,
+        media_outputs=[transcript],
         analysis=[AnalysisOutcome(capability="summary", result_key=None)],
     )
     with aws_calls.acting_as("merge_results"):

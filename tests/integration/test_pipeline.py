@@ -47,14 +47,18 @@ def test_a_job_with_every_capability_completes_with_checked_results(
     assert 20 < transcription["duration_seconds"] < 25
     assert transcription["word_count"] == len(transcription["text"].split())
 
-    # The brand is found with proof in the segment where it was said.
+    # The brand is found with proof where it was said: the span of the name's own words (word
+    # timestamps), inside the segment that says it, with the sentence around it as the text.
     timings = json.loads((FIXTURES / "speech.json").read_text())
     said = next(t for t in timings if "Microsoft" in t["text"])
     microsoft = next(b for b in job["results"]["brands"] if b["name"] == "Microsoft")
     assert microsoft["mentions"] >= 1 and 0 < microsoft["confidence"] <= 1
     proof = microsoft["proof"][0]
     assert "Microsoft" in proof["text"]
-    assert proof in [{"start": s["start"], "end": s["end"], "text": s["text"]} for s in transcription["segments"]]
+    assert proof["source"] == "speech"
+    segment = next(s for s in transcription["segments"] if "Microsoft" in s["text"])
+    assert segment["start"] <= proof["start"] < proof["end"] <= segment["end"]
+    assert proof["end"] - proof["start"] < (segment["end"] - segment["start"]) / 2, "the name, not its segment"
     assert proof["start"] < said["end"] and proof["end"] > said["start"]
     # "a green apple" is fruit, not the company.
     assert "Apple" not in {b["name"] for b in job["results"]["brands"]}
@@ -71,8 +75,9 @@ def test_a_job_with_every_capability_completes_with_checked_results(
     balance, ledger = balance_and_ledger(pipeline_tenant.tenant_id)
     assert balance == ledger == 1_000 - 4
 
-    # Ingest, NeedsTranscript, Transcribe, Analyze, 2 x RunAnalysis, Merge (DESIGN §9: <= 8).
-    assert local_stack.state_transitions(job_id) == 7
+    # Ingest, ProcessMedia, RouteMediaStage, Transcribe, Analyze, 2 x RunAnalysis, Merge (DESIGN §9:
+    # <= 8). Brands reading the screen too would add RouteMediaStage and See (test_vision).
+    assert local_stack.state_transitions(job_id) == 8
 
 
 def test_the_transcript_downloads_as_json_txt_srt_and_vtt(

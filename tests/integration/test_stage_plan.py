@@ -131,3 +131,33 @@ def test_a_job_that_needs_no_speech_never_runs_transcription(
     more = local_stack.state_transitions(transcribed["job_id"])
     print(f"\nstate transitions: {fewer} for [{probe}], {more} for [transcription, {probe}]")
     assert fewer < more
+
+
+def test_state_transitions_per_job_stay_within_the_budget(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, local_stack: LocalStack
+) -> None:
+    # DESIGN §9: <= 6 for transcription alone, <= 8 for transcription + summary + brands (speech).
+    url = media_server.url("speech.mp4")
+    alone, _ = _run(pipeline_api, pipeline_tenant, url, ["transcription"])
+    assert _states_entered(local_stack, alone["job_id"]) == [
+        "Ingest",
+        "ProcessMedia",
+        "RouteMediaStage",
+        "Transcribe",
+        "Analyze",
+        "Merge",
+    ]
+    created = pipeline_api.post(
+        "/v1/jobs",
+        json={
+            "url": url,
+            "capabilities": ["transcription", "summary", "brands"],
+            "options": {"brands": {"sources": ["speech"]}},
+        },
+        headers=pipeline_tenant.headers,
+    )
+    three, _ = wait_for(
+        pipeline_api, pipeline_tenant, created.json["data"]["job_id"], lambda j: j["status"] == "completed"
+    )
+    assert local_stack.state_transitions(three["job_id"]) == 8
+    assert "See" not in _states_entered(local_stack, three["job_id"])  # no pictures asked for: no vision task

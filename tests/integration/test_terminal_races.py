@@ -77,7 +77,7 @@ def _ending(job: JobRecord, kind: str) -> Callable[[], Any]:
             job_id=job.job_id,
             tenant_id=job.tenant_id,
             media=IngestedMedia(media_key="k", duration_seconds=90, size_bytes=1),
-            transcript=staged_empty_transcript(seconds=90),
+            media_outputs=[staged_empty_transcript(seconds=90)],
         )
         return lambda: pipeline.merge(event, repo=repo, media=dependencies.media_store(), clock=utc_now)
     return lambda: pipeline.fail(

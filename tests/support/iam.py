@@ -22,7 +22,7 @@ from typing import Any
 from infra.local import resources as local_resources
 from infra.local.iam_requests import ACCOUNT, SECRET_SUFFIX
 from vidscope.events import routing as event_routing
-from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER, FunctionSpec
+from vidscope.functions import ALL_FUNCTIONS, CONTAINERS, FunctionSpec
 from vidscope.settings import Settings
 
 REGION = "us-east-1"
@@ -168,7 +168,7 @@ class Resolver:
 
 
 def role_ids(template: Mapping[str, Any]) -> dict[str, str]:
-    """Each function's (and the transcription task's) role, by logical id."""
+    """Each function's (and each container task's) role, by logical id."""
     found: dict[str, str] = {}
     for resource in template["Resources"].values():
         properties = resource.get("Properties", {})
@@ -178,8 +178,9 @@ def role_ids(template: Mapping[str, Any]) -> dict[str, str]:
                 found[spec.name] = properties["Role"]["Fn::GetAtt"][0]
         elif resource["Type"] == "AWS::ECS::TaskDefinition":
             names = {c.get("Name") for c in properties.get("ContainerDefinitions", [])}
-            if TRANSCRIBER.name in names:
-                found[TRANSCRIBER.name] = properties["TaskRoleArn"]["Fn::GetAtt"][0]
+            for container in CONTAINERS:
+                if container.name in names:
+                    found[container.name] = properties["TaskRoleArn"]["Fn::GetAtt"][0]
     return found
 
 

@@ -150,3 +150,25 @@ def lying_mkv(seconds: float, claimed_seconds: float, out_path: Path) -> float:
         data[value_at : value_at + len(claimed)] = claimed.encode()
     out_path.write_bytes(bytes(data))
     return seconds
+
+
+def remux(out_path: Path, *, video: Path | None = None, audio: Path | None = None) -> None:
+    """A new mp4 with the video track of ``video`` and the audio track of ``audio`` (either may be
+    left out), their packets copied as they are: pictures with speech, or speech without pictures."""
+    sources = [(path, kind) for path, kind in ((video, "video"), (audio, "audio")) if path is not None]
+    inputs = [av.open(str(path)) for path, _ in sources]
+    try:
+        with av.open(str(out_path), "w", format="mp4") as output:
+            pairs = []
+            for container, (_, kind) in zip(inputs, sources, strict=True):
+                stream = getattr(container.streams, kind)[0]
+                pairs.append((container, stream, output.add_stream_from_template(stream)))
+            for container, stream, target in pairs:
+                for packet in container.demux(stream):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = target
+                    output.mux(packet)
+    finally:
+        for container in inputs:
+            container.close()

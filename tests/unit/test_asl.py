@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from infra import workflow_definition
-from vidscope.functions import TRANSCRIBER, WORKFLOW_FUNCTIONS
+from vidscope.functions import CONTAINERS, WORKFLOW_FUNCTIONS
 from vidscope.pipeline import errors as pipeline_errors
 
 # Error names AWS defines (Step Functions and its service integrations), not our code.
@@ -68,9 +68,10 @@ def test_every_error_name_is_an_exception_class_of_the_code_or_an_aws_name() -> 
 
 def test_the_placeholders_are_exactly_what_the_deployers_substitute() -> None:
     arns = {spec.name: f"arn:{spec.name}" for spec in WORKFLOW_FUNCTIONS}
-    values = workflow_definition.substitutions(
-        arns, cluster_arn="arn:cluster", task_definition_arn="arn:task", container_name=TRANSCRIBER.name
-    )
+    placements = {
+        c.name: workflow_definition.Placement("arn:cluster", f"arn:{c.name}", "subnet", "sg") for c in CONTAINERS
+    }
+    values = workflow_definition.substitutions(arns, placements)
     assert workflow_definition.placeholders() == set(values)
     rendered = workflow_definition.render(values)
     assert "${" not in rendered

@@ -18,8 +18,8 @@ from vidscope import capabilities, catalog
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Step
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
-from vidscope.jobs.plan import plan_for
-from vidscope.models import CreateJobRequest, JobOptions, JobResults, Stage
+from vidscope.jobs.plan import MEDIA_STAGES, plan_for
+from vidscope.models import UNPLANNED_STAGES, CreateJobRequest, JobOptions, JobResults, Stage
 from vidscope.transcripts import Segment, Transcript
 
 PACKAGE = Path(capabilities.__file__).parent
@@ -46,9 +46,13 @@ def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_name
     assert not [s for s in inner.values() if s["Type"] == "Choice"]
     [task] = tasks
     assert task["Resource"] == "${" + f"{function('analyze').placeholder}" + "}"
-    # Every other Choice in the machine routes on the plan, never on a capability's name.
-    choices = [s for s in states.values() if s["Type"] == "Choice"]
-    assert [c["Choices"][0]["Variable"] for c in choices] == ["$.plan.transcribe"]
+    # No Choice in the machine routes on a capability's name: the media stages run one Map
+    # iteration each, over the stages ingestion picked from the plan.
+    assert not [s for s in states.values() if s["Type"] == "Choice"]
+    media = states["ProcessMedia"]
+    assert media["Type"] == "Map" and media["ItemsPath"] == "$.media.media_stages"
+    [route] = [s for s in media["ItemProcessor"]["States"].values() if s["Type"] == "Choice"]
+    assert [c["Variable"] for c in route["Choices"]] == ["$.stage"]
 
 
 def test_registry_asl_and_function_list_agree() -> None:
@@ -59,8 +63,10 @@ def test_registry_asl_and_function_list_agree() -> None:
         if capability.step is Step.ANALYSIS:
             assert capability.access <= analyzer.access, capability.name
     # Every need is made by a stage the state machine has.
-    stage_states = {"transcription": "Transcribe"}
-    assert {stage_states[stage] for stage in PRODUCED_BY.values()} <= set(states)
+    stage_states = {"transcription": "Transcribe", "vision": "See"}
+    media_states = states["ProcessMedia"]["ItemProcessor"]["States"]
+    assert {stage_states[stage] for stage in PRODUCED_BY.values()} <= set(media_states)
+    assert set(PRODUCED_BY.values()) == {s.value for s in MEDIA_STAGES}
     # Every function placeholder the ASL uses is a function of the list, and each of those is used.
     used = set(re.findall(r"\$\{(\w+FunctionArn)\}", workflow_definition.ASL_PATH.read_text()))
     assert used == {f.placeholder for f in WORKFLOW_FUNCTIONS}
@@ -96,7 +102,7 @@ def _capability(**overrides: Any) -> Capability[Any, Any]:
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"needs": frozenset({"frames"})}, "no stage of the workflow makes"),
+        ({"needs": frozenset({"smell"})}, "no stage of the workflow makes"),
         ({"name": "other"}, "name it after its module"),
         ({"credits_per_minute": 0}, "no price"),
         ({"step": Step.MERGE, "access": frozenset({"bedrock:invoke"})}, "holds no extra grants"),
@@ -111,9 +117,20 @@ def test_a_capability_the_workflow_cannot_run_cannot_be_registered(overrides: di
 def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
     assert plan_for(["transcription"]).stages == (Stage.INGESTION, Stage.TRANSCRIPTION, Stage.MERGING)
     assert plan_for(["transcription"]).analyses == ()
-    full = plan_for(["transcription", "summary", "brands"])
-    assert full.stages == tuple(Stage) and full.analyses == ("summary", "brands") and full.transcribe
-    assert plan_for(["language"]).stages == tuple(Stage) and plan_for(["language"]).analyses == ("language",)
+    speech_only = {"brands": {"sources": ["speech"]}}
+    full = plan_for(["transcription", "summary", "brands"], speech_only)
+    assert full.stages == UNPLANNED_STAGES and full.analyses == ("summary", "brands") and full.transcribe
+    assert not full.see
+    assert plan_for(["language"]).stages == UNPLANNED_STAGES and plan_for(["language"]).analyses == ("language",)
+    # Brands read the speech by default; reading the screen too sees the video, side by side.
+    assert plan_for(["brands"]).media_stages == (Stage.TRANSCRIPTION,)
+    both = {"brands": {"sources": ["speech", "on_screen"]}}
+    assert plan_for(["brands"], both).media_stages == (Stage.TRANSCRIPTION, Stage.VISION)
+    # Frames alone: no transcription, and the frame capabilities merge without an analysis step.
+    shots = plan_for(["shots", "thumbnails", "on_screen_text"])
+    assert shots.stages == (Stage.INGESTION, Stage.VISION, Stage.MERGING) and shots.analyses == ()
+    # Chapters use shots when the job sees the video anyway, and do without on a podcast.
+    assert plan_for(["chapters"]).media_stages == (Stage.TRANSCRIPTION, Stage.VISION)
 
 
 def test_prices_are_per_capability_per_started_minute() -> None:
@@ -121,8 +138,12 @@ def test_prices_are_per_capability_per_started_minute() -> None:
     assert {name: c.credits_per_minute for name, c in REGISTRY.items()} == {
         "transcription": 2,
         "brands": 1,
+        "chapters": 1,
         "language": 1,
+        "on_screen_text": 2,
+        "shots": 1,
         "summary": 1,
+        "thumbnails": 1,
     }
     assert catalog.cost_breakdown(["transcription", "summary"], 61) == {"transcription": 4, "summary": 2}
 
@@ -131,7 +152,10 @@ def test_options_are_strict_and_filled_with_defaults() -> None:
     request = CreateJobRequest.model_validate(
         {"url": "https://example.com/v.mp4", "capabilities": ["brands", "summary"], "return_proof": True}
     )
-    assert request.capability_options() == {"brands": {"return_proof": True}, "summary": {}}
+    assert request.capability_options() == {
+        "brands": {"return_proof": True, "sources": ["speech"]},
+        "summary": {},
+    }
     spelled = CreateJobRequest.model_validate(
         {
             "url": "https://example.com/v.mp4",

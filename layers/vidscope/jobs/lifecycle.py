@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from vidscope import catalog
 from vidscope.adapters import table
-from vidscope.adapters.media_store import MediaStore, result_key
+from vidscope.adapters.media_store import MediaStore, artifact_key, artifact_paths, resolve_artifacts, result_key
 from vidscope.capabilities import REGISTRY
-from vidscope.clock import Clock, iso_ms
+from vidscope.clock import Clock, iso_ms, utc_now
 from vidscope.errors import (
     IdempotencyKeyInUse,
     JobNotCancellable,
@@ -138,15 +138,16 @@ def pipeline_input(job: JobRecord) -> ExecutionInput:
     )
 
     settings = get_settings()
-    plan = plan_for(job.capabilities)
+    plan = plan_for(job.capabilities, job.options)
     return ExecutionInput(
         job_id=job.job_id,
         tenant_id=job.tenant_id,
-        plan=ExecutionPlan(transcribe=plan.transcribe, analyses=list(plan.analyses), stages=list(plan.stages)),
+        plan=ExecutionPlan(analyses=list(plan.analyses), stages=list(plan.stages)),
         options=job.options,
         config={
             "heartbeat_seconds": settings.heartbeat_seconds,
             "transcription_timeout_seconds": settings.transcription_timeout_seconds,
+            "vision_timeout_seconds": settings.vision_timeout_seconds,
         },
     )
 
@@ -200,7 +201,21 @@ def job_view(job: JobRecord, *, media: MediaStore) -> Job:
             totals[name] = len(items)
             result = _with_items(name, result, items[: catalog.BOUNDED_RESULT_ITEMS])
         results[name] = result
-    return job.to_public(results, totals)
+    results, expire_at = _with_artifact_urls(job, results, media)
+    public = job.to_public(results, totals)
+    return public.model_copy(update={"artifacts_expire_at": expire_at}) if expire_at else public
+
+
+def _with_artifact_urls(job: JobRecord, document: Any, media: MediaStore) -> tuple[Any, str | None]:
+    """``document`` with its artifact references as presigned URLs, minted now, and when they expire
+    (None when it refers to none)."""
+    if not artifact_paths(document):
+        return document, None
+    expires = catalog.ARTIFACT_URL_SECONDS
+    resolved = resolve_artifacts(
+        document, lambda path: media.presigned_url(artifact_key(job.tenant_id, job.job_id, path), expires)
+    )
+    return resolved, iso_ms(utc_now() + timedelta(seconds=expires))
 
 
 def stored_results(job: JobRecord, media: MediaStore, only: str | None = None) -> dict[str, Any]:
@@ -235,7 +250,7 @@ def result_page(
     stored = stored_results(job, media, capability) if job.status is JobStatus.COMPLETED else {}
     if capability not in stored:
         raise ResultNotAvailable(f"job {job_id} has no {capability} result (it is {job.status})")
-    result = stored[capability]
+    result, _ = _with_artifact_urls(job, stored[capability], media)
     items = _paged_items(capability, result)
     if items is None:
         return ResultPage(capability, result, 1, 0, limit)

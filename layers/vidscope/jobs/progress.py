@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vidscope.models import Progress, Stage
+from vidscope.models import UNPLANNED_STAGES, Progress, Stage
 
 # Share of a job each stage takes, by how long it takes in practice: transcription dominates, so
 # its span is the widest and moves with the media transcribed. A job's plan may leave stages out;
@@ -12,12 +12,14 @@ from vidscope.models import Progress, Stage
 _WEIGHTS: dict[Stage, float] = {
     Stage.INGESTION: 10.0,
     Stage.TRANSCRIPTION: 75.0,
+    # Beside transcription (one Map); alone, it is most of a frames-only job.
+    Stage.VISION: 40.0,
     Stage.ANALYSIS: 10.0,
     Stage.MERGING: 5.0,
 }
 
 
-def at(stage: Stage, fraction: float = 0.0, plan: Sequence[Stage] = tuple(Stage)) -> Progress:
+def at(stage: Stage, fraction: float = 0.0, plan: Sequence[Stage] = UNPLANNED_STAGES) -> Progress:
     """Progress at ``fraction`` (0 to 1) of ``stage``, among the stages of the job's ``plan``."""
     stages = [s for s in Stage if s in plan or s is stage]
     index = stages.index(stage)

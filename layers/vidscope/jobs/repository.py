@@ -47,14 +47,15 @@ class JobRecord(Job):
     @property
     def stages(self) -> tuple[Stage, ...]:
         """The stages of the job's plan, from its capabilities (vidscope.jobs.plan)."""
-        return plan_for(self.capabilities).stages
+        return plan_for(self.capabilities, self.options).stages
 
     @model_validator(mode="after")
     def _options_of_jobs_created_before_options(self) -> JobRecord:
         if not self.options:  # every requested capability's defaults, and the older return_proof
             self.options = {name: REGISTRY[name].options().model_dump(mode="json") for name in self.capabilities}
             if "brands" in self.options:
-                self.options["brands"]["return_proof"] = self.return_proof
+                # As they ran then: the flag of the time, and the speech alone (no vision stage).
+                self.options["brands"].update(return_proof=self.return_proof, sources=["speech"])
         return self
 
     def to_public(self, results: dict[str, Any] | None = None, totals: dict[str, int] | None = None) -> Job:

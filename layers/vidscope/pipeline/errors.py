@@ -35,8 +35,25 @@ class TranscriptionFailed(StageFailed):
     code = "TRANSCRIPTION_FAILED"
 
 
+class TranscriptionStalled(TranscriptionFailed):
+    """The transcription task stopped beating or ran out of time, after its retry (the ASL's
+    TranscriptionStalled state raises it by name)."""
+
+
 class AnalysisFailed(StageFailed):
     code = "ANALYSIS_FAILED"
+
+
+class VisionFailed(StageFailed):
+    """The vision task could not see the media: its frame capabilities fail, the job goes on."""
+
+    code = "VISION_FAILED"
+
+
+class MediaHasNoVideo(StageFailed):
+    """A frame capability on media without a video track: that capability fails, not the job."""
+
+    code = "MEDIA_HAS_NO_VIDEO"
 
 
 class TransientStageError(Exception):
@@ -56,6 +73,9 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         MediaTooLong,
         BalanceTooLow,
         TranscriptionFailed,
+        TranscriptionStalled,
         AnalysisFailed,
+        VisionFailed,
+        MediaHasNoVideo,
     )
 }

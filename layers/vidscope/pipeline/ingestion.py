@@ -111,10 +111,16 @@ class Downloader:
         self._limits = limits
 
     def download(
-        self, url: str, dest_dir: Path, *, on_probe: Callable[[float | None], None] | None = None
+        self,
+        url: str,
+        dest_dir: Path,
+        *,
+        on_probe: Callable[[float | None], None] | None = None,
+        video: bool = False,
     ) -> DownloadedMedia:
         """Probe the URL (one video, its claimed duration), call ``on_probe`` with that duration
-        (None when the site does not say) before a byte of media is fetched, then download."""
+        (None when the site does not say) before a byte of media is fetched, then download: the
+        audio alone, or with ``video`` the pictures too, at most 720 lines."""
         try:
             self._guard.check_media_url(url)  # again at download time: DNS may have changed
         except InvalidUrl as exc:
@@ -124,8 +130,9 @@ class Downloader:
 
         with _Budget(self._limits.budget_seconds) as budget:
             options: dict[str, Any] = {
-                # Audio is all today's capabilities need; a frame-based capability would ask for video.
-                "format": "bestaudio/best",
+                # Only what the plan needs. Video comes as one file that holds both tracks: merging
+                # separate video and audio downloads needs ffmpeg, which the guard keeps out (below).
+                "format": "best[height<=720]/best" if video else "bestaudio/best",
                 "outtmpl": str(dest_dir / "source.%(ext)s"),
                 "noplaylist": True,
                 "max_filesize": self._limits.max_bytes,  # the declared size; the hook counts the real one

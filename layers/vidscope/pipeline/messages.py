@@ -3,18 +3,18 @@ shapes them. Handlers parse their event with these (Powertools parser)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from vidscope.models import Stage
+from vidscope.models import UNPLANNED_STAGES, Stage
 
 
 class JobRef(BaseModel):
     job_id: str
     tenant_id: str
     # The job's stage plan (vidscope.jobs.plan), for the progress it reports; every stage by default.
-    stages: list[Stage] = Field(default_factory=lambda: list(Stage))
+    stages: list[Stage] = Field(default_factory=lambda: list(UNPLANNED_STAGES))
 
 
 class IngestedMedia(BaseModel):
@@ -23,13 +23,53 @@ class IngestedMedia(BaseModel):
     size_bytes: int
     title: str | None = None
     has_audio: bool = True
+    has_video: bool = False
+    # The plan's media stages this media allows, run side by side by the ProcessMedia Map: vision
+    # is left out when the media has no video track (its frame capabilities then fail alone).
+    media_stages: list[Stage] = Field(default_factory=list)
 
 
 class TranscriptRef(BaseModel):
+    stage: Literal[Stage.TRANSCRIPTION] = Stage.TRANSCRIPTION
     transcript_key: str
     language: str
     duration_seconds: float
     word_count: int
+
+
+class VisionRef(BaseModel):
+    stage: Literal[Stage.VISION] = Stage.VISION
+    vision_key: str  # vision.json (vidscope.vision.models.VisionOutput); its files beside it
+    shots: int
+    text_items: int
+
+
+class VisionFailure(BaseModel):
+    """The vision task failed: its frame capabilities fail with it, the rest of the job goes on."""
+
+    stage: Literal["vision_failed"] = "vision_failed"
+    failure: Failure
+
+
+MediaOutput = Annotated[TranscriptRef | VisionRef | VisionFailure, Field(discriminator="stage")]
+
+
+class MediaOutputs(BaseModel):
+    """What the ProcessMedia Map returned, one item per media stage it ran."""
+
+    media_outputs: list[MediaOutput] = Field(default_factory=list)
+
+    @property
+    def transcript(self) -> TranscriptRef | None:
+        return next((o for o in self.media_outputs if isinstance(o, TranscriptRef)), None)
+
+    @property
+    def vision(self) -> VisionRef | None:
+        return next((o for o in self.media_outputs if isinstance(o, VisionRef)), None)
+
+    @property
+    def vision_failure(self) -> Failure | None:
+        return next((o.failure for o in self.media_outputs if isinstance(o, VisionFailure)), None)
 
 
 class Failure(BaseModel):
@@ -40,14 +80,13 @@ class Failure(BaseModel):
     Cause: str | None = None
 
 
-class AnalyzeEvent(JobRef):
+class AnalyzeEvent(JobRef, MediaOutputs):
     """One analysis step: the capability to compute, the job's options (every requested
     capability's, validated at creation) and the stage outputs the plan made."""
 
     capability: str
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     media: IngestedMedia
-    transcript: TranscriptRef | None = None
 
 
 class AnalysisOutcome(BaseModel):
@@ -58,9 +97,8 @@ class AnalysisOutcome(BaseModel):
     failure: Failure | None = None
 
 
-class MergeEvent(JobRef):
+class MergeEvent(JobRef, MediaOutputs):
     media: IngestedMedia
-    transcript: TranscriptRef | None = None
     analysis: list[AnalysisOutcome] = Field(default_factory=list)
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -70,10 +108,9 @@ class FailEvent(JobRef):
 
 
 class ExecutionPlan(BaseModel):
-    """What the state machine routes on (vidscope.jobs.plan): whether to transcribe, which analyses
-    its Map runs, and the stages the job's progress lists."""
+    """What the state machine routes on (vidscope.jobs.plan): which analyses its Map runs, and the
+    stages the job's progress lists (ingestion picks the media stages from them)."""
 
-    transcribe: bool
     analyses: list[str]
     stages: list[Stage]
 
@@ -86,6 +123,3 @@ class ExecutionInput(BaseModel):
     plan: ExecutionPlan
     options: dict[str, dict[str, Any]]
     config: dict[str, Any]
-    # Set by the transcription stage when the plan runs it; null otherwise, so later states can
-    # always pass it on.
-    transcript: None = None

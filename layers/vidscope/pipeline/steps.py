@@ -12,13 +12,22 @@ from typing import Any
 from vidscope import catalog
 from vidscope.adapters.media_store import MediaStore, analysis_key, media_key, result_key
 from vidscope.capabilities import REGISTRY
-from vidscope.capabilities.base import Inputs, Step, Summarizer
+from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Step, Summarizer
 from vidscope.clock import Clock, iso_ms
 from vidscope.jobs import credits, progress
+from vidscope.jobs.plan import MEDIA_STAGES
 from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
 from vidscope.log import logger
 from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, MediaInfo, Stage
-from vidscope.pipeline.errors import STAGE_FAILURES, AnalysisFailed, BalanceTooLow, JobNotActive, TransientStageError
+from vidscope.pipeline.errors import (
+    STAGE_FAILURES,
+    AnalysisFailed,
+    BalanceTooLow,
+    JobNotActive,
+    MediaHasNoVideo,
+    TransientStageError,
+    VisionFailed,
+)
 from vidscope.pipeline.ingestion import Downloader
 from vidscope.pipeline.messages import (
     AnalysisOutcome,
@@ -29,6 +38,7 @@ from vidscope.pipeline.messages import (
     MergeEvent,
 )
 from vidscope.transcripts import Transcript
+from vidscope.vision.models import VisionOutput
 
 
 def _active_job(repo: JobsRepository, ref: JobRef, job: JobRecord | None = None) -> JobRecord:
@@ -81,7 +91,7 @@ def ingest(
             hold_price(repo, ref, catalog.credits_for(job.capabilities, duration_seconds), clock)
 
     with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
-        downloaded = downloader.download(job.url, Path(tmp), on_probe=price)
+        downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=Stage.VISION in ref.stages)
         duration = round(downloaded.duration_seconds, 3)
         hold_price(repo, ref, catalog.credits_for(job.capabilities, duration), clock)  # on what was decoded
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
@@ -103,6 +113,10 @@ def ingest(
         size_bytes=downloaded.size_bytes,
         title=downloaded.title,
         has_audio=downloaded.has_audio,
+        has_video=downloaded.has_video,
+        # Without pictures there is nothing to see: the frame capabilities fail alone at analysis
+        # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
+        media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
     )
 
 
@@ -130,20 +144,47 @@ def hold_price(repo: JobsRepository, ref: JobRef, price: int, clock: Clock) -> N
 _HOLD_RETRIES = 3
 
 
+def _inputs(
+    capability: Capability[Any, Any],
+    event: AnalyzeEvent | MergeEvent,
+    media: MediaStore,
+    summarizer: Summarizer | None = None,
+) -> Inputs:
+    """What ``capability`` reads of the stage outputs the job's media stages made; a frame
+    capability without the vision stage's output fails alone, with the reason."""
+    options = event.options.get(capability.name)
+    wanted = capability.wants(options)
+    if capability.needs & FRAME_NEEDS and event.vision is None:
+        failure = event.vision_failure
+        if failure is not None:
+            raise VisionFailed(public_message(failure, Stage.VISION)[1])
+        raise MediaHasNoVideo(f"{capability.name} needs pictures, and the media has no video track")
+    transcript = event.transcript if wanted & {Need.AUDIO, Need.TRANSCRIPT} else None
+    vision = event.vision if wanted & FRAME_NEEDS else None
+    return Inputs(
+        duration_seconds=event.media.duration_seconds,
+        transcript=Transcript.model_validate(media.get_json(transcript.transcript_key)) if transcript else None,
+        vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
+        summarizer=summarizer,
+    )
+
+
+def _staged_outputs(event: AnalyzeEvent) -> list[str]:
+    return [ref.transcript_key for ref in (event.transcript,) if ref] + [
+        ref.vision_key for ref in (event.vision,) if ref
+    ]
+
+
 def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result."""
     capability = REGISTRY.get(event.capability)
     if capability is None or capability.step is not Step.ANALYSIS:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
-    transcript = (
-        Transcript.model_validate(media.get_json(event.transcript.transcript_key)) if event.transcript else None
-    )
-    inputs = Inputs(duration_seconds=event.media.duration_seconds, transcript=transcript, summarizer=summarizer)
-    result = capability.run(inputs, event.options.get(event.capability))
-    # The analyses may not read the job; the stage output they read is their state check
-    # instead: deleting the job deletes it. What still lands in the moment between is staged and
-    # expires.
-    if event.transcript is not None and not media.exists(event.transcript.transcript_key):
+    result = capability.run(_inputs(capability, event, media, summarizer), event.options.get(event.capability))
+    # The analyses may not read the job; the stage outputs they read are their state check
+    # instead: deleting the job deletes them. What still lands in the moment between is staged
+    # and expires.
+    if not all(media.exists(key) for key in _staged_outputs(event)):
         raise JobNotActive(f"job {event.job_id} was deleted while its {event.capability} analysis ran")
     key = analysis_key(event.tenant_id, event.job_id, event.capability)
     media.put_json(key, result)
@@ -163,23 +204,18 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
         if outcome.result_key is not None:
             results[outcome.capability] = media.get_json(outcome.result_key)
         else:
-            errors.append(
-                CapabilityError(
-                    capability=outcome.capability,
-                    code=AnalysisFailed.code,
-                    message=public_message(outcome.failure or Failure(), Stage.ANALYSIS)[1],
-                )
-            )
-    merged_here = [name for name in job.capabilities if REGISTRY[name].step is Step.MERGE]
-    if merged_here:
-        transcript = (
-            Transcript.model_validate(media.get_json(event.transcript.transcript_key)) if event.transcript else None
-        )
-        inputs = Inputs(duration_seconds=event.media.duration_seconds, transcript=transcript)
-        for name in merged_here:
-            results[name] = REGISTRY[name].run(inputs, event.options.get(name))
+            errors.append(_capability_error(outcome.capability, outcome.failure or Failure()))
+    for name in job.capabilities:
+        capability = REGISTRY[name]
+        if capability.step is not Step.MERGE:
+            continue
+        try:
+            results[name] = capability.run(_inputs(capability, event, media), event.options.get(name))
+        except (MediaHasNoVideo, VisionFailed) as exc:
+            errors.append(CapabilityError(capability=name, code=exc.code, message=str(exc)))
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
+    media.keep_artifacts(event.tenant_id, event.job_id, results)
     for name, result in results.items():
         media.put_json(result_key(event.tenant_id, event.job_id, name), result)
     # A capability that failed is not charged.
@@ -222,9 +258,18 @@ def _remove_unclaimed_results(repo: JobsRepository, media: MediaStore, ref: JobR
         logger.exception("could not remove the results of a job that ended while merging")
 
 
+def _capability_error(capability: str, failure: Failure) -> CapabilityError:
+    code, message = public_message(failure, Stage.ANALYSIS)
+    # The codes a capability fails with alone; anything else is its analysis failing.
+    if code not in (MediaHasNoVideo.code, VisionFailed.code):
+        code = AnalysisFailed.code
+    return CapabilityError(capability=capability, code=code, message=message)
+
+
 _STAGE_CODES = {
     Stage.INGESTION: "DOWNLOAD_FAILED",
     Stage.TRANSCRIPTION: "TRANSCRIPTION_FAILED",
+    Stage.VISION: "VISION_FAILED",
     Stage.ANALYSIS: "ANALYSIS_FAILED",
     Stage.MERGING: "INTERNAL_ERROR",
 }
@@ -240,7 +285,9 @@ def public_message(failure: Failure, stage: Stage | None) -> tuple[str, str]:
         return STAGE_FAILURES[failure.Error].code, message or "the job failed"
     stage_name = stage.value if stage else "a"
     if failure.Error in ("States.HeartbeatTimeout", "States.Timeout"):
-        # Only the transcription task has a heartbeat and a time limit of its own.
+        # Only the container tasks have a heartbeat and a time limit of their own.
+        if stage is Stage.VISION:
+            return "VISION_FAILED", "the vision worker stopped responding or ran out of time, twice"
         return "TRANSCRIPTION_FAILED", "the transcription worker stopped responding or ran out of time, twice"
     code = _STAGE_CODES.get(stage, "INTERNAL_ERROR") if stage else "INTERNAL_ERROR"
     return code, f"an internal error stopped the job in its {stage_name} stage; no credits were charged"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vidscope.catalog import MAX_MEDIA_SECONDS
-from vidscope.transcripts import UNDETERMINED_LANGUAGE, Segment, Transcript
+from vidscope.transcripts import UNDETERMINED_LANGUAGE, Segment, Transcript, Word
 
 BUNDLED_PREFIX = "bundled:"
 
@@ -66,6 +66,20 @@ def decode_audio(media: Path, max_seconds: float, sampling_rate: int = 16_000) -
     return samples.astype(np.float32) / 32768.0
 
 
+def _words(raw: list[Any] | None, start: float, end: float) -> list[Word] | None:
+    """faster-whisper's word timings (numpy floats, a leading space on each word), kept inside
+    their segment: the alignment can overshoot its edges by a few hundredths of a second."""
+    if raw is None:
+        return None
+    words = []
+    for word in raw:
+        word_start = min(max(round(float(word.start), 3), start), end)
+        word_end = min(max(round(float(word.end), 3), word_start), end)
+        if word.word.strip():
+            words.append(Word(start=word_start, end=word_end, word=word.word.strip()))
+    return words
+
+
 def transcribe(
     media: Path,
     config: WhisperConfig,
@@ -79,6 +93,8 @@ def transcribe(
     if audio.size == 0:
         return Transcript.from_segments([], language=UNDETERMINED_LANGUAGE, duration_seconds=0.0)
     model = _model(config)
+    # Word timings place brand proofs and chapter starts on the words themselves; they cost about
+    # 5 % more decoding time (tiny.en, int8 CPU: 1.07x sequential, 1.04x batched).
     segments: Iterator[Any]
     if config.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
@@ -86,13 +102,14 @@ def transcribe(
         # With timestamps, a batch's 30 s window comes back as several segments: brand proofs
         # then point at a few seconds of speech rather than half a minute.
         segments, info = BatchedInferencePipeline(model).transcribe(
-            audio, batch_size=config.batch_size, without_timestamps=False
+            audio, batch_size=config.batch_size, without_timestamps=False, word_timestamps=True
         )
     else:
-        segments, info = model.transcribe(audio, beam_size=1)
+        segments, info = model.transcribe(audio, beam_size=1, word_timestamps=True)
     collected: list[Segment] = []
     for raw in segments:
-        segment = Segment(start=round(raw.start, 3), end=round(raw.end, 3), text=raw.text.strip())
+        start, end = round(float(raw.start), 3), round(float(raw.end), 3)
+        segment = Segment(start=start, end=end, text=raw.text.strip(), words=_words(raw.words, start, end))
         collected.append(segment)
         if on_segment is not None:
             on_segment(segment, info.duration)

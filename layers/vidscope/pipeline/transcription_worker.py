@@ -1,80 +1,30 @@
-"""The transcription task's life: the container runs this once per job. It beats the task's
-heartbeat, reports progress as segments come out, stops when the job is cancelled, stores the
-transcript, and answers Step Functions with the task token."""
+"""The transcription task's work: the container runs this once per job, under the task's
+heartbeat (``container_task``). It reports progress as segments come out, stops when the job is
+cancelled, and stores the transcript."""
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidscope import catalog
+from vidscope import catalog, transcripts
 from vidscope.adapters.media_store import MediaStore, staged_transcript_key
 from vidscope.clock import Clock
 from vidscope.jobs.repository import JobsRepository
 from vidscope.log import logger
 from vidscope.models import Stage
-from vidscope.pipeline import transcription
+from vidscope.pipeline import container_task, transcription
+from vidscope.pipeline.container_task import Heartbeat, WorkerTask
 from vidscope.pipeline.errors import JobNotActive, StageFailed, TranscriptionFailed
 from vidscope.pipeline.messages import JobRef, TranscriptRef
 from vidscope.pipeline.steps import check_active, enter_stage
 from vidscope.transcripts import Segment
 
 
-@dataclass(frozen=True)
-class WorkerTask:
-    job: JobRef
-    media_key: str
-    task_token: str
-
-
-class _Heartbeat(threading.Thread):
-    """Beats every ``interval`` seconds; notices when Step Functions no longer waits for us
-    (execution stopped by a cancel, or the task timed out) so the work stops too.
-
-    Step Functions does not stop an ECS task started with ``runTask.waitForTaskToken`` when the
-    task times out (it calls StopTask only for ``.sync``): a worker that is no longer waited for
-    would hold the GPU to the end of the job. A refused beat is how it learns to stop."""
-
-    def __init__(self, sfn: Any, token: str, interval: float) -> None:
-        super().__init__(name="heartbeat", daemon=True)
-        self._sfn, self._token, self._interval = sfn, token, interval
-        self._done = threading.Event()
-        self.abandoned = threading.Event()
-
-    def beat(self) -> bool:
-        """One beat; False when Step Functions refused it because it no longer waits for us."""
-        try:
-            self._sfn.send_task_heartbeat(taskToken=self._token)
-        except (
-            self._sfn.exceptions.TaskTimedOut,
-            self._sfn.exceptions.TaskDoesNotExist,
-            self._sfn.exceptions.InvalidToken,
-        ):
-            self.abandoned.set()
-            return False
-        except Exception:  # a missed beat is survivable; the next one may get through
-            logger.warning("heartbeat failed", exc_info=True)
-        return True
-
-    def run(self) -> None:
-        while not self._done.wait(self._interval) and self.beat():
-            pass
-
-    def stop(self) -> None:
-        self._done.set()
-
-    def check(self) -> None:
-        if self.abandoned.is_set():
-            raise JobNotActive("Step Functions stopped waiting for this task")
-
-
 class _ProgressReporter:
-    def __init__(self, repo: JobsRepository, job: JobRef, clock: Clock, interval: float, heartbeat: _Heartbeat) -> None:
+    def __init__(self, repo: JobsRepository, job: JobRef, clock: Clock, interval: float, heartbeat: Heartbeat) -> None:
         self._repo, self._job, self._clock, self._interval = repo, job, clock, interval
         self._heartbeat = heartbeat
         self._last = time.monotonic()
@@ -103,18 +53,8 @@ def run(
     max_media_seconds: float = catalog.MAX_MEDIA_SECONDS,
 ) -> bool:
     """Transcribe the job's media; True when the transcript was delivered."""
-    # At least three beats per allowed window, so one slow call does not fail the task.
-    interval = max(min(heartbeat_interval_seconds, heartbeat_seconds / 3), 0.2)
-    heartbeat = _Heartbeat(sfn, task.task_token, interval)
-    # The first beat goes out before anything else: the window Step Functions allows has been
-    # running since RunTask (placement, image pull). A task that started after its window ran out
-    # has been replaced by the Retry's task: it leaves without touching the job.
-    if not heartbeat.beat():
-        # A warning: the cold start outlasted the window, which ops should hear about.
-        logger.warning("task no longer awaited (started after its heartbeat window); exiting")
-        return False
-    heartbeat.start()
-    try:
+
+    def work(heartbeat: Heartbeat) -> TranscriptRef:
         enter_stage(repo, task.job, Stage.TRANSCRIPTION, clock)
         with tempfile.TemporaryDirectory(prefix="vidscope-transcribe-") as tmp:
             path = Path(tmp) / Path(task.media_key).name
@@ -131,27 +71,21 @@ def run(
         # Cancelled (and perhaps deleted) while transcribing: store nothing for it.
         check_active(repo, task.job)
         key = staged_transcript_key(task.job.tenant_id, task.job.job_id)
-        media.put_json(key, transcript.model_dump(mode="json"))
+        media.put_json(key, transcripts.to_staged(transcript))  # with the words, for the analyses
         stages = task.job.stages
         if Stage.TRANSCRIPTION in stages and stages[-1] is not Stage.TRANSCRIPTION:
             enter_stage(repo, task.job, stages[stages.index(Stage.TRANSCRIPTION) + 1], clock)
-        result = TranscriptRef(
+        return TranscriptRef(
             transcript_key=key,
             language=transcript.language,
             duration_seconds=transcript.duration_seconds,
             word_count=transcript.word_count,
         )
-        sfn.send_task_success(taskToken=task.task_token, output=result.model_dump_json())
-        return True
-    except JobNotActive as exc:
-        logger.info("job no longer active; stopping", extra={"job_id": task.job.job_id})
-        # After a StopExecution the token is dead and this is refused, which is fine; where the
-        # wait is still open (moto does not end it on StopExecution) this ends it now.
-        with contextlib.suppress(Exception):
-            sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))
-        return False
-    except StageFailed as exc:
-        sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))
-        return False
-    finally:
-        heartbeat.stop()
+
+    return container_task.run(
+        task,
+        work,
+        sfn=sfn,
+        heartbeat_seconds=heartbeat_seconds,
+        heartbeat_interval_seconds=heartbeat_interval_seconds,
+    )

@@ -1,2 +1,2 @@
-"""Text-analysis engines the capabilities call: brand matching and summarizers. They import the
+"""Text-analysis engines the capabilities call: brand matching, summarizers and chapters. They import the
 capabilities' result models, never the pipeline's orchestration."""

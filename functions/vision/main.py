@@ -1,0 +1,41 @@
+"""Container entrypoint of the vision task: ``python -m functions.vision.main``.
+
+Step Functions starts the task with the job, its options and its task token in the container's
+environment (see the See state). As with the transcriber, the exit code is 0 whether the job's
+media was seen, failed cleanly (reported with SendTaskFailure), was cancelled or was no longer
+awaited, and non-zero only when the process itself broke.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from vidscope import dependencies
+from vidscope.adapters import aws
+from vidscope.clock import utc_now
+from vidscope.log import logger
+from vidscope.pipeline import container_task, vision_worker
+from vidscope.settings import get_settings
+
+
+def main() -> int:
+    task = container_task.task_from_environment(os.environ)
+    logger.append_keys(job_id=task.job.job_id)
+    settings = get_settings()
+    vision_worker.run(
+        task,
+        repo=dependencies.jobs_repository(),
+        media=dependencies.media_store(),
+        sfn=aws.client("stepfunctions"),
+        clock=utc_now,
+        options=json.loads(os.environ.get("VIDSCOPE_OPTIONS", "{}")),
+        heartbeat_seconds=settings.heartbeat_seconds,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

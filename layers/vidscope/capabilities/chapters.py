@@ -1,0 +1,71 @@
+"""chapters: narrative chapters from the transcript's topic shifts, each starting on a shot
+boundary when a cut is near, with a short title and a one-sentence summary (extractive locally,
+Bedrock in the cloud). The segmentation (``vidscope.text.chapters``) is imported only to compute.
+
+Shots are used, not needed: on audio-only media (a podcast) the chapters follow the speech alone
+rather than failing for want of pictures."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from vidscope.access import Access
+from vidscope.capabilities.base import Capability, Inputs, Need, Options, clock_time
+
+
+class ChaptersOptions(Options):
+    max_chapters: int | None = Field(default=None, ge=1, le=50, description="At most this many (default: by length)")
+
+
+class Chapter(BaseModel):
+    index: int
+    start: float
+    end: float
+    title: str
+    summary: str
+
+
+class ChaptersResult(BaseModel):
+    total_chapters: int
+    chapters: list[Chapter]
+
+
+def _chapters(inputs: Inputs, options: ChaptersOptions) -> ChaptersResult:
+    if inputs.transcript is None or inputs.summarizer is None:
+        raise ValueError("chapters needs the transcript and a summarizer")
+    from vidscope.text.chapters import find_chapters  # deferred: the analysis function's work, not the API's
+
+    spans = find_chapters(
+        inputs.transcript,
+        inputs.vision.shots if inputs.vision is not None else [],
+        inputs.duration_seconds,
+        max_chapters=options.max_chapters,
+        writer=inputs.summarizer,
+    )
+    chapters = [
+        Chapter(index=i, start=s.start, end=s.end, title=s.title, summary=s.summary) for i, s in enumerate(spans)
+    ]
+    return ChaptersResult(total_chapters=len(chapters), chapters=chapters)
+
+
+def _render(result: ChaptersResult) -> list[str]:
+    lines = [f"{result.total_chapters} chapters", "   #  start        end          title"]
+    for c in result.chapters:
+        lines.append(f"{c.index:4d}  {clock_time(c.start):<11}  {clock_time(c.end):<11}  {c.title}")
+        lines.append(f"{'':30}{c.summary}")
+    return lines
+
+
+CAPABILITY = Capability(
+    name="chapters",
+    description="Narrative chapters aligned to shot boundaries, each with a title and a one-sentence summary",
+    credits_per_minute=1,
+    needs=frozenset({Need.TRANSCRIPT}),
+    uses=lambda _options: frozenset({Need.SHOTS}),
+    options=ChaptersOptions,
+    result=ChaptersResult,
+    compute=_chapters,
+    access=frozenset({Access.INVOKE_MODEL}),  # the Bedrock provider
+    paged="chapters",
+    render=_render,
+)

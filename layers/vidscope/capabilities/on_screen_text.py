@@ -1,0 +1,56 @@
+"""on_screen_text: text burned into the picture (captions, titles, signs), read with RapidOCR by the
+vision stage on keyframes and on frames where the picture changes, merged across the frames that
+show it into timed items with their box."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from vidscope.capabilities.base import Capability, Inputs, Need, Options, Step, clock_time, frame_ref
+from vidscope.vision.models import Box
+
+
+class OnScreenTextOptions(Options):
+    min_confidence: float = Field(default=0.6, ge=0, le=1, description="Drop text read with less confidence")
+
+
+class TextItem(BaseModel):
+    start: float
+    end: float
+    text: str
+    confidence: float
+    box: Box = Field(description="fractions of the frame's width and height")
+    frame_url: str = Field(description="a frame showing it (presigned; see artifacts_expire_at)")
+
+
+class OnScreenTextResult(BaseModel):
+    total: int
+    items: list[TextItem]
+
+
+def _read(inputs: Inputs, options: OnScreenTextOptions) -> OnScreenTextResult:
+    if inputs.vision is None:
+        raise ValueError("on_screen_text needs the vision stage's output")
+    items = [
+        TextItem(start=t.start, end=t.end, text=t.text, confidence=t.confidence, box=t.box, frame_url=frame_ref(t.file))
+        for t in inputs.vision.text
+        if t.confidence >= options.min_confidence
+    ]
+    return OnScreenTextResult(total=len(items), items=items)
+
+
+CAPABILITY = Capability(
+    name="on_screen_text",
+    description="Text shown on screen, with its time range, box and confidence",
+    credits_per_minute=2,
+    needs=frozenset({Need.FRAMES, Need.ON_SCREEN_TEXT}),
+    options=OnScreenTextOptions,
+    result=OnScreenTextResult,
+    compute=_read,
+    step=Step.MERGE,
+    paged="items",
+    render=lambda r: (
+        [f"{r.total} text items"]
+        + [f"{clock_time(t.start)} → {clock_time(t.end)}  {t.text!r} ({t.confidence:.2f})" for t in r.items]
+    ),
+)

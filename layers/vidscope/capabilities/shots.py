@@ -1,0 +1,75 @@
+"""shots: the video's shots, precise to the frame (the vision stage's PySceneDetect detectors, with
+flashes ignored and fades found), each with its keyframe."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from vidscope.capabilities.base import Capability, Inputs, Need, Options, Step, clock_time, frame_ref
+from vidscope.vision.models import Transition
+
+
+class ShotsOptions(Options):
+    detector: Literal["adaptive", "content"] = Field(
+        default="adaptive",
+        description="adaptive: PySceneDetect's AdaptiveDetector (steady under camera motion); content: ContentDetector",
+    )
+    min_seconds: float | None = Field(
+        default=None, ge=0.1, le=60, description="Shots shorter than this are merged into their neighbour"
+    )
+
+
+class Shot(BaseModel):
+    index: int
+    start: float = Field(description="seconds, ms precision")
+    end: float
+    start_frame: int
+    end_frame: int = Field(description="exclusive")
+    transition: Transition = Field(description="how the shot begins")
+    thumbnail_url: str | None = Field(default=None, description="its keyframe (presigned; see artifacts_expire_at)")
+
+
+class ShotsResult(BaseModel):
+    total_shots: int
+    fps: float
+    shots: list[Shot]
+
+
+def _shots(inputs: Inputs, options: ShotsOptions) -> ShotsResult:
+    if inputs.vision is None:
+        raise ValueError("shots needs the vision stage's output")
+    keyframes = {k.shot_index: k for k in inputs.vision.keyframes}
+    shots = [
+        Shot(
+            **shot.model_dump(),
+            thumbnail_url=frame_ref(keyframes[shot.index].file) if shot.index in keyframes else None,
+        )
+        for shot in inputs.vision.shots
+    ]
+    return ShotsResult(total_shots=len(shots), fps=inputs.vision.fps, shots=shots)
+
+
+def _render(result: ShotsResult) -> list[str]:
+    lines = [f"{result.total_shots} shots at {result.fps:g} fps", "   #  start        end          frames       how"]
+    lines += [
+        f"{s.index:4d}  {clock_time(s.start):<11}  {clock_time(s.end):<11}  {s.start_frame:>5}-{s.end_frame:<6}  "
+        f"{s.transition.value}"
+        for s in result.shots
+    ]
+    return lines
+
+
+CAPABILITY = Capability(
+    name="shots",
+    description="Shot boundaries with frame numbers, transitions (cut or fade) and keyframes",
+    credits_per_minute=1,
+    needs=frozenset({Need.FRAMES, Need.SHOTS}),
+    options=ShotsOptions,
+    result=ShotsResult,
+    compute=_shots,
+    step=Step.MERGE,  # the vision stage made them; merging only shapes them
+    paged="shots",
+    render=_render,
+)

@@ -1,0 +1,121 @@
+"""A media stage's container task, whatever it computes: it beats the task's heartbeat from its
+first second, stops when Step Functions stops waiting for it or the job ends, and answers with
+the task token (success with the stage's output, or failure with the error's name). The
+transcription and vision workers differ only in their work."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from vidscope.log import logger
+from vidscope.pipeline.errors import JobNotActive, StageFailed
+from vidscope.pipeline.messages import JobRef
+
+
+@dataclass(frozen=True)
+class WorkerTask:
+    job: JobRef
+    media_key: str
+    task_token: str
+
+
+class Heartbeat(threading.Thread):
+    """Beats every ``interval`` seconds; notices when Step Functions no longer waits for us
+    (execution stopped by a cancel, or the task timed out) so the work stops too.
+
+    Step Functions does not stop an ECS task started with ``runTask.waitForTaskToken`` when the
+    task times out (it calls StopTask only for ``.sync``): a worker that is no longer waited for
+    would hold its instance to the end of the job. A refused beat is how it learns to stop."""
+
+    def __init__(self, sfn: Any, token: str, interval: float) -> None:
+        super().__init__(name="heartbeat", daemon=True)
+        self._sfn, self._token, self._interval = sfn, token, interval
+        self._done = threading.Event()
+        self.abandoned = threading.Event()
+
+    def beat(self) -> bool:
+        """One beat; False when Step Functions refused it because it no longer waits for us."""
+        try:
+            self._sfn.send_task_heartbeat(taskToken=self._token)
+        except (
+            self._sfn.exceptions.TaskTimedOut,
+            self._sfn.exceptions.TaskDoesNotExist,
+            self._sfn.exceptions.InvalidToken,
+        ):
+            self.abandoned.set()
+            return False
+        except Exception:  # a missed beat is survivable; the next one may get through
+            logger.warning("heartbeat failed", exc_info=True)
+        return True
+
+    def run(self) -> None:
+        while not self._done.wait(self._interval) and self.beat():
+            pass
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def check(self) -> None:
+        if self.abandoned.is_set():
+            raise JobNotActive("Step Functions stopped waiting for this task")
+
+
+def run(
+    task: WorkerTask,
+    work: Callable[[Heartbeat], BaseModel],
+    *,
+    sfn: Any,
+    heartbeat_seconds: float,
+    heartbeat_interval_seconds: float,
+) -> bool:
+    """Run ``work`` under the task's heartbeat and answer Step Functions with its output; True
+    when the output was delivered. ``work`` raises ``JobNotActive`` to stop quietly and
+    ``StageFailed`` to fail the task with that error."""
+    # At least three beats per allowed window, so one slow call does not fail the task.
+    interval = max(min(heartbeat_interval_seconds, heartbeat_seconds / 3), 0.2)
+    heartbeat = Heartbeat(sfn, task.task_token, interval)
+    # The first beat goes out before anything else: the window Step Functions allows has been
+    # running since RunTask (placement, image pull). A task that started after its window ran out
+    # has been replaced by the Retry's task: it leaves without touching the job.
+    if not heartbeat.beat():
+        # A warning: the cold start outlasted the window, which ops should hear about.
+        logger.warning("task no longer awaited (started after its heartbeat window); exiting")
+        return False
+    heartbeat.start()
+    try:
+        output = work(heartbeat)
+        sfn.send_task_success(taskToken=task.task_token, output=output.model_dump_json())
+        return True
+    except JobNotActive as exc:
+        logger.info("job no longer active; stopping", extra={"job_id": task.job.job_id})
+        # After a StopExecution the token is dead and this is refused, which is fine; where the
+        # wait is still open (moto does not end it on StopExecution) this ends it now.
+        with contextlib.suppress(Exception):
+            sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))
+        return False
+    except StageFailed as exc:
+        sfn.send_task_failure(taskToken=task.task_token, error=type(exc).__name__, cause=str(exc))
+        return False
+    finally:
+        heartbeat.stop()
+
+
+def task_from_environment(environ: Mapping[str, str]) -> WorkerTask:
+    """The task as the ASL's container overrides describe it (the Transcribe and See states)."""
+    return WorkerTask(
+        job=JobRef(
+            job_id=environ["VIDSCOPE_JOB_ID"],
+            tenant_id=environ["VIDSCOPE_TENANT_ID"],
+            # The job's stage plan, for the progress it reports (every stage when not given).
+            **({"stages": json.loads(environ["VIDSCOPE_STAGES"])} if "VIDSCOPE_STAGES" in environ else {}),
+        ),
+        media_key=environ["VIDSCOPE_MEDIA_KEY"],
+        task_token=environ["VIDSCOPE_TASK_TOKEN"],
+    )

@@ -1,0 +1,111 @@
+"""The vision task's work: the container runs this once per job, under the task's heartbeat
+(``container_task``). It decodes the media once (``vidscope.vision``), stores the shots, keyframes
+and on-screen text for the analyses, and the thumbnails at the size the job asked for."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from vidscope.adapters.media_store import MediaStore, staged_key
+from vidscope.clock import Clock
+from vidscope.jobs.repository import JobsRepository
+from vidscope.log import logger
+from vidscope.models import Stage
+from vidscope.pipeline import container_task
+from vidscope.pipeline.container_task import Heartbeat, WorkerTask
+from vidscope.pipeline.errors import JobNotActive, StageFailed, VisionFailed
+from vidscope.pipeline.messages import VisionRef
+from vidscope.pipeline.steps import check_active, enter_stage
+from vidscope.vision.models import VISION_DIR, Keyframe, thumbnail_file
+
+
+def vision_key(tenant_id: str, job_id: str) -> str:
+    return staged_key(tenant_id, job_id, f"{VISION_DIR}/vision.json")
+
+
+def run(
+    task: WorkerTask,
+    *,
+    repo: JobsRepository,
+    media: MediaStore,
+    sfn: Any,
+    clock: Clock,
+    options: Mapping[str, Mapping[str, Any]],
+    heartbeat_seconds: float,
+    heartbeat_interval_seconds: float,
+) -> bool:
+    """See the job's media; True when the stage's output was delivered. ``options`` holds every
+    requested capability's options (validated at creation): what the job asked for."""
+
+    def work(heartbeat: Heartbeat) -> VisionRef:
+        from vidscope.vision.stage import see  # deferred: the vision image's libraries
+
+        if Stage.TRANSCRIPTION not in task.job.stages:  # otherwise transcription reports the progress
+            enter_stage(repo, task.job, Stage.VISION, clock)
+        shots = options.get("shots", {})
+        read_text = "on_screen_text" in options or "on_screen" in options.get("brands", {}).get("sources", ())
+        with tempfile.TemporaryDirectory(prefix="vidscope-vision-") as tmp:
+            path = Path(tmp) / Path(task.media_key).name
+            media.download_file(task.media_key, path)
+            heartbeat.check()
+            out = Path(tmp) / VISION_DIR
+            try:
+                seen = see(
+                    path,
+                    out,
+                    detector=shots.get("detector", "adaptive"),
+                    **({"min_shot_seconds": shots["min_seconds"]} if shots.get("min_seconds") is not None else {}),
+                    read_text=read_text,
+                )
+                if "thumbnails" in options:
+                    _thumbnails(seen.poster, seen.keyframes, out, **options["thumbnails"])
+            except (JobNotActive, StageFailed):
+                raise
+            except Exception as exc:
+                logger.exception("vision failed")
+                raise VisionFailed("the media's pictures could not be decoded") from exc
+            heartbeat.check()
+            check_active(repo, task.job)  # cancelled (and perhaps deleted) meanwhile: store nothing
+            for file in sorted(p for p in out.rglob("*") if p.is_file()):
+                name = f"{VISION_DIR}/{file.relative_to(out).as_posix()}"
+                media.put_file(staged_key(task.job.tenant_id, task.job.job_id, name), file)
+        key = vision_key(task.job.tenant_id, task.job.job_id)
+        media.put_json(key, seen.model_dump(mode="json"))
+        # On to the next stage; progress never moves back, so whichever media stage ends last
+        # leaves the job at the stage after both.
+        stages = task.job.stages
+        if stages[-1] is not Stage.VISION:
+            enter_stage(repo, task.job, stages[stages.index(Stage.VISION) + 1], clock)
+        return VisionRef(vision_key=key, shots=len(seen.shots), text_items=len(seen.text))
+
+    return container_task.run(
+        task, work, sfn=sfn, heartbeat_seconds=heartbeat_seconds, heartbeat_interval_seconds=heartbeat_interval_seconds
+    )
+
+
+def _thumbnails(
+    poster: Keyframe,
+    keyframes: list[Keyframe],
+    out: Path,
+    *,
+    width: int = 480,
+    format: str = "jpeg",
+) -> None:
+    """The keyframes scaled to the requested width, in the requested format (OpenCV's codecs)."""
+    import cv2
+
+    for keyframe in [poster, *keyframes]:
+        image = cv2.imread(str(out / keyframe.file))
+        if image is None:
+            raise VisionFailed(f"the keyframe {keyframe.file} could not be read back")
+        height = max(1, round(image.shape[0] * width / image.shape[1]))
+        scaled = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        ok, encoded = cv2.imencode(f".{'jpg' if format == 'jpeg' else format}", scaled)
+        if not ok:
+            raise VisionFailed(f"could not encode a {format} thumbnail")
+        target = out / thumbnail_file(keyframe.shot_index, format)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(encoded.tobytes())
