@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IAM_SIMULATOR := tests/support/iam_simulator
 IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 
-.PHONY: setup serve test test-unit test-integration lint format openapi synth bench bench-e2e clean
+.PHONY: setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: $(STAMP)
 # The end-to-end pipeline benchmark builds a 10-minute speech video once (needs espeak-ng).
 bench-e2e: $(STAMP)
 	$(PY) -m bench.e2e_pipeline
+
+# The vision benchmark builds a 10-minute 720p video with known cuts, flashes, dissolves and words.
+bench-vision: $(STAMP)
+	$(PY) -m bench.vision
 
 clean:
 	rm -rf $(VENV) $(IAM_SIMULATOR)/node_modules .pytest_cache .mypy_cache .ruff_cache cdk.out
