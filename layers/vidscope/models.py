@@ -235,7 +235,8 @@ class CreateJobRequest(BaseModel):
         if "brands" in self.capabilities and (self.return_proof or (brands is not None and brands.return_proof)):
             if self.options is None:
                 self.options = JobOptions()
-            self.options.brands = REGISTRY["brands"].options(return_proof=True)  # type: ignore[attr-defined]
+            kept = brands.model_dump() if brands is not None else {}  # the other brands options stay
+            self.options.brands = REGISTRY["brands"].options(**{**kept, "return_proof": True})  # type: ignore[attr-defined]
             self.return_proof = True
         return self
 

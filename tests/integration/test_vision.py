@@ -28,7 +28,7 @@ FRAMES = ["shots", "thumbnails", "on_screen_text"]
 @pytest.fixture(scope="module")
 def film(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MediaServer, VideoTruth]]:
     root = tmp_path_factory.mktemp("film")
-    truth = make_video(root / "pictures.mp4", seconds=22.0, words=("SPRING SALE", "ADIDAS"))
+    truth = make_video(root / "pictures.mp4", seconds=22.0, words=("SPRING SALE", "PEPSI"))
     # The generated pictures with the sample's speech under them (about 22 s each).
     remux(root / "film.mp4", video=truth.path, audio=SAMPLE_DIR / "speech.mp4")
     remux(root / "speech.m4a", audio=SAMPLE_DIR / "speech.mp4")  # speech without pictures
@@ -104,11 +104,15 @@ def test_a_video_job_sees_shots_thumbnails_text_and_brands_on_screen(
         assert any(t["start"] < shown.end and t["end"] > shown.start for t in match)
         assert all(0 <= t["box"]["left"] <= 1 and 0 < t["box"]["width"] <= 1 for t in match)
 
-    # Adidas is said in the speech: found with its spoken proof. (Its on-screen proof through the
-    # whole stack is not proven yet: brand_matching finds it from the same text in
-    # tests/unit/test_brands.py, but the analysis here reported speech only; see the issue note.)
-    adidas = next(b for b in results["brands"] if b["name"] == "Adidas")
-    assert "speech" in {p["source"] for p in adidas["proof"]}
+    # Pepsi is shown on screen and never said: found from the screen alone, each proof when it was
+    # shown, with a frame that shows it (fetched through its presigned URL, at the decoded size).
+    # Adidas is said and never shown: its proof is the spoken name.
+    brands = {b["name"]: b for b in results["brands"]}
+    assert {p["source"] for p in brands["Pepsi"]["proof"]} == {"on_screen"}
+    for proof in brands["Pepsi"]["proof"]:
+        assert any(t.text == "PEPSI" and proof["start"] < t.end and proof["end"] > t.start for t in truth.texts)
+    assert _fetch_image(brands["Pepsi"]["proof"][0]["frame_url"]).shape[:2] == (truth.height, truth.width)
+    assert {p["source"] for p in brands["Adidas"]["proof"]} == {"speech"}
 
     # Chapters cover the media in order, and each starts on a shot boundary when one is near.
     chapters = results["chapters"]["chapters"]

@@ -156,6 +156,14 @@ def test_options_are_strict_and_filled_with_defaults() -> None:
         "brands": {"return_proof": True, "sources": ["speech"]},
         "summary": {},
     }
+    # The alias keeps the flag in step with the option, and leaves the other brands options alone.
+    both = {"return_proof": True, "sources": ["speech", "on_screen"]}
+    for body in (
+        {"options": {"brands": both}},
+        {"options": {"brands": {"sources": both["sources"]}}, "return_proof": True},
+    ):
+        kept = CreateJobRequest.model_validate({"url": "https://example.com/v.mp4", "capabilities": ["brands"], **body})
+        assert kept.capability_options() == {"brands": both} and kept.return_proof
     spelled = CreateJobRequest.model_validate(
         {
             "url": "https://example.com/v.mp4",
