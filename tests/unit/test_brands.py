@@ -232,8 +232,9 @@ def _brands_run(inputs: Inputs, options: dict[str, object]) -> dict[str, dict[st
     return {b["name"]: b for b in brands.CAPABILITY.run(inputs, options)}
 
 
-def test_by_default_brands_are_looked_for_in_the_speech_and_on_screen() -> None:
-    found = _brands_run(INPUTS, {"return_proof": True})
+def test_brands_are_looked_for_in_the_speech_by_default_and_on_screen_when_asked() -> None:
+    assert set(_brands_run(INPUTS, {"return_proof": True})) == {"Adidas"}  # the speech, as brands always read
+    found = _brands_run(INPUTS, {"return_proof": True, "sources": ["speech", "on_screen"]})
     assert set(found) == {"Adidas", "Starbucks"}
     assert found["Adidas"]["proof"] == [{"source": "speech", "start": 8.12, "end": 8.55, "text": SAID.text[14:55]}]
     assert found["Starbucks"]["proof"] == [

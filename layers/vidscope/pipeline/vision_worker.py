@@ -69,7 +69,8 @@ def run(
                 raise VisionFailed("the media's pictures could not be decoded") from exc
             heartbeat.check()
             check_active(repo, task.job)  # cancelled (and perhaps deleted) meanwhile: store nothing
-            for file in sorted(p for p in out.rglob("*") if p.is_file()):
+            # vision.json (which see() writes too) is stored last, below, as the output's sign of completion.
+            for file in sorted(p for p in out.rglob("*") if p.is_file() and p.name != "vision.json"):
                 name = f"{VISION_DIR}/{file.relative_to(out).as_posix()}"
                 media.put_file(staged_key(task.job.tenant_id, task.job.job_id, name), file)
         key = vision_key(task.job.tenant_id, task.job.job_id)
