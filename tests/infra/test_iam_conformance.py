@@ -58,6 +58,8 @@ _UNUSED_ON_PURPOSE: dict[str, str] = {
     },
     "publish_job_events: sqs:GetQueueAttributes": "CDK's grant for the stream's on-failure queue; Lambda reads it",
     "transcriber: dynamodb:GetItem": "read only when a progress write is refused (a cancel racing the worker)",
+    "vision: states:SendTaskFailure": "sent when the pictures cannot be decoded or the job ended meanwhile; the "
+    "transcriber's failures exercise the same container_task code",
     "ingest_media: dynamodb:GetItem": "read only when a retry finds the job already started or cancelled",
 }
 
