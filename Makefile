@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IAM_SIMULATOR := tests/support/iam_simulator
 IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 
-.PHONY: setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision clean
+.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers functions infra tests bench
 
-test: lint $(IAM_STAMP)
+# The shorts tests speak a multi-topic script with espeak-ng (a Debian package, not a wheel).
+speech-synthesizer:
+	@command -v espeak-ng >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq espeak-ng)
+
+test: lint $(IAM_STAMP) speech-synthesizer
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-test-integration: $(STAMP) $(IAM_STAMP)
+test-integration: $(STAMP) $(IAM_STAMP) speech-synthesizer
 	$(PY) -m pytest tests/integration
 
 format: $(STAMP)
@@ -54,6 +58,7 @@ bench: $(STAMP)
 	$(PY) -m bench.listing
 	$(PY) -m bench.cold_import
 	$(PY) -m bench.local_front
+	$(PY) -m bench.render
 
 # The end-to-end pipeline benchmark builds a 10-minute speech video once (needs espeak-ng).
 bench-e2e: $(STAMP)

@@ -19,6 +19,7 @@ from __future__ import annotations
 # (infra.events), so the queue never meets a throttle.
 PROD_FUNCTION_CONCURRENCY = {
     "create_job": 50,
+    "create_upload": 25,
     "get_job": 50,
     "list_jobs": 25,
     "get_transcript": 25,

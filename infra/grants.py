@@ -46,6 +46,7 @@ def _leading_keys(*prefixes: str) -> dict[str, dict[str, list[str]]]:
 # the tenant's own job item), not by IAM: a key pattern is as narrow as a grant gets.
 _ANY_JOB_MEDIA = media_store.media_key("*", "*", "*")  # media/tenants/*/jobs/*/source*
 _ANY_STAGE_OUTPUT = media_store.staged_key("*", "*", "*")  # media/tenants/*/jobs/*/stage/*
+_ANY_UPLOAD = media_store.upload_key("*", "*")  # uploads/*/*
 _OBJECT_ACCESS: dict[Access, tuple[tuple[str, ...], str]] = {
     Access.READ_MEDIA: (("s3:GetObject",), _ANY_JOB_MEDIA),
     Access.WRITE_MEDIA: (("s3:PutObject", "s3:AbortMultipartUpload"), _ANY_JOB_MEDIA),
@@ -54,6 +55,8 @@ _OBJECT_ACCESS: dict[Access, tuple[tuple[str, ...], str]] = {
     Access.WRITE_RESULTS: (("s3:PutObject", "s3:AbortMultipartUpload"), f"{media_store.RESULTS_PREFIX}*"),
     Access.DELETE_RESULTS: (("s3:DeleteObject",), f"{media_store.RESULTS_PREFIX}*"),
     Access.READ_STAGED: (("s3:GetObject",), _ANY_STAGE_OUTPUT),
+    Access.WRITE_UPLOADS: (("s3:PutObject",), _ANY_UPLOAD),
+    Access.READ_UPLOADS: (("s3:GetObject",), _ANY_UPLOAD),
     Access.WRITE_STAGED: (("s3:PutObject", "s3:AbortMultipartUpload"), _ANY_STAGE_OUTPUT),
 }
 _OBJECTS_REASON = (

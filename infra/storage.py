@@ -74,6 +74,9 @@ class Storage(Construct):
             # Downloaded media are only needed while the job runs; results stay with the job.
             lifecycle_rules=[
                 s3.LifecycleRule(prefix=media_store.MEDIA_PREFIX, expiration=Duration.days(media_expiry_days)),
+                # Uploads expire unused after a day (their record's expires_at); the object goes a
+                # day later, so one a job is about to read at the deadline is still there.
+                s3.LifecycleRule(prefix=media_store.UPLOADS_PREFIX, expiration=Duration.days(2)),
                 s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(1)),
             ],
             removal_policy=removal,

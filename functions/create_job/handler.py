@@ -20,6 +20,9 @@ from vidscope.errors import (
     TooManyActiveJobs,
     UnsupportedCapability,
     UnsupportedMediaType,
+    UploadIncomplete,
+    UploadNotFound,
+    UploadTooLarge,
 )
 from vidscope.functions import api_function
 from vidscope.jobs import lifecycle as jobs
@@ -44,6 +47,9 @@ router = Router()
         IdempotencyKeyReused,
         TooManyActiveJobs,
         UnsupportedMediaType,
+        UploadNotFound,
+        UploadIncomplete,
+        UploadTooLarge,
     ),
 )
 def create_job(
@@ -66,6 +72,7 @@ def create_job(
         url_guard=dependencies.url_guard(),
         clock=utc_now,
         workflow=dependencies.workflow_client(),
+        uploads=dependencies.uploads() if request.upload_id is not None else None,
     )
     envelope = JobEnvelope(data=created.job.to_public(), meta=meta())
     logger.append_keys(job_id=created.job.job_id)

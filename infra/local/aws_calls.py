@@ -99,8 +99,33 @@ def install() -> None:
                 _record(self, operation_name, api_params, response)
 
         setattr(BaseClient, "_make_api_call", _make_api_call)  # noqa: B010 - as above
+        _record_presigning()
         _carry_actor_into_worker_threads()
         _installed = True
+
+
+def _record_presigning() -> None:
+    """A presigned URL is authorized, when used, as the call it names by the role that signed it:
+    record it as that role's call when it is signed (the client's later request goes straight to
+    S3, past the recorder). botocore adds ``generate_presigned_url`` to each S3 client class from
+    this module attribute as the class is created, so it is replaced here, before any client."""
+    from botocore import signers
+
+    original = signers.generate_presigned_url
+
+    def generate_presigned_url(
+        self: Any,
+        ClientMethod: str,
+        Params: dict[str, Any] | None = None,
+        ExpiresIn: int = 3600,
+        HttpMethod: str | None = None,
+    ) -> str:
+        url: str = original(self, ClientMethod, Params, ExpiresIn, HttpMethod)
+        operation = self._PY_TO_OP_NAME.get(ClientMethod, ClientMethod)
+        _record(self, operation, dict(Params or {}), None)
+        return url
+
+    signers.generate_presigned_url = generate_presigned_url
 
 
 def _carry_actor_into_worker_threads() -> None:

@@ -23,6 +23,9 @@ BOUNDED_RESULT_ITEMS: Final = 100
 # How long a presigned artifact URL (thumbnail, frame) lives; a fresh one is minted on every read.
 # Signed with the reading function's temporary credentials, it dies with them if they expire first.
 ARTIFACT_URL_SECONDS: Final = 60 * 60
+# An upload not used by a job within this long is gone (its record expires; the bucket removes the
+# object a day later). Its presigned PUT URL lives as long, or as long as the signer's credentials.
+UPLOAD_TTL_SECONDS: Final = 24 * 60 * 60
 
 LIST_DEFAULT_LIMIT: Final = 20
 LIST_MAX_LIMIT: Final = 100

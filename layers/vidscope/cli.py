@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ import click
 import httpx
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from vidscope import catalog
 from vidscope.adapters import aws
@@ -166,8 +167,27 @@ T = TypeVar("T")
 
 
 def _client(ctx: click.Context) -> VidscopeClient:
-    options = ctx.find_root().params
+    # --url and --api-key may follow the subcommand too (`vidscope jobs get ID --api-key K`), as
+    # gh and stripe take them; given there, they win over the ones before it.
+    options = {**ctx.find_root().params, **{k: v for k, v in ctx.meta.get(_CONNECTION, {}).items() if v is not None}}
     return VidscopeClient(options["url"], options["api_key"])
+
+
+_CONNECTION = "vidscope.connection"
+
+
+def _remember_connection(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if param.name is not None:
+        ctx.meta.setdefault(_CONNECTION, {})[param.name] = value
+
+
+def _connection_options(command: click.Command) -> click.Command:
+    """The root's --url and --api-key, accepted after the subcommand as well."""
+    for name, help_text in (("url", "API base URL"), ("api-key", "API key (sk_live_…)")):
+        command.params.append(
+            click.Option([f"--{name}"], default=None, expose_value=False, callback=_remember_connection, help=help_text)
+        )
+    return command
 
 
 def _call(ctx: click.Context, action: Callable[[VidscopeClient], T]) -> T:
@@ -189,7 +209,7 @@ def _emit(job: Job, as_json: bool) -> None:
         click.echo(job.model_dump_json(exclude_none=True))
         return
     console = Console()
-    console.print(f"[bold]{job.job_id}[/bold]  {job.status}  {job.url}")
+    console.print(f"[bold]{job.job_id}[/bold]  {job.status}  {job.url or job.upload_id}")
     if job.error is not None:
         console.print(f"[red]{job.error.code}[/red]: {job.error.message}")
     if job.results:
@@ -227,6 +247,12 @@ def _options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     return options
 
 
+def _upload(client: VidscopeClient, path: Path) -> str:
+    with Progress(TextColumn("upload"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), transient=True) as bar:
+        task = bar.add_task("upload", total=path.stat().st_size)
+        return client.upload(path, on_progress=lambda sent, total: bar.update(task, completed=sent, total=total))
+
+
 def _wait_with_progress(client: VidscopeClient, job: Job) -> Job:
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%")) as bar:
         task = bar.add_task(job.status.value, total=100)
@@ -246,7 +272,7 @@ def jobs(ctx: click.Context) -> None:
 
 
 @jobs.command("create")
-@click.argument("media_url")
+@click.argument("media")
 @click.option("--capability", "capabilities", multiple=True, required=True, help="Repeat for each analysis")
 @click.option("--proof", is_flag=True, help="Attach timestamped proof to brands")
 @click.option(
@@ -263,7 +289,7 @@ def jobs(ctx: click.Context) -> None:
 @click.pass_context
 def create_job(
     ctx: click.Context,
-    media_url: str,
+    media: str,
     capabilities: tuple[str, ...],
     proof: bool,
     option_pairs: tuple[str, ...],
@@ -272,12 +298,14 @@ def create_job(
     wait_for_end: bool,
     as_json: bool,
 ) -> None:
-    """Submit MEDIA_URL for analysis."""
+    """Submit MEDIA for analysis: a URL, or a local file (uploaded first, with a progress bar)."""
     with _client(ctx) as client:
         try:
+            upload_id = _upload(client, Path(media)) if os.path.isfile(media) else None
             job = client.create_job(
-                media_url,
+                None if upload_id else media,
                 list(capabilities),
+                upload_id=upload_id,
                 return_proof=proof,
                 options=_options(option_pairs),
                 webhook_url=webhook_url,
@@ -309,7 +337,11 @@ def get_job(ctx: click.Context, job_id: str, as_json: bool) -> None:
 def list_jobs(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
     """List jobs, newest first."""
     for job in _call(ctx, lambda client: list(itertools.islice(client.list_jobs(status=status), limit))):
-        click.echo(job.model_dump_json(exclude_none=True) if as_json else f"{job.job_id}  {job.status:<10} {job.url}")
+        click.echo(
+            job.model_dump_json(exclude_none=True)
+            if as_json
+            else f"{job.job_id}  {job.status:<10} {job.url or job.upload_id}"
+        )
 
 
 @jobs.command("cancel")
@@ -329,3 +361,7 @@ def transcript(ctx: click.Context, job_id: str, format_: str) -> None:
     """Print a completed job's transcript."""
     found = _call(ctx, lambda client: client.transcript(job_id, format_))
     click.echo(found if isinstance(found, str) else found.model_dump_json())
+
+
+for _command in jobs.commands.values():
+    _connection_options(_command)

@@ -7,9 +7,11 @@ gives none), and every call retries 429 and 5xx answers and network errors, hono
 
 from __future__ import annotations
 
+import mimetypes
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +23,9 @@ from vidscope.transcripts import Transcript
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 _RETRYABLE = {429, 500, 502, 503, 504}
+
+
+_UPLOAD_CHUNK_BYTES = 1024 * 1024
 
 
 class VidscopeError(Exception):
@@ -65,17 +70,20 @@ class VidscopeClient:
 
     def create_job(
         self,
-        url: str,
+        url: str | None,
         capabilities: list[str],
         *,
+        upload_id: str | None = None,
         return_proof: bool = False,
         options: Mapping[str, Mapping[str, Any]] | None = None,
         webhook_url: str | None = None,
         metadata: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> Job:
-        """``options``: {capability: {option: value}}, as the API takes them."""
-        body: dict[str, Any] = {"url": url, "capabilities": capabilities, "return_proof": return_proof}
+        """``options``: {capability: {option: value}}, as the API takes them. Give ``url`` or
+        (with ``url=None``) the ``upload_id`` of a file sent with ``upload()``."""
+        body: dict[str, Any] = {"capabilities": capabilities, "return_proof": return_proof}
+        body.update({"url": url} if url is not None else {"upload_id": upload_id})
         if options:
             body["options"] = {name: dict(values) for name, values in options.items()}
         if webhook_url:
@@ -85,6 +93,39 @@ class VidscopeClient:
         key = idempotency_key or f"vidscope-client-{uuid.uuid4()}"
         data = self._request("POST", "/v1/jobs", json=body, headers={"Idempotency-Key": key})
         return Job.model_validate(data["data"])
+
+    def upload(
+        self,
+        path: Path,
+        *,
+        content_type: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> str:
+        """Send a local file straight to storage (``POST /v1/uploads``, then its presigned PUT);
+        returns the ``upload_id`` a job takes. ``on_progress(sent, total)`` follows the bytes."""
+        size = path.stat().st_size
+        kind = content_type or mimetypes.guess_type(path.name)[0] or "video/mp4"
+        body = {"filename": path.name, "content_type": kind, "size_bytes": size}
+        upload = self._request("POST", "/v1/uploads", json=body)["data"]
+
+        def chunks() -> Iterator[bytes]:
+            sent = 0
+            with path.open("rb") as file:
+                while chunk := file.read(_UPLOAD_CHUNK_BYTES):
+                    sent += len(chunk)
+                    yield chunk
+                    if on_progress is not None:
+                        on_progress(sent, size)
+
+        # The presigned URL carries its own authority: no API key goes to storage.
+        headers = {**upload["headers"], "content-length": str(size)}
+        response = httpx.put(upload["upload_url"], content=chunks(), headers=headers, timeout=self._http.timeout)
+        if response.status_code >= 300:
+            raise VidscopeError(
+                response.status_code, "UPLOAD_FAILED", f"storage refused the file: {response.text[:200]}"
+            )
+        upload_id: str = upload["upload_id"]
+        return upload_id
 
     def get_job(self, job_id: str) -> Job:
         return Job.model_validate(self._request("GET", f"/v1/jobs/{job_id}")["data"])

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vidscope.events.publisher import EventPublisher
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.repository import JobsRepository
+    from vidscope.jobs.uploads import Uploads
     from vidscope.pipeline.ingestion import Downloader
     from vidscope.pipeline.transcription import WhisperConfig
     from vidscope.pipeline.workflow import WorkflowClient
@@ -36,6 +37,14 @@ def jobs_repository() -> JobsRepository:
     from vidscope.jobs.repository import JobsRepository
 
     return JobsRepository(aws.client("dynamodb"), get_settings().table_name)
+
+
+@cache
+def uploads() -> Uploads:
+    from vidscope.jobs.uploads import Uploads
+
+    settings = get_settings()
+    return Uploads(aws.client("dynamodb"), settings.table_name, media_store(), max_bytes=settings.max_media_bytes)
 
 
 @cache
@@ -177,6 +186,7 @@ def webhook_dispatcher() -> Dispatcher:
 # Captured here so reset() clears the real caches even while a test overrides a factory.
 _FACTORIES = (
     jobs_repository,
+    uploads,
     tenants_repository,
     rate_limiter,
     cursor_codec,

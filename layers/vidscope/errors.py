@@ -51,6 +51,24 @@ class JobNotFound(ApiError):
     status, code = 404, "JOB_NOT_FOUND"
 
 
+class UploadNotFound(ApiError):
+    """No upload of the tenant by that id (another tenant's is not found either), or it expired."""
+
+    status, code = 404, "UPLOAD_NOT_FOUND"
+
+
+class UploadIncomplete(ApiError):
+    """The upload's file is not (all) there: nothing stored yet, or fewer bytes than declared."""
+
+    status, code = 409, "UPLOAD_INCOMPLETE"
+
+
+class UploadTooLarge(ApiError):
+    """The stored file is larger than declared, or than the plan allows."""
+
+    status, code = 413, "UPLOAD_TOO_LARGE"
+
+
 class RouteNotFound(ApiError):
     status, code = 404, "NOT_FOUND"
 

@@ -93,7 +93,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "create_job",
         "Create a job (idempotent, holds credits)",
         (Route("POST", "/v1/jobs"),),
-        _AUTH | {Access.READ_JOBS, Access.PUT_JOBS, Access.UPDATE_JOBS, Access.START_WORKFLOW},
+        # Reads a job's upload (its record, and the stored object's size).
+        _AUTH | {Access.READ_JOBS, Access.PUT_JOBS, Access.UPDATE_JOBS, Access.START_WORKFLOW, Access.READ_UPLOADS},
     ),
     FunctionSpec(
         "list_jobs",
@@ -145,6 +146,14 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec("get_account", "Tenant, plan, balance and limits", (Route("GET", "/v1/account"),), _AUTH),
     FunctionSpec(
+        "create_upload",
+        "Start an upload: a presigned URL the file goes to straight",
+        (Route("POST", "/v1/uploads"),),
+        # Puts the upload's record in the tenant's partition; signs the PUT, which S3 authorizes
+        # as this role's write when the client sends the file.
+        _AUTH | {Access.PUT_JOBS, Access.WRITE_UPLOADS},
+    ),
+    FunctionSpec(
         "api_docs",
         "OpenAPI document and docs page",
         (Route("GET", "/openapi.json"), Route("GET", "/docs")),
@@ -165,7 +174,8 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         (),
         # Raising the hold to the media's real price is an update of the job, the balance and a
         # new ledger entry (credits.raise_hold): no PutItem for the parser of hostile media.
-        _STAGE | {Access.WRITE_MEDIA},
+        # An uploaded file is read from uploads/ instead of downloaded.
+        _STAGE | {Access.WRITE_MEDIA, Access.READ_UPLOADS},
         memory_mb=2048,
         timeout_seconds=900,
         placeholder="IngestMediaFunctionArn",

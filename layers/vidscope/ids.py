@@ -28,6 +28,10 @@ def new_request_id() -> str:
     return "req_" + secrets.token_hex(12)
 
 
+def new_upload_id() -> str:
+    return "upl_" + str(ULID()).lower()
+
+
 def new_tenant_id() -> str:
     return "ten_" + str(ULID()).lower()
 

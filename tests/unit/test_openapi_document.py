@@ -25,7 +25,10 @@ def test_document_describes_every_job_endpoint_with_the_error_envelope() -> None
         "/v1/jobs/{job_id}/webhook_deliveries",
         "/v1/jobs/{job_id}/webhook/redeliver",
         "/v1/account",
+        "/v1/uploads",
     }
     create = document["paths"]["/v1/jobs"]["post"]
-    assert {"202", "400", "401", "402", "409", "422", "429"} <= set(create["responses"])
+    assert {"202", "400", "401", "402", "404", "409", "413", "422", "429"} <= set(create["responses"])
+    upload = document["paths"]["/v1/uploads"]["post"]
+    assert upload["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/UploadEnvelope")
     assert create["responses"]["402"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")

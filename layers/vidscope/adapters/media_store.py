@@ -13,6 +13,9 @@ from typing import Any, Final
 # long as their job.
 MEDIA_PREFIX: Final = "media/"
 RESULTS_PREFIX: Final = "tenants/"
+# What clients upload, straight to S3 through a presigned URL; the bucket expires it after a day or
+# two (a job copies what it uses under media/ at ingestion).
+UPLOADS_PREFIX: Final = "uploads/"
 _COPY_WORKERS = 8
 # What the stages write on the way (the worker's transcript, each analysis) is staged under the
 # media prefix too, so it expires with the media. A stage that was still running when its job
@@ -83,6 +86,24 @@ class MediaStore:
             )
         return len(paths)
 
+    def object_size(self, key: str) -> int | None:
+        """The stored object's size, None when nothing is stored under ``key``."""
+        try:
+            head = self._client.head_object(Bucket=self._bucket, Key=key)
+        except self._client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        size: int = head["ContentLength"]
+        return size
+
+    def presigned_put(self, key: str, content_type: str, expires_in: int) -> str:
+        """A PUT URL for ``key``: the client sends its file straight to S3, with this content type."""
+        url: str = self._client.generate_presigned_url(
+            "put_object", Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires_in
+        )
+        return url
+
     def presigned_url(self, key: str, expires_in: int) -> str:
         """A GET URL for ``key``, signed locally (no call) with the caller's credentials: it
         works as long as both they and ``expires_in`` last."""
@@ -99,6 +120,10 @@ class MediaStore:
                 self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True})
                 deleted += len(keys)
         return deleted
+
+
+def upload_key(tenant_id: str, upload_id: str) -> str:
+    return f"{UPLOADS_PREFIX}{tenant_id}/{upload_id}"
 
 
 def media_key(tenant_id: str, job_id: str, suffix: str) -> str:
@@ -156,12 +181,18 @@ def artifact_paths(document: Any) -> set[str]:
     return set()
 
 
-def resolve_artifacts(document: Any, url_for: Callable[[str], str]) -> Any:
-    """``document`` with each artifact reference replaced by ``url_for(its path)``."""
+def resolve_artifacts(document: Any, url_for: Callable[[str], str], expires_at: str | None = None) -> Any:
+    """``document`` with each artifact reference replaced by ``url_for(its path)``; an object
+    holding a reference and an ``expires_at`` gets ``expires_at`` too (a download's link)."""
     if isinstance(document, str):
         return url_for(document.removeprefix(ARTIFACT_SCHEME)) if document.startswith(ARTIFACT_SCHEME) else document
     if isinstance(document, dict):
-        return {k: resolve_artifacts(v, url_for) for k, v in document.items()}
+        resolved = {k: resolve_artifacts(v, url_for, expires_at) for k, v in document.items()}
+        holds_link = any(isinstance(v, str) and v.startswith(ARTIFACT_SCHEME) for v in document.values())
+        # Stored results drop empty fields, so the download's link is known by its name too.
+        if holds_link and ("expires_at" in document or "download_url" in document):
+            resolved["expires_at"] = expires_at
+        return resolved
     if isinstance(document, list):
-        return [resolve_artifacts(v, url_for) for v in document]
+        return [resolve_artifacts(v, url_for, expires_at) for v in document]
     return document

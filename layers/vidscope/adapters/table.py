@@ -92,6 +92,10 @@ def ledger_sk(entry_id: str) -> str:
     return f"LEDGER#{entry_id}"
 
 
+def upload_sk(upload_id: str) -> str:
+    return f"UPLOAD#{upload_id}"
+
+
 def idempotency_sk(key_digest: str) -> str:
     return f"IDEMPOTENCY#{key_digest}"
 

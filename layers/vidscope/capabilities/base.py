@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +27,7 @@ class Need(StrEnum):
     FRAMES = "frames"  # the decoded pictures: the vision stage runs (a video track is required)
     SHOTS = "shots"  # shot boundaries and a keyframe per shot (the vision stage)
     ON_SCREEN_TEXT = "on_screen_text"  # text read on screen (the vision stage)
+    MEDIA = "media"  # the ingested file itself, to cut or re-package (ingestion stored it)
 
 
 # The stage that makes each need: a capability whose needs have no stage cannot be registered.
@@ -35,6 +37,7 @@ PRODUCED_BY: Mapping[Need, str] = {
     Need.FRAMES: "vision",
     Need.SHOTS: "vision",
     Need.ON_SCREEN_TEXT: "vision",
+    Need.MEDIA: "ingestion",
 }
 # What only the vision stage makes: a capability that needs one fails on media without a video
 # track (MEDIA_HAS_NO_VIDEO); one that merely uses one does without.
@@ -62,6 +65,19 @@ class NoOptions(Options):
     """A capability without options."""
 
 
+class MediaFiles(Protocol):
+    """The job's ingested file, and where a capability's own files go (clips, downloads)."""
+
+    def fetch(self) -> Path:
+        """The ingested media as a local file (fetched once per invocation)."""
+        ...
+
+    def store(self, path: Path, name: str) -> str:
+        """Stage ``path`` as the job's file ``name`` (e.g. ``shorts/clip_1.mp4``); returns the
+        artifact reference a result stores (a URL is minted on each read)."""
+        ...
+
+
 class Summarizer(Protocol):
     """Summary and key topics of a transcript (vidscope.text.summarizers: extractive locally, Bedrock in
     the cloud), as the summary capability's result model; titles and summaries of its chapters."""
@@ -85,6 +101,8 @@ class Inputs:
     # results with ``media_store.artifact_ref("vision/" + file)``.
     vision: VisionOutput | None = None
     summarizer: Summarizer | None = None
+    # The ingested file and a place for the capability's own files, for one that needs MEDIA.
+    media: MediaFiles | None = None
 
 
 OptionsT = TypeVar("OptionsT", bound=Options)

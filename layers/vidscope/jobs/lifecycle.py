@@ -45,6 +45,7 @@ from vidscope.models import (
     CreateJobRequest,
     Job,
     JobStatus,
+    Platform,
     WebhookState,
     WebhookStatus,
 )
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
     # few of them (its cold start is budgeted, DESIGN §9).
     from vidscope.jobs.pagination import CursorCodec
+    from vidscope.jobs.uploads import Uploads
     from vidscope.pipeline.messages import ExecutionInput
     from vidscope.pipeline.workflow import WorkflowClient
     from vidscope.ssrf import UrlGuard
@@ -84,11 +86,18 @@ def create_job(
     url_guard: UrlGuard,
     clock: Clock,
     workflow: WorkflowClient | None = None,
+    uploads: Uploads | None = None,
 ) -> CreatedJob:
     """Create a pending job holding its estimated credits and start its workflow (when one is
     given), or replay the job an ``Idempotency-Key`` already made (same body) within 48 hours.
-    ``TooManyActiveJobs`` when the tenant already has its plan's ceiling of unfinished jobs."""
-    url_guard.check_media_url(request.url)
+    ``TooManyActiveJobs`` when the tenant already has its plan's ceiling of unfinished jobs. A job
+    on an upload finds it whole and within the limits first (``Uploads.check``)."""
+    if request.url is not None:
+        url_guard.check_media_url(request.url)
+    elif request.upload_id is not None:
+        if uploads is None:
+            raise ValueError("a job on an upload needs the uploads adapter")
+        uploads.check(principal.tenant_id, request.upload_id, clock())
     if request.webhook_url is not None:
         url_guard.check_webhook_url(request.webhook_url)
     digest = idempotency.key_digest(idempotency_key) if idempotency_key is not None else None
@@ -171,7 +180,8 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         tenant_id=tenant_id,
         status=JobStatus.PENDING,
         url=request.url,
-        platform=detect_platform(request.url),
+        upload_id=request.upload_id,
+        platform=detect_platform(request.url) if request.url is not None else Platform.UPLOAD,
         capabilities=request.capabilities,
         credits_estimated=estimate,
         credits_held=estimate,
@@ -212,10 +222,11 @@ def _with_artifact_urls(job: JobRecord, document: Any, media: MediaStore) -> tup
     if not artifact_paths(document):
         return document, None
     expires = catalog.ARTIFACT_URL_SECONDS
+    expires_at = iso_ms(utc_now() + timedelta(seconds=expires))
     resolved = resolve_artifacts(
-        document, lambda path: media.presigned_url(artifact_key(job.tenant_id, job.job_id, path), expires)
+        document, lambda path: media.presigned_url(artifact_key(job.tenant_id, job.job_id, path), expires), expires_at
     )
-    return resolved, iso_ms(utc_now() + timedelta(seconds=expires))
+    return resolved, expires_at
 
 
 def stored_results(job: JobRecord, media: MediaStore, only: str | None = None) -> dict[str, Any]:

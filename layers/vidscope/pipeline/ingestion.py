@@ -179,7 +179,10 @@ class Downloader:
         files = [p for p in dest_dir.glob("source.*") if p.suffix not in (".part", ".ytdl")]
         if not files:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
-        path = files[0]
+        return self.checked(files[0], info.get("title"))
+
+    def checked(self, path: Path, title: str | None) -> DownloadedMedia:
+        """``path`` (downloaded, or a client's upload) checked against the limits, with what it holds."""
         size = path.stat().st_size
         if size > self._limits.max_bytes:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
@@ -194,7 +197,7 @@ class Downloader:
             path,
             facts.duration_seconds,
             size,
-            info.get("title"),
+            title,
             has_audio=facts.has_audio,
             has_video=facts.has_video,
             width=facts.width,

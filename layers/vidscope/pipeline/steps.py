@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from vidscope import catalog
-from vidscope.adapters.media_store import MediaStore, analysis_key, media_key, result_key
+from vidscope.adapters.media_store import (
+    MediaStore,
+    analysis_key,
+    artifact_ref,
+    media_key,
+    result_key,
+    staged_key,
+    upload_key,
+)
 from vidscope.capabilities import REGISTRY
 from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Step, Summarizer
 from vidscope.clock import Clock, iso_ms
@@ -25,6 +33,7 @@ from vidscope.pipeline.errors import (
     BalanceTooLow,
     JobNotActive,
     MediaHasNoVideo,
+    MediaUnsupported,
     TransientStageError,
     VisionFailed,
 )
@@ -91,7 +100,14 @@ def ingest(
             hold_price(repo, ref, catalog.credits_for(job.capabilities, duration_seconds), clock)
 
     with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
-        downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=Stage.VISION in ref.stages)
+        if job.upload_id is not None:  # the client's file, checked at creation: only its contents now
+            source = Path(tmp) / "upload"
+            media.download_file(upload_key(ref.tenant_id, job.upload_id), source)
+            downloaded = downloader.checked(source, None)
+        elif job.url is not None:
+            downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=Stage.VISION in ref.stages)
+        else:
+            raise MediaUnsupported("the job names neither a URL nor an upload")
         duration = round(downloaded.duration_seconds, 3)
         hold_price(repo, ref, catalog.credits_for(job.capabilities, duration), clock)  # on what was decoded
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
@@ -149,6 +165,7 @@ def _inputs(
     event: AnalyzeEvent | MergeEvent,
     media: MediaStore,
     summarizer: Summarizer | None = None,
+    workdir: Path | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -166,13 +183,35 @@ def _inputs(
         transcript=Transcript.model_validate(media.get_json(transcript.transcript_key)) if transcript else None,
         vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
         summarizer=summarizer,
+        media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
     )
 
 
+class _JobFiles:
+    """``MediaFiles`` for one analysis: the ingested file fetched once into ``workdir``, and the
+    capability's files staged beside the stage outputs (merging keeps those a result refers to)."""
+
+    def __init__(self, media: MediaStore, event: AnalyzeEvent | MergeEvent, workdir: Path) -> None:
+        self._media, self._event, self._workdir = media, event, workdir
+        self._local: Path | None = None
+
+    def fetch(self) -> Path:
+        if self._local is None:
+            local = self._workdir / Path(self._event.media.media_key).name
+            self._media.download_file(self._event.media.media_key, local)
+            self._local = local
+        return self._local
+
+    def store(self, path: Path, name: str) -> str:
+        self._media.put_file(staged_key(self._event.tenant_id, self._event.job_id, name), path)
+        return artifact_ref(name)
+
+
 def _staged_outputs(event: AnalyzeEvent) -> list[str]:
-    return [ref.transcript_key for ref in (event.transcript,) if ref] + [
-        ref.vision_key for ref in (event.vision,) if ref
-    ]
+    """What deleting the job deletes, of what an analysis reads: the media always (so an analysis
+    that read no stage output checks too), and the stage outputs the job made."""
+    refs = [ref.transcript_key for ref in (event.transcript,) if ref]
+    return [event.media.media_key, *refs, *(ref.vision_key for ref in (event.vision,) if ref)]
 
 
 def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
@@ -180,7 +219,10 @@ def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -
     capability = REGISTRY.get(event.capability)
     if capability is None or capability.step is not Step.ANALYSIS:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
-    result = capability.run(_inputs(capability, event, media, summarizer), event.options.get(event.capability))
+    with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
+        result = capability.run(
+            _inputs(capability, event, media, summarizer, Path(workdir)), event.options.get(event.capability)
+        )
     # The analyses may not read the job; the stage outputs they read are their state check
     # instead: deleting the job deletes them. What still lands in the moment between is staged
     # and expires.

@@ -1,0 +1,53 @@
+"""download: the ingested media re-packaged for the client to fetch: mp4 (video and sound) or m4a
+(sound alone), with a fresh presigned URL on every read. The media is copied, not transcoded,
+when its codecs fit the container (``vidscope.editing.clips.remux``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from vidscope.access import Access
+from vidscope.capabilities.base import Capability, Inputs, Need, Options
+
+
+class DownloadOptions(Options):
+    format: Literal["mp4", "m4a"] = Field(default="mp4", description="mp4: video and sound; m4a: sound alone")
+
+
+class DownloadResult(BaseModel):
+    download_url: str = Field(description="presigned; a fresh one on every read")
+    expires_at: str | None = Field(default=None, description="when download_url stops working")
+    format: Literal["mp4", "m4a"]
+    size_bytes: int
+    duration_seconds: float
+
+
+def _package(inputs: Inputs, options: DownloadOptions) -> DownloadResult:
+    if inputs.media is None:
+        raise ValueError("download needs the ingested media")
+    from vidscope.editing.clips import remux  # deferred: the analysis function's work, not the API's
+
+    source = inputs.media.fetch()
+    target = source.with_name(f"download.{options.format}")
+    packaged = remux(source, target, audio_only=options.format == "m4a")
+    return DownloadResult(
+        download_url=inputs.media.store(target, f"download/media.{options.format}"),
+        format=options.format,
+        size_bytes=packaged.size_bytes,
+        duration_seconds=packaged.duration_seconds,
+    )
+
+
+CAPABILITY = Capability(
+    name="download",
+    description="The media as an mp4 or m4a file, with a presigned download URL",
+    credits_per_minute=1,
+    needs=frozenset({Need.MEDIA}),
+    options=DownloadOptions,
+    result=DownloadResult,
+    compute=_package,
+    access=frozenset({Access.READ_MEDIA}),
+    render=lambda r: [f"{r.format}, {r.size_bytes / 2**20:.1f} MiB, {r.duration_seconds:.1f} s: {r.download_url}"],
+)

@@ -1,0 +1,120 @@
+"""Media out on the whole local stack: the download link (mp4 or m4a, a fresh URL on every read)
+and shorts picked from a spoken multi-topic script and rendered as clips."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from werkzeug.test import Client
+
+from infra.local.serve import SAMPLE_DIR
+from tests.integration.conftest import TenantHandle, wait_for
+from tests.support.media import speech_mp4
+from tests.support.media_server import MediaServer, serving
+from vidscope import dependencies
+from vidscope.adapters.media_store import staged_transcript_key
+
+# Three topics, three sentences each, two opening with a question: under a minute of speech (the
+# tests' media limit).
+SCRIPT = """Have you ever wondered why running shoes wear out so fast?
+Running shoes lose their cushioning after about five hundred kilometres.
+So replace your running shoes before your knees start to complain.
+Baking bread at home needs only flour, water, salt and yeast.
+The dough for bread should rest for one hour in a warm kitchen.
+A hot oven gives the bread a crisp and golden crust.
+What makes a garden grow well on a small balcony?
+A balcony garden needs pots with good drainage and rich soil.
+Tomatoes and herbs grow well in a sunny balcony garden."""
+
+
+@pytest.fixture(scope="module")
+def talks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
+    root = tmp_path_factory.mktemp("talks")
+    speech_mp4(SCRIPT, root / "topics.mp4")
+    (root / "speech.mp4").write_bytes((SAMPLE_DIR / "speech.mp4").read_bytes())
+    with serving(root) as server:
+        yield server
+
+
+def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str], **body: Any) -> dict[str, Any]:
+    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities, **body}, headers=tenant.headers)
+    assert created.status_code == 202, created.json
+    job, _ = wait_for(
+        api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"), 240
+    )
+    assert job["status"] == "completed", job.get("error")
+    assert not job.get("capability_errors"), job["capability_errors"]
+    return job
+
+
+def _fetch(url: str, path: Path) -> Path:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the local S3's presigned URL
+        path.write_bytes(response.read())
+    return path
+
+
+def _streams(path: Path) -> tuple[float, dict[str, Any]]:
+    """The sound's decoded length (what ingestion measured the media by) and the streams."""
+    with av.open(str(path)) as container:
+        streams: dict[str, Any] = {s.type: s for s in container.streams}
+        audio = container.streams.audio[0]
+        seconds = sum(frame.samples for frame in container.decode(audio)) / audio.rate
+        return seconds, streams
+
+
+def test_download_links_repackage_the_media_and_are_fresh_on_every_read(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, talks: MediaServer, tmp_path: Path
+) -> None:
+    url = talks.url("speech.mp4")
+    video = _run(pipeline_api, pipeline_tenant, url, ["download"])
+    got = video["results"]["download"]
+    assert got["format"] == "mp4" and got["expires_at"] and got["size_bytes"] > 0
+    seconds, streams = _streams(_fetch(got["download_url"], tmp_path / "media.mp4"))
+    assert seconds == pytest.approx(video["media"]["duration_seconds"], abs=0.1)
+    assert {"video", "audio"} <= set(streams)
+    time.sleep(1.1)  # a signature names its expiry to the second
+    again = pipeline_api.get(f"/v1/jobs/{video['job_id']}", headers=pipeline_tenant.headers).json["data"]
+    assert again["results"]["download"]["download_url"] != got["download_url"]  # minted on each read
+    assert again["results"]["download"]["expires_at"] > got["expires_at"]
+
+    sound = _run(pipeline_api, pipeline_tenant, url, ["download"], options={"download": {"format": "m4a"}})
+    got = sound["results"]["download"]
+    seconds, streams = _streams(_fetch(got["download_url"], tmp_path / "media.m4a"))
+    assert got["format"] == "m4a" and set(streams) == {"audio"}
+    assert seconds == pytest.approx(sound["media"]["duration_seconds"], abs=0.1)
+
+
+def test_shorts_are_whole_sentences_inside_the_media_and_render_at_the_asked_aspect(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, talks: MediaServer, tmp_path: Path
+) -> None:
+    options = {"shorts": {"count": 3, "min_seconds": 8, "max_seconds": 20, "aspect": "9:16"}}
+    job = _run(pipeline_api, pipeline_tenant, talks.url("topics.mp4"), ["transcription", "shorts"], options=options)
+    shorts = job["results"]["shorts"]
+    duration = job["media"]["duration_seconds"]
+    assert 1 <= len(shorts) <= 3
+    staged = dependencies.media_store().get_json(staged_transcript_key(pipeline_tenant.tenant_id, job["job_id"]))
+    words = [(w["start"], w["end"]) for s in staged["segments"] for w in s.get("words") or []]
+    assert words, "the worker staged word timestamps"
+    for a, b in itertools.pairwise(shorts):
+        assert a["end"] <= b["start"], "shorts never overlap"
+    for short in shorts:
+        assert 0 <= short["start"] < short["end"] <= duration
+        assert 8 - 0.01 <= short["end"] - short["start"] <= 20 + 0.01
+        assert short["reason"] and short["title"] and 0 <= short["score"] <= 1
+        # Boundaries on words: the start where a word starts, the end where one ends (the
+        # transcript's segments bound the words; a span never starts or ends mid-segment-word).
+        assert any(abs(short["start"] - s) < 0.02 for s, _ in words) and any(
+            abs(short["end"] - e) < 0.02 for _, e in words
+        )
+        seconds, streams = _streams(_fetch(short["clip_url"], tmp_path / f"{short['id']}.mp4"))
+        assert seconds == pytest.approx(short["end"] - short["start"], abs=0.1)
+        video = streams["video"]
+        assert video.codec_context.name == "h264" and streams["audio"].codec_context.name == "aac"
+        assert video.codec_context.width / video.codec_context.height == pytest.approx(9 / 16, abs=0.02)

@@ -1,0 +1,214 @@
+"""Clips and the download's container: real PyAV encodes of small generated media."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests.support.media import remux as join_tracks
+from tests.support.vision_media import make_audio_only, make_video
+from vidscope.editing.clips import ClipInfo, remux, render_clip
+from vidscope.vision.models import Box
+
+SECONDS = 8.0
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8 s of moving 640x360 scenes with cuts (H.264) and a 440 Hz tone (AAC)."""
+    folder = tmp_path_factory.mktemp("media")
+    make_video(folder / "video.mp4", seconds=SECONDS)
+    make_audio_only(folder / "tone.m4a", seconds=SECONDS)
+    join_tracks(folder / "media.mp4", video=folder / "video.mp4", audio=folder / "tone.m4a")
+    return folder / "media.mp4"
+
+
+def _half_and_half(path: Path, *, seconds: float = 2.0, fps: int = 25) -> None:
+    """A 320x180 video: flat dark grey on the left half, moving bright stripes on the right."""
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for index in range(round(seconds * fps)):
+            image = np.full((180, 320, 3), 40, dtype=np.uint8)
+            columns = np.arange(160)
+            image[:, 160:] = np.where(((columns + index * 3) // 8) % 2 == 0, 250, 150)[None, :, None]
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def _streams(path: Path) -> dict[str, str]:
+    with av.open(str(path)) as container:
+        return {s.type: s.codec_context.name for s in container.streams}
+
+
+def _mean_luma(path: Path) -> float:
+    with av.open(str(path)) as container:
+        lumas = [frame.to_ndarray(format="gray").mean() for frame in container.decode(video=0)]
+    return float(np.mean(lumas))
+
+
+def _decoded_seconds(path: Path) -> tuple[int, float]:
+    """How many pictures decode and how long the audio that decodes lasts."""
+    with av.open(str(path)) as container:
+        pictures = sum(1 for _ in container.decode(video=0))
+    with av.open(str(path)) as container:
+        samples = sum(frame.samples for frame in container.decode(audio=0))
+        rate = container.streams.audio[0].codec_context.sample_rate
+    return pictures, samples / rate
+
+
+@pytest.mark.parametrize(("aspect", "ratio"), [("9:16", 9 / 16), ("1:1", 1.0)])
+def test_a_clip_is_h264_and_aac_at_the_aspect_and_length_asked(
+    media: Path, tmp_path: Path, aspect: str, ratio: float
+) -> None:
+    out = tmp_path / "clip.mp4"
+
+    info = render_clip(media, out, start=2.5, end=5.5, aspect=aspect)
+
+    assert isinstance(info, ClipInfo)
+    assert _streams(out) == {"video": "h264", "audio": "aac"}
+    assert info.height == 360  # the source's full height, under max_height
+    assert abs(info.width - info.height * ratio) <= 1
+    assert info.width % 2 == 0 and info.height % 2 == 0
+    assert abs(info.duration_seconds - 3.0) <= 0.1
+    assert info.size_bytes == out.stat().st_size > 0
+    pictures, audio_seconds = _decoded_seconds(out)
+    assert abs(pictures - 90) <= 3  # 3 s at 30 fps
+    assert abs(audio_seconds - 3.0) <= 0.1
+    with av.open(str(out)) as container:
+        first = next(container.decode(video=0))
+        assert first.time is not None and first.time < 0.05  # timestamps start at 0
+        assert first.format.name == "yuv420p"
+
+
+def test_a_clip_is_scaled_down_to_the_maximum_height(media: Path, tmp_path: Path) -> None:
+    info = render_clip(media, tmp_path / "small.mp4", start=0.0, end=1.0, aspect="9:16", max_height=240)
+
+    assert info.height == 240
+    assert abs(info.width - 240 * 9 / 16) <= 1
+
+
+def test_a_span_past_the_end_stops_at_the_end(media: Path, tmp_path: Path) -> None:
+    info = render_clip(media, tmp_path / "tail.mp4", start=SECONDS - 1.0, end=SECONDS + 5.0, aspect="1:1")
+
+    assert abs(info.duration_seconds - 1.0) <= 0.1
+
+
+def test_a_focus_box_on_the_right_moves_the_crop_window_right(tmp_path: Path) -> None:
+    source = tmp_path / "halves.mp4"
+    _half_and_half(source)
+    right = Box(left=0.7, top=0.2, width=0.2, height=0.3)
+    left = Box(left=0.1, top=0.2, width=0.2, height=0.3)
+
+    render_clip(source, tmp_path / "right.mp4", start=0.0, end=1.5, aspect="9:16", focus=[(0.0, right)])
+    render_clip(source, tmp_path / "left.mp4", start=0.0, end=1.5, aspect="9:16", focus=[(0.0, left)])
+
+    assert _mean_luma(tmp_path / "right.mp4") > 150  # the bright stripes
+    assert _mean_luma(tmp_path / "left.mp4") < 60  # the flat grey
+
+
+def test_a_later_focus_box_glides_the_window_over(tmp_path: Path) -> None:
+    source = tmp_path / "halves.mp4"
+    _half_and_half(source)
+    left = Box(left=0.1, top=0.2, width=0.2, height=0.3)
+    right = Box(left=0.7, top=0.2, width=0.2, height=0.3)
+    out = tmp_path / "moving.mp4"
+
+    render_clip(source, out, start=0.0, end=2.0, aspect="9:16", focus=[(0.0, left), (1.0, right)])
+
+    with av.open(str(out)) as container:
+        lumas = [float(frame.to_ndarray(format="gray").mean()) for frame in container.decode(video=0)]
+    assert max(lumas[:20]) < 60  # on the left until the second box
+    assert lumas[-1] > 150  # on the right by the end
+    steps = np.abs(np.diff(lumas[25:]))
+    assert 0 < steps.max() < 60  # gliding, not one jump
+
+
+def test_without_focus_the_window_goes_to_the_busy_part_of_the_frame(tmp_path: Path) -> None:
+    source = tmp_path / "halves.mp4"
+    _half_and_half(source)
+
+    render_clip(source, tmp_path / "auto.mp4", start=0.0, end=1.0, aspect="9:16")
+
+    assert _mean_luma(tmp_path / "auto.mp4") > 150
+
+
+def test_audio_only_media_cannot_be_clipped(tmp_path: Path) -> None:
+    make_audio_only(tmp_path / "tone.m4a")
+
+    with pytest.raises(ValueError, match="no video"):
+        render_clip(tmp_path / "tone.m4a", tmp_path / "clip.mp4", start=0.0, end=1.0)
+
+
+def test_an_unknown_aspect_is_refused(media: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="aspect"):
+        render_clip(media, tmp_path / "clip.mp4", start=0.0, end=1.0, aspect="3:2")
+
+
+def test_remux_to_mp4_copies_h264_and_aac_and_keeps_the_duration(media: Path, tmp_path: Path) -> None:
+    out = tmp_path / "download.mp4"
+
+    packaged = remux(media, out, audio_only=False)
+
+    assert packaged.copied
+    assert _streams(out) == {"video": "h264", "audio": "aac"}
+    assert abs(packaged.duration_seconds - SECONDS) <= 0.1
+    assert packaged.size_bytes == out.stat().st_size
+
+
+def test_remux_to_m4a_keeps_only_the_audio(media: Path, tmp_path: Path) -> None:
+    out = tmp_path / "download.m4a"
+
+    packaged = remux(media, out, audio_only=True)
+
+    assert _streams(out) == {"audio": "aac"}
+    assert abs(packaged.duration_seconds - SECONDS) <= 0.1
+    assert packaged.size_bytes < media.stat().st_size / 2
+
+
+def test_remux_encodes_codecs_mp4_does_not_carry_as_is(tmp_path: Path) -> None:
+    source = tmp_path / "other.mkv"
+    with av.open(str(source), "w", format="matroska") as container:
+        video = container.add_stream("mpeg4", rate=25)
+        video.width, video.height, video.pix_fmt = 160, 90, "yuv420p"
+        sound = container.add_stream("mp2", rate=44_100)
+        sound.layout = "stereo"
+        for index in range(50):  # 2 s
+            image = np.full((90, 160, 3), index * 5, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 25)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        tone = (np.sin(np.arange(88_200) * 2 * np.pi * 440 / 44_100) * 9000).astype(np.int16)
+        for at in range(0, tone.size, 1152):
+            interleaved = np.repeat(tone[at : at + 1152], 2)[None, :]  # packed stereo: L R L R …
+            audio = av.AudioFrame.from_ndarray(interleaved, format="s16", layout="stereo")
+            audio.sample_rate, audio.pts = 44_100, at
+            container.mux(sound.encode(audio))
+        container.mux(sound.encode(None))
+
+    video_out = remux(source, tmp_path / "download.mp4", audio_only=False)
+    audio_out = remux(source, tmp_path / "download.m4a", audio_only=True)
+
+    assert not video_out.copied and not audio_out.copied
+    assert _streams(tmp_path / "download.mp4") == {"video": "h264", "audio": "aac"}
+    assert _streams(tmp_path / "download.m4a") == {"audio": "aac"}
+    with av.open(str(source)) as container:
+        assert container.duration is not None
+        source_seconds = container.duration / av.time_base
+    assert abs(video_out.duration_seconds - source_seconds) <= 0.1
+    assert abs(audio_out.duration_seconds - source_seconds) <= 0.1
+
+
+def test_media_without_audio_has_no_m4a(media: Path, tmp_path: Path) -> None:
+    silent = tmp_path / "silent.mp4"
+    join_tracks(silent, video=media)
+
+    with pytest.raises(ValueError, match="no audio"):
+        remux(silent, tmp_path / "download.m4a", audio_only=True)
