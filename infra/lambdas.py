@@ -80,6 +80,7 @@ class FunctionFactory(Construct):
             description=spec.description,
             architecture=lambda_.Architecture.ARM_64,
             memory_size=spec.memory_mb,
+            ephemeral_storage_size=cdk.Size.mebibytes(spec.ephemeral_mb),
             timeout=cdk.Duration.seconds(spec.timeout_seconds),
             reserved_concurrent_executions=self.concurrency(spec),
             tracing=lambda_.Tracing.ACTIVE,

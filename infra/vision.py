@@ -53,11 +53,14 @@ class Vision(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "TasksSecurityGroup", vpc=transcriber.vpc, allow_all_outbound=True
         )
-        subnet = transcriber.vpc.private_subnets[0]
+        # One private subnet per zone: a task goes where Fargate has room, and a zone's outage
+        # leaves the other.
         self.placement = workflow_definition.Placement(
             transcriber.cluster.cluster_arn,
             self.task_definition.task_definition_arn,
-            subnet=subnet.subnet_id,
+            subnets=tuple(
+                subnet.subnet_id for subnet in transcriber.vpc.private_subnets[: len(VISION.subnet_placeholders)]
+            ),
             security_group=self.security_group.security_group_id,
         )
         self.cluster = transcriber.cluster

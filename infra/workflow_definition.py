@@ -24,7 +24,7 @@ class Placement:
 
     cluster_arn: str
     task_definition_arn: str
-    subnet: str | None = None  # Fargate (awsvpc) tasks only
+    subnets: tuple[str, ...] = ()  # Fargate (awsvpc) tasks only
     security_group: str | None = None
 
 
@@ -37,14 +37,13 @@ def substitutions(function_arns: Mapping[str, str], placements: Mapping[str, Pla
         values[container.cluster_placeholder] = placement.cluster_arn
         values[container.task_definition_placeholder] = placement.task_definition_arn
         values[container.container_name_placeholder] = container.name
-        for placeholder, value in (
-            (container.subnet_placeholder, placement.subnet),
-            (container.security_group_placeholder, placement.security_group),
-        ):
-            if placeholder is not None:
-                if value is None:
-                    raise ValueError(f"{container.name} runs in a subnet and a security group: give both")
-                values[placeholder] = value
+        if len(placement.subnets) != len(container.subnet_placeholders):
+            raise ValueError(f"{container.name} runs in {len(container.subnet_placeholders)} subnets")
+        values.update(zip(container.subnet_placeholders, placement.subnets, strict=True))
+        if container.security_group_placeholder is not None:
+            if placement.security_group is None:
+                raise ValueError(f"{container.name} runs with a security group: give one")
+            values[container.security_group_placeholder] = placement.security_group
     return values
 
 

@@ -11,13 +11,13 @@ from vidscope import dependencies
 from vidscope.clock import utc_now
 from vidscope.observability import logger, traced_handler
 from vidscope.pipeline import steps as pipeline
-from vidscope.pipeline.messages import JobRef
+from vidscope.pipeline.messages import IngestEvent
 
 
 @logger.inject_lambda_context(clear_state=True)
 @traced_handler
-@event_parser(model=JobRef)
-def lambda_handler(event: JobRef, context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=IngestEvent)
+def lambda_handler(event: IngestEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(job_id=event.job_id)
     media = pipeline.ingest(
         event,

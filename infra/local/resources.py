@@ -117,7 +117,7 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, e
                 ],
             )["taskDefinition"]["taskDefinitionArn"],
             # Fargate tasks name a subnet and a security group; moto records them and places none.
-            subnet="subnet-local" if container.subnet_placeholder else None,
+            subnets=tuple(f"subnet-local-{n}" for n, _ in enumerate(container.subnet_placeholders)),
             security_group="sg-local" if container.security_group_placeholder else None,
         )
         for container in CONTAINERS

@@ -31,12 +31,12 @@ class Access(StrEnum):
     WRITE_RESULTS = "results:write"  # store objects under tenants/
     # What the stages hand on until merging keeps it (media/…/stage/*: the worker's transcript,
     # each analysis's result), apart from the download so ingestion can write neither.
+    READ_STAGED = "stage-output:read"
+    WRITE_STAGED = "stage-output:write"
     # Files clients upload for their jobs (uploads/), written only through presigned URLs: the
     # signer must hold the write, and create_job and ingestion read them.
     WRITE_UPLOADS = "uploads:write"
     READ_UPLOADS = "uploads:read"
-    READ_STAGED = "stage-output:read"
-    WRITE_STAGED = "stage-output:write"
     TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
     INVOKE_MODEL = "bedrock:invoke"
     READ_JOB_CHANGES = "jobs:stream"  # the table's change stream

@@ -24,8 +24,11 @@ BOUNDED_RESULT_ITEMS: Final = 100
 # Signed with the reading function's temporary credentials, it dies with them if they expire first.
 ARTIFACT_URL_SECONDS: Final = 60 * 60
 # An upload not used by a job within this long is gone (its record expires; the bucket removes the
-# object a day later). Its presigned PUT URL lives as long, or as long as the signer's credentials.
+# object a day later).
 UPLOAD_TTL_SECONDS: Final = 24 * 60 * 60
+# Its presigned PUT: an hour, which the signing function's role session outlives (a URL dies with
+# the credentials that signed it, whatever it says); a client that needs longer starts another upload.
+UPLOAD_URL_SECONDS: Final = 60 * 60
 
 LIST_DEFAULT_LIMIT: Final = 20
 LIST_MAX_LIMIT: Final = 100

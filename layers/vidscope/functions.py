@@ -60,6 +60,9 @@ class FunctionSpec:
     access: frozenset[Access]
     public: bool = False  # no API key needed (documentation)
     memory_mb: int = 512
+    # /tmp (Lambda's default 512 MB): the functions that hold the media there need room for the
+    # largest allowed file (catalog.MAX_MEDIA_BYTES) and what they make of it.
+    ephemeral_mb: int = 512
     timeout_seconds: int = 29  # API Gateway's own limit for the API functions
     # Workflow functions: the ASL placeholder their ARN substitutes (${IngestMediaFunctionArn}).
     placeholder: str | None = None
@@ -177,6 +180,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # An uploaded file is read from uploads/ instead of downloaded.
         _STAGE | {Access.WRITE_MEDIA, Access.READ_UPLOADS},
         memory_mb=2048,
+        ephemeral_mb=4096,  # the download (at most 2 GiB) and yt-dlp's fragments
         timeout_seconds=900,
         placeholder="IngestMediaFunctionArn",
         image=ImageRole.INGEST,
@@ -188,6 +192,7 @@ WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Reads the stage outputs it needs, stages its result; plus what each capability declares.
         frozenset({Access.READ_STAGED, Access.WRITE_STAGED}) | _ANALYSIS_ACCESS,
         memory_mb=1024,
+        ephemeral_mb=6144,  # the media (at most 2 GiB) and its re-packaged copy or clips
         timeout_seconds=300,
         placeholder="AnalyzeFunctionArn",
         image=ImageRole.ANALYSIS,
@@ -265,8 +270,9 @@ class ContainerSpec:
     cluster_placeholder: str
     task_definition_placeholder: str
     container_name_placeholder: str
-    # Fargate tasks (awsvpc) are placed in a subnet with a security group the ASL names.
-    subnet_placeholder: str | None = None
+    # Fargate tasks (awsvpc) are placed in one of these subnets (one per zone), with a security
+    # group, as the ASL names them.
+    subnet_placeholders: tuple[str, ...] = ()
     security_group_placeholder: str | None = None
 
 
@@ -290,7 +296,7 @@ VISION = ContainerSpec(
     cluster_placeholder="VisionClusterArn",
     task_definition_placeholder="VisionTaskDefinitionArn",
     container_name_placeholder="VisionContainerName",
-    subnet_placeholder="VisionSubnet",
+    subnet_placeholders=("VisionSubnetA", "VisionSubnetB"),  # the VPC's two zones (infra.transcriber)
     security_group_placeholder="VisionSecurityGroup",
 )
 

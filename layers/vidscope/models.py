@@ -443,6 +443,9 @@ class Upload(BaseModel):
 
     upload_id: str
     upload_url: str
+    upload_url_expires_at: str = Field(
+        description="Send the file before this; the upload itself lasts until expires_at"
+    )
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str] = Field(description="Send these with the PUT (the signature covers them)")
     filename: str

@@ -14,6 +14,7 @@ from aws_cdk.assertions import Template
 from infra.config import STAGES
 from infra.lambdas import FunctionFactory
 from tests.infra.conftest import Synthesized
+from vidscope import catalog
 from vidscope.functions import ALL_FUNCTIONS
 
 # Lambda's default concurrency per account and region, and what it keeps unreserved.
@@ -67,6 +68,19 @@ def test_every_function_reserves_the_concurrency_its_stage_configures(
     assert reserved == dict(STAGES[stage].function_concurrency)
     # ... and no function comes from anywhere else (CDK's own helpers would have none).
     assert len(functions) == len(factory.functions)
+
+
+def test_the_functions_that_hold_the_media_have_room_for_the_largest_allowed(prod: Synthesized) -> None:
+    [factory] = [c for c in prod.stack.node.find_all() if isinstance(c, FunctionFactory)]
+    functions = _resources(prod.template, "AWS::Lambda::Function")
+    storage = {
+        name: functions[prod.stack.get_logical_id(_cfn(function))].get("EphemeralStorage", {}).get("Size", 512)
+        for name, function in factory.functions.items()
+    }
+    largest_mib = catalog.MAX_MEDIA_BYTES // 2**20
+    assert storage["ingest_media"] > largest_mib  # the download
+    assert storage["analyze"] > 2 * largest_mib  # the media and its re-packaged copy (download, shorts)
+    assert {name for name, size in storage.items() if size > 512} == {"ingest_media", "analyze"}
 
 
 def test_the_ceilings_cover_every_function_and_leave_the_account_pool_unreserved() -> None:

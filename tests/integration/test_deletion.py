@@ -109,16 +109,35 @@ class _DeletingSummarizer:
 _MEDIA = IngestedMedia(media_key=media_key("ten_x", "job_x", ".mp4"), duration_seconds=4, size_bytes=1)
 
 
+def _ingested(media: MediaStore, tenant_id: str, job_id: str) -> IngestedMedia:
+    """The job's downloaded media, stored where ingestion puts it (the analyses check it is there)."""
+    key = media_key(tenant_id, job_id, ".mp4")
+    media.put_json(key, {"stands in for": "the media"})
+    return IngestedMedia(media_key=key, duration_seconds=4, size_bytes=1)
+
+
 def test_an_analysis_finishing_after_its_job_was_deleted_stores_nothing(
     api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
 ) -> None:
+    # The same analysis of a job that stays stores its summary (the control).
+    kept, media, kept_transcript = _job_with_staged_transcript(api, tenant, jobs_repo)
+    control = AnalyzeEvent(
+        job_id=kept.job_id,
+        tenant_id=tenant.tenant_id,
+        capability="summary",
+        media=_ingested(media, tenant.tenant_id, kept.job_id),
+        media_outputs=[kept_transcript],
+    )
+    with aws_calls.acting_as("analyze"):
+        stored = pipeline.analyze(control, media=media, summarizer=_DeletingSummarizer(lambda: None))
+    assert stored.result_key is not None and media.exists(stored.result_key)
     # Given a processing job whose transcript is stored, and its summary under way
     job, media, transcript = _job_with_staged_transcript(api, tenant, jobs_repo)
     event = AnalyzeEvent(
         job_id=job.job_id,
         tenant_id=tenant.tenant_id,
         capability="summary",
-        media=_MEDIA,
+        media=_ingested(media, tenant.tenant_id, job.job_id),
         media_outputs=[transcript],
     )
     summarizer = _DeletingSummarizer(lambda: _cancel_and_delete(api, tenant, job.job_id))

@@ -14,6 +14,9 @@ from werkzeug.test import Client
 from infra.local.serve import SAMPLE_DIR
 from tests.integration.conftest import TenantHandle, new_tenant, wait_for
 from vidscope import catalog, dependencies
+from vidscope.adapters import aws
+from vidscope.adapters.media_store import upload_key
+from vidscope.settings import get_settings
 from vidscope.clock import utc_now
 from vidscope.errors import UploadNotFound
 
@@ -59,6 +62,12 @@ def test_an_uploaded_file_runs_the_pipeline_and_an_idempotent_retry_gets_the_sam
     assert job["upload_id"] == upload["upload_id"]
     assert "Microsoft" in job["results"]["transcription"]["text"]
     assert 20 < job["media"]["duration_seconds"] < 25
+    # A retry within the 48 hours replays the job even once the upload's file is gone.
+    # (The bucket removes it two days after the upload; here at once.)
+    s3 = aws.client("s3")
+    s3.delete_object(Bucket=get_settings().bucket_name, Key=upload_key(pipeline_tenant.tenant_id, upload["upload_id"]))
+    late = _create(pipeline_api, pipeline_tenant, upload["upload_id"], **{"Idempotency-Key": "upload-1"})
+    assert late.status_code == 200 and late.json["data"]["job_id"] == job_id
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,10 @@ def test_every_error_name_is_an_exception_class_of_the_code_or_an_aws_name() -> 
 def test_the_placeholders_are_exactly_what_the_deployers_substitute() -> None:
     arns = {spec.name: f"arn:{spec.name}" for spec in WORKFLOW_FUNCTIONS}
     placements = {
-        c.name: workflow_definition.Placement("arn:cluster", f"arn:{c.name}", "subnet", "sg") for c in CONTAINERS
+        c.name: workflow_definition.Placement(
+            "arn:cluster", f"arn:{c.name}", tuple(f"subnet-{n}" for n, _ in enumerate(c.subnet_placeholders)), "sg"
+        )
+        for c in CONTAINERS
     }
     values = workflow_definition.substitutions(arns, placements)
     assert workflow_definition.placeholders() == set(values)

@@ -129,6 +129,10 @@ def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
     # Frames alone: no transcription, and the frame capabilities merge without an analysis step.
     shots = plan_for(["shots", "thumbnails", "on_screen_text"])
     assert shots.stages == (Stage.INGESTION, Stage.VISION, Stage.MERGING) and shots.analyses == ()
+    # Ingestion fetches the pictures only for a plan that looks at them or hands them out.
+    assert not plan_for(["transcription", "summary"]).video and plan_for(["shots"]).video
+    assert plan_for(["download"]).video and not plan_for(["download"], {"download": {"format": "m4a"}}).video
+    assert plan_for(["shorts"]).video  # to cut clips from (and, unrendered, its shots see the video anyway)
     # Chapters use shots when the job sees the video anyway, and do without on a podcast.
     assert plan_for(["chapters"]).media_stages == (Stage.TRANSCRIPTION, Stage.VISION)
 

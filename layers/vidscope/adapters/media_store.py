@@ -158,6 +158,9 @@ def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
 # stored. A reference names the file relative to the job's staged outputs; merging copies each
 # referenced file under the job's results, where it lives as long as the job.
 ARTIFACT_SCHEME: Final = "artifact://"
+# The result fields that hold a link, and only these: text a result carries (a transcript, text read
+# on screen) may spell anything, the scheme included, and must never be taken for a file.
+LINK_FIELDS: Final = frozenset({"thumbnail_url", "url", "frame_url", "clip_url", "download_url"})
 
 
 def artifact_ref(path: str) -> str:
@@ -170,12 +173,15 @@ def artifact_key(tenant_id: str, job_id: str, path: str) -> str:
     return f"{job_prefix(tenant_id, job_id)}artifacts/{path}"
 
 
+def _is_link(key: str, value: Any) -> bool:
+    return key in LINK_FIELDS and isinstance(value, str) and value.startswith(ARTIFACT_SCHEME)
+
+
 def artifact_paths(document: Any) -> set[str]:
-    """The staged paths every artifact reference in a JSON document names."""
-    if isinstance(document, str):
-        return {document.removeprefix(ARTIFACT_SCHEME)} if document.startswith(ARTIFACT_SCHEME) else set()
+    """The staged paths the link fields of a JSON document refer to."""
     if isinstance(document, dict):
-        return set().union(*(artifact_paths(v) for v in document.values()))
+        own = {v.removeprefix(ARTIFACT_SCHEME) for k, v in document.items() if _is_link(k, v)}
+        return own.union(*(artifact_paths(v) for v in document.values()))
     if isinstance(document, list):
         return set().union(*(artifact_paths(v) for v in document))
     return set()
@@ -184,11 +190,12 @@ def artifact_paths(document: Any) -> set[str]:
 def resolve_artifacts(document: Any, url_for: Callable[[str], str], expires_at: str | None = None) -> Any:
     """``document`` with each artifact reference replaced by ``url_for(its path)``; an object
     holding a reference and an ``expires_at`` gets ``expires_at`` too (a download's link)."""
-    if isinstance(document, str):
-        return url_for(document.removeprefix(ARTIFACT_SCHEME)) if document.startswith(ARTIFACT_SCHEME) else document
     if isinstance(document, dict):
-        resolved = {k: resolve_artifacts(v, url_for, expires_at) for k, v in document.items()}
-        holds_link = any(isinstance(v, str) and v.startswith(ARTIFACT_SCHEME) for v in document.values())
+        resolved = {
+            k: url_for(v.removeprefix(ARTIFACT_SCHEME)) if _is_link(k, v) else resolve_artifacts(v, url_for, expires_at)
+            for k, v in document.items()
+        }
+        holds_link = any(_is_link(k, v) for k, v in document.items())
         # Stored results drop empty fields, so the download's link is known by its name too.
         if holds_link and ("expires_at" in document or "download_url" in document):
             resolved["expires_at"] = expires_at

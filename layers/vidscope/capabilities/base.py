@@ -28,6 +28,7 @@ class Need(StrEnum):
     SHOTS = "shots"  # shot boundaries and a keyframe per shot (the vision stage)
     ON_SCREEN_TEXT = "on_screen_text"  # text read on screen (the vision stage)
     MEDIA = "media"  # the ingested file itself, to cut or re-package (ingestion stored it)
+    VIDEO_FILE = "video_file"  # that file with its pictures: ingestion downloads video, not sound alone
 
 
 # The stage that makes each need: a capability whose needs have no stage cannot be registered.
@@ -38,6 +39,7 @@ PRODUCED_BY: Mapping[Need, str] = {
     Need.SHOTS: "vision",
     Need.ON_SCREEN_TEXT: "vision",
     Need.MEDIA: "ingestion",
+    Need.VIDEO_FILE: "ingestion",
 }
 # What only the vision stage makes: a capability that needs one fails on media without a video
 # track (MEDIA_HAS_NO_VIDEO); one that merely uses one does without.
@@ -96,6 +98,7 @@ class Inputs:
     providers the deployment chose."""
 
     duration_seconds: float
+    has_video: bool = True  # whether the media has pictures (a podcast has none)
     transcript: Transcript | None = None
     # The vision stage's shots, keyframes and on-screen text; files it names are referenced in
     # results with ``media_store.artifact_ref("vision/" + file)``.

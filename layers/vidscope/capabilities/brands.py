@@ -1,4 +1,4 @@
-"""brands: brand mentions in the speech and on screen, optionally with timestamped proof.
+"""brands: brand mentions in the speech (and, when asked, on screen), optionally with timestamped proof.
 
 The result's models live here, the matching (``vidscope.text.brand_matching``, its catalog and patterns) is
 imported only to compute: the API reads this declaration and never runs it (DESIGN §9)."""
@@ -74,10 +74,10 @@ def _detect(inputs: Inputs, options: BrandsOptions) -> BrandsResult:
 
 CAPABILITY = Capability(
     name="brands",
-    description="Brand mentions in the speech and on screen, optionally with timestamped proof",
+    description="Brand mentions in the speech and, with sources, on screen; optionally with timestamped proof",
     credits_per_minute=1,
     needs=frozenset({Need.TRANSCRIPT}),
-    # On-screen text when asked for (the default): the job then sees the video too. Used, not
+    # On-screen text when asked for (sources; speech alone by default): the job then sees the video too. Used, not
     # needed: on audio-only media brands search the speech alone rather than fail.
     uses=lambda options: frozenset({Need.ON_SCREEN_TEXT}) if "on_screen" in options.sources else frozenset(),
     options=BrandsOptions,

@@ -45,6 +45,8 @@ CAPABILITY = Capability(
     description="The media as an mp4 or m4a file, with a presigned download URL",
     credits_per_minute=1,
     needs=frozenset({Need.MEDIA}),
+    # An mp4 holds the pictures: ingestion then downloads video, where a site's best audio has none.
+    uses=lambda options: frozenset({Need.VIDEO_FILE}) if options.format == "mp4" else frozenset(),
     options=DownloadOptions,
     result=DownloadResult,
     compute=_package,

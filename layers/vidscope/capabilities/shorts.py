@@ -76,7 +76,8 @@ def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
         )
         for n, s in enumerate(spans, start=1)
     ]
-    if options.render and inputs.media is not None and shorts:
+    # Audio-only media has nothing to cut a picture from: its shorts come without clips.
+    if options.render and inputs.has_video and inputs.media is not None and shorts:
         _render(shorts, inputs, options.aspect)
     return ShortsResult(shorts)
 
@@ -101,7 +102,7 @@ CAPABILITY = Capability(
     credits_per_minute=2,
     needs=frozenset({Need.TRANSCRIPT}),
     # Shots to snap to when the job sees the video; the file itself to cut when rendering.
-    uses=lambda options: frozenset({Need.SHOTS} | ({Need.MEDIA} if options.render else set())),
+    uses=lambda options: frozenset({Need.SHOTS} | ({Need.MEDIA, Need.VIDEO_FILE} if options.render else set())),
     options=ShortsOptions,
     result=ShortsResult,
     compute=_shorts,

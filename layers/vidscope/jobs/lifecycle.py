@@ -94,10 +94,8 @@ def create_job(
     on an upload finds it whole and within the limits first (``Uploads.check``)."""
     if request.url is not None:
         url_guard.check_media_url(request.url)
-    elif request.upload_id is not None:
-        if uploads is None:
-            raise ValueError("a job on an upload needs the uploads adapter")
-        uploads.check(principal.tenant_id, request.upload_id, clock())
+    elif uploads is None:
+        raise ValueError("a job on an upload needs the uploads adapter")
     if request.webhook_url is not None:
         url_guard.check_webhook_url(request.webhook_url)
     digest = idempotency.key_digest(idempotency_key) if idempotency_key is not None else None
@@ -112,6 +110,10 @@ def create_job(
                     # The first request died between creating and starting: starting is idempotent.
                     return CreatedJob(job=start_workflow(replay.job, repo=repo, workflow=workflow), replayed=True)
                 return replay
+        if request.upload_id is not None and uploads is not None and attempt == 0:
+            # Checked for a new job only: a replay within 48 hours returns the job even after
+            # its upload expired (a day) or the bucket removed the file.
+            uploads.check(principal.tenant_id, request.upload_id, now)
         record = new_job_record(request, principal.tenant_id, digest, now)
         put = (
             idempotency.record_put(repo.table_name, principal.tenant_id, digest, fingerprint, record.job_id, now)
@@ -151,7 +153,7 @@ def pipeline_input(job: JobRecord) -> ExecutionInput:
     return ExecutionInput(
         job_id=job.job_id,
         tenant_id=job.tenant_id,
-        plan=ExecutionPlan(analyses=list(plan.analyses), stages=list(plan.stages)),
+        plan=ExecutionPlan(analyses=list(plan.analyses), stages=list(plan.stages), video=plan.video),
         options=job.options,
         config={
             "heartbeat_seconds": settings.heartbeat_seconds,

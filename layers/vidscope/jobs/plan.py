@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vidscope.capabilities import REGISTRY
-from vidscope.capabilities.base import PRODUCED_BY, Step
+from vidscope.capabilities.base import PRODUCED_BY, Need, Step
 from vidscope.models import Stage
 
 # The stages that turn the media into what the analyses read, each a container task; they run side
@@ -23,6 +23,9 @@ MEDIA_STAGES: tuple[Stage, ...] = (Stage.TRANSCRIPTION, Stage.VISION)
 class Plan:
     stages: tuple[Stage, ...]
     analyses: tuple[str, ...]  # the capabilities the analysis stage runs, one Map iteration each
+    # Whether ingestion downloads the pictures too (a site's best audio has none): for the vision
+    # stage, or a capability that cuts or hands out the video file.
+    video: bool = False
 
     @property
     def media_stages(self) -> tuple[Stage, ...]:
@@ -39,10 +42,12 @@ class Plan:
 
 def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any]] | None = None) -> Plan:
     requested = [REGISTRY[name] for name in capabilities]
-    made = {Stage(PRODUCED_BY[need]) for c in requested for need in c.wants((options or {}).get(c.name))}
+    wanted = {need for c in requested for need in c.wants((options or {}).get(c.name))}
+    made = {Stage(PRODUCED_BY[need]) for need in wanted}
     analyses = tuple(c.name for c in requested if c.step is Step.ANALYSIS)
     stages = [Stage.INGESTION, *(s for s in MEDIA_STAGES if s in made)]
     if analyses:
         stages.append(Stage.ANALYSIS)
     stages.append(Stage.MERGING)
-    return Plan(stages=tuple(stages), analyses=analyses)
+    video = Stage.VISION in made or Need.VIDEO_FILE in wanted
+    return Plan(stages=tuple(stages), analyses=analyses, video=video)

@@ -65,7 +65,8 @@ class Uploads:
         )
         return Upload(
             upload_id=record.upload_id,
-            upload_url=self._media.presigned_put(record.key, record.content_type, catalog.UPLOAD_TTL_SECONDS),
+            upload_url=self._media.presigned_put(record.key, record.content_type, catalog.UPLOAD_URL_SECONDS),
+            upload_url_expires_at=iso_ms(now + timedelta(seconds=catalog.UPLOAD_URL_SECONDS)),
             headers={"Content-Type": record.content_type},
             filename=record.filename,
             content_type=record.content_type,

@@ -181,11 +181,15 @@ class Downloader:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
         return self.checked(files[0], info.get("title"))
 
+    def check_size(self, size: int) -> None:
+        """``MediaTooLong`` for a file larger than the limit."""
+        if size > self._limits.max_bytes:
+            raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
+
     def checked(self, path: Path, title: str | None) -> DownloadedMedia:
         """``path`` (downloaded, or a client's upload) checked against the limits, with what it holds."""
         size = path.stat().st_size
-        if size > self._limits.max_bytes:
-            raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
+        self.check_size(size)
         # Decoded, not read from the header: billing and the length limit rest on this number.
         facts = inspect_media(path, stop_after=self._limits.max_seconds)
         if facts.duration_seconds > self._limits.max_seconds:  # decoding stopped just past the limit

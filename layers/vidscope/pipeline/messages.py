@@ -17,6 +17,12 @@ class JobRef(BaseModel):
     stages: list[Stage] = Field(default_factory=lambda: list(UNPLANNED_STAGES))
 
 
+class IngestEvent(JobRef):
+    """The ingestion step: the job, and whether its plan needs the pictures."""
+
+    video: bool = False
+
+
 class IngestedMedia(BaseModel):
     media_key: str
     duration_seconds: float
@@ -113,6 +119,7 @@ class ExecutionPlan(BaseModel):
 
     analyses: list[str]
     stages: list[Stage]
+    video: bool = False  # ingestion downloads the pictures too
 
 
 class ExecutionInput(BaseModel):

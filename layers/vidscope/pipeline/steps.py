@@ -31,6 +31,7 @@ from vidscope.pipeline.errors import (
     STAGE_FAILURES,
     AnalysisFailed,
     BalanceTooLow,
+    DownloadFailed,
     JobNotActive,
     MediaHasNoVideo,
     MediaUnsupported,
@@ -43,6 +44,7 @@ from vidscope.pipeline.messages import (
     AnalyzeEvent,
     Failure,
     IngestedMedia,
+    IngestEvent,
     JobRef,
     MergeEvent,
 )
@@ -75,7 +77,7 @@ def enter_stage(
 
 
 def ingest(
-    ref: JobRef, *, repo: JobsRepository, media: MediaStore, downloader: Downloader, clock: Clock
+    ref: IngestEvent, *, repo: JobsRepository, media: MediaStore, downloader: Downloader, clock: Clock
 ) -> IngestedMedia:
     """Start the job, download its media into S3 and check it against the limits."""
     job = _active_job(repo, ref)
@@ -101,11 +103,18 @@ def ingest(
 
     with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
         if job.upload_id is not None:  # the client's file, checked at creation: only its contents now
+            key = upload_key(ref.tenant_id, job.upload_id)
+            # Its URL may still take a new file after the check: the size is read again before a
+            # byte is fetched, so an oversize swap is refused rather than filling the disk.
+            size = media.object_size(key)
+            if size is None:
+                raise DownloadFailed("the uploaded file is gone (uploads expire a day after they are made)")
+            downloader.check_size(size)
             source = Path(tmp) / "upload"
-            media.download_file(upload_key(ref.tenant_id, job.upload_id), source)
+            media.download_file(key, source)
             downloaded = downloader.checked(source, None)
         elif job.url is not None:
-            downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=Stage.VISION in ref.stages)
+            downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=ref.video)
         else:
             raise MediaUnsupported("the job names neither a URL nor an upload")
         duration = round(downloaded.duration_seconds, 3)
@@ -180,6 +189,7 @@ def _inputs(
     vision = event.vision if wanted & FRAME_NEEDS else None
     return Inputs(
         duration_seconds=event.media.duration_seconds,
+        has_video=event.media.has_video,
         transcript=Transcript.model_validate(media.get_json(transcript.transcript_key)) if transcript else None,
         vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
         summarizer=summarizer,

@@ -72,9 +72,10 @@ def run(
         check_active(repo, task.job)
         key = staged_transcript_key(task.job.tenant_id, task.job.job_id)
         media.put_json(key, transcripts.to_staged(transcript))  # with the words, for the analyses
-        stages = task.job.stages
-        if Stage.TRANSCRIPTION in stages and stages[-1] is not Stage.TRANSCRIPTION:
-            enter_stage(repo, task.job, stages[stages.index(Stage.TRANSCRIPTION) + 1], clock)
+        # On to the stage after the media stages: vision, when it runs beside, reports no progress.
+        after = [s for s in task.job.stages if s not in (Stage.INGESTION, Stage.TRANSCRIPTION, Stage.VISION)]
+        if after:
+            enter_stage(repo, task.job, after[0], clock)
         return TranscriptRef(
             transcript_key=key,
             language=transcript.language,

@@ -75,10 +75,10 @@ def run(
                 media.put_file(staged_key(task.job.tenant_id, task.job.job_id, name), file)
         key = vision_key(task.job.tenant_id, task.job.job_id)
         media.put_json(key, seen.model_dump(mode="json"))
-        # On to the next stage; progress never moves back, so whichever media stage ends last
-        # leaves the job at the stage after both.
+        # On to the next stage, unless transcription runs beside it and reports the progress:
+        # moving on first would drop every later transcription percent (progress never moves back).
         stages = task.job.stages
-        if stages[-1] is not Stage.VISION:
+        if Stage.TRANSCRIPTION not in stages and stages[-1] is not Stage.VISION:
             enter_stage(repo, task.job, stages[stages.index(Stage.VISION) + 1], clock)
         return VisionRef(vision_key=key, shots=len(seen.shots), text_items=len(seen.text))
 

@@ -157,7 +157,9 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 def payload(job: JobRecord, media: MediaStore) -> str:
     """The body: ``{"type", "timestamp", "data"}`` with the job as GET shows it, results
-    included. Built from the finished job, so every attempt sends the same bytes."""
+    included. Built from the finished job: every attempt sends the same job, with links to its
+    files (thumbnails, clips) minted afresh for the attempt, as a GET would (``webhook-id`` is the
+    same on every attempt; deduplicate on it, not on the bytes)."""
     data = job_view(job, media=media).model_dump(mode="json", exclude={"webhook"})
     return json.dumps(
         {"type": EVENT_TYPES[job.status], "timestamp": job.completed_at or job.updated_at, "data": data},
