@@ -16,9 +16,9 @@ from tests.integration.conftest import TenantHandle, new_tenant, wait_for
 from vidscope import catalog, dependencies
 from vidscope.adapters import aws
 from vidscope.adapters.media_store import upload_key
-from vidscope.settings import get_settings
 from vidscope.clock import utc_now
 from vidscope.errors import UploadNotFound
+from vidscope.settings import get_settings
 
 SAMPLE = SAMPLE_DIR / "speech.mp4"
 
