@@ -25,11 +25,12 @@ def main(url: str) -> None:
         media = next(Path(tmp).glob("source.*"))
         model = WhisperModel(config.model_path, device=config.device, compute_type=config.compute_type)
         if config.batch_size > 0:
+            # Word timestamps as the worker asks for them (brand proof spans, shorts' boundaries).
             segments, _ = BatchedInferencePipeline(model).transcribe(
-                str(media), batch_size=config.batch_size, without_timestamps=False
+                str(media), batch_size=config.batch_size, without_timestamps=False, word_timestamps=True
             )
         else:
-            segments, _ = model.transcribe(str(media), beam_size=1)
+            segments, _ = model.transcribe(str(media), beam_size=1, word_timestamps=True)
         words = sum(len(s.text.split()) for s in segments)
     print(words)
 
