@@ -33,21 +33,24 @@ class Segment(BaseModel):
     # Internal: staged with the transcript (``to_staged``), read back by the analyses, never served.
     words: SkipJsonSchema[list[Word] | None] = Field(default=None, exclude=True, repr=False)
 
-    def time_of(self, begin: int, end: int) -> tuple[float, float] | None:
-        """When ``text[begin:end]`` was said: from the first to the last word overlapping it, or
-        None when the segment has no word timings (or none of its words could be placed there)."""
-        if not self.words:
-            return None
-        overlapping: list[Word] = []
+    def placed_words(self) -> list[tuple[int, int, Word]]:
+        """The timed words with their character spans in ``text``, in order (none without word
+        timings)."""
+        placed = []
         cursor = 0
-        for word in self.words:
+        for word in self.words or ():
             token = word.word.strip()
             at = self.text.find(token, cursor) if token else -1
             if at == -1:
                 continue  # a word the text does not spell the same way: skip it, keep the rest placed
             cursor = at + len(token)
-            if at < end and cursor > begin:
-                overlapping.append(word)
+            placed.append((at, cursor, word))
+        return placed
+
+    def time_of(self, begin: int, end: int) -> tuple[float, float] | None:
+        """When ``text[begin:end]`` was said: from the first to the last word overlapping it, or
+        None when the segment has no word timings (or none of its words could be placed there)."""
+        overlapping = [word for at, until, word in self.placed_words() if at < end and until > begin]
         if not overlapping:
             return None
         return overlapping[0].start, max(w.end for w in overlapping)

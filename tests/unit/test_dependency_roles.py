@@ -84,6 +84,7 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
         "vidscope.text.summarizers",
         "vidscope.text.chapters",
         "vidscope.text.shorts",
+        "vidscope.text.stems",
         *CAPABILITY_MODULES,
         *EDITING_MODULES,
     ),

@@ -51,13 +51,7 @@ class MediaStore:
 
     def exists(self, key: str) -> bool:
         """Whether ``key`` is stored (a stage's input disappears when its job is deleted)."""
-        try:
-            self._client.head_object(Bucket=self._bucket, Key=key)
-        except self._client.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
+        return self.object_size(key) is not None
 
     def delete_job_objects(self, tenant_id: str, job_id: str) -> int:
         """Delete everything stored for a job; returns how many objects were removed."""

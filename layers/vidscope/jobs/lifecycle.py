@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from vidscope import catalog
 from vidscope.adapters import table
-from vidscope.adapters.media_store import MediaStore, artifact_key, artifact_paths, resolve_artifacts, result_key
+from vidscope.adapters.media_store import MediaStore, artifact_key, resolve_artifacts, result_key
 from vidscope.capabilities import REGISTRY
 from vidscope.clock import Clock, iso_ms, utc_now
 from vidscope.errors import (
@@ -221,14 +221,16 @@ def job_view(job: JobRecord, *, media: MediaStore) -> Job:
 def _with_artifact_urls(job: JobRecord, document: Any, media: MediaStore) -> tuple[Any, str | None]:
     """``document`` with its artifact references as presigned URLs, minted now, and when they expire
     (None when it refers to none)."""
-    if not artifact_paths(document):
-        return document, None
     expires = catalog.ARTIFACT_URL_SECONDS
     expires_at = iso_ms(utc_now() + timedelta(seconds=expires))
-    resolved = resolve_artifacts(
-        document, lambda path: media.presigned_url(artifact_key(job.tenant_id, job.job_id, path), expires), expires_at
-    )
-    return resolved, expires_at
+    minted: list[str] = []
+
+    def url_for(path: str) -> str:
+        minted.append(path)
+        return media.presigned_url(artifact_key(job.tenant_id, job.job_id, path), expires)
+
+    resolved = resolve_artifacts(document, url_for, expires_at)
+    return resolved, expires_at if minted else None
 
 
 def stored_results(job: JobRecord, media: MediaStore, only: str | None = None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from itertools import pairwise
 from pydantic import BaseModel, Field
 
 from vidscope.capabilities.base import Summarizer
+from vidscope.text import stems
 from vidscope.transcripts import Segment, Transcript
 from vidscope.vision.models import DetectedShot
 
@@ -73,11 +74,7 @@ def _split(segment: Segment) -> list[tuple[int, int]]:
 def _sentences(transcript: Transcript) -> list[_Sentence]:
     """The transcript's sentences with their times (their words', or a share of their segment's
     by position when it has no word timings) and their stemmed content words."""
-    from sumy.nlp.stemmers import Stemmer
-    from sumy.utils import get_stop_words
-
-    stem = Stemmer("english")
-    stop_words = get_stop_words("english")
+    stem, stop_words = stems.english()
     sentences = []
     for segment in transcript.segments:
         length = max(len(segment.text), 1)

@@ -39,7 +39,8 @@ from itertools import accumulate, pairwise
 
 from pydantic import BaseModel, Field
 
-from vidscope.transcripts import Segment, Transcript, Word
+from vidscope.text import stems
+from vidscope.transcripts import Transcript, Word
 
 _SNAP_SECONDS = 1.0
 _HOOK_SECONDS = 5.0
@@ -166,30 +167,9 @@ class _Topics:
     stems: tuple[tuple[str, ...], ...]
 
 
-def _stemmer() -> tuple[Callable[[str], str], frozenset[str]]:
-    from sumy.nlp.stemmers import Stemmer  # deferred: the analysis image's text libraries
-    from sumy.utils import get_stop_words
-
-    return Stemmer("english"), frozenset(get_stop_words("english"))
-
-
 def _content_stems(text: str, stem: Callable[[str], str], stop_words: frozenset[str]) -> tuple[str, ...]:
     words = (w.lower() for w in _TOKEN.findall(text))
     return tuple(stem(w) for w in words if w not in stop_words and not w.isdigit())
-
-
-def _placed_words(segment: Segment) -> list[tuple[int, int, Word]]:
-    """``segment``'s words with their character spans in its text (as ``Segment.time_of`` places them)."""
-    placed = []
-    cursor = 0
-    for word in segment.words or ():
-        token = word.word.strip()
-        at = segment.text.find(token, cursor) if token else -1
-        if at == -1:
-            continue
-        cursor = at + len(token)
-        placed.append((at, cursor, word))
-    return placed
 
 
 def _sentences(transcript: Transcript, max_seconds: float) -> list[_Sentence]:
@@ -198,16 +178,16 @@ def _sentences(transcript: Transcript, max_seconds: float) -> list[_Sentence]:
     punctuation) is split at its segments' ends instead."""
     from segtok.segmenter import split_single  # deferred: the analysis image's text libraries
 
-    stem, stop_words = _stemmer()
+    stem, stop_words = stems.english()
     segments = [s for s in transcript.segments if s.text.strip()]
     offsets: list[int] = []
     joined = ""
     words: list[tuple[int, int, Word]] = []
     for segment in segments:
         offsets.append(len(joined))
-        words.extend((len(joined) + b, len(joined) + e, w) for b, e, w in _placed_words(segment))
+        words.extend((len(joined) + b, len(joined) + e, w) for b, e, w in segment.placed_words())
         joined += segment.text + " "
-    timed = [bool(_placed_words(s)) for s in segments]
+    timed = [bool(s.placed_words()) for s in segments]
     word_begins = [b for b, _, _ in words]  # in text order: segments in order, words placed left to right
 
     def segment_at(position: int) -> int:
@@ -264,13 +244,13 @@ def _sentences(transcript: Transcript, max_seconds: float) -> list[_Sentence]:
 def _topics(transcript: Transcript, given: Sequence[str]) -> _Topics:
     from vidscope.text.summarizers import _key_phrases
 
-    stem, stop_words = _stemmer()
+    stem, stop_words = stems.english()
     names = [t.strip() for t in given if t.strip()] or _key_phrases(transcript.text, _OWN_TOPICS)
     kept: dict[tuple[str, ...], str] = {}
     for name in names:
-        stems = _content_stems(name, stem, stop_words)
-        if stems and stems not in kept:
-            kept[stems] = name
+        found = _content_stems(name, stem, stop_words)
+        if found and found not in kept:
+            kept[found] = name
     return _Topics(names=tuple(kept.values()), stems=tuple(kept))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from vidscope.capabilities.base import Summarizer
 from vidscope.capabilities.summary import Summary
 from vidscope.pipeline.errors import AnalysisFailed, TransientStageError
+from vidscope.text import stems
 from vidscope.transcripts import Transcript
 
 _SUMMARY_SENTENCES = 3
@@ -37,14 +38,13 @@ class _SegtokTokenizer:
 
 def _central_sentences(text: str, count: int) -> list[str]:
     """``text``'s ``count`` most central sentences (LexRank), in their order."""
-    from sumy.nlp.stemmers import Stemmer
     from sumy.parsers.plaintext import PlaintextParser
     from sumy.summarizers.lex_rank import LexRankSummarizer
-    from sumy.utils import get_stop_words
 
     document = PlaintextParser.from_string(text, _SegtokTokenizer()).document
-    summarizer = LexRankSummarizer(Stemmer("english"))
-    summarizer.stop_words = get_stop_words("english")
+    stem, stop_words = stems.english()
+    summarizer = LexRankSummarizer(stem)
+    summarizer.stop_words = stop_words
     return [str(s) for s in summarizer(document, count)]
 
 
