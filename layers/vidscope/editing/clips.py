@@ -17,8 +17,8 @@ H.264/AAC.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,16 @@ def _audio_layout(channels: int) -> str:
     return "mono" if channels == 1 else "stereo"
 
 
+def _seek(container: Any, stream: Any, seconds: float) -> None:
+    """To the last keyframe of ``stream`` at or before ``seconds`` (media time)."""
+    container.seek(int(seconds / (stream.time_base or _FIXED_TIME_BASE)), stream=stream, backward=True)
+
+
+def _start_seconds(stream: Any) -> float:
+    """When ``stream`` starts in its media's time (its stamps are taken relative to it)."""
+    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+
+
 def _clip_audio(source: Path, start: float, end: float, origin: float) -> tuple[np.ndarray, int, str] | None:
     """The source's audio over [start, end) as planar float samples (channels x samples), exactly
     (end - start) long (silence where the source has none), with its rate and layout; None
@@ -156,8 +166,7 @@ def _clip_audio(source: Path, start: float, end: float, origin: float) -> tuple[
         wanted = round((end - start) * rate)
         samples = np.zeros((channels, wanted), dtype=np.float32)
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        seek_to = max(0.0, start - _SEEK_MARGIN_SECONDS) + origin
-        container.seek(int(seek_to / (stream.time_base or _FIXED_TIME_BASE)), stream=stream, backward=True)
+        _seek(container, stream, max(0.0, start - _SEEK_MARGIN_SECONDS) + origin)
         anchor: float | None = None  # the time of the first decoded sample; later ones follow it
         position = 0
         for frame in _decoded_audio(container, stream, resampler):
@@ -180,31 +189,6 @@ def _decoded_audio(container: Any, stream: Any, resampler: av.AudioResampler) ->
     yield from resampler.resample(None)
 
 
-def _encode_audio(output: Any, samples: np.ndarray, rate: int, layout: str) -> deque[av.Packet[Any]]:
-    """AAC packets of ``samples``, encoded up front (audio is small) so the video loop can
-    interleave them by time."""
-    stream = output.add_stream("aac", rate=rate)
-    stream.layout = layout
-    stream.bit_rate = _AUDIO_BIT_RATE
-    packets: deque[av.Packet[Any]] = deque()
-    step = 1024  # the AAC frame size
-    for at in range(0, samples.shape[1], step):
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(samples[:, at : at + step]), format="fltp", layout=layout
-        )
-        frame.sample_rate = rate
-        frame.pts = at
-        frame.time_base = Fraction(1, rate)
-        packets.extend(stream.encode(frame))
-    packets.extend(stream.encode(None))
-    return packets
-
-
-def _packet_time(packet: av.Packet[Any]) -> float:
-    stamp = packet.dts if packet.dts is not None else packet.pts
-    return float(stamp * packet.time_base) if stamp is not None and packet.time_base is not None else 0.0
-
-
 def _probe(path: Path) -> tuple[float, int, int]:
     """The duration (the longest stream's) and the picture size of a written file."""
     with av.open(str(path)) as container:
@@ -217,6 +201,194 @@ def _probe(path: Path) -> tuple[float, int, int]:
         width = video.codec_context.width if video is not None else 0
         height = video.codec_context.height if video is not None else 0
         return max(durations, default=0.0), width, height
+
+
+class _AacEncoder:
+    """Audio to AAC on a new stream of ``output``: resampled to the encoder's format, cut into its
+    frame size (``av.AudioFifo``), timed by sample count from the first frame's time less
+    ``origin`` (so a track that starts late stays in place). The one audio encoding path of clips
+    and downloads."""
+
+    def __init__(self, output: Any, rate: int, layout: str, origin: float = 0.0) -> None:
+        self.stream = output.add_stream("aac", rate=rate)
+        self.stream.layout, self.stream.bit_rate = layout, _AUDIO_BIT_RATE
+        self._rate = rate
+        self._origin = origin
+        self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+        self._fifo = av.AudioFifo()
+        self._next_pts: int | None = None
+
+    @classmethod
+    def like(cls, output: Any, source: Any) -> _AacEncoder:
+        """An encoder for the audio stream ``source``: its rate and layout where AAC takes them."""
+        rate = _audio_rate(source.codec_context.sample_rate or 48_000)
+        layout = _audio_layout(source.codec_context.channels or 2)
+        return cls(output, rate, layout, _start_seconds(source))
+
+    def encode(self, frame: av.AudioFrame | None) -> list[av.Packet[Any]]:
+        """The packets ``frame`` completes; None flushes the rest and the encoder."""
+        if self._next_pts is None and frame is not None:
+            begins = (frame.time - self._origin) if frame.time is not None else 0.0
+            self._next_pts = max(0, round(begins * self._rate))
+        for resampled in self._resampler.resample(frame):
+            resampled.pts = None  # the FIFO checks continuity of stamps; samples are counted instead
+            self._fifo.write(resampled)
+        packets: list[av.Packet[Any]] = []
+        size = self.stream.codec_context.frame_size or 1024
+        while self._fifo.samples >= size or (frame is None and self._fifo.samples):
+            chunk = self._fifo.read(min(size, self._fifo.samples))
+            if chunk is None:
+                break
+            chunk.pts = self._next_pts or 0
+            chunk.time_base = Fraction(1, self._rate)
+            self._next_pts = chunk.pts + chunk.samples
+            packets.extend(self.stream.encode(chunk))
+        if frame is None:
+            packets.extend(self.stream.encode(None))
+        return packets
+
+
+class _ClipSound:
+    """A clip's audio (``_clip_audio``'s samples) handed to its encoder as the pictures advance, so
+    the muxer interleaves the two by time and the file streams from its start."""
+
+    def __init__(self, output: Any, samples: np.ndarray, rate: int, layout: str) -> None:
+        self._encoder = _AacEncoder(output, rate, layout)
+        self._samples, self._rate, self._layout = samples, rate, layout
+        self._sent = 0
+
+    def until(self, seconds: float) -> list[av.Packet[Any]]:
+        """The packets of the samples up to ``seconds`` into the clip not sent yet."""
+        upto = min(self._samples.shape[1], round(seconds * self._rate))
+        if upto <= self._sent:
+            return []
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(self._samples[:, self._sent : upto]), format="fltp", layout=self._layout
+        )
+        frame.sample_rate, frame.pts, frame.time_base = self._rate, self._sent, Fraction(1, self._rate)
+        self._sent = upto
+        return self._encoder.encode(frame)
+
+    def finish(self) -> list[av.Packet[Any]]:
+        """The rest of the samples and the encoder's tail."""
+        return [*self.until(self._samples.shape[1] / self._rate), *self._encoder.encode(None)]
+
+
+@dataclass
+class _CropWindow:
+    """The window a clip shows of each frame: ``crop`` pixels of the (even-sided) frame, placed
+    on the active focus box, else the busiest region, else the centre, gliding from place to place,
+    scaled to ``out``."""
+
+    width: int  # of the source frame
+    height: int
+    crop: tuple[int, int]
+    out: tuple[int, int]
+    focus: Sequence[tuple[float, Box]]
+    glide_seconds: float
+    centre: float | None = None  # of the window, in pixels along its axis
+    target: float = 0.0  # where the window is heading
+    measured_at: float = -math.inf  # when the busiest region was last measured
+    last_time: float | None = None
+    horizontal: bool = field(init=False)  # the window slides along x (else along y)
+
+    def __post_init__(self) -> None:
+        self.horizontal = self.crop[0] < self.width - self.width % 2
+        self.target = 0.5 * self.length
+
+    @classmethod
+    def over(
+        cls, width: int, height: int, *, aspect: str, max_height: int, focus: Sequence[tuple[float, Box]], glide: float
+    ) -> _CropWindow:
+        crop = _crop_size(width, height, aspect)
+        out = _output_size(*crop, aspect, max_height)
+        return cls(width, height, crop, out, sorted(focus, key=lambda item: item[0]), glide)
+
+    @property
+    def length(self) -> int:
+        """The frame's size along the window's axis."""
+        return self.width if self.horizontal else self.height
+
+    @property
+    def window(self) -> int:
+        return self.crop[0] if self.horizontal else self.crop[1]
+
+    def picture(self, frame: av.VideoFrame, time: float) -> av.VideoFrame:
+        """The window's picture of ``frame`` (yuv420p, even sides) shown at ``time``."""
+        luma, blue, red = _yuv_planes(frame)
+        offset = self._offset(time, luma)
+        x, y = (offset, 0) if self.horizontal else (0, offset)
+        (crop_width, crop_height), (out_width, out_height) = self.crop, self.out
+        planes = (
+            _resized(luma[y : y + crop_height, x : x + crop_width], out_width, out_height),
+            *(
+                _resized(
+                    chroma[y // 2 : (y + crop_height) // 2, x // 2 : (x + crop_width) // 2],
+                    out_width // 2,
+                    out_height // 2,
+                )
+                for chroma in (blue, red)
+            ),
+        )
+        return av.VideoFrame.from_ndarray(
+            np.concatenate([p.reshape(-1) for p in planes]).reshape(-1, out_width), format="yuv420p"
+        )
+
+    def _offset(self, time: float, luma: np.ndarray) -> int:
+        """Where the window starts along its axis at ``time`` (even: chroma is halved)."""
+        room = self.length - self.window
+        self._aim(time, luma, room)
+        if self.centre is None or self.last_time is None:
+            self.centre = self.target
+        else:
+            glide = 1.0 - math.exp(-(time - self.last_time) / self.glide_seconds) if self.glide_seconds > 0 else 1.0
+            self.centre += (self.target - self.centre) * glide
+        self.last_time = time
+        return 2 * (round(min(max(self.centre - self.window / 2, 0), room)) // 2)
+
+    def _aim(self, time: float, luma: np.ndarray, room: int) -> None:
+        box = _focus_at(self.focus, time)
+        if box is not None:
+            middle = box.left + box.width / 2 if self.horizontal else box.top + box.height / 2
+            self.target = middle * self.length
+        elif room and time - self.measured_at >= _SALIENCY_EVERY_SECONDS:
+            self.target = _busiest_centre(luma, self.window, self.horizontal) * self.length
+            self.measured_at = time
+
+
+def _clip_span(container: Any, source: Path, start: float, end: float) -> float:
+    """Where the clip ends: at ``end``, or at the media's end when that comes first (no seconds of
+    black and silence appended)."""
+    if container.duration is None:
+        return end
+    end = min(end, container.duration / av.time_base)
+    if end <= start:
+        raise ValueError(f"{source.name} ends before {start} s")
+    return end
+
+
+def _frames_between(container: Any, video: Any, start: float, end: float) -> Iterator[tuple[float, av.VideoFrame]]:
+    """The frames of ``video`` shown in [``start``, ``end``) (seconds from its start), each with its
+    time, as yuv420p with even sides."""
+    origin = _start_seconds(video)
+    width, height = video.codec_context.width, video.codec_context.height
+    _seek(container, video, start + origin)
+    for frame in container.decode(video):
+        time = (frame.time - origin) if frame.time is not None else start
+        if time < start:
+            continue
+        if time >= end:
+            return
+        if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
+            frame = frame.reformat(width=width - width % 2, height=height - height % 2, format="yuv420p")
+        yield time, frame
+
+
+def _h264_stream(output: Any, rate: Any, width: int, height: int, time_base: Fraction) -> Any:
+    pictures = output.add_stream("libx264", rate=rate, options=_ENCODE_OPTIONS)
+    pictures.width, pictures.height, pictures.pix_fmt = width, height, "yuv420p"
+    pictures.codec_context.time_base = time_base
+    return pictures
 
 
 def render_clip(
@@ -237,100 +409,81 @@ def render_clip(
     ValueError: no video track, an unknown aspect or an empty span."""
     if not end > start >= 0:
         raise ValueError(f"an empty span: [{start}, {end})")
-    focus = sorted(focus, key=lambda item: item[0])
     with av.open(str(source)) as container:
         if not container.streams.video:
             raise ValueError(f"{source.name} has no video track to make a clip of")
         video = container.streams.video[0]
         video.thread_type = "AUTO"  # frame threads: decoding is half the work
-        time_base = video.time_base or _FIXED_TIME_BASE
-        origin = float(video.start_time * time_base) if video.start_time is not None else 0.0
-        if container.duration is not None:
-            # A span past the media's end stops at it: no seconds of black and silence appended.
-            end = min(end, container.duration / av.time_base)
-            if end <= start:
-                raise ValueError(f"{source.name} ends before {start} s")
-        audio = _clip_audio(source, start, end, origin)
-        fps = video.average_rate or video.guessed_rate or Fraction(30)
-        width, height = video.codec_context.width, video.codec_context.height
-        crop_width, crop_height = _crop_size(width, height, aspect)
-        out_width, out_height = _output_size(crop_width, crop_height, aspect, max_height)
-        horizontal = crop_width < width - width % 2  # the window slides along x (else along y)
-        window, room = (crop_width, width - crop_width) if horizontal else (crop_height, height - crop_height)
-
+        end = _clip_span(container, source, start, end)
+        samples = _clip_audio(source, start, end, _start_seconds(video))
+        window = _CropWindow.over(
+            video.codec_context.width,
+            video.codec_context.height,
+            aspect=aspect,
+            max_height=max_height,
+            focus=focus,
+            glide=glide_seconds,
+        )
         with av.open(str(out), "w", format="mp4", options=_MP4_OPTIONS) as output:
-            encoder = output.add_stream("libx264", rate=fps, options=_ENCODE_OPTIONS)
-            encoder.width, encoder.height, encoder.pix_fmt = out_width, out_height, "yuv420p"
-            encoder.codec_context.time_base = _FIXED_TIME_BASE
-            waiting: deque[av.Packet[Any]] = deque()
-            if audio is not None:
-                waiting = _encode_audio(output, *audio)
-
-            def mux_video(packets: list[av.Packet[Any]]) -> None:
-                for packet in packets:
-                    # Audio up to this picture first: the file stays interleaved for streaming.
-                    while waiting and _packet_time(waiting[0]) <= _packet_time(packet):
-                        output.mux(waiting.popleft())
-                    output.mux(packet)
-
-            container.seek(int((start + origin) / time_base), stream=video, backward=True)
-            centre: float | None = None  # of the window, in pixels along its axis
-            target = 0.5 * (width if horizontal else height)
-            measured_at = -math.inf
-            last_time: float | None = None
+            rate = video.average_rate or video.guessed_rate or Fraction(30)
+            pictures = _h264_stream(output, rate, *window.out, _FIXED_TIME_BASE)
+            sound = _ClipSound(output, *samples) if samples is not None else None
             last_pts = -1
-            for frame in container.decode(video):
-                time = (frame.time - origin) if frame.time is not None else start
-                if time < start:
-                    continue
-                if time >= end:
-                    break
-                if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
-                    frame = frame.reformat(width=width - width % 2, height=height - height % 2, format="yuv420p")
-                luma, blue, red = _yuv_planes(frame)
-                box = _focus_at(focus, time)
-                if box is not None:
-                    target = (box.left + box.width / 2) * width if horizontal else (box.top + box.height / 2) * height
-                elif room and time - measured_at >= _SALIENCY_EVERY_SECONDS:
-                    share = _busiest_centre(luma, window, horizontal)
-                    target = share * (width if horizontal else height)
-                    measured_at = time
-                if centre is None or last_time is None:
-                    centre = target
-                else:
-                    glide = 1.0 - math.exp(-(time - last_time) / glide_seconds) if glide_seconds > 0 else 1.0
-                    centre += (target - centre) * glide
-                last_time = time
-                offset = 2 * (round(min(max(centre - window / 2, 0), room)) // 2)  # even: chroma is halved
-                x, y = (offset, 0) if horizontal else (0, offset)
-                planes = (
-                    _resized(luma[y : y + crop_height, x : x + crop_width], out_width, out_height),
-                    _resized(
-                        blue[y // 2 : (y + crop_height) // 2, x // 2 : (x + crop_width) // 2],
-                        out_width // 2,
-                        out_height // 2,
-                    ),
-                    _resized(
-                        red[y // 2 : (y + crop_height) // 2, x // 2 : (x + crop_width) // 2],
-                        out_width // 2,
-                        out_height // 2,
-                    ),
-                )
-                picture = av.VideoFrame.from_ndarray(
-                    np.concatenate([p.reshape(-1) for p in planes]).reshape(-1, out_width), format="yuv420p"
-                )
-                pts = max(last_pts + 1, round((time - start) / _FIXED_TIME_BASE))
-                picture.pts, picture.time_base, last_pts = pts, _FIXED_TIME_BASE, pts
-                mux_video(encoder.encode(picture))
+            for time, frame in _frames_between(container, video, start, end):
+                picture = window.picture(frame, time)
+                picture.pts = last_pts = max(last_pts + 1, round((time - start) / _FIXED_TIME_BASE))
+                picture.time_base = _FIXED_TIME_BASE
+                # Audio up to this picture first: mux() interleaves what it is given by time.
+                output.mux([*(sound.until(time - start) if sound else []), *pictures.encode(picture)])
             if last_pts < 0:
                 raise ValueError(f"{source.name} has no picture in [{start}, {end})")
-            mux_video(encoder.encode(None))
-            while waiting:
-                output.mux(waiting.popleft())
+            output.mux([*pictures.encode(None), *(sound.finish() if sound else [])])
     duration, written_width, written_height = _probe(out)
     return ClipInfo(
         width=written_width, height=written_height, duration_seconds=round(duration, 3), size_bytes=out.stat().st_size
     )
+
+
+class _Repackaged:
+    """One stream of the source in the download: its packets copied where the mp4 family carries
+    its codec as is (H.264 video, AAC audio), else decoded and encoded to H.264/AAC."""
+
+    def __init__(self, output: Any, source: Any) -> None:
+        self.copied = source.codec_context.name == ("h264" if source.type == "video" else "aac")
+        self._sound: _AacEncoder | None = None
+        self._target: Any  # PyAV's stubs type each kind apart; all are used alike here
+        if self.copied:
+            self._target = output.add_stream_from_template(source)
+        elif source.type == "video":
+            source.thread_type = "AUTO"
+            width, height = source.codec_context.width, source.codec_context.height
+            rate, time_base = source.average_rate or 30, source.time_base or _FIXED_TIME_BASE
+            self._target = _h264_stream(output, rate, width - width % 2, height - height % 2, time_base)
+        else:
+            self._sound = _AacEncoder.like(output, source)
+            self._target = self._sound.stream
+
+    def packets(self, packet: av.Packet[Any]) -> list[av.Packet[Any]]:
+        """What the source's ``packet`` becomes in the output."""
+        if not self.copied:
+            return [encoded for frame in packet.decode() for encoded in self._encode(frame)]
+        if packet.dts is None:
+            return []  # the demuxer's end-of-stream marker, nothing to write
+        packet.stream = self._target
+        return [packet]
+
+    def flush(self) -> list[av.Packet[Any]]:
+        """The encoder's tail (nothing when copied)."""
+        if self.copied:
+            return []
+        return self._sound.encode(None) if self._sound is not None else list(self._target.encode(None))
+
+    def _encode(self, frame: Any) -> list[av.Packet[Any]]:
+        if self._sound is not None:
+            return self._sound.encode(frame)
+        picture = frame.reformat(width=self._target.width, height=self._target.height, format="yuv420p")
+        picture.pts, picture.time_base = frame.pts, frame.time_base
+        return list(self._target.encode(picture))
 
 
 def remux(source: Path, out: Path, *, audio_only: bool) -> PackagedMedia:
@@ -345,84 +498,14 @@ def remux(source: Path, out: Path, *, audio_only: bool) -> PackagedMedia:
         kept = [s for s in (video, audio) if s is not None]
         # "ipod" is the muxer behind .m4a: the same boxes as mp4, an audio brand players expect.
         with av.open(str(out), "w", format="ipod" if audio_only else "mp4", options=_MP4_OPTIONS) as output:
-            copied: dict[int, bool] = {}
-            targets: dict[int, Any] = {}  # PyAV's stubs type each kind apart; both are used alike here
-            coders: dict[int, _AudioTranscoder] = {}
-            for stream in kept:
-                copy = stream.codec_context.name == ("h264" if stream.type == "video" else "aac")
-                copied[stream.index] = copy
-                if copy:
-                    targets[stream.index] = output.add_stream_from_template(stream)
-                elif stream.type == "video":
-                    stream.thread_type = "AUTO"
-                    pictures = output.add_stream("libx264", rate=stream.average_rate or 30, options=_ENCODE_OPTIONS)
-                    pictures.width = stream.codec_context.width - stream.codec_context.width % 2
-                    pictures.height = stream.codec_context.height - stream.codec_context.height % 2
-                    pictures.pix_fmt = "yuv420p"
-                    pictures.codec_context.time_base = stream.time_base or _FIXED_TIME_BASE
-                    targets[stream.index] = pictures
-                else:
-                    rate = _audio_rate(stream.codec_context.sample_rate or 48_000)
-                    layout = _audio_layout(stream.codec_context.channels or 2)
-                    sound = output.add_stream("aac", rate=rate)
-                    sound.layout, sound.bit_rate = layout, _AUDIO_BIT_RATE
-                    targets[stream.index] = sound
-                    coders[stream.index] = _AudioTranscoder(sound, rate, layout, stream)
+            streams = {s.index: _Repackaged(output, s) for s in kept}
             for packet in container.demux(kept):
-                target = targets[packet.stream.index]
-                if copied[packet.stream.index]:
-                    if packet.dts is None:
-                        continue  # the demuxer's end-of-stream marker, nothing to write
-                    packet.stream = target
-                    output.mux(packet)
-                else:
-                    for frame in packet.decode():
-                        if isinstance(frame, av.VideoFrame):
-                            picture = frame.reformat(width=target.width, height=target.height, format="yuv420p")
-                            picture.pts, picture.time_base = frame.pts, frame.time_base
-                            output.mux(target.encode(picture))
-                        elif isinstance(frame, av.AudioFrame):
-                            output.mux(coders[packet.stream.index].encode(frame))
-            for index, target in targets.items():
-                if index in coders:
-                    output.mux(coders[index].encode(None))  # flushes its encoder too
-                elif not copied[index]:
-                    output.mux(target.encode(None))
+                output.mux(streams[packet.stream.index].packets(packet))
+            for stream in streams.values():
+                output.mux(stream.flush())
     duration, _, _ = _probe(out)
     return PackagedMedia(
-        duration_seconds=round(duration, 3), size_bytes=out.stat().st_size, copied=all(copied.values())
+        duration_seconds=round(duration, 3),
+        size_bytes=out.stat().st_size,
+        copied=all(s.copied for s in streams.values()),
     )
-
-
-class _AudioTranscoder:
-    """Decoded audio to AAC: resampled, cut into the encoder's frame size, timed by sample count
-    from the first frame's time (so a track that starts late stays in place)."""
-
-    def __init__(self, target: Any, rate: int, layout: str, source: Any) -> None:
-        self._target = target
-        self._rate = rate
-        self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        self._fifo = av.AudioFifo()
-        self._next_pts: int | None = None
-        self._origin = float(source.start_time * source.time_base) if source.start_time is not None else 0.0
-
-    def encode(self, frame: av.AudioFrame | None) -> list[av.Packet[Any]]:
-        if self._next_pts is None and frame is not None:
-            begins = (frame.time - self._origin) if frame.time is not None else 0.0
-            self._next_pts = max(0, round(begins * self._rate))
-        for resampled in self._resampler.resample(frame):
-            resampled.pts = None  # the FIFO checks continuity of stamps; samples are counted instead
-            self._fifo.write(resampled)
-        packets: list[av.Packet[Any]] = []
-        size = self._target.codec_context.frame_size or 1024
-        while self._fifo.samples >= size or (frame is None and self._fifo.samples):
-            chunk = self._fifo.read(min(size, self._fifo.samples))
-            if chunk is None:
-                break
-            chunk.pts = self._next_pts or 0
-            chunk.time_base = Fraction(1, self._rate)
-            self._next_pts = chunk.pts + chunk.samples
-            packets.extend(self._target.encode(chunk))
-        if frame is None:
-            packets.extend(self._target.encode(None))
-        return packets
