@@ -13,6 +13,7 @@ from infra.config import StageConfig, for_stage
 from infra.events import EventsAndWebhooks
 from infra.grants import Resources
 from infra.lambdas import FunctionFactory
+from infra.network import Network
 from infra.observability import Observability
 from infra.storage import Storage
 from infra.transcriber import Transcriber
@@ -42,9 +43,12 @@ class VidscopeStack(cdk.Stack):
         self.events = EventsAndWebhooks(
             self, "Events", resources=resources, factory=factory, bus_name=f"vidscope-{config.name}"
         )
+        # The VPC and the ECS cluster that both workers run in.
+        self.network = Network(self, "Network")
         self.transcriber = Transcriber(
             self,
             "Transcriber",
+            network=self.network,
             resources=resources,
             environment=data,
             whisper_model=config.whisper_model,
@@ -54,7 +58,7 @@ class VidscopeStack(cdk.Stack):
             warm_pool_instances=config.gpu_warm_pool_instances,
             alarm_topic=self.observability.topic,
         )
-        self.vision = Vision(self, "Vision", resources=resources, environment=data, transcriber=self.transcriber)
+        self.vision = Vision(self, "Vision", resources=resources, environment=data, network=self.network)
         resources.state_machine_name = f"vidscope-{config.name}-jobs"
         self.workflow = Workflow(
             self,

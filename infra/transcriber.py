@@ -1,5 +1,5 @@
-"""The transcription worker on GPU: an ECS cluster whose default capacity is an Auto Scaling
-group of GPU instances (managed scaling, down to the stage's minimum: zero in dev, with an
+"""The transcription worker on GPU: an Auto Scaling group of GPU instances as the default capacity
+of the network's ECS cluster (managed scaling, down to the stage's minimum: zero in dev, with an
 optional warm pool), and the task definition built from the worker's Dockerfile with one GPU.
 The ASL's runTask names neither, so the cluster's default capacity provider is what places it
 (locally FARGATE, here the GPU group)."""
@@ -18,6 +18,7 @@ from constructs import Construct
 from infra import nag, workflow_definition
 from infra.grants import Resources, grant
 from infra.lambdas import ASSET_EXCLUDES, REPO_ROOT
+from infra.network import Network
 from vidscope.functions import TRANSCRIBER
 
 ROOT_VOLUME_GIB = 100
@@ -32,6 +33,7 @@ class Transcriber(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        network: Network,
         resources: Resources,
         environment: dict[str, str],
         whisper_model: str,
@@ -42,9 +44,8 @@ class Transcriber(Construct):
         warm_pool_instances: int = 0,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.vpc = vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=1)
-        vpc.add_flow_log("FlowLogs")
-        self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        vpc = network.vpc
+        self.cluster = network.cluster  # the cluster this worker's tasks run in (its Placement)
         instance_role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
         # A launch template rather than the group's own launch configuration: AWS no longer lets
         # new accounts create launch configurations, and only a template encrypts the root volume.
