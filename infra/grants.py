@@ -3,7 +3,9 @@ function list says what a function may touch; this is the only place that says h
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
@@ -57,6 +59,7 @@ _OBJECT_ACCESS: dict[Access, tuple[tuple[str, ...], str]] = {
     Access.READ_STAGED: (("s3:GetObject",), _ANY_STAGE_OUTPUT),
     Access.WRITE_UPLOADS: (("s3:PutObject",), _ANY_UPLOAD),
     Access.READ_UPLOADS: (("s3:GetObject",), _ANY_UPLOAD),
+    Access.DELETE_UPLOADS: (("s3:DeleteObject",), _ANY_UPLOAD),
     Access.WRITE_STAGED: (("s3:PutObject", "s3:AbortMultipartUpload"), _ANY_STAGE_OUTPUT),
 }
 _OBJECTS_REASON = (
@@ -107,133 +110,140 @@ def _table_statements(access: frozenset[Access], resources: Resources) -> list[i
     ]
 
 
+@dataclass(frozen=True)
+class _Grant:
+    """One function's grant in the making: its role and the statements so far."""
+
+    function: iam.IGrantable
+    grantee: Construct  # the role, whose policy the findings are about
+    resources: Resources
+    statements: list[iam.PolicyStatement]
+
+    @property
+    def stack(self) -> cdk.Stack:
+        return cdk.Stack.of(self.grantee)
+
+    def allow(self, actions: Sequence[str], resources: list[str], conditions: dict[str, Any] | None = None) -> None:
+        self.statements.append(iam.PolicyStatement(actions=list(actions), resources=resources, conditions=conditions))
+
+
+def _objects(grant: _Grant, item: Access) -> None:
+    actions, pattern = _OBJECT_ACCESS[item]
+    bucket = grant.resources.bucket
+    grant.allow(actions, [bucket.arn_for_objects(pattern)])
+    nag.acknowledge(
+        grant.grantee,
+        "IAM5",
+        _OBJECTS_REASON.format(pattern=pattern),
+        finding=f"Resource::{nag.ref(bucket)}/{pattern}",
+    )
+    if item in (Access.DELETE_MEDIA, Access.DELETE_RESULTS):
+        # Listing finds what a job stored (delete_job_objects), under the same prefix.
+        grant.allow(["s3:ListBucket"], [bucket.bucket_arn], {"StringLike": {"s3:prefix": [pattern]}})
+
+
+def _put_events(grant: _Grant, item: Access) -> None:
+    assert grant.resources.bus is not None
+    grant.resources.bus.grant_put_events_to(grant.function)
+
+
+def _send_to_queue(grant: _Grant, item: Access) -> None:
+    # SendMessage alone (CDK's grant_send_messages adds GetQueueAttributes/GetQueueUrl, which no
+    # code calls); the queues use SQS-managed encryption, so no KMS grant.
+    queue = grant.resources.webhook_queue if item is Access.QUEUE_WEBHOOKS else grant.resources.webhook_dlq
+    assert queue is not None
+    grant.allow(["sqs:SendMessage"], [queue.queue_arn])
+
+
+def _read_webhook_secrets(grant: _Grant, item: Access) -> None:
+    prefix = grant.resources.webhook_secret_prefix
+    secrets = grant.stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{prefix}*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+    grant.allow(["secretsmanager:GetSecretValue"], [secrets])
+    nag.acknowledge(
+        grant.grantee,
+        "IAM5",
+        "One secret per tenant, created when the tenant is onboarded (vidscope.webhooks.secrets), "
+        "so the dispatcher reads by the name prefix; nothing else is stored under it.",
+        finding=f"Resource::{nag.arn_pattern('secretsmanager', f'secret:{prefix}*')}",
+    )
+
+
+def _task_callback(grant: _Grant, item: Access) -> None:
+    # Task-token callbacks have no resource-level permissions in IAM: "*" is the only form.
+    grant.allow(["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"], ["*"])
+    nag.acknowledge_unscoped_actions(grant.grantee)
+
+
+def _invoke_model(grant: _Grant, item: Access) -> None:
+    model = grant.stack.format_arn(
+        service="bedrock",
+        account="",
+        resource="foundation-model",
+        resource_name=grant.resources.bedrock_model_id,
+    )
+    grant.allow(["bedrock:InvokeModel"], [model])
+
+
+def _read_cursor_secret(grant: _Grant, item: Access) -> None:
+    # GetSecretValue alone (CDK's grant_read adds DescribeSecret, which no code calls).
+    assert grant.resources.cursor_secret is not None
+    grant.allow(["secretsmanager:GetSecretValue"], [grant.resources.cursor_secret.secret_arn])
+
+
+def _start_workflow(grant: _Grant, item: Access) -> None:
+    assert grant.resources.state_machine is not None
+    grant.resources.state_machine.grant_start_execution(grant.function)
+
+
+def _stop_workflow(grant: _Grant, item: Access) -> None:
+    assert grant.resources.state_machine_name is not None
+    executions = f"execution:{grant.resources.state_machine_name}:*"
+    arn = grant.stack.format_arn(service="states", resource=executions, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+    grant.allow(["states:StopExecution"], [arn])
+    nag.acknowledge(
+        grant.grantee,
+        "IAM5",
+        "Each job runs as its own execution of the pipeline, named at run time; the grant "
+        "covers that one state machine's executions.",
+        finding=f"Resource::{nag.arn_pattern('states', executions)}",
+    )
+
+
+def _granted_by_its_event_source(grant: _Grant, item: Access) -> None:
+    """Reading a stream or a queue is granted by the event source mapping itself."""
+
+
+# How each access that is not a table access is granted (table accesses: _table_statements).
+_GRANTERS: dict[Access, Callable[[_Grant, Access], None]] = {
+    **dict.fromkeys(_OBJECT_ACCESS, _objects),
+    Access.PUT_EVENTS: _put_events,
+    Access.QUEUE_WEBHOOKS: _send_to_queue,
+    Access.PARK_WEBHOOKS: _send_to_queue,
+    Access.READ_WEBHOOK_SECRETS: _read_webhook_secrets,
+    Access.TASK_CALLBACK: _task_callback,
+    Access.INVOKE_MODEL: _invoke_model,
+    Access.READ_CURSOR_SECRET: _read_cursor_secret,
+    Access.START_WORKFLOW: _start_workflow,
+    Access.STOP_WORKFLOW: _stop_workflow,
+    Access.READ_JOB_CHANGES: _granted_by_its_event_source,
+    Access.CONSUME_WEBHOOKS: _granted_by_its_event_source,
+}
+
+
 def grant(function: iam.IGrantable, access: frozenset[Access], resources: Resources) -> None:
     """Give ``function`` (a Lambda, or a container task's role) exactly ``access``."""
-    grantee = function.grant_principal  # the role, whose policy the findings are about
+    grantee = function.grant_principal
     assert isinstance(grantee, Construct)
-    stack = cdk.Stack.of(grantee)
-    statements: list[iam.PolicyStatement] = []
-
-    def objects(actions: tuple[str, ...], pattern: str) -> None:
-        statements.append(
-            iam.PolicyStatement(actions=list(actions), resources=[resources.bucket.arn_for_objects(pattern)])
-        )
-        nag.acknowledge(
-            grantee,
-            "IAM5",
-            _OBJECTS_REASON.format(pattern=pattern),
-            finding=f"Resource::{nag.ref(resources.bucket)}/{pattern}",
-        )
-
-    statements += _table_statements(access, resources)
-    for item in sorted(access):
-        if item in _TABLE_ACCESS:
-            continue  # merged above
-        elif item in _OBJECT_ACCESS:
-            actions, pattern = _OBJECT_ACCESS[item]
-            objects(actions, pattern)
-            if item in (Access.DELETE_MEDIA, Access.DELETE_RESULTS):
-                # Listing finds what a job stored (delete_job_objects), under the same prefix.
-                statements.append(
-                    iam.PolicyStatement(
-                        actions=["s3:ListBucket"],
-                        resources=[resources.bucket.bucket_arn],
-                        conditions={"StringLike": {"s3:prefix": [pattern]}},
-                    )
-                )
-        elif item is Access.PUT_EVENTS:
-            assert resources.bus is not None
-            resources.bus.grant_put_events_to(function)
-        elif item is Access.QUEUE_WEBHOOKS:
-            # SendMessage alone (CDK's grant_send_messages adds GetQueueAttributes/GetQueueUrl,
-            # which no code calls); the queues use SQS-managed encryption, so no KMS grant.
-            assert resources.webhook_queue is not None
-            statements.append(
-                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[resources.webhook_queue.queue_arn])
-            )
-        elif item is Access.PARK_WEBHOOKS:
-            assert resources.webhook_dlq is not None
-            statements.append(
-                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[resources.webhook_dlq.queue_arn])
-            )
-        elif item is Access.READ_WEBHOOK_SECRETS:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue"],
-                    resources=[
-                        stack.format_arn(
-                            service="secretsmanager",
-                            resource="secret",
-                            resource_name=f"{resources.webhook_secret_prefix}*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    ],
-                )
-            )
-            nag.acknowledge(
-                grantee,
-                "IAM5",
-                "One secret per tenant, created when the tenant is onboarded (vidscope.webhooks.secrets), "
-                "so the dispatcher reads by the name prefix; nothing else is stored under it.",
-                finding=f"Resource::{nag.arn_pattern('secretsmanager', f'secret:{resources.webhook_secret_prefix}*')}",
-            )
-        elif item is Access.TASK_CALLBACK:
-            # Task-token callbacks have no resource-level permissions in IAM: "*" is the only form.
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
-                    resources=["*"],
-                )
-            )
-            nag.acknowledge_unscoped_actions(grantee)
-        elif item is Access.INVOKE_MODEL:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["bedrock:InvokeModel"],
-                    resources=[
-                        stack.format_arn(
-                            service="bedrock",
-                            account="",
-                            resource="foundation-model",
-                            resource_name=resources.bedrock_model_id,
-                        )
-                    ],
-                )
-            )
-        elif item is Access.READ_CURSOR_SECRET:
-            # GetSecretValue alone (CDK's grant_read adds DescribeSecret, which no code calls).
-            assert resources.cursor_secret is not None
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue"], resources=[resources.cursor_secret.secret_arn]
-                )
-            )
-        elif item is Access.START_WORKFLOW:
-            assert resources.state_machine is not None
-            resources.state_machine.grant_start_execution(function)
-        elif item is Access.STOP_WORKFLOW:
-            assert resources.state_machine_name is not None
-            executions = f"execution:{resources.state_machine_name}:*"
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["states:StopExecution"],
-                    resources=[
-                        stack.format_arn(
-                            service="states", resource=executions, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
-                        )
-                    ],
-                )
-            )
-            nag.acknowledge(
-                grantee,
-                "IAM5",
-                "Each job runs as its own execution of the pipeline, named at run time; the grant "
-                "covers that one state machine's executions.",
-                finding=f"Resource::{nag.arn_pattern('states', executions)}",
-            )
-        elif item in (Access.READ_JOB_CHANGES, Access.CONSUME_WEBHOOKS):
-            continue  # granted by the event source mapping itself
-        else:
+    granting = _Grant(function, grantee, resources, _table_statements(access, resources))
+    for item in sorted(access - _TABLE_ACCESS.keys()):  # table accesses are merged above
+        granter = _GRANTERS.get(item)
+        if granter is None:
             raise NotImplementedError(f"{item} is not wired in the CDK app yet")
-    for statement in statements:
+        granter(granting, item)
+    for statement in granting.statements:
         function.grant_principal.add_to_principal_policy(statement)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -209,27 +209,31 @@ def _emit(job: Job, as_json: bool) -> None:
         click.echo(job.model_dump_json(exclude_none=True))
         return
     console = Console()
-    console.print(f"[bold]{job.job_id}[/bold]  {job.status}  {job.url or job.upload_id}")
+    for line in _job_lines(job):
+        console.print(line)
+
+
+def _job_lines(job: Job) -> Iterator[str]:
+    """The job as the terminal shows it (rich markup)."""
+    yield f"[bold]{job.job_id}[/bold]  {job.status}  {job.url or job.upload_id}"
     if job.error is not None:
-        console.print(f"[red]{job.error.code}[/red]: {job.error.message}")
-    if job.results:
-        for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
-            result = getattr(job.results, name, None)
-            if result is not None:
-                for line in capability.render(result):
-                    console.print(f"[bold]{name}[/bold]: {escape(line)}")
-    if job.result_totals:
-        shown = catalog.BOUNDED_RESULT_ITEMS
-        for name, total in job.result_totals.items():
-            if total > shown:
-                console.print(
-                    f"({name}: the first {shown} of {total} items; GET /v1/jobs/ID/results/{name} pages them)"
-                )
-    if job.capability_errors:
-        for failed in job.capability_errors:
-            console.print(f"[yellow]{failed.capability} failed[/yellow]: {failed.message}")
+        yield f"[red]{job.error.code}[/red]: {job.error.message}"
+    yield from _result_lines(job)
+    for failed in job.capability_errors or ():
+        yield f"[yellow]{failed.capability} failed[/yellow]: {failed.message}"
     if job.credits_charged is not None:
-        console.print(f"credits charged: {job.credits_charged}")
+        yield f"credits charged: {job.credits_charged}"
+
+
+def _result_lines(job: Job) -> Iterator[str]:
+    for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
+        result = getattr(job.results, name, None) if job.results else None
+        if result is not None:
+            yield from (f"[bold]{name}[/bold]: {escape(line)}" for line in capability.render(result))
+    shown = catalog.BOUNDED_RESULT_ITEMS
+    for name, total in (job.result_totals or {}).items():
+        if total > shown:
+            yield f"({name}: the first {shown} of {total} items; GET /v1/jobs/ID/results/{name} pages them)"
 
 
 def _options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:

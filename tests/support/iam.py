@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,38 +118,57 @@ class Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, str):
-            for cloud, renamed in sorted(self.renames.items(), key=lambda kv: -len(kv[0])):
-                value = value.replace(f":{cloud}:", f":{renamed}:").replace(f":{cloud}/", f":{renamed}/")
-            return value
+            return self._renamed(value)
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, Mapping):
             return value
         if len(value) == 1:
             [(key, argument)] = value.items()
-            if key == "Ref":
-                if argument in _PSEUDO:
-                    return _PSEUDO[argument]
-                local = self.locals.get(argument)
-                return local.ref if local else f"cfn-unmapped-{argument}"
-            if key == "Fn::GetAtt":
-                logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
-                local = self.locals.get(logical_id)
-                if local is None:
-                    return f"arn:aws:cfn-unmapped:{REGION}:{ACCOUNT}:{logical_id}/{attribute}"
-                return local.attributes[attribute]
-            if key == "Fn::Join":
-                separator, parts = argument
-                return separator.join(str(self.resolve(p)) for p in parts)
-            if key == "Fn::Select":
-                index, items = argument
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::Split":
-                separator, text = argument
-                return str(self.resolve(text)).split(separator)
-            if key == "Fn::Sub":
-                return self._sub(argument)
+            intrinsic = self._intrinsics().get(key)
+            if intrinsic is not None:
+                return intrinsic(argument)
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _intrinsics(self) -> dict[str, Callable[[Any], Any]]:
+        return {
+            "Ref": self._ref,
+            "Fn::GetAtt": self._get_att,
+            "Fn::Join": self._join,
+            "Fn::Select": self._select,
+            "Fn::Split": self._split,
+            "Fn::Sub": self._sub,
+        }
+
+    def _renamed(self, value: str) -> str:
+        for cloud, renamed in sorted(self.renames.items(), key=lambda kv: -len(kv[0])):
+            value = value.replace(f":{cloud}:", f":{renamed}:").replace(f":{cloud}/", f":{renamed}/")
+        return value
+
+    def _ref(self, argument: str) -> str:
+        if argument in _PSEUDO:
+            return _PSEUDO[argument]
+        local = self.locals.get(argument)
+        return local.ref if local else f"cfn-unmapped-{argument}"
+
+    def _get_att(self, argument: Any) -> Any:
+        logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+        local = self.locals.get(logical_id)
+        if local is None:
+            return f"arn:aws:cfn-unmapped:{REGION}:{ACCOUNT}:{logical_id}/{attribute}"
+        return local.attributes[attribute]
+
+    def _join(self, argument: Any) -> str:
+        separator, parts = argument
+        return str(separator).join(str(self.resolve(p)) for p in parts)
+
+    def _select(self, argument: Any) -> Any:
+        index, items = argument
+        return self.resolve(items)[int(self.resolve(index))]
+
+    def _split(self, argument: Any) -> list[str]:
+        separator, text = argument
+        return str(self.resolve(text)).split(separator)
 
     def _sub(self, argument: Any) -> str:
         text: str
