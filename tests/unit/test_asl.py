@@ -14,6 +14,50 @@ from vidscope.pipeline import errors as pipeline_errors
 # Error names AWS defines (Step Functions and its service integrations), not our code.
 AWS_ERROR_PREFIXES = ("States.", "Lambda.", "ECS.")
 
+# The one Retry of each kind of Task, written once here so that a block copied into a new state
+# (or edited in one state only) cannot drift from the others. A rule's Comment is documentation
+# and is left out of the comparison.
+STAGE_FUNCTION_RETRY = [
+    {
+        "ErrorEquals": [
+            "TransientStageError",
+            "Lambda.ServiceException",
+            "Lambda.TooManyRequestsException",
+            "Lambda.SdkClientException",
+        ],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 3,
+        "BackoffRate": 2,
+        "JitterStrategy": "FULL",
+    }
+]
+# The failure path itself retries everything, longer: nothing catches after it.
+FAILURE_PATH = "MarkFailed"
+FAILURE_PATH_RETRY = [
+    {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 5, "BackoffRate": 2, "JitterStrategy": "FULL"}
+]
+WORKER_TASK = "arn:aws:states:::ecs:runTask.waitForTaskToken"
+WORKER_RETRY = [
+    {
+        "ErrorEquals": ["States.HeartbeatTimeout", "States.Timeout", "TransientStageError", "ECS.AmazonECSException"],
+        "IntervalSeconds": 1,
+        "MaxAttempts": 1,
+        "BackoffRate": 2,
+    }
+]
+
+
+def _catch_all(target: str) -> list[dict[str, Any]]:
+    """The one catch-all: States.ALL does not match States.DataLimitExceeded, so both, to one state."""
+    return [
+        {"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": "$.failure", "Next": target},
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": target},
+    ]
+
+
+def _without_comments(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in rule.items() if key != "Comment"} for rule in rules]
+
 
 def _definition() -> dict[str, Any]:
     definition: dict[str, Any] = json.loads(workflow_definition.ASL_PATH.read_text())
@@ -101,3 +145,32 @@ def test_every_catch_all_also_names_data_limit_exceeded_which_states_all_does_no
                 assert {"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": "$.failure", "Next": target} in (
                     catchers
                 ), name
+
+
+def test_every_task_has_the_one_retry_and_catch_of_its_kind() -> None:
+    functions = {f"${{{spec.placeholder}}}" for spec in WORKFLOW_FUNCTIONS if spec.placeholder}
+    definition = _definition()
+    top = definition["States"]
+    checked = set()
+    for states in _state_maps(definition):
+        for name, state in states.items():
+            catchers = state.get("Catch", [])
+            if any("States.ALL" in rule["ErrorEquals"] for rule in catchers):
+                assert catchers == _catch_all(catchers[-1]["Next"]), name
+            if state["Type"] != "Task":
+                continue
+            retry = _without_comments(state.get("Retry", []))
+            if state["Resource"] == WORKER_TASK:
+                # A worker's other failures reach the catch-all of the Map around it.
+                assert retry == WORKER_RETRY, name
+            elif state["Resource"] in functions and name == FAILURE_PATH:
+                assert states is top and retry == FAILURE_PATH_RETRY and not catchers, name
+            elif state["Resource"] in functions:
+                assert retry == STAGE_FUNCTION_RETRY, name
+                assert catchers, f"{name} has no catch-all"
+                if states is top:
+                    assert catchers[-1]["Next"] == FAILURE_PATH, name
+            else:
+                raise AssertionError(f"{name}: no canonical Retry for {state['Resource']}; add its kind here")
+            checked.add(state["Resource"])
+    assert WORKER_TASK in checked and functions <= checked
