@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.config import StageConfig
-from vidscope.webhooks.delivery import METRIC_WEBHOOK_DELIVERED, METRIC_WEBHOOK_FAILED, METRICS_NAMESPACE
+from vidscope.webhooks.dispatcher import METRIC_WEBHOOK_DELIVERED, METRIC_WEBHOOK_FAILED, METRICS_NAMESPACE
 
 _FIVE_MINUTES = cdk.Duration.minutes(5)
 _ALARM_ARNS = f"arn:{cdk.Aws.PARTITION}:cloudwatch:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:alarm:*"

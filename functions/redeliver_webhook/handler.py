@@ -14,7 +14,7 @@ from vidscope.clock import utc_now
 from vidscope.errors import JobNotFinished, JobNotFound, WebhookDeliveryInProgress, WebhookNotConfigured
 from vidscope.functions import api_function
 from vidscope.models import WebhookStatusEnvelope
-from vidscope.webhooks import delivery as webhooks
+from vidscope.webhooks.redelivery import redeliver
 
 SPEC = api_function("redeliver_webhook")
 router = Router()
@@ -29,7 +29,7 @@ router = Router()
     ),
 )
 def redeliver_webhook(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
-    status = webhooks.redeliver(
+    status = redeliver(
         current_principal().tenant_id,
         job_id,
         repo=dependencies.jobs_repository(),

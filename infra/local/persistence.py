@@ -30,14 +30,9 @@ def save(client: Client, directory: Path, *, table_name: str, bucket_name: str, 
     directory.mkdir(parents=True, exist_ok=True)
     dynamodb = client("dynamodb")
     with (directory / f"{_ITEMS}.tmp").open("w") as out:
-        kwargs: dict[str, Any] = {"TableName": table_name}
-        while True:
-            page = dynamodb.scan(**kwargs)
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table_name):
             for item in page["Items"]:
                 out.write(json.dumps(item) + "\n")
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     (directory / f"{_ITEMS}.tmp").replace(directory / _ITEMS)
 
     s3 = client("s3")

@@ -11,6 +11,7 @@ import mimetypes
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from vidscope.capabilities import REGISTRY
+from vidscope.http_headers import parse_retry_after
 from vidscope.models import Job, WebhookAttempt
 from vidscope.transcripts import Transcript
 
@@ -229,8 +231,9 @@ class VidscopeClient:
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
-    value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else float(min(2**attempt, 30))
+    """The wait the answer's ``Retry-After`` asks for (seconds or a date); backoff without one."""
+    wait = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+    return wait if wait is not None else float(min(2**attempt, 30))
 
 
 def _error(response: httpx.Response) -> VidscopeError:

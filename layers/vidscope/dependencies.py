@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from vidscope.tenancy.tenants import TenantsRepository
     from vidscope.text.summarizers import Summarizer
     from vidscope.webhooks.attempts import WebhookDeliveries
-    from vidscope.webhooks.delivery import Dispatcher, WebhookQueue
+    from vidscope.webhooks.delivery_queue import WebhookQueue
+    from vidscope.webhooks.dispatcher import Dispatcher
     from vidscope.webhooks.secrets import WebhookSecrets
 
 
@@ -156,7 +157,7 @@ def webhook_secrets() -> WebhookSecrets:
 
 @cache
 def webhook_queue() -> WebhookQueue:
-    from vidscope.webhooks.delivery import WebhookQueue
+    from vidscope.webhooks.delivery_queue import WebhookQueue
 
     settings = get_settings()
     if not settings.webhook_queue_url or not settings.webhook_dlq_url:
@@ -166,7 +167,9 @@ def webhook_queue() -> WebhookQueue:
 
 @cache
 def webhook_dispatcher() -> Dispatcher:
-    from vidscope.webhooks.delivery import Dispatcher, RetryPolicy, WebhookSender
+    from vidscope.webhooks.dispatcher import Dispatcher
+    from vidscope.webhooks.retry_policy import RetryPolicy
+    from vidscope.webhooks.sender import WebhookSender
 
     settings = get_settings()
     return Dispatcher(

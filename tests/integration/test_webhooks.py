@@ -27,7 +27,7 @@ from vidscope import dependencies
 from vidscope.clock import utc_now
 from vidscope.events import contract as events
 from vidscope.settings import get_settings
-from vidscope.webhooks.delivery import DeliveryTask
+from vidscope.webhooks.delivery_queue import DeliveryTask
 
 pytestmark = pytest.mark.timeout(180)
 

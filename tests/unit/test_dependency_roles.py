@@ -77,7 +77,7 @@ VISION_MODULES = tuple(
     f"vidscope.vision.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "vision").glob("*.py"))
 )
 RUNS: dict[ImageRole, tuple[str, ...]] = {
-    ImageRole.WEBHOOKS: ("vidscope.webhooks.delivery",),
+    ImageRole.WEBHOOKS: ("vidscope.webhooks.dispatcher", "vidscope.webhooks.sender"),
     ImageRole.INGEST: ("vidscope.pipeline.ingestion",),
     # The analysis function computes any capability of the registry.
     ImageRole.ANALYSIS: (

@@ -23,14 +23,17 @@ SHARED = {
     "dependencies",
     "errors",
     "functions",
+    "http_headers",
     "ids",
     "log",
     "models",
     "observability",
     "platforms",
+    "safe_text",
     "settings",
     "ssrf",
     "transcripts",
+    "url_syntax",
 }
 ROOMS = {
     "adapters",
@@ -46,6 +49,15 @@ ROOMS = {
     "webhooks",
 }
 
+# Delivering a webhook (the jobs and tenancy rooms may read the attempt log and secrets, never send).
+WEBHOOK_DELIVERY = (
+    "webhooks.retry_policy",
+    "webhooks.sender",
+    "webhooks.delivery_queue",
+    "webhooks.dispatcher",
+    "webhooks.redelivery",
+)
+
 # room -> modules (prefixes, without "vidscope.") it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Adapters sit at the bottom: nothing above them.
@@ -58,8 +70,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
              "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
     # The jobs service starts and stops executions (pipeline.workflow, pipeline.messages), never
     # runs a stage.
-    "jobs": ("pipeline.steps", "pipeline.ingestion", "pipeline.transcription", "events", "webhooks.delivery", "api"),
-    "tenancy": ("jobs.lifecycle", "pipeline", "events", "webhooks.delivery", "api"),
+    "jobs": ("pipeline.steps", "pipeline.ingestion", "pipeline.transcription", "events", *WEBHOOK_DELIVERY, "api"),
+    "tenancy": ("jobs.lifecycle", "pipeline", "events", *WEBHOOK_DELIVERY, "api"),
     "events": ("pipeline", "webhooks", "api", "tenancy"),
     "pipeline": ("api", "events", "webhooks", "tenancy", "jobs.lifecycle"),
     "webhooks": ("pipeline", "api", "tenancy.ratelimit"),

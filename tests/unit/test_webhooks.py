@@ -13,18 +13,12 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.support.webhook_receiver import Reply, receiving
+from vidscope.http_headers import parse_retry_after
 from vidscope.ssrf import UrlGuard
-from vidscope.webhooks.delivery import (
-    DeliveryTask,
-    HttpResult,
-    RetryPolicy,
-    Verdict,
-    WebhookSender,
-    parse_retry_after,
-    signature,
-    task_from_message,
-)
+from vidscope.webhooks.delivery_queue import DeliveryTask, task_from_message
+from vidscope.webhooks.retry_policy import RetryPolicy, Verdict
 from vidscope.webhooks.secrets import new_secret
+from vidscope.webhooks.sender import HttpResult, WebhookSender, signature
 
 STANDARD = RetryPolicy((0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400), jitter=0.1)
 

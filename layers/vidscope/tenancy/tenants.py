@@ -207,16 +207,10 @@ class TenantsRepository:
 
     def ledger(self, tenant_id: str) -> list[dict[str, Any]]:
         """Every ledger entry of a tenant, oldest first."""
-        entries: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": to_attributes({":pk": table.tenant_pk(tenant_id), ":prefix": "LEDGER#"}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**kwargs)
-            entries += [from_attributes(i) for i in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return entries
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=to_attributes({":pk": table.tenant_pk(tenant_id), ":prefix": "LEDGER#"}),
+            ConsistentRead=True,
+        )
+        return [from_attributes(item) for page in pages for item in page["Items"]]

@@ -117,21 +117,15 @@ class WebhookDeliveries:
 
     def attempts(self, tenant_id: str, job_id: str) -> list[WebhookAttempt]:
         """Every attempt of the job's webhook, oldest first."""
-        found: list[WebhookAttempt] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": to_attributes(
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=to_attributes(
                 {":pk": table.tenant_pk(tenant_id), ":prefix": f"{table.WEBHOOK_ATTEMPT_SK_PREFIX}{job_id}#"}
             ),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**kwargs)
-            found += [WebhookAttempt.model_validate(from_attributes(i)) for i in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            ConsistentRead=True,
+        )
+        return [WebhookAttempt.model_validate(from_attributes(item)) for page in pages for item in page["Items"]]
 
     def delete_attempts(self, tenant_id: str, job_id: str) -> None:
         for attempt in self.attempts(tenant_id, job_id):
