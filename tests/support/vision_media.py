@@ -232,3 +232,40 @@ def make_audio_only(path: Path, *, seconds: float = 2.0) -> None:
             frame.pts = start
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+
+
+def make_cut_storm(
+    path: Path, *, frames: int, fps: int, width: int = 64, height: int = 36, shot_frames: int = 1, seed: int = 5
+) -> None:
+    """A tiny H.264 mp4 that cuts to a new picture every ``shot_frames`` frames, at a frame rate
+    ``fps`` that may be far above any real camera's: the worst case for a shot detector whose
+    windows grow with the frame rate."""
+    rng = np.random.default_rng(seed)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "23"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        image = np.zeros((height, width, 3), dtype=np.uint8)
+        for index in range(frames):
+            if index % shot_frames == 0:
+                colour = rng.integers(0, 256, 3)
+                image = np.clip(colour + rng.normal(0, 30, (height, width, 3)), 0, 255).astype(np.uint8)
+            video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            video_frame.pts = index
+            container.mux(stream.encode(video_frame))
+        container.mux(stream.encode(None))
+
+
+def make_still_video(path: Path, *, width: int, height: int, frames: int = 3, fps: int = 10) -> None:
+    """A few frames of one grey gradient at any size (odd shapes included: 2x720, 16000x720)."""
+    ramp = np.linspace(40, 220, width * height, dtype=np.float32).reshape(height, width)
+    image = cv2.cvtColor(ramp.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        for index in range(frames):
+            video_frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            video_frame.pts = index
+            container.mux(stream.encode(video_frame))
+        container.mux(stream.encode(None))

@@ -1,6 +1,8 @@
-"""The one decode of a video (PyAV): every frame once, as the small picture the detectors and the
-statistics work on, plus a handle on the decoded frame so that the few frames kept as keyframes
-or read for text are converted at full (at most 720p) size only when chosen."""
+"""The one decode of a video (PyAV): every frame decoded once; at most MAX_ANALYSIS_FPS of them a
+second (by their timestamps) become the small pictures the detectors and statistics work on, with a
+handle on the decoded frame so that the few frames read for text are converted at the decoded
+size (inside 1280x720) only when chosen; keyframes are decoded again by time once chosen
+(``pictures_at``). Sources too large or too oddly shaped are refused before anything is decoded."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import cv2
 import numpy as np
 from scenedetect.scene_manager import compute_downscale_factor
 
-MAX_LINES = 720
+from vidscope.vision.limits import MAX_ANALYSIS_FPS, MAX_ASPECT, MAX_SOURCE_PIXELS, MIN_ANALYSIS_INTERVAL
+from vidscope.vision.sizes import decoded_size
+
 # Statistics (flash, dissolve, change) compare tiny pictures: 32x18 blurs motion and noise away
 # while a new scene, a flash or a caption still moves its pixels.
 THUMB_SIZE = (32, 18)
@@ -27,10 +31,15 @@ class MediaHasNoVideo(Exception):
     """The file has no video track: frame capabilities cannot run on it."""
 
 
+class UnsupportedPicture(Exception):
+    """The video's pictures are larger than MAX_SOURCE_PIXELS (4K UHD) or one side exceeds the
+    other more than MAX_ASPECT times: refused, from its headers or from any decoded frame."""
+
+
 @dataclass(frozen=True)
 class VideoInfo:
-    fps: float
-    width: int  # the decoded size: at most MAX_LINES lines, aspect kept
+    fps: float  # the header's rate, at most MAX_ANALYSIS_FPS: the rate frames are analysed at
+    width: int  # the decoded size: inside 1280x720, aspect kept
     height: int
     analysis_width: int  # the detectors' size, as PySceneDetect would downscale the source
     analysis_height: int
@@ -38,19 +47,23 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class Frame:
-    index: int
+    index: int  # counts analysed frames (at most MAX_ANALYSIS_FPS a second) from 0
     time: float  # seconds from the first frame, from its pts
     picture: np.ndarray  # BGR at the analysis size
     luma: np.ndarray  # grey at the analysis size
     source: av.VideoFrame  # kept only by whoever needs the full picture; converted by to_bgr
 
 
-def decoded_size(width: int, height: int) -> tuple[int, int]:
-    """At most MAX_LINES lines, aspect kept, even sides (what H.264/JPEG tools expect)."""
-    if height <= MAX_LINES:
-        return width - width % 2, height - height % 2
-    scaled_width = round(width * MAX_LINES / height)
-    return scaled_width - scaled_width % 2, MAX_LINES
+def check_picture(width: int, height: int) -> None:
+    """Raises UnsupportedPicture for a picture above MAX_SOURCE_PIXELS or beyond MAX_ASPECT."""
+    if width * height > MAX_SOURCE_PIXELS:
+        raise UnsupportedPicture(
+            f"{width}x{height} pictures are larger than the {MAX_SOURCE_PIXELS / 1e6:.1f} megapixels supported"
+        )
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise UnsupportedPicture(
+            f"{width}x{height} pictures are more than {MAX_ASPECT:g} times wider than high, or higher than wide"
+        )
 
 
 def to_bgr(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
@@ -99,38 +112,98 @@ def local_change(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def probe(video: Path) -> VideoInfo:
-    """The decoded and analysis sizes and frame rate, from the container's headers."""
+    """The decoded and analysis sizes and frame rate, from the container's headers. Raises
+    MediaHasNoVideo without a video track and UnsupportedPicture for pictures beyond the caps."""
     with av.open(str(video)) as container:
         if not container.streams.video:
             raise MediaHasNoVideo(str(video))
         stream = container.streams.video[0]
         width, height = stream.codec_context.width, stream.codec_context.height
         rate = stream.average_rate or stream.guessed_rate
-        fps = float(rate) if rate else 0.0
+        fps = min(float(rate), MAX_ANALYSIS_FPS) if rate else 0.0
     if width <= 0 or height <= 0:
         raise MediaHasNoVideo(str(video))
+    check_picture(width, height)
     factor = compute_downscale_factor(width)
     analysis = (max(1, round(width / factor)), max(1, round(height / factor)))
     decoded = decoded_size(width, height)
     return VideoInfo(fps, decoded[0], decoded[1], analysis[0], analysis[1])
 
 
+class _FrameClock:
+    """A decoded frame's time: its pts relative to the first frame's, or (without a pts) one frame
+    interval after the previous frame."""
+
+    def __init__(self, fps: float) -> None:
+        self._interval = 1 / (fps or MAX_ANALYSIS_FPS)
+        self._first_pts: int | None = None
+        self._previous = -math.inf
+
+    def time(self, frame: av.VideoFrame) -> float:
+        if frame.pts is None or frame.time_base is None:
+            time = max(self._previous + self._interval, 0.0)
+        else:
+            if self._first_pts is None:
+                self._first_pts = frame.pts
+            time = float((frame.pts - self._first_pts) * frame.time_base)
+        self._previous = time
+        return time
+
+
 def read_frames(video: Path, info: VideoInfo) -> Iterator[Frame]:
-    """Every frame of the first video track, in presentation order, timed from its pts relative
-    to the first frame's."""
+    """The first video track's frames in presentation order, timed from their pts relative to the
+    first frame's, skipping every frame shown less than MIN_ANALYSIS_INTERVAL after the last one
+    yielded (a higher frame rate than MAX_ANALYSIS_FPS, or timestamps that go back). Raises
+    UnsupportedPicture when a decoded frame is beyond the caps (a stream may change size)."""
     size = (info.analysis_width, info.analysis_height)
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        first_pts: int | None = None
-        previous_time = -math.inf
-        for index, source in enumerate(container.decode(stream)):
-            if source.pts is None or source.time_base is None:
-                time = max(previous_time + 1 / (info.fps or 30.0), 0.0)
-            else:
-                if first_pts is None:
-                    first_pts = source.pts
-                time = float((source.pts - first_pts) * source.time_base)
-            previous_time = time
+        clock = _FrameClock(info.fps)
+        last_kept = -math.inf
+        index = 0
+        for source in container.decode(stream):
+            time = clock.time(source)
+            if time - last_kept < MIN_ANALYSIS_INTERVAL:
+                continue
+            check_picture(source.width, source.height)
+            last_kept = time
             picture, luma = small_pictures(source, size)
             yield Frame(index, time, picture, luma, source)
+            index += 1
+
+
+# Decoding on from where the decoder is costs less than a seek when the next wanted frame is this
+# close; further on, seeking to the keyframe before it skips the frames between.
+_SEEK_AFTER_SECONDS = 2.0
+
+
+def pictures_at(video: Path, info: VideoInfo, times: list[float], size: tuple[int, int]) -> dict[float, np.ndarray]:
+    """The BGR pictures (at ``size``) of the frames ``read_frames`` timed at ``times``, decoded again:
+    in time order, seeking to the keyframe before a wanted frame when it is far ahead. A time no
+    frame shows (past the end) is missing from the result."""
+    wanted = sorted(set(times))
+    found: dict[float, np.ndarray] = {}
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        clock = _FrameClock(info.fps)
+        frames = container.decode(stream)
+        first = next(frames, None)
+        if first is None:
+            return found
+        frame: av.VideoFrame | None = first
+        time = clock.time(first)
+        origin = (first.pts, first.time_base) if first.pts is not None and first.time_base is not None else None
+        for target in wanted:
+            if origin is not None and frame is not None and target - time > _SEEK_AFTER_SECONDS:
+                container.seek(origin[0] + int(target / origin[1]), stream=stream, backward=True)
+                frames = container.decode(stream)
+                frame = None
+            while frame is None or time < target - 1e-6:
+                frame = next(frames, None)
+                if frame is None:
+                    return found
+                time = clock.time(frame)
+            found[target] = to_bgr(frame, size)
+    return found

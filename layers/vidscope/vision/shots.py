@@ -3,6 +3,7 @@ dissolves and fades found on the per-frame statistics, then shots too short merg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -10,14 +11,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scenedetect import AdaptiveDetector, ContentDetector, FrameTimecode, SceneDetector
 
+from vidscope.vision.limits import FLASH_SECONDS, MAX_FLASH_FRAMES
 from vidscope.vision.models import DetectedShot, Transition
 
 DETECTORS = ("adaptive", "content")
 # PySceneDetect's own minimum scene length would hide the end of a flash behind its start and
 # keep the start; the flash check below judges both, so the detector only skips 2-frame blips.
 _DETECTOR_MIN_SCENE_FRAMES = 2
-# A flash (or any blip) lasts at most this long: the picture after it matches the one before.
-FLASH_SECONDS = 0.3
 # "The same picture" across a flash, as a mean thumbnail difference (0-255): a share of the jump
 # into the flash, but never as much as two different scenes differ, or a flash followed by a real
 # cut would hide the cut.
@@ -71,36 +71,56 @@ class CutFinder:
         return sorted({cut for cut in self.cuts if cut > 0})
 
 
-def _distance(thumbs: np.ndarray, a: int, b: int) -> float:
-    return float(np.abs(thumbs[a].astype(np.int16) - thumbs[b].astype(np.int16)).mean())
-
-
 def _is_overlay(thumbs: np.ndarray, cut: int) -> bool:
     """A caption plate or logo popping on changes a part of the picture; a cut changes most of it."""
     diff = np.abs(thumbs[cut].astype(np.int16) - thumbs[cut - 1].astype(np.int16)).sum(axis=-1)
     return float(np.count_nonzero(diff > _CHANGED_PIXEL)) / float(diff.size) < _OVERLAY_MAX_SHARE
 
 
-def drop_false_cuts(cuts: list[int], thumbs: np.ndarray, fps: float) -> tuple[list[int], list[int]]:
+def _frame_times(count: int, fps: float, times: Sequence[float] | None) -> np.ndarray:
+    if times is not None:
+        return np.asarray(times, dtype=np.float64)
+    return np.arange(count, dtype=np.float64) / (fps or 30.0)
+
+
+def _is_blip(thumbs: np.ndarray, times: np.ndarray, cut: int) -> bool:
+    """Whether a frame before ``cut`` and one from ``cut`` on, at most FLASH_SECONDS (and at most
+    MAX_FLASH_FRAMES frames) apart, show the same picture: what comes after the cut is a blip.
+    At most MAX_FLASH_FRAMES^2 / 2 pairs, compared in one numpy step."""
+    low = max(0, cut - MAX_FLASH_FRAMES)
+    high = min(len(thumbs), cut + MAX_FLASH_FRAMES)
+    window = thumbs[low:high].reshape(high - low, -1).astype(np.int16)
+    before = np.arange(low, cut)[:, None]
+    after = np.arange(cut, high)[None, :]
+    gap = after - before
+    # Two frames always count as a possible blip, so that low frame rates still drop one-frame flashes.
+    close = (gap <= MAX_FLASH_FRAMES) & ((gap <= 2) | (times[after] - times[before] <= FLASH_SECONDS + 1e-6))
+    close &= (after > cut) | (before < cut - 1)  # the cut's own pair is the jump
+    if not close.any():
+        return False
+    jump = float(np.abs(window[cut - low] - window[cut - 1 - low]).mean())
+    same = min(max(_SAME_PICTURE_MIN, 0.3 * jump), _SAME_PICTURE_MAX)
+    pairs_before, pairs_after = np.nonzero(close)
+    distances = np.abs(window[pairs_before] - window[cut - low + pairs_after]).mean(axis=1)
+    return bool((distances <= same).any())
+
+
+def drop_false_cuts(
+    cuts: list[int], thumbs: np.ndarray, fps: float, times: Sequence[float] | None = None
+) -> tuple[list[int], list[int]]:
     """Split ``cuts`` into (kept, dropped). Dropped: flashes and other blips (a frame just before
-    the cut and one just after it, at most FLASH_SECONDS apart, show the same picture) and overlays
-    popping on or off (only a small part of the picture changes)."""
-    span = max(2, round(FLASH_SECONDS * fps))
+    the cut and one just after it, at most FLASH_SECONDS apart by their ``times``, show the same
+    picture) and overlays popping on or off (only a small part of the picture changes). Without
+    ``times``, frames are taken as 1 / ``fps`` apart. Linear in the cuts: each compares a window
+    of at most MAX_FLASH_FRAMES frames on either side."""
+    frame_times = _frame_times(len(thumbs), fps, times)
     kept: list[int] = []
     flashes: list[int] = []
     for cut in cuts:
-        if _is_overlay(thumbs, cut):
+        if _is_overlay(thumbs, cut) or _is_blip(thumbs, frame_times, cut):
             flashes.append(cut)
-            continue
-        jump = _distance(thumbs, cut - 1, cut)
-        same = min(max(_SAME_PICTURE_MIN, 0.3 * jump), _SAME_PICTURE_MAX)
-        is_blip = any(
-            _distance(thumbs, before, after) <= same
-            for before in range(max(0, cut - span), cut)
-            for after in range(cut, min(len(thumbs), before + span + 1))
-            if after > cut or before < cut - 1
-        )
-        (flashes if is_blip else kept).append(cut)
+        else:
+            kept.append(cut)
     return kept, flashes
 
 

@@ -1,0 +1,68 @@
+"""What one video may cost the vision engine, whatever its headers claim (DESIGN §7: work is
+bounded by what the job paid for): picture size and shape, the frames analysed per second, the
+flash window, the text read per billed minute, and the size of the stills made from keyframes.
+Every cap is here, so that changing one means changing one line."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Decoded frames fit this box on both axes (aspect kept): a 16000x720 file is not 16000 wide.
+MAX_DECODED_WIDTH = 1280
+MAX_DECODED_HEIGHT = 720
+# Sources above 4K UHD (3840x2160 = 8.3 MP) are refused: libavcodec decodes each frame at full
+# size before it is scaled down, so the decode's memory and time follow the source's pixels.
+MAX_SOURCE_PIXELS = 3840 * 2160
+# Neither side may exceed the other more than this: a 2x720 picture holds nothing to analyse and
+# makes stills hundreds of times taller than wide.
+MAX_ASPECT = 10.0
+
+# Frames are analysed at most ~30 a second of real time (their timestamps, not the header's
+# claimed rate): a frame shown less than this after the last analysed one is skipped. The slack
+# keeps every frame of 30 fps video whose timestamps are rounded to the millisecond (33/34 ms).
+MAX_ANALYSIS_FPS = 30.0
+MIN_ANALYSIS_INTERVAL = 1.0 / MAX_ANALYSIS_FPS - 0.002
+
+# A flash (or any blip) lasts at most this long; the check compares frames at most this far apart,
+# counted in seconds from the frames' timestamps and capped in frames, whatever the frame rate.
+FLASH_SECONDS = 0.3
+MAX_FLASH_FRAMES = math.ceil(FLASH_SECONDS / MIN_ANALYSIS_INTERVAL)
+
+# Text: at most this many detected boxes of one frame are recognised (the largest and most
+# confident): recognition costs per box, and a page of small print holds thousands.
+MAX_TEXT_BOXES = 50
+
+# Stills (thumbnails) made from keyframes: never taller than this many times their width, nor
+# than this many pixels.
+MAX_STILL_HEIGHT_PER_WIDTH = 4
+MAX_STILL_HEIGHT = 1280
+
+
+@dataclass(frozen=True)
+class TextBudget:
+    """How much on-screen text reading one billed minute of media buys: at most
+    ``frames_per_minute`` pictures read and ``seconds_per_minute`` of reading (wall clock, which on
+    the task's 2 vCPUs is about its CPU time). The defaults keep a 10-minute video that changes all
+    the time within DESIGN §9's vision budget (one sample every 2 s plus a keyframe per shot)."""
+
+    frames_per_minute: int = 45
+    seconds_per_minute: float = 15.0
+
+    def __post_init__(self) -> None:
+        if self.frames_per_minute < 1 or not self.seconds_per_minute > 0:
+            raise ValueError(f"a text budget buys at least one frame and some time, not {self}")
+
+    def frames(self, duration: float) -> int:
+        """The pictures that media of ``duration`` seconds may have read."""
+        return self.frames_per_minute * billable_minutes(duration)
+
+    def seconds(self, duration: float) -> float:
+        """The reading time that media of ``duration`` seconds may take."""
+        return self.seconds_per_minute * billable_minutes(duration)
+
+
+def billable_minutes(duration: float) -> int:
+    """Minutes of media as they are billed (the same rule as ``vidscope.catalog``, which this room
+    may not import): started minutes, at least one."""
+    return max(1, math.ceil(duration / 60))
