@@ -13,6 +13,7 @@ from vidscope.api.http import build_app, current_principal, documented, json_res
 from vidscope.errors import JobNotFound
 from vidscope.functions import api_function
 from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs import results
 from vidscope.models import JobEnvelope
 
 SPEC = api_function("get_job")
@@ -27,7 +28,7 @@ router = Router()
 )
 def get_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     job = jobs.get_job(current_principal().tenant_id, job_id, repo=dependencies.jobs_repository())
-    return json_response(JobEnvelope(data=jobs.job_view(job, media=dependencies.media_store()), meta=meta()))
+    return json_response(JobEnvelope(data=results.job_view(job, media=dependencies.media_store()), meta=meta()))
 
 
 app = build_app(router)

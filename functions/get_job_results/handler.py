@@ -15,7 +15,7 @@ from vidscope.api.http import build_app, current_principal, documented, json_res
 from vidscope.capabilities import REGISTRY
 from vidscope.errors import JobNotFound, ResultNotAvailable, UnsupportedCapability
 from vidscope.functions import api_function
-from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs import results
 from vidscope.models import JobResults, ResultPage, ResultPageEnvelope
 
 SPEC = api_function("get_job_results")
@@ -36,7 +36,7 @@ def get_job_results(
 ) -> Response[str]:
     if capability not in REGISTRY:
         raise UnsupportedCapability(f"no capability named {capability!r}; supported: {', '.join(REGISTRY)}")
-    page = jobs.result_page(
+    page = results.result_page(
         current_principal().tenant_id,
         job_id,
         capability,
