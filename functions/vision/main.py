@@ -1,14 +1,13 @@
 """Container entrypoint of the vision task: ``python -m functions.vision.main``.
 
-Step Functions starts the task with the job, its options and its task token in the container's
-environment (see the See state). As with the transcriber, the exit code is 0 whether the job's
+Step Functions starts the task with the job, what its plan asks of the vision stage and its task
+token in the container's environment (see the See state). As with the transcriber, the exit code is 0 whether the job's
 media was seen, failed cleanly (reported with SendTaskFailure), was cancelled or was no longer
 awaited, and non-zero only when the process itself broke.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -18,6 +17,7 @@ from vidscope.clock import utc_now
 from vidscope.log import logger
 from vidscope.pipeline import container_task, vision_worker
 from vidscope.settings import get_settings
+from vidscope.vision.request import VisionRequest
 
 
 def main() -> int:
@@ -30,7 +30,7 @@ def main() -> int:
         media=dependencies.media_store(),
         sfn=aws.client("stepfunctions"),
         clock=utc_now,
-        options=json.loads(os.environ.get("VIDSCOPE_OPTIONS", "{}")),
+        request=VisionRequest.model_validate_json(os.environ.get("VIDSCOPE_VISION_REQUEST", "{}")),
         heartbeat_seconds=settings.heartbeat_seconds,
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
     )

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from vidscope.adapters.media_store import artifact_ref
 from vidscope.capabilities import brands
-from vidscope.capabilities.base import Inputs
+from vidscope.capabilities.base import Inputs, MissingInput
 from vidscope.text.brand_matching import catalog, find_brands
 from vidscope.transcripts import Segment, Transcript, Word
 from vidscope.vision.models import Box, Keyframe, ScreenText, VisionOutput
@@ -232,9 +232,11 @@ def _brands_run(inputs: Inputs, options: dict[str, object]) -> dict[str, dict[st
     return {b["name"]: b for b in brands.CAPABILITY.run(inputs, options)}
 
 
-def test_brands_are_looked_for_in_the_speech_by_default_and_on_screen_when_asked() -> None:
-    assert set(_brands_run(INPUTS, {"return_proof": True})) == {"Adidas"}  # the speech, as brands always read
-    found = _brands_run(INPUTS, {"return_proof": True, "sources": ["speech", "on_screen"]})
+def test_brands_are_looked_for_in_the_speech_and_on_screen_by_default() -> None:
+    assert _brands_run(INPUTS, {"return_proof": True}) == _brands_run(
+        INPUTS, {"return_proof": True, "sources": ["speech", "on_screen"]}
+    )
+    found = _brands_run(INPUTS, {"return_proof": True})
     assert set(found) == {"Adidas", "Starbucks"}
     assert found["Adidas"]["proof"] == [{"source": "speech", "start": 8.12, "end": 8.55, "text": SAID.text[14:55]}]
     assert found["Starbucks"]["proof"] == [
@@ -253,12 +255,11 @@ def test_sources_restrict_where_brands_are_looked_for() -> None:
     assert set(_brands_run(INPUTS, {"sources": ["on_screen"]})) == {"Starbucks"}
 
 
-def test_on_screen_needs_no_transcript_and_no_vision_stage_leaves_the_speech() -> None:
+def test_the_transcript_is_needed_and_media_without_pictures_leaves_the_speech() -> None:
     no_speech = Inputs(duration_seconds=40.0, vision=INPUTS.vision)
-    assert set(_brands_run(no_speech, {"sources": ["on_screen"]})) == {"Starbucks"}
-    with pytest.raises(ValueError, match="transcript"):
+    with pytest.raises(MissingInput, match="transcript"):
         brands.CAPABILITY.run(no_speech, {})
-    no_vision = Inputs(duration_seconds=40.0, transcript=INPUTS.transcript)
+    no_vision = Inputs(duration_seconds=40.0, transcript=INPUTS.transcript)  # audio-only media: no vision stage
     assert set(_brands_run(no_vision, {})) == {"Adidas"}
 
 

@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from infra import workflow_definition
 from vidscope import capabilities, catalog
 from vidscope.capabilities import REGISTRY, UnroutableCapability
-from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Step
+from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, Step
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
 from vidscope.models import UNPLANNED_STAGES, CreateJobRequest, JobOptions, JobResults, Stage
+from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 from vidscope.transcripts import Segment, Transcript
 
 PACKAGE = Path(capabilities.__file__).parent
@@ -83,6 +84,7 @@ def test_the_api_models_have_one_typed_property_per_capability() -> None:
 
 class _Nothing(BaseModel):
     value: int
+    items: list[int] = []
 
 
 def _capability(**overrides: Any) -> Capability[Any, Any]:
@@ -99,19 +101,49 @@ def _capability(**overrides: Any) -> Capability[Any, Any]:
     return replace(base, **overrides)
 
 
+def _empty(_options: Any, _duration: float) -> Note:
+    return Note(code="NOTHING", message="nothing")
+
+
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
         ({"needs": frozenset({"smell"})}, "no stage of the workflow makes"),
-        ({"name": "other"}, "name it after its module"),
         ({"credits_per_minute": 0}, "no price"),
         ({"step": Step.MERGE, "access": frozenset({"bedrock:invoke"})}, "holds no extra grants"),
+        ({"access": frozenset({"media:read"})}, "the step's own"),
+        ({"paged": "value"}, "not a list field"),
+        ({"paged": "itmes", "when_empty": _empty}, "not a list field"),
+        ({"paged": ""}, "not a list"),
+        ({"paged": "items"}, "declare when_empty"),
+        ({"needs": frozenset({ResultOf("nowhere")})}, "not registered"),
+        ({"needs": frozenset({ResultOf("summary")})}, "computed while merging"),
     ],
 )
-def test_a_capability_the_workflow_cannot_run_cannot_be_registered(overrides: dict[str, Any], reason: str) -> None:
+def test_a_declaration_that_anything_downstream_would_trip_on_cannot_be_registered(
+    overrides: dict[str, Any], reason: str
+) -> None:
     with pytest.raises(UnroutableCapability, match=reason):
-        capabilities._check("probe", _capability(**overrides))
-    capabilities._check("probe", _capability())  # while the same declaration, routable, is fine
+        capabilities.register(_capability(**overrides))
+    assert "probe" not in REGISTRY
+    with capabilities.registered(_capability(paged="items", when_empty=_empty)):  # the same, routable, is fine
+        assert "probe" in REGISTRY
+    assert "probe" not in REGISTRY
+
+
+def test_a_result_read_from_another_capability_is_computed_from_the_same_stage_outputs() -> None:
+    reader = _capability(
+        needs=frozenset({ResultOf("transcription")}),
+        compute=lambda inputs, options: _Nothing(value=inputs.result(REGISTRY["transcription"]).word_count),
+    )
+    transcript = Transcript.from_segments(
+        [Segment(start=0, end=2, text="two words")], language="en", duration_seconds=2
+    )
+    with capabilities.registered(reader):
+        assert capabilities.needed(reader) == {"audio", "transcript"}
+        assert plan_for(["probe"]).stages == (Stage.INGESTION, Stage.TRANSCRIPTION, Stage.ANALYSIS, Stage.MERGING)
+        result = capabilities.compute(reader, Inputs(duration_seconds=2, transcript=transcript), {})
+    assert result == {"value": 2, "items": []}
 
 
 def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
@@ -119,13 +151,12 @@ def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
     assert plan_for(["transcription"]).analyses == ()
     speech_only = {"brands": {"sources": ["speech"]}}
     full = plan_for(["transcription", "summary", "brands"], speech_only)
-    assert full.stages == UNPLANNED_STAGES and full.analyses == ("summary", "brands") and full.transcribe
-    assert not full.see
+    assert full.stages == UNPLANNED_STAGES and full.analyses == ("summary", "brands")
     assert plan_for(["language"]).stages == UNPLANNED_STAGES and plan_for(["language"]).analyses == ("language",)
-    # Brands read the speech by default; reading the screen too sees the video, side by side.
-    assert plan_for(["brands"]).media_stages == (Stage.TRANSCRIPTION,)
-    both = {"brands": {"sources": ["speech", "on_screen"]}}
-    assert plan_for(["brands"], both).media_stages == (Stage.TRANSCRIPTION, Stage.VISION)
+    # Brands read the speech and the screen by default, side by side; the speech alone when asked.
+    with_vision = (Stage.INGESTION, Stage.TRANSCRIPTION, Stage.VISION, Stage.ANALYSIS, Stage.MERGING)
+    assert plan_for(["brands"]).stages == with_vision and plan_for(["brands"]).vision.read_text
+    assert plan_for(["brands"], {"brands": {"sources": ["on_screen", "speech"]}}).stages == with_vision
     # Frames alone: no transcription, and the frame capabilities merge without an analysis step.
     shots = plan_for(["shots", "thumbnails", "on_screen_text"])
     assert shots.stages == (Stage.INGESTION, Stage.VISION, Stage.MERGING) and shots.analyses == ()
@@ -133,8 +164,21 @@ def test_the_plan_runs_only_the_stages_the_capabilities_need() -> None:
     assert not plan_for(["transcription", "summary"]).video and plan_for(["shots"]).video
     assert plan_for(["download"]).video and not plan_for(["download"], {"download": {"format": "m4a"}}).video
     assert plan_for(["shorts"]).video  # to cut clips from (and, unrendered, its shots see the video anyway)
-    # Chapters use shots when the job sees the video anyway, and do without on a podcast.
-    assert plan_for(["chapters"]).media_stages == (Stage.TRANSCRIPTION, Stage.VISION)
+    # Chapters read the shots' result (the vision stage runs), and do without on a podcast.
+    assert plan_for(["chapters"]).stages == with_vision and not plan_for(["chapters"]).vision.read_text
+
+
+def test_the_vision_stage_is_handed_what_the_plan_needs_as_data() -> None:
+    """Needs and options models, never names: the stage's parameters come from options that derive
+    from its own models, and reading text from the need for it."""
+    assert plan_for(["shots"]).vision == VisionRequest()
+    assert plan_for(["on_screen_text"]).vision == VisionRequest(read_text=True)
+    options = {"shots": {"detector": "content", "min_seconds": 2.0}, "thumbnails": {"width": 320, "format": "png"}}
+    assert plan_for(["thumbnails", "shots", "brands"], options).vision == VisionRequest(
+        read_text=True,
+        shots=ShotDetection(detector="content", min_seconds=2.0),
+        stills=[Stills(width=320, format="png")],
+    )
 
 
 def test_prices_are_per_capability_per_started_minute() -> None:
@@ -159,7 +203,7 @@ def test_options_are_strict_and_filled_with_defaults() -> None:
         {"url": "https://example.com/v.mp4", "capabilities": ["brands", "summary"], "return_proof": True}
     )
     assert request.capability_options() == {
-        "brands": {"return_proof": True, "sources": ["speech"]},
+        "brands": {"return_proof": True, "sources": None},
         "summary": {},
     }
     # The alias keeps the flag in step with the option, and leaves the other brands options alone.

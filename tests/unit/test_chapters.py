@@ -9,7 +9,6 @@ import pytest
 from vidscope.text.chapters import ChapterSpan, find_chapters
 from vidscope.text.summarizers import ExtractiveSummarizer
 from vidscope.transcripts import Segment, Transcript, Word
-from vidscope.vision.models import DetectedShot, Transition
 
 # Three talks of eight sentences, one sentence every 4 s: cooking from 0 s, football from 32 s and
 # space from 64 s, in 96 s of media.
@@ -67,23 +66,12 @@ TALK = Transcript.from_segments(
 )
 
 
-def _shots(*cuts: float, duration: float = DURATION) -> list[DetectedShot]:
-    starts = [0.0, *cuts]
-    ends = [*cuts, duration]
-    return [
-        DetectedShot(
-            index=i,
-            start=start,
-            end=end,
-            start_frame=round(start * 25),
-            end_frame=round(end * 25),
-            transition=Transition.START if i == 0 else Transition.CUT,
-        )
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
-    ]
+def _shots(*cuts: float) -> list[float]:
+    """The shot starts of a video cut at ``cuts``."""
+    return [0.0, *cuts]
 
 
-def _chapters(shots: list[DetectedShot], max_chapters: int | None = None) -> list[ChapterSpan]:
+def _chapters(shots: list[float], max_chapters: int | None = None) -> list[ChapterSpan]:
     return find_chapters(TALK, shots, DURATION, max_chapters=max_chapters, writer=ExtractiveSummarizer())
 
 
@@ -125,7 +113,7 @@ def test_max_chapters_keeps_the_clearest_shifts(max_chapters: int) -> None:
 
 def test_no_chapter_is_shorter_than_a_twentieth_of_the_media() -> None:
     # In 600 s of media the two shifts, 29.3 s apart once snapped, are too close for two chapters.
-    shots = _shots(33.5, 62.8, duration=600.0)
+    shots = _shots(33.5, 62.8)
     chapters = find_chapters(TALK, shots, 600.0, max_chapters=None, writer=ExtractiveSummarizer())
     assert len(chapters) == 2
     assert all(c.end - c.start >= 30.0 for c in chapters)
@@ -133,7 +121,7 @@ def test_no_chapter_is_shorter_than_a_twentieth_of_the_media() -> None:
 
 def test_media_without_speech_is_cut_into_parts_at_the_cuts() -> None:
     silent = Transcript.from_segments([], language="und", duration_seconds=0.0)
-    shots = _shots(100.0, 230.0, 370.0, duration=480.0)
+    shots = _shots(100.0, 230.0, 370.0)
     chapters = find_chapters(silent, shots, 480.0, max_chapters=None, writer=ExtractiveSummarizer())
     assert [c.start for c in chapters] == [0.0, 100.0, 230.0, 370.0]  # the cuts nearest to 120, 240, 360
     assert [c.title for c in chapters] == ["Part 1", "Part 2", "Part 3", "Part 4"]

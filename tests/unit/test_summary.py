@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from vidscope.pipeline.errors import AnalysisFailed
+from vidscope.text.summaries import ModelAnswerUnreadable
 from vidscope.text.summarizers import BedrockSummarizer, ExtractiveSummarizer
 from vidscope.transcripts import Segment, Transcript
 
@@ -61,7 +61,7 @@ def test_an_unreadable_bedrock_answer_fails_the_capability_clearly() -> None:
     client = boto3.client("bedrock-runtime", region_name="us-east-1")
     with Stubber(client) as stub:
         stub.add_response("converse", _bedrock_reply("I cannot help with that."))
-        with pytest.raises(AnalysisFailed, match="could not be read"):
+        with pytest.raises(ModelAnswerUnreadable, match="could not be read"):
             BedrockSummarizer(client, "model").summarize(TALK)
 
 
@@ -104,5 +104,5 @@ def test_bedrock_describing_fewer_chapters_than_asked_fails_the_capability() -> 
     client = boto3.client("bedrock-runtime", region_name="us-east-1")
     with Stubber(client) as stub:
         stub.add_response("converse", _bedrock_reply('{"chapters": [{"title": "Only one", "summary": "One."}]}'))
-        with pytest.raises(AnalysisFailed, match="1 chapters of 2"):
+        with pytest.raises(ModelAnswerUnreadable, match="1 chapters of 2"):
             BedrockSummarizer(client, "model").describe_chapters(CHAPTER_TEXTS)

@@ -1,52 +1,190 @@
 """The capability registry: every module of this package that declares ``CAPABILITY`` is one
 capability (DESIGN §3b). Adding a capability is adding its module (and its tests): discovery
-finds it, and registration refuses one that nothing in the workflow could run."""
+finds it, and registration refuses a declaration that anything downstream would trip on — a need
+no stage makes, a result read that cannot be computed, a paged field that is not a list."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Final
 
-from vidscope.capabilities.base import PRODUCED_BY, Capability, Step
+from pydantic import BaseModel, RootModel
 
-__all__ = ["REGISTRY", "Capability", "get"]
+from vidscope.access import Access
+from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, Need, Note, ResultOf, Step
+
+__all__ = [
+    "REGISTRY",
+    "STEP_ACCESS",
+    "Capability",
+    "compute",
+    "needed",
+    "refused",
+    "register",
+    "registered",
+    "requirements",
+]
 
 _NOT_CAPABILITIES = frozenset({"base"})
+# What the analysis step does for every capability it runs, granted to the step itself: a
+# capability declares only the access its own compute adds.
+STEP_ACCESS: frozenset[Access] = frozenset({Access.READ_MEDIA})
 
 
 class UnroutableCapability(Exception):
-    """A capability the workflow has no way to run."""
+    """A declaration the workflow could not run, or whose result the API could not serve."""
 
 
-def _check(module_name: str, capability: Capability[Any, Any]) -> None:
-    if capability.name != module_name:
-        raise UnroutableCapability(f"capabilities.{module_name} declares {capability.name!r}: name it after its module")
-    missing = [need for need in capability.needs if need not in PRODUCED_BY]
-    if missing:
-        raise UnroutableCapability(f"{capability.name} needs {missing}, which no stage of the workflow makes")
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is list or annotation is list
+
+
+def _check_paged(capability: Capability[Any, Any]) -> None:
+    if capability.paged is None:
+        return
+    result = capability.result
+    if capability.paged == "":
+        root = result.model_fields.get("root") if issubclass(result, RootModel) else None
+        if root is None or not _is_list(root.annotation):
+            raise UnroutableCapability(f"{capability.name} pages its result itself, which is not a list")
+    else:
+        field = result.model_fields.get(capability.paged)
+        annotation = field.annotation if field is not None else None
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+            annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
+        if not _is_list(annotation):
+            raise UnroutableCapability(
+                f"{capability.name} pages {capability.paged!r}, which is not a list field of {result.__name__}"
+            )
+    if capability.when_empty is None:
+        raise UnroutableCapability(f"{capability.name} has a list that can come out empty: declare when_empty")
+
+
+def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
+    for requirement in capability.needs | capability.uses(capability.options()):
+        if not isinstance(requirement, ResultOf):
+            if requirement not in PRODUCED_BY:
+                raise UnroutableCapability(
+                    f"{capability.name} needs {requirement}, which no stage of the workflow makes"
+                )
+            continue
+        read = known.get(requirement.capability)
+        if read is None:
+            raise UnroutableCapability(f"{capability.name} reads {requirement.capability}, which is not registered")
+        if read.step is not Step.MERGE or any(isinstance(r, ResultOf) for r in read.needs | read.uses(read.options())):
+            raise UnroutableCapability(
+                f"{capability.name} reads {read.name}'s result, which only a capability computed while merging "
+                "from stage outputs alone can give"
+            )
+
+
+def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
+    _check_reads(capability, known)
+    _check_paged(capability)
+    if not issubclass(capability.result, BaseModel):
+        raise UnroutableCapability(f"{capability.name}'s result is not a model")
     if capability.step is Step.MERGE and capability.access:
         raise UnroutableCapability(f"{capability.name} is computed while merging, which holds no extra grants")
+    if capability.access & STEP_ACCESS:
+        raise UnroutableCapability(
+            f"{capability.name} declares {sorted(capability.access & STEP_ACCESS)}: the step's own"
+        )
     if capability.credits_per_minute <= 0:
         raise UnroutableCapability(f"{capability.name} has no price")
 
 
 def _discover() -> dict[str, Capability[Any, Any]]:
-    found: list[Capability[Any, Any]] = []
+    found: dict[str, Capability[Any, Any]] = {}
     for module in pkgutil.iter_modules(__path__):
         if module.name.startswith("_") or module.name in _NOT_CAPABILITIES:
             continue
         capability = importlib.import_module(f"{__name__}.{module.name}").CAPABILITY
-        _check(module.name, capability)
-        found.append(capability)
+        if capability.name != module.name:
+            raise UnroutableCapability(
+                f"capabilities.{module.name} declares {capability.name!r}: name it after its module"
+            )
+        found[capability.name] = capability
+    for capability in found.values():
+        _check(capability, found)
+    return _ordered(found.values())
+
+
+def _ordered(capabilities: Any) -> dict[str, Capability[Any, Any]]:
     # Stage outputs first (transcription), then the analyses by name: a stable order for the
     # OpenAPI document and for listings.
-    found.sort(key=lambda c: (c.step is not Step.MERGE, c.name))
-    return {c.name: c for c in found}
+    return {c.name: c for c in sorted(capabilities, key=lambda c: (c.step is not Step.MERGE, c.name))}
 
 
 REGISTRY: Final[dict[str, Capability[Any, Any]]] = _discover()
 
 
-def get(name: str) -> Capability[Any, Any]:
-    return REGISTRY[name]
+def register(capability: Capability[Any, Any]) -> None:
+    """Add a capability declared outside this package (checked as a discovered one is): every
+    part of the workflow reads the registry when it runs, so one registered in a process is
+    planned, computed, merged and served there."""
+    if capability.name in REGISTRY:
+        raise UnroutableCapability(f"{capability.name} is registered already")
+    _check(capability, {**REGISTRY, capability.name: capability})
+    ordered = _ordered([*REGISTRY.values(), capability])
+    REGISTRY.clear()
+    REGISTRY.update(ordered)
+
+
+@contextmanager
+def registered(capability: Capability[Any, Any]) -> Iterator[Capability[Any, Any]]:
+    """``capability`` registered for the block's duration (an extension tried in one process)."""
+    register(capability)
+    try:
+        yield capability
+    finally:
+        REGISTRY.pop(capability.name, None)
+
+
+def requirements(capability: Capability[Any, Any], options: Mapping[str, Mapping[str, Any]]) -> frozenset[Need]:
+    """What the plan must make for ``capability`` with the job's options: its own needs and uses,
+    and those of each capability whose result it reads."""
+    wanted: set[Need] = set()
+    for requirement in capability.wants(options.get(capability.name)):
+        if isinstance(requirement, ResultOf):
+            read = REGISTRY[requirement.capability]
+            wanted |= {r for r in read.wants(options.get(read.name)) if isinstance(r, Need)}
+        else:
+            wanted.add(requirement)
+    return frozenset(wanted)
+
+
+def needed(capability: Capability[Any, Any]) -> frozenset[Need]:
+    """What ``capability`` cannot do without, whatever its options: its own needs and the needs of
+    the results it needs."""
+    own = {r for r in capability.needs if isinstance(r, Need)}
+    for requirement in capability.needs:
+        if isinstance(requirement, ResultOf):
+            own |= {r for r in REGISTRY[requirement.capability].needs if isinstance(r, Need)}
+    return frozenset(own)
+
+
+def compute(capability: Capability[Any, Any], inputs: Inputs, options: Mapping[str, Mapping[str, Any]]) -> Any:
+    """``capability``'s result (JSON) from the stage outputs in ``inputs``, with the results it
+    reads computed first from the same outputs (with the job's options for them, if it asked for
+    them too); a result used but not made by the job's media is left out."""
+    results: dict[str, Any] = {}
+    for requirement in capability.wants(options.get(capability.name)):
+        if isinstance(requirement, ResultOf):
+            read = REGISTRY[requirement.capability]
+            if all(inputs.has(need) for need in read.needs):
+                results[read.name] = read.run(inputs, options.get(read.name))
+    return capability.run(inputs.with_results(results), options.get(capability.name))
+
+
+def refused(
+    capabilities: list[str], options: Mapping[str, Mapping[str, Any]], duration_seconds: float
+) -> dict[str, Note]:
+    """The requested capabilities whose options cannot fit media this long, with the reason (a
+    ``Note``) each is refused for."""
+    notes = {name: REGISTRY[name].refusal(options.get(name), duration_seconds) for name in capabilities}
+    return {name: note for name, note in notes.items() if note is not None}

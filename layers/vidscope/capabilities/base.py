@@ -11,12 +11,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
+from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
-from vidscope.vision.models import VISION_DIR, VisionOutput
+from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
 
 
 class Need(StrEnum):
@@ -30,6 +31,18 @@ class Need(StrEnum):
     MEDIA = "media"  # the ingested file itself, to cut or re-package (ingestion stored it)
     VIDEO_FILE = "video_file"  # that file with its pictures: ingestion downloads video, not sound alone
 
+
+@dataclass(frozen=True)
+class ResultOf:
+    """Another capability's result: the plan makes what that capability needs, and the compute
+    reads its result with ``Inputs.result``. Only a capability computed while merging (a cheap
+    reshaping of a stage's output) can be read so: it is computed again where it is read, since
+    the analyses of one job run side by side, in no order."""
+
+    capability: str
+
+
+Requirement = Need | ResultOf
 
 # The stage that makes each need: a capability whose needs have no stage cannot be registered.
 PRODUCED_BY: Mapping[Need, str] = {
@@ -58,13 +71,22 @@ class Step(StrEnum):
 
 
 class Options(BaseModel):
-    """Base of every options model: an unknown option is refused (400 with its path)."""
+    """Base of every options model: an unknown option is refused (400 with its path), and so is a
+    value of the wrong JSON type (``"480"`` for a number): strict, as the document types them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class NoOptions(Options):
     """A capability without options."""
+
+
+class Note(BaseModel):
+    """Why a result is empty, or why a capability was refused before any work: a code a program
+    can branch on and a sentence a person can act on."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    message: str
 
 
 class MediaFiles(Protocol):
@@ -80,36 +102,104 @@ class MediaFiles(Protocol):
         ...
 
 
-class Summarizer(Protocol):
-    """Summary and key topics of a transcript (vidscope.text.summarizers: extractive locally, Bedrock in
-    the cloud), as the summary capability's result model; titles and summaries of its chapters."""
-
-    def summarize(self, transcript: Transcript) -> Any: ...
-
-    def describe_chapters(self, texts: list[str]) -> list[tuple[str, str]]:
-        """A short title and a one-sentence summary for each chapter's text, in order (one call
-        for the whole video, so that titles can differ from each other)."""
-        ...
+class MissingInput(Exception):
+    """A compute read an input its capability did not declare (a bug in the declaration): the
+    registry hands every declared need, so a compute never checks for one."""
 
 
-@dataclass(frozen=True)
+T = TypeVar("T")
+
+
+def _present(value: T | None, what: str) -> T:
+    if value is None:
+        raise MissingInput(f"{what} was read but not declared among the capability's needs")
+    return value
+
+
 class Inputs:
-    """What a capability's compute reads: the stage outputs it declared it needs, and the
-    providers the deployment chose."""
+    """What a capability's compute reads: the stage outputs it declared it needs (each present:
+    ``Capability.run`` checks before computing), what it merely uses (empty when the job's media
+    did not make it), and the providers the deployment chose."""
 
-    duration_seconds: float
-    has_video: bool = True  # whether the media has pictures (a podcast has none)
-    transcript: Transcript | None = None
-    # The vision stage's shots, keyframes and on-screen text; files it names are referenced in
-    # results with ``media_store.artifact_ref("vision/" + file)``.
-    vision: VisionOutput | None = None
-    summarizer: Summarizer | None = None
-    # The ingested file and a place for the capability's own files, for one that needs MEDIA.
-    media: MediaFiles | None = None
+    def __init__(
+        self,
+        *,
+        duration_seconds: float,
+        has_video: bool = True,
+        transcript: Transcript | None = None,
+        vision: VisionOutput | None = None,
+        summarizer: Summarizer | None = None,
+        media: MediaFiles | None = None,
+        results: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.duration_seconds = duration_seconds
+        self.has_video = has_video  # whether the media has pictures (a podcast has none)
+        self._transcript, self._vision = transcript, vision
+        self._summarizer, self._media = summarizer, media
+        self._results: Mapping[str, Any] = results or {}
+
+    def with_results(self, results: Mapping[str, Any]) -> Inputs:
+        """These inputs with other capabilities' results (``ResultOf``) beside them."""
+        return Inputs(
+            duration_seconds=self.duration_seconds,
+            has_video=self.has_video,
+            transcript=self._transcript,
+            vision=self._vision,
+            summarizer=self._summarizer,
+            media=self._media,
+            results={**self._results, **results},
+        )
+
+    def has(self, requirement: Requirement) -> bool:
+        if isinstance(requirement, ResultOf):
+            return requirement.capability in self._results
+        if requirement in (Need.AUDIO, Need.TRANSCRIPT):
+            return self._transcript is not None
+        if requirement in FRAME_NEEDS:
+            return self._vision is not None
+        return self._media is not None  # MEDIA, VIDEO_FILE
+
+    @property
+    def transcript(self) -> Transcript:
+        return _present(self._transcript, "the transcript")
+
+    @property
+    def vision(self) -> VisionOutput:
+        """The vision stage's shots, keyframes and on-screen text; files it names are referenced
+        in results with ``frame_ref``."""
+        return _present(self._vision, "the vision stage's output")
+
+    @property
+    def screen_text(self) -> list[ScreenText]:
+        """Text read on screen, for a capability that uses it: empty when the job saw no pictures."""
+        return self._vision.text if self._vision is not None else []
+
+    @property
+    def summarizer(self) -> Summarizer:
+        return _present(self._summarizer, "a summarizer")
+
+    @property
+    def media(self) -> MediaFiles:
+        """The ingested file and a place for the capability's own files."""
+        return _present(self._media, "the ingested media")
+
+    def result(self, capability: Capability[Any, ResultT]) -> ResultT | None:
+        """Another capability's result (declared as ``ResultOf``), None when the job's media could
+        not make it (a result used, not needed)."""
+        value = self._results.get(capability.name)
+        return None if value is None else capability.result.model_validate(value)
 
 
 OptionsT = TypeVar("OptionsT", bound=Options)
 ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+def _no_requirements(_options: Any) -> frozenset[Requirement]:
+    return frozenset()
+
+
+def _always_fits(_options: Any, _duration_seconds: float) -> Note | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -117,7 +207,7 @@ class Capability(Generic[OptionsT, ResultT]):
     name: str
     description: str
     credits_per_minute: int
-    needs: frozenset[Need]
+    needs: frozenset[Requirement]
     options: type[OptionsT]
     result: type[ResultT]
     compute: Callable[[Inputs, OptionsT], ResultT]
@@ -127,21 +217,48 @@ class Capability(Generic[OptionsT, ResultT]):
     # The result's list that GET bounds to ``catalog.BOUNDED_RESULT_ITEMS`` and /results pages: a field name,
     # or "" when the result is the list itself; None when the result has no list to page.
     paged: str | None = None
-    # What the analysis function needs beyond reading and writing stage outputs to compute it.
+    # Why the list came out empty (required with ``paged``): the job lists it in ``notes``, so an
+    # empty result never reads as a silent failure.
+    when_empty: Callable[[OptionsT, float], Note] | None = None
+    # Refuses, at ingestion, options that cannot fit the media (shorts longer than the video):
+    # the capability fails alone and is not charged, rather than charged for nothing.
+    fits: Callable[[OptionsT, float], Note | None] = _always_fits
+    # What the analysis function needs beyond its own reads and writes (stage outputs, the
+    # media) to compute it: Bedrock, say.
     access: frozenset[Access] = frozenset()
     # What it reads when the job's media and plan make it, and does without otherwise (brands reads
     # on-screen text when the video has any), from the job's options: it may add stages to the plan
     # but never fails the capability when the media cannot give it.
-    uses: Callable[[OptionsT], frozenset[Need]] = lambda _options: frozenset()
+    uses: Callable[[OptionsT], frozenset[Requirement]] = _no_requirements
 
-    def wants(self, options: Mapping[str, Any] | None) -> frozenset[Need]:
-        """Everything the plan must make for this capability with these (validated) options."""
-        return self.needs | self.uses(self.options.model_validate(options or {}))
+    def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
+        return self.options.model_validate(options or {})
+
+    def wants(self, options: Mapping[str, Any] | None) -> frozenset[Requirement]:
+        """Everything this capability reads with these (validated) options, needed or used."""
+        return self.needs | self.uses(self.parse(options))
 
     def run(self, inputs: Inputs, options: Mapping[str, Any] | None) -> Any:
         """Compute the result from JSON options (validated) and return it as JSON."""
-        parsed = self.options.model_validate(options or {})
+        missing = [str(need) for need in self.needs if not inputs.has(need)]
+        if missing:
+            raise MissingInput(f"{self.name} was run without {', '.join(sorted(missing))}")
+        parsed = self.parse(options)
         return self.result.model_validate(self.compute(inputs, parsed)).model_dump(mode="json", exclude_none=True)
+
+    def is_empty(self, result: Any) -> bool:
+        """Whether a result (JSON) found nothing: its paged list is empty."""
+        if self.paged is None:
+            return False
+        items = result if self.paged == "" else result.get(self.paged) if isinstance(result, dict) else None
+        return isinstance(items, list) and not items
+
+    def empty_note(self, options: Mapping[str, Any] | None, duration_seconds: float) -> Note | None:
+        return self.when_empty(self.parse(options), duration_seconds) if self.when_empty is not None else None
+
+    def refusal(self, options: Mapping[str, Any] | None, duration_seconds: float) -> Note | None:
+        """Why this capability cannot run on media this long with these options, if it cannot."""
+        return self.fits(self.parse(options), duration_seconds)
 
 
 def clock_time(seconds: float) -> str:

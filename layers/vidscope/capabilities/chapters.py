@@ -2,15 +2,16 @@
 boundary when a cut is near, with a short title and a one-sentence summary (extractive locally,
 Bedrock in the cloud). The segmentation (``vidscope.text.chapters``) is imported only to compute.
 
-Shots are used, not needed: on audio-only media (a podcast) the chapters follow the speech alone
-rather than failing for want of pictures."""
+The shots capability's result is used, not needed: on audio-only media (a podcast) the chapters
+follow the speech alone rather than failing for want of pictures."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
 from vidscope.access import Access
-from vidscope.capabilities.base import Capability, Inputs, Need, Options, clock_time
+from vidscope.capabilities import shots
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, ResultOf, clock_time
 
 
 class ChaptersOptions(Options):
@@ -31,13 +32,12 @@ class ChaptersResult(BaseModel):
 
 
 def _chapters(inputs: Inputs, options: ChaptersOptions) -> ChaptersResult:
-    if inputs.transcript is None or inputs.summarizer is None:
-        raise ValueError("chapters needs the transcript and a summarizer")
     from vidscope.text.chapters import find_chapters  # deferred: the analysis function's work, not the API's
 
+    cut = inputs.result(shots.CAPABILITY)
     spans = find_chapters(
         inputs.transcript,
-        inputs.vision.shots if inputs.vision is not None else [],
+        [shot.start for shot in cut.shots] if cut is not None else [],
         inputs.duration_seconds,
         max_chapters=options.max_chapters,
         writer=inputs.summarizer,
@@ -61,11 +61,14 @@ CAPABILITY = Capability(
     description="Narrative chapters aligned to shot boundaries, each with a title and a one-sentence summary",
     credits_per_minute=1,
     needs=frozenset({Need.TRANSCRIPT}),
-    uses=lambda _options: frozenset({Need.SHOTS}),
+    uses=lambda _options: frozenset({ResultOf(shots.CAPABILITY.name)}),
     options=ChaptersOptions,
     result=ChaptersResult,
     compute=_chapters,
     access=frozenset({Access.INVOKE_MODEL}),  # the Bedrock provider
     paged="chapters",
+    when_empty=lambda _options, duration: Note(
+        code="MEDIA_TOO_SHORT", message=f"{duration:g} s of media is too short to be divided into chapters"
+    ),
     render=_render,
 )

@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from vidscope.access import Access
 from vidscope.capabilities.base import Capability, Inputs, Need, Options
 
 
@@ -25,8 +24,6 @@ class DownloadResult(BaseModel):
 
 
 def _package(inputs: Inputs, options: DownloadOptions) -> DownloadResult:
-    if inputs.media is None:
-        raise ValueError("download needs the ingested media")
     from vidscope.editing.clips import remux  # deferred: the analysis function's work, not the API's
 
     source = inputs.media.fetch()
@@ -50,6 +47,5 @@ CAPABILITY = Capability(
     options=DownloadOptions,
     result=DownloadResult,
     compute=_package,
-    access=frozenset({Access.READ_MEDIA}),
     render=lambda r: [f"{r.format}, {r.size_bytes / 2**20:.1f} MiB, {r.duration_seconds:.1f} s: {r.download_url}"],
 )

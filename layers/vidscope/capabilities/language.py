@@ -85,8 +85,6 @@ def detect(text: str) -> LanguageResult:
 
 
 def _compute(inputs: Inputs, options: NoOptions) -> LanguageResult:
-    if inputs.transcript is None:
-        raise ValueError("language needs the transcript")
     return detect(inputs.transcript.text)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Options, Step, clock_time, frame_ref
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step, clock_time, frame_ref
 from vidscope.vision.models import Box
 
 
@@ -29,8 +29,6 @@ class OnScreenTextResult(BaseModel):
 
 
 def _read(inputs: Inputs, options: OnScreenTextOptions) -> OnScreenTextResult:
-    if inputs.vision is None:
-        raise ValueError("on_screen_text needs the vision stage's output")
     items = [
         TextItem(start=t.start, end=t.end, text=t.text, confidence=t.confidence, box=t.box, frame_url=frame_ref(t.file))
         for t in inputs.vision.text
@@ -49,6 +47,10 @@ CAPABILITY = Capability(
     compute=_read,
     step=Step.MERGE,
     paged="items",
+    when_empty=lambda options, _duration: Note(
+        code="NO_TEXT_ON_SCREEN",
+        message=f"no text was read on screen with a confidence of {options.min_confidence:g} or more",
+    ),
     render=lambda r: (
         [f"{r.total} text items"]
         + [f"{clock_time(t.start)} → {clock_time(t.end)}  {t.text!r} ({t.confidence:.2f})" for t in r.items]

@@ -12,8 +12,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, Field, RootModel, model_validator
 
-from vidscope.access import Access
-from vidscope.capabilities.base import Capability, Inputs, Need, Options, clock_time
+from vidscope.capabilities import shots
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Requirement, ResultOf, clock_time
 
 Aspect = Literal["9:16", "1:1", "4:5", "16:9", "original"]
 
@@ -51,14 +51,13 @@ class ShortsResult(RootModel[list[Short]]):
 
 
 def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
-    if inputs.transcript is None:
-        raise ValueError("shorts needs the transcript")
     from vidscope.text.shorts import pick_shorts  # deferred: the analysis function's work, not the API's
 
+    cut = inputs.result(shots.CAPABILITY)
     spans = pick_shorts(
         inputs.transcript,
         duration_seconds=inputs.duration_seconds,
-        shot_starts=[s.start for s in inputs.vision.shots] if inputs.vision is not None else [],
+        shot_starts=[shot.start for shot in cut.shots] if cut is not None else [],
         count=options.count,
         min_seconds=options.min_seconds,
         max_seconds=options.max_seconds,
@@ -77,7 +76,7 @@ def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
         for n, s in enumerate(spans, start=1)
     ]
     # Audio-only media has nothing to cut a picture from: its shorts come without clips.
-    if options.render and inputs.has_video and inputs.media is not None and shorts:
+    if options.render and inputs.has_video and shorts:
         _render(shorts, inputs, options.aspect)
     return ShortsResult(shorts)
 
@@ -85,10 +84,9 @@ def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
 def _render(shorts: list[Short], inputs: Inputs, aspect: Aspect) -> None:
     from vidscope.editing.clips import render_clip  # deferred, as above
 
-    assert inputs.media is not None
     source = inputs.media.fetch()
     # Where on-screen text stood, when the job read it: the crop window follows it.
-    focus = [(t.start, t.box) for t in inputs.vision.text] if inputs.vision is not None else []
+    focus = [(t.start, t.box) for t in inputs.screen_text]
     for short in shorts:
         clip = source.with_name(f"{short.id}.mp4")
         rendered = render_clip(source, clip, start=short.start, end=short.end, aspect=aspect, focus=focus)
@@ -96,17 +94,41 @@ def _render(shorts: list[Short], inputs: Inputs, aspect: Aspect) -> None:
         short.clip_width, short.clip_height = rendered.width, rendered.height
 
 
+def _uses(options: ShortsOptions) -> frozenset[Requirement]:
+    # Shots to snap to when the job sees the video; the file itself to cut when rendering.
+    cutting = {Need.MEDIA, Need.VIDEO_FILE} if options.render else set()
+    return frozenset({ResultOf(shots.CAPABILITY.name), *cutting})
+
+
+def _fits(options: ShortsOptions, duration: float) -> Note | None:
+    if duration >= options.min_seconds:
+        return None
+    return Note(
+        code="MEDIA_SHORTER_THAN_MIN_SECONDS",
+        message=f"the media is {duration:g} s long, shorter than min_seconds ({options.min_seconds:g} s); "
+        "ask for shorter shorts or spans",
+    )
+
+
+def _nothing_found(options: ShortsOptions, duration: float) -> Note:
+    return Note(
+        code="NO_SPAN_FITS",
+        message=f"no span of {options.min_seconds:g}-{options.max_seconds:g} s of complete sentences "
+        f"was found in {duration:g} s of media",
+    )
+
+
 CAPABILITY = Capability(
     name="shorts",
     description="Highlights with their reason and score, on word and shot boundaries, rendered as vertical clips",
     credits_per_minute=2,
     needs=frozenset({Need.TRANSCRIPT}),
-    # Shots to snap to when the job sees the video; the file itself to cut when rendering.
-    uses=lambda options: frozenset({Need.SHOTS} | ({Need.MEDIA, Need.VIDEO_FILE} if options.render else set())),
+    uses=_uses,
+    fits=_fits,
+    when_empty=_nothing_found,
     options=ShortsOptions,
     result=ShortsResult,
     compute=_shorts,
-    access=frozenset({Access.READ_MEDIA}),
     paged="",
     render=lambda r: [
         f"{clock_time(s.start)} → {clock_time(s.end)}  {s.title} ({s.score:.2f}): {s.reason}"

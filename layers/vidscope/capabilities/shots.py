@@ -3,22 +3,15 @@ flashes ignored and fades found), each with its keyframe."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Options, Step, clock_time, frame_ref
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step, clock_time, frame_ref
 from vidscope.vision.models import Transition
+from vidscope.vision.request import ShotDetection
 
 
-class ShotsOptions(Options):
-    detector: Literal["adaptive", "content"] = Field(
-        default="adaptive",
-        description="adaptive: PySceneDetect's AdaptiveDetector (steady under camera motion); content: ContentDetector",
-    )
-    min_seconds: float | None = Field(
-        default=None, ge=0.1, le=60, description="Shots shorter than this are merged into their neighbour"
-    )
+class ShotsOptions(Options, ShotDetection):
+    """The shot detector's parameters: the vision stage reads them from here."""
 
 
 class Shot(BaseModel):
@@ -38,8 +31,6 @@ class ShotsResult(BaseModel):
 
 
 def _shots(inputs: Inputs, options: ShotsOptions) -> ShotsResult:
-    if inputs.vision is None:
-        raise ValueError("shots needs the vision stage's output")
     keyframes = {k.shot_index: k for k in inputs.vision.keyframes}
     shots = [
         Shot(
@@ -71,5 +62,6 @@ CAPABILITY = Capability(
     compute=_shots,
     step=Step.MERGE,  # the vision stage made them; merging only shapes them
     paged="shots",
+    when_empty=lambda _options, _duration: Note(code="NO_FRAMES", message="no frame of the video could be decoded"),
     render=_render,
 )

@@ -1,24 +1,16 @@
 """summary: an extractive summary and key topics of the transcript (Bedrock in the cloud).
 
-The result's model lives here; the summarizers (``vidscope.text.summarizers``) are the deployment's
-providers, handed to the compute in its inputs."""
+The result's model is the summarizers' own (``vidscope.text.summaries``); the summarizers are the
+deployment's providers, handed to the compute in its inputs."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from vidscope.access import Access
 from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions
-
-
-class Summary(BaseModel):
-    text: str
-    key_topics: list[str]
+from vidscope.text.summaries import Summary
 
 
 def _summarize(inputs: Inputs, options: NoOptions) -> Summary:
-    if inputs.transcript is None or inputs.summarizer is None:
-        raise ValueError("summary needs the transcript and a summarizer")
     return Summary.model_validate(inputs.summarizer.summarize(inputs.transcript))
 
 

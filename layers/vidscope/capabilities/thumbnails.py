@@ -4,17 +4,14 @@ vision worker to the size the job asked for."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Options, Step, clock_time, frame_ref
-from vidscope.vision.models import thumbnail_file
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step, clock_time, frame_ref
+from vidscope.vision.request import Stills, stills_file
 
 
-class ThumbnailsOptions(Options):
-    width: int = Field(default=480, ge=64, le=1280, description="pixels; the height keeps the aspect")
-    format: Literal["jpeg", "png", "webp"] = "jpeg"
+class ThumbnailsOptions(Options, Stills):
+    """The size and format of the stills the vision stage renders for this job."""
 
 
 class Thumbnail(BaseModel):
@@ -30,14 +27,12 @@ class ThumbnailsResult(BaseModel):
 
 
 def _thumbnails(inputs: Inputs, options: ThumbnailsOptions) -> ThumbnailsResult:
-    if inputs.vision is None:
-        raise ValueError("thumbnails needs the vision stage's output")
     poster = inputs.vision.poster
     return ThumbnailsResult(
-        thumbnail_url=frame_ref(thumbnail_file(None, options.format)),
+        thumbnail_url=frame_ref(stills_file(None, options)),
         poster_time=poster.time,
         items=[
-            Thumbnail(shot_index=k.shot_index, time=k.time, url=frame_ref(thumbnail_file(k.shot_index, options.format)))
+            Thumbnail(shot_index=k.shot_index, time=k.time, url=frame_ref(stills_file(k.shot_index, options)))
             for k in inputs.vision.keyframes
             if k.shot_index is not None
         ],
@@ -54,6 +49,7 @@ CAPABILITY = Capability(
     compute=_thumbnails,
     step=Step.MERGE,
     paged="items",
+    when_empty=lambda _options, _duration: Note(code="NO_FRAMES", message="no frame of the video could be decoded"),
     render=lambda r: (
         [f"poster at {clock_time(r.poster_time)}: {r.thumbnail_url}"]
         + [f"shot {t.shot_index:4d} at {clock_time(t.time)}: {t.url}" for t in r.items]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Options, Step
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step
 from vidscope.transcripts import Transcript
 
 
@@ -11,8 +11,6 @@ class TranscriptionOptions(Options):
 
 
 def _result(inputs: Inputs, options: TranscriptionOptions) -> Transcript:
-    if inputs.transcript is None:
-        raise ValueError("transcription needs the transcript")
     return inputs.transcript
 
 
@@ -26,5 +24,8 @@ CAPABILITY = Capability(
     compute=_result,
     step=Step.MERGE,  # the worker made it; merging only keeps it
     paged="segments",
+    when_empty=lambda _options, duration: Note(
+        code="NO_SPEECH", message=f"no speech was heard in {duration:g} s of media"
+    ),
     render=lambda t: [f"({t.duration_seconds:.0f} s, {t.language}) {t.text}"],
 )

@@ -1,53 +1,71 @@
-"""A job's stage plan: which stages its capabilities need, read from their declarations (and
-their options: brands reads on-screen text only when asked to). A job that asks for no speech
-capability never runs transcription and one that asks for no frame capability never runs vision;
-the analysis stage runs only the capabilities that compute there; progress lists the job's own
-stages."""
+"""A job's stage plan, read from its capabilities' declarations and options: which stages run
+(a job that asks for no speech capability never transcribes, one that asks for no frame
+capability never sees), which capabilities the analysis stage computes, and what each media stage
+computes — handed to it as data (``VisionRequest``), so no stage ever reads a capability's name.
+The state machine routes on it; progress lists the job's own stages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from vidscope.capabilities import REGISTRY
-from vidscope.capabilities.base import PRODUCED_BY, Need, Step
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidscope.capabilities import REGISTRY, requirements
+from vidscope.capabilities.base import PRODUCED_BY, Need, Options, Step
 from vidscope.models import Stage
+from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 
 # The stages that turn the media into what the analyses read, each a container task; they run side
 # by side (one Map iteration each), so a job that needs both waits for the slower one only.
 MEDIA_STAGES: tuple[Stage, ...] = (Stage.TRANSCRIPTION, Stage.VISION)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(BaseModel):
+    """What the state machine routes on (the execution's ``plan``)."""
+
+    model_config = ConfigDict(frozen=True)
+
     stages: tuple[Stage, ...]
     analyses: tuple[str, ...]  # the capabilities the analysis stage runs, one Map iteration each
     # Whether ingestion downloads the pictures too (a site's best audio has none): for the vision
     # stage, or a capability that cuts or hands out the video file.
     video: bool = False
+    vision: VisionRequest = Field(default_factory=VisionRequest)  # what the vision stage computes
 
-    @property
-    def media_stages(self) -> tuple[Stage, ...]:
-        return tuple(s for s in MEDIA_STAGES if s in self.stages)
 
-    @property
-    def transcribe(self) -> bool:
-        return Stage.TRANSCRIPTION in self.stages
-
-    @property
-    def see(self) -> bool:
-        return Stage.VISION in self.stages
+def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequest:
+    """The vision stage's parameters: those that the requested capabilities' options carry (an
+    options model deriving from one of the stage's parameter models hands it over)."""
+    detection = next((o for o in options if isinstance(o, ShotDetection)), None)
+    stills: list[Stills] = []
+    for o in options:
+        if isinstance(o, Stills):
+            rendition = Stills.model_validate(o.model_dump(include=set(Stills.model_fields)))
+            if rendition not in stills:
+                stills.append(rendition)
+    return VisionRequest(
+        read_text=Need.ON_SCREEN_TEXT in wanted,
+        shots=ShotDetection()
+        if detection is None
+        else ShotDetection.model_validate(detection.model_dump(include=set(ShotDetection.model_fields))),
+        stills=stills,
+    )
 
 
 def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any]] | None = None) -> Plan:
+    options = options or {}
     requested = [REGISTRY[name] for name in capabilities]
-    wanted = {need for c in requested for need in c.wants((options or {}).get(c.name))}
+    wanted = {need for c in requested for need in requirements(c, options)}
     made = {Stage(PRODUCED_BY[need]) for need in wanted}
     analyses = tuple(c.name for c in requested if c.step is Step.ANALYSIS)
     stages = [Stage.INGESTION, *(s for s in MEDIA_STAGES if s in made)]
     if analyses:
         stages.append(Stage.ANALYSIS)
     stages.append(Stage.MERGING)
-    video = Stage.VISION in made or Need.VIDEO_FILE in wanted
-    return Plan(stages=tuple(stages), analyses=analyses, video=video)
+    return Plan(
+        stages=tuple(stages),
+        analyses=analyses,
+        video=Stage.VISION in made or Need.VIDEO_FILE in wanted,
+        vision=_vision_request([c.parse(options.get(c.name)) for c in requested], wanted),
+    )

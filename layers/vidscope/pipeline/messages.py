@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from vidscope.capabilities.base import Note
+from vidscope.jobs.plan import Plan
 from vidscope.models import UNPLANNED_STAGES, Stage
 
 
@@ -33,6 +35,9 @@ class IngestedMedia(BaseModel):
     # The plan's media stages this media allows, run side by side by the ProcessMedia Map: vision
     # is left out when the media has no video track (its frame capabilities then fail alone).
     media_stages: list[Stage] = Field(default_factory=list)
+    # The requested capabilities whose options cannot fit this media (shorts longer than it), with
+    # why: they fail alone, uncharged, and no stage works for them.
+    refused: dict[str, Note] = Field(default_factory=dict)
 
 
 class TranscriptRef(BaseModel):
@@ -113,20 +118,11 @@ class FailEvent(JobRef):
     failure: Failure
 
 
-class ExecutionPlan(BaseModel):
-    """What the state machine routes on (vidscope.jobs.plan): which analyses its Map runs, and the
-    stages the job's progress lists (ingestion picks the media stages from them)."""
-
-    analyses: list[str]
-    stages: list[Stage]
-    video: bool = False  # ingestion downloads the pictures too
-
-
 class ExecutionInput(BaseModel):
     """The input create_job starts an execution with."""
 
     job_id: str
     tenant_id: str
-    plan: ExecutionPlan
+    plan: Plan
     options: dict[str, dict[str, Any]]
     config: dict[str, Any]

@@ -19,14 +19,22 @@ from vidscope.adapters.media_store import (
     staged_key,
     upload_key,
 )
-from vidscope.capabilities import REGISTRY
-from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Step, Summarizer
+from vidscope.capabilities import REGISTRY, compute, needed, refused, requirements
+from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Step
 from vidscope.clock import Clock, iso_ms
 from vidscope.jobs import credits, progress
 from vidscope.jobs.plan import MEDIA_STAGES
 from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
 from vidscope.log import logger
-from vidscope.models import CANCELLABLE_STATUSES, CapabilityError, JobError, JobStatus, MediaInfo, Stage
+from vidscope.models import (
+    CANCELLABLE_STATUSES,
+    CapabilityError,
+    CapabilityNote,
+    JobError,
+    JobStatus,
+    MediaInfo,
+    Stage,
+)
 from vidscope.pipeline.errors import (
     STAGE_FAILURES,
     AnalysisFailed,
@@ -48,6 +56,7 @@ from vidscope.pipeline.messages import (
     JobRef,
     MergeEvent,
 )
+from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VisionOutput
 
@@ -97,9 +106,14 @@ def ingest(
         except TransitionRefused:
             _active_job(repo, ref)  # a retry already started it (fine) or it was cancelled (stop)
 
+    def billable(duration_seconds: float) -> list[str]:
+        """The capabilities that can run on media this long: the others are refused, uncharged."""
+        refusals = refused(job.capabilities, job.options, duration_seconds)
+        return [name for name in job.capabilities if name not in refusals]
+
     def price(duration_seconds: float | None) -> None:
         if duration_seconds is not None:  # what the site claims: refuses early, before the download
-            hold_price(repo, ref, catalog.credits_for(job.capabilities, duration_seconds), clock)
+            hold_price(repo, ref, catalog.credits_for(billable(duration_seconds), duration_seconds), clock)
 
     with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
         if job.upload_id is not None:  # the client's file, checked at creation: only its contents now
@@ -118,7 +132,7 @@ def ingest(
         else:
             raise MediaUnsupported("the job names neither a URL nor an upload")
         duration = round(downloaded.duration_seconds, 3)
-        hold_price(repo, ref, catalog.credits_for(job.capabilities, duration), clock)  # on what was decoded
+        hold_price(repo, ref, catalog.credits_for(billable(duration), duration), clock)  # on what was decoded
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
     info = MediaInfo(
@@ -142,6 +156,7 @@ def ingest(
         # Without pictures there is nothing to see: the frame capabilities fail alone at analysis
         # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
+        refused=refused(job.capabilities, job.options, duration),
     )
 
 
@@ -178,9 +193,8 @@ def _inputs(
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
-    options = event.options.get(capability.name)
-    wanted = capability.wants(options)
-    if capability.needs & FRAME_NEEDS and event.vision is None:
+    wanted = requirements(capability, event.options)
+    if needed(capability) & FRAME_NEEDS and event.vision is None:
         failure = event.vision_failure
         if failure is not None:
             raise VisionFailed(public_message(failure, Stage.VISION)[1])
@@ -229,10 +243,15 @@ def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -
     capability = REGISTRY.get(event.capability)
     if capability is None or capability.step is not Step.ANALYSIS:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
+    if event.capability in event.media.refused:
+        return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
-        result = capability.run(
-            _inputs(capability, event, media, summarizer, Path(workdir)), event.options.get(event.capability)
-        )
+        try:
+            result = compute(capability, _inputs(capability, event, media, summarizer, Path(workdir)), event.options)
+        except ModelThrottled as exc:
+            raise TransientStageError(str(exc)) from exc
+        except ModelAnswerUnreadable as exc:
+            raise AnalysisFailed(str(exc)) from exc
     # The analyses may not read the job; the stage outputs they read are their state check
     # instead: deleting the job deletes them. What still lands in the moment between is staged
     # and expires.
@@ -250,21 +269,8 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
         return job  # a retried merge after its write succeeded
     job = _active_job(repo, event, job)
     enter_stage(repo, event, Stage.MERGING, clock)
-    results: dict[str, Any] = {}
-    errors: list[CapabilityError] = []
-    for outcome in event.analysis:
-        if outcome.result_key is not None:
-            results[outcome.capability] = media.get_json(outcome.result_key)
-        else:
-            errors.append(_capability_error(outcome.capability, outcome.failure or Failure()))
-    for name in job.capabilities:
-        capability = REGISTRY[name]
-        if capability.step is not Step.MERGE:
-            continue
-        try:
-            results[name] = capability.run(_inputs(capability, event, media), event.options.get(name))
-        except (MediaHasNoVideo, VisionFailed) as exc:
-            errors.append(CapabilityError(capability=name, code=exc.code, message=str(exc)))
+    results, errors = _gather_results(job, event, media)
+    notes = _notes_on_empty_results(results, event)
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
     media.keep_artifacts(event.tenant_id, event.job_id, results)
@@ -289,11 +295,51 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
                 "result_capabilities": list(results),
                 "media_duration_seconds": event.media.duration_seconds,
                 **({"capability_errors": [e.model_dump(mode="json") for e in errors]} if errors else {}),
+                **({"notes": [n.model_dump(mode="json") for n in notes]} if notes else {}),
             },
         )
     except TransitionRefused as exc:  # cancelled while merging: the cancel refunded the hold
         _remove_unclaimed_results(repo, media, event)
         raise JobNotActive(f"job {job.job_id} ended while merging") from exc
+
+
+def _gather_results(
+    job: JobRecord, event: MergeEvent, media: MediaStore
+) -> tuple[dict[str, Any], list[CapabilityError]]:
+    """The analyses' stored results and the results computed while merging, by capability; and
+    each capability that failed or was refused, with why."""
+    results: dict[str, Any] = {}
+    errors = [
+        CapabilityError(capability=name, code=note.code, message=note.message)
+        for name, note in event.media.refused.items()
+    ]
+    for outcome in event.analysis:
+        if outcome.capability in event.media.refused:
+            continue
+        if outcome.result_key is not None:
+            results[outcome.capability] = media.get_json(outcome.result_key)
+        else:
+            errors.append(_capability_error(outcome.capability, outcome.failure or Failure()))
+    for name in job.capabilities:
+        capability = REGISTRY[name]
+        if capability.step is not Step.MERGE or name in event.media.refused:
+            continue
+        try:
+            results[name] = compute(capability, _inputs(capability, event, media), event.options)
+        except (MediaHasNoVideo, VisionFailed) as exc:
+            errors.append(CapabilityError(capability=name, code=exc.code, message=str(exc)))
+    return results, errors
+
+
+def _notes_on_empty_results(results: dict[str, Any], event: MergeEvent) -> list[CapabilityNote]:
+    """Why each empty result is empty, as its capability declares."""
+    notes = []
+    for name, result in results.items():
+        capability = REGISTRY[name]
+        note = capability.empty_note(event.options.get(name), event.media.duration_seconds)
+        if note is not None and capability.is_empty(result):
+            notes.append(CapabilityNote(capability=name, code=note.code, message=note.message))
+    return notes
 
 
 def _remove_unclaimed_results(repo: JobsRepository, media: MediaStore, ref: JobRef) -> None:

@@ -1,11 +1,11 @@
 """The vision task's work: the container runs this once per job, under the task's heartbeat
-(``container_task``). It decodes the media once (``vidscope.vision``), stores the shots, keyframes
-and on-screen text for the analyses, and the thumbnails at the size the job asked for."""
+(``container_task``). It decodes the media once (``vidscope.vision``) and stores what the job's
+plan asked of it (``VisionRequest``: shots, keyframes, on-screen text, stills at the sizes asked
+for) for the analyses; it never learns which capability asked."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ from vidscope.pipeline.container_task import Heartbeat, WorkerTask
 from vidscope.pipeline.errors import JobNotActive, StageFailed, VisionFailed
 from vidscope.pipeline.messages import VisionRef
 from vidscope.pipeline.steps import check_active, enter_stage
-from vidscope.vision.models import VISION_DIR, Keyframe, thumbnail_file
+from vidscope.vision.models import VISION_DIR, Keyframe
+from vidscope.vision.request import Stills, VisionRequest, stills_file
 
 
 def vision_key(tenant_id: str, job_id: str) -> str:
@@ -33,35 +34,27 @@ def run(
     media: MediaStore,
     sfn: Any,
     clock: Clock,
-    options: Mapping[str, Mapping[str, Any]],
+    request: VisionRequest,
     heartbeat_seconds: float,
     heartbeat_interval_seconds: float,
 ) -> bool:
-    """See the job's media; True when the stage's output was delivered. ``options`` holds every
-    requested capability's options (validated at creation): what the job asked for."""
+    """See the job's media as ``request`` (the job's plan) asks; True when the stage's output was
+    delivered."""
 
     def work(heartbeat: Heartbeat) -> VisionRef:
         from vidscope.vision.stage import see  # deferred: the vision image's libraries
 
         if Stage.TRANSCRIPTION not in task.job.stages:  # otherwise transcription reports the progress
             enter_stage(repo, task.job, Stage.VISION, clock)
-        shots = options.get("shots", {})
-        read_text = "on_screen_text" in options or "on_screen" in options.get("brands", {}).get("sources", ())
         with tempfile.TemporaryDirectory(prefix="vidscope-vision-") as tmp:
             path = Path(tmp) / Path(task.media_key).name
             media.download_file(task.media_key, path)
             heartbeat.check()
             out = Path(tmp) / VISION_DIR
             try:
-                seen = see(
-                    path,
-                    out,
-                    detector=shots.get("detector", "adaptive"),
-                    **({"min_shot_seconds": shots["min_seconds"]} if shots.get("min_seconds") is not None else {}),
-                    read_text=read_text,
-                )
-                if "thumbnails" in options:
-                    _thumbnails(seen.poster, seen.keyframes, out, **options["thumbnails"])
+                seen = see(path, out, request)
+                for stills in request.stills:
+                    _render_stills(seen.poster, seen.keyframes, out, stills)
             except (JobNotActive, StageFailed):
                 raise
             except Exception as exc:
@@ -87,17 +80,11 @@ def run(
     )
 
 
-def _thumbnails(
-    poster: Keyframe,
-    keyframes: list[Keyframe],
-    out: Path,
-    *,
-    width: int = 480,
-    format: str = "jpeg",
-) -> None:
+def _render_stills(poster: Keyframe, keyframes: list[Keyframe], out: Path, stills: Stills) -> None:
     """The keyframes scaled to the requested width, in the requested format (OpenCV's codecs)."""
     import cv2
 
+    width, format = stills.width, stills.format
     for keyframe in [poster, *keyframes]:
         image = cv2.imread(str(out / keyframe.file))
         if image is None:
@@ -107,6 +94,6 @@ def _thumbnails(
         ok, encoded = cv2.imencode(f".{'jpg' if format == 'jpeg' else format}", scaled)
         if not ok:
             raise VisionFailed(f"could not encode a {format} thumbnail")
-        target = out / thumbnail_file(keyframe.shot_index, format)
+        target = out / stills_file(keyframe.shot_index, stills)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(encoded.tobytes())

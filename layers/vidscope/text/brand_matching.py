@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 
 from vidscope.adapters.media_store import artifact_ref
-from vidscope.capabilities.brands import BrandMention, Proof
+from vidscope.text.brand_mentions import BrandMention, Proof
 from vidscope.transcripts import Segment
 from vidscope.vision.models import ScreenText
 

@@ -26,10 +26,9 @@ from itertools import pairwise
 
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Summarizer
 from vidscope.text import stems
+from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Segment, Transcript
-from vidscope.vision.models import DetectedShot
 
 _MIN_CHAPTER_SECONDS = 10.0
 _MIN_CHAPTER_SHARE = 0.05  # of the media's duration: at most twenty chapters
@@ -180,7 +179,7 @@ def _unique(titles: list[str]) -> list[str]:
 
 def find_chapters(
     transcript: Transcript,
-    shots: list[DetectedShot],
+    shot_starts: Sequence[float],
     duration_seconds: float,
     *,
     max_chapters: int | None,
@@ -194,7 +193,7 @@ def find_chapters(
         return []
     min_length = max(_MIN_CHAPTER_SECONDS, duration_seconds * _MIN_CHAPTER_SHARE)
     limit = max_chapters if max_chapters is not None else sys.maxsize
-    cuts = sorted({round(s.start, 3) for s in shots if 0 < s.start < duration_seconds})
+    cuts = sorted({round(start, 3) for start in shot_starts if 0 < start < duration_seconds})
     sentences = _sentences(transcript) if transcript.text.strip() else []
     if sentences:
         starts = _topic_starts(sentences, cuts, duration_seconds, limit, min_length)

@@ -8,10 +8,8 @@ import json
 import re
 from typing import Any
 
-from vidscope.capabilities.base import Summarizer
-from vidscope.capabilities.summary import Summary
-from vidscope.pipeline.errors import AnalysisFailed, TransientStageError
 from vidscope.text import stems
+from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer, Summary
 from vidscope.transcripts import Transcript
 
 _SUMMARY_SENTENCES = 3
@@ -132,12 +130,12 @@ class BedrockSummarizer:
                 inferenceConfig={"maxTokens": max_tokens, "temperature": 0},
             )
         except self._client.exceptions.ThrottlingException as exc:
-            raise TransientStageError(f"Bedrock throttled the {what} request") from exc
+            raise ModelThrottled(f"Bedrock throttled the {what} request") from exc
         reply = "".join(part.get("text", "") for part in response["output"]["message"]["content"])
         try:
             return json.loads(reply[reply.find("{") : reply.rfind("}") + 1])
         except ValueError as exc:
-            raise AnalysisFailed(f"the {what} model returned an answer that could not be read") from exc
+            raise ModelAnswerUnreadable(f"the {what} model returned an answer that could not be read") from exc
 
     def summarize(self, transcript: Transcript) -> Summary:
         if not transcript.text.strip():
@@ -146,7 +144,7 @@ class BedrockSummarizer:
         try:
             return Summary(text=str(parsed["summary"]), key_topics=[str(t) for t in parsed["key_topics"]][:_KEY_TOPICS])
         except (KeyError, TypeError) as exc:
-            raise AnalysisFailed("the summary model returned an answer that could not be read") from exc
+            raise ModelAnswerUnreadable("the summary model returned an answer that could not be read") from exc
 
     def describe_chapters(self, texts: list[str]) -> list[tuple[str, str]]:
         """All the chapters in one request, so the model sees them together and titles them apart."""
@@ -158,7 +156,7 @@ class BedrockSummarizer:
         try:
             described = [(str(c["title"]).strip(), str(c["summary"]).strip()) for c in parsed["chapters"]]
         except (KeyError, TypeError) as exc:
-            raise AnalysisFailed("the chapters model returned an answer that could not be read") from exc
+            raise ModelAnswerUnreadable("the chapters model returned an answer that could not be read") from exc
         if len(described) != len(texts):
-            raise AnalysisFailed(f"the chapters model described {len(described)} chapters of {len(texts)}")
+            raise ModelAnswerUnreadable(f"the chapters model described {len(described)} chapters of {len(texts)}")
         return described

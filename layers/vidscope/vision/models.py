@@ -73,10 +73,3 @@ class VisionOutput(BaseModel):
 # The stage's folder among the job's staged outputs: results reference its files as
 # ``media_store.artifact_ref(f"{VISION_DIR}/{file}")``.
 VISION_DIR = "vision"
-
-
-def thumbnail_file(shot_index: int | None, image_format: str) -> str:
-    """A thumbnail's name in the stage's folder, made by the vision worker at the job's size (the
-    poster's shot is None)."""
-    stem = "poster" if shot_index is None else f"shot_{shot_index:04d}"
-    return f"thumbnails/{stem}.{'jpg' if image_format == 'jpeg' else image_format}"

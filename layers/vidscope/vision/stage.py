@@ -14,6 +14,7 @@ import numpy as np
 from vidscope.vision.frames import MediaHasNoVideo, VideoInfo, probe, read_frames, thumbnail
 from vidscope.vision.keyframes import Candidate, CandidateKeeper, choose_keyframes
 from vidscope.vision.models import DetectedShot, Transition, VisionOutput
+from vidscope.vision.request import VisionRequest
 from vidscope.vision.shots import CutFinder, build_shots, drop_false_cuts, find_dissolves, make_cut_detector
 from vidscope.vision.text import TextReader, TextSample, TextSampler, is_new_picture, read_screen_text
 
@@ -93,17 +94,13 @@ def detect_shots(
     return _settle_shots(watched, min_shot_seconds)
 
 
-def see(
-    video: Path,
-    out_dir: Path,
-    *,
-    detector: str = "adaptive",
-    min_shot_seconds: float = DEFAULT_MIN_SHOT_SECONDS,
-    read_text: bool = True,
-) -> VisionOutput:
-    """Shots, one keyframe per shot, a poster and (if ``read_text``) on-screen text of ``video``,
-    from one decode. JPEGs and ``vision.json`` are written under ``out_dir``. Raises ValueError
-    for a bad option and MediaHasNoVideo for a file without a video track."""
+def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> VisionOutput:
+    """Shots, one keyframe per shot, a poster and (if the request reads text) on-screen text of
+    ``video``, from one decode. JPEGs and ``vision.json`` are written under ``out_dir``. Raises
+    ValueError for a bad option and MediaHasNoVideo for a file without a video track."""
+    request = request if request is not None else VisionRequest(read_text=True)
+    detector, read_text = request.shots.detector, request.read_text
+    min_shot_seconds = request.shots.min_seconds if request.shots.min_seconds is not None else DEFAULT_MIN_SHOT_SECONDS
     _check_options(detector, min_shot_seconds)
     started = time.perf_counter()
     watched = _watch(video, detector, keep_keyframes=True, read_text=read_text)

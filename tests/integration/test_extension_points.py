@@ -1,0 +1,123 @@
+"""The extension points, proven by extending through them alone (DESIGN §5: stages compute from
+needs, never from names): a capability declared here, in the test and nowhere else, is planned,
+seen by the vision stage (in its own process, which never heard of it), computed, merged,
+charged and served; and what the registry's conventions promise clients holds on the whole stack
+(brands look at the screen of a video by default, an empty result says why, options that cannot
+fit the media are refused before any work and not charged)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from werkzeug.test import Client
+
+from tests.integration.conftest import TenantHandle, wait_for
+from tests.integration.test_vision import film  # noqa: F401 - the generated film and its server
+from tests.support.media_server import MediaServer
+from tests.support.vision_media import VideoTruth
+from vidscope import capabilities
+from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note
+
+
+class WordsOnScreen(BaseModel):
+    total_words: int
+    words: list[str]
+
+
+def _count_words(inputs: Inputs, _options: NoOptions) -> WordsOnScreen:
+    words = [word for item in inputs.vision.text for word in item.text.split()]
+    return WordsOnScreen(total_words=len(words), words=words)
+
+
+# A frame capability as a new developer would write one: it needs on-screen text, and nothing in
+# the workflow, the vision worker or the ASL names it.
+WORDS_ON_SCREEN: Capability[NoOptions, WordsOnScreen] = Capability(
+    name="words_on_screen",
+    description="How many words are read on screen",
+    credits_per_minute=1,
+    needs=frozenset({Need.FRAMES, Need.ON_SCREEN_TEXT}),
+    options=NoOptions,
+    result=WordsOnScreen,
+    compute=_count_words,
+    paged="words",
+    when_empty=lambda _options, _duration: Note(code="NO_TEXT_ON_SCREEN", message="no word was read on screen"),
+    render=lambda r: [f"{r.total_words} words on screen"],
+)
+
+
+@pytest.fixture
+def words_on_screen() -> Iterator[Capability[NoOptions, WordsOnScreen]]:
+    with capabilities.registered(WORDS_ON_SCREEN) as capability:
+        yield capability
+
+
+def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str], **body: Any) -> dict[str, Any]:
+    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities, **body}, headers=tenant.headers)
+    assert created.status_code == 202, created.json
+    job, _ = wait_for(
+        api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"), 180
+    )
+    assert job["status"] == "completed", job.get("error")
+    return job
+
+
+def test_a_frame_capability_declared_in_a_test_alone_gets_the_text_it_needs(
+    pipeline_api: Client,
+    pipeline_tenant: TenantHandle,
+    film: tuple[MediaServer, VideoTruth],  # noqa: F811
+    words_on_screen: Capability[NoOptions, WordsOnScreen],
+) -> None:
+    server, truth = film
+    job = _run(pipeline_api, pipeline_tenant, server.url("film.mp4"), [words_on_screen.name])
+    result = job["results"][words_on_screen.name]
+    read = " ".join(result["words"]).upper()
+    for shown in truth.texts:  # every burned-in word, asked for alone
+        assert all(word in read for word in shown.text.split()), (shown.text, result)
+    assert result["total_words"] == len(result["words"]) > 0
+    assert job["cost_breakdown"] == {words_on_screen.name: 1} and job["credits_charged"] == 1
+    assert not job.get("notes") and not job.get("capability_errors")
+    paged = pipeline_api.get(
+        f"/v1/jobs/{job['job_id']}/results/{words_on_screen.name}?limit=1", headers=pipeline_tenant.headers
+    ).json["data"]
+    assert paged["total"] == len(result["words"]) and len(paged["results"][words_on_screen.name]["words"]) == 1
+
+
+def test_brands_on_a_video_read_the_screen_by_default_and_on_audio_the_speech(
+    pipeline_api: Client,
+    pipeline_tenant: TenantHandle,
+    film: tuple[MediaServer, VideoTruth],  # noqa: F811
+) -> None:
+    server, _ = film
+    seen = _run(pipeline_api, pipeline_tenant, server.url("film.mp4"), ["brands"], return_proof=True)
+    brands = {b["name"]: b for b in seen["results"]["brands"]}
+    # Pepsi is shown and never said; Adidas is said and never shown.
+    assert {p["source"] for p in brands["Pepsi"]["proof"]} == {"on_screen"}
+    assert {p["source"] for p in brands["Adidas"]["proof"]} == {"speech"}
+    heard = _run(pipeline_api, pipeline_tenant, server.url("speech.m4a"), ["brands"])
+    assert {b["name"] for b in heard["results"]["brands"]} >= {"Adidas"} and not heard.get("capability_errors")
+
+
+def test_an_empty_result_says_why_and_options_that_cannot_fit_are_refused_uncharged(
+    pipeline_api: Client,
+    pipeline_tenant: TenantHandle,
+    film: tuple[MediaServer, VideoTruth],  # noqa: F811
+) -> None:
+    server, _ = film
+    job = _run(
+        pipeline_api,
+        pipeline_tenant,
+        server.url("film.mp4"),
+        ["on_screen_text", "shorts"],
+        options={"on_screen_text": {"min_confidence": 1.0}, "shorts": {"min_seconds": 60, "max_seconds": 90}},
+    )
+    assert job["results"]["on_screen_text"] == {"total": 0, "items": []}
+    assert [(n["capability"], n["code"]) for n in job["notes"]] == [("on_screen_text", "NO_TEXT_ON_SCREEN")]
+    # Shorts of a minute or more cannot be cut from a 22-s film: refused at ingestion, not charged.
+    assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [
+        ("shorts", "MEDIA_SHORTER_THAN_MIN_SECONDS")
+    ]
+    assert "shorts" not in job["results"] and job["cost_breakdown"] == {"on_screen_text": 2}
+    assert job["credits_charged"] == 2
