@@ -20,8 +20,8 @@ from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOption
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
 from vidscope.models import UNPLANNED_STAGES, CreateJobRequest, JobOptions, JobResults, Stage
-from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 from vidscope.transcripts import Segment, Transcript
+from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 
 PACKAGE = Path(capabilities.__file__).parent
 
