@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers functions infra tests bench
+	$(PY) -m pytest -q tests/unit/test_function_length.py
 
 # The shorts tests speak a multi-topic script with espeak-ng (a Debian package, not a wheel).
 speech-synthesizer:
