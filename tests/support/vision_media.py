@@ -269,3 +269,27 @@ def make_still_video(path: Path, *, width: int, height: int, frames: int = 3, fp
             video_frame.pts = index
             container.mux(stream.encode(video_frame))
         container.mux(stream.encode(None))
+
+
+def make_small_print(*, words: int = 1800, width: int = 1280, height: int = 720, seed: int = 3) -> np.ndarray:
+    """A frame full of small print: ``words`` short random capitals in ~50 lines, dark on light
+    (a page of terms, a spreadsheet): thousands of text boxes for an OCR detector."""
+    rng = random.Random(seed)
+    image = np.full((height, width, 3), 235, dtype=np.uint8)
+    written, y = 0, 12
+    while written < words and y < height:
+        x = 4
+        while x < width - 40 and written < words:
+            word = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(rng.randint(2, 4)))
+            cv2.putText(image, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.33, (20, 20, 20), 1, cv2.LINE_AA)
+            x += cv2.getTextSize(word, cv2.FONT_HERSHEY_SIMPLEX, 0.33, 1)[0][0] + 10
+            written += 1
+        y += 14
+    return image
+
+
+def make_caption(*, text: str = "SPRING SALE", width: int = 1280, height: int = 720) -> np.ndarray:
+    """A frame with one large caption: the usual cost of reading a frame."""
+    image = np.full((height, width, 3), 90, dtype=np.uint8)
+    cv2.putText(image, text, (width // 4, height * 3 // 4), cv2.FONT_HERSHEY_DUPLEX, 2.5, (255, 255, 255), 5)
+    return image

@@ -4,7 +4,9 @@ frame read; the same text on consecutive samples becomes one item with a start a
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,10 +16,13 @@ import numpy as np
 
 from vidscope.vision.frames import Frame, change_picture, local_change, to_bgr
 from vidscope.vision.keyframes import encode_jpeg
+from vidscope.vision.limits import MAX_TEXT_BOXES, TextBudget
 from vidscope.vision.models import Box, DetectedShot, ScreenText
 
 if TYPE_CHECKING:
     from rapidocr import RapidOCR
+
+_log = logging.getLogger(__name__)
 
 TEXT_DIR = "text"
 # OCR costs ~0.25-0.4 s a frame on 2 cores at OCR_MAX_SIDE: one sample per 2 s keeps a 10-minute
@@ -55,12 +60,17 @@ class TextSample:
 
 
 class TextReader:
-    """RapidOCR with its bundled models, reading upright text at OCR_MAX_SIDE."""
+    """RapidOCR with its bundled models, reading upright text at OCR_MAX_SIDE: detection on the
+    whole frame, then recognition of at most ``max_boxes`` boxes (the largest and most confident),
+    so a frame full of small print costs a bounded number of recognitions."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_boxes: int = MAX_TEXT_BOXES) -> None:
         # Imported here: onnxruntime takes a second to import and shots alone never need it.
         from rapidocr import RapidOCR
 
+        if max_boxes < 1:
+            raise ValueError(f"max_boxes must be >= 1, not {max_boxes}")
+        self.max_boxes = max_boxes
         self._engine: RapidOCR = RapidOCR(
             params={
                 "Global.log_level": "error",
@@ -70,21 +80,41 @@ class TextReader:
             }
         )
 
-    def read(self, picture: np.ndarray) -> list[Reading]:
-        from rapidocr.utils.output import RapidOCROutput
+    def detect(self, picture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The text boxes RapidOCR's detector finds (quadrilaterals, (n, 4, 2) in ``picture``'s
+        pixels) and their scores, before any recognition."""
+        from rapidocr.ch_ppocr_det import TextDetOutput
 
+        found = self._engine(picture, use_rec=False)
+        if not isinstance(found, TextDetOutput) or found.boxes is None or found.scores is None:
+            return np.zeros((0, 4, 2), dtype=np.float32), np.zeros(0, dtype=np.float32)
+        return np.asarray(found.boxes, dtype=np.float32), np.asarray(found.scores, dtype=np.float32)
+
+    def read(self, picture: np.ndarray) -> list[Reading]:
+        """The text on ``picture``: of its detected boxes the ``max_boxes`` with the largest area x
+        detection score are recognised, and kept when they read as words."""
+        from rapidocr.main import RapidOCRError
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        boxes, scores = self.detect(picture)
+        if not len(boxes):
+            return []
+        chosen = np.sort(np.argsort(-_box_areas(boxes) * scores, kind="stable")[: self.max_boxes])
+        crops = [get_rotate_crop_image(picture, boxes[number].copy()) for number in chosen]
+        try:
+            recognised = self._engine.recognize_txt(crops)
+        except RapidOCRError:  # nothing legible in any box
+            return []
+        if recognised.txts is None:
+            return []
         height, width = picture.shape[:2]
-        result = self._engine(picture)
-        if not isinstance(result, RapidOCROutput):  # the other outputs come from det/rec-only setups
-            return []
-        if result.boxes is None or result.txts is None or result.scores is None:
-            return []
         readings = []
-        for points, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
+        for number, text, score in zip(chosen, recognised.txts, recognised.scores, strict=True):
             text = " ".join(str(text).split())
             # A lone character is nearly always a shape read as a letter (a disc as "O").
             if float(score) < MIN_CONFIDENCE or len(_WORDLIKE.findall(text)) < 2:
                 continue
+            points = boxes[number]
             xs, ys = np.clip(points[:, 0], 0, width), np.clip(points[:, 1], 0, height)
             box = Box(
                 left=float(xs.min()) / width,
@@ -96,6 +126,13 @@ class TextReader:
                 continue
             readings.append(Reading(text, float(score), box))
         return readings
+
+
+def _box_areas(boxes: np.ndarray) -> np.ndarray:
+    """The areas of (n, 4, 2) quadrilaterals (the shoelace formula)."""
+    x, y = boxes[:, :, 0], boxes[:, :, 1]
+    areas: np.ndarray = np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)) / 2
+    return areas
 
 
 class TextSampler:
@@ -174,22 +211,59 @@ def _merge(samples: list[TextSample]) -> list[_Track]:
     return done + open_tracks
 
 
+def spread_order(count: int) -> list[int]:
+    """0..count-1, coarse to fine: the first and then ever finer halvings of the range, so that any
+    prefix is spread over all of it (reading stops early when the budget runs out)."""
+    order: list[int] = []
+    taken = [False] * count
+    stride = 1 << max(0, count - 1).bit_length()
+    while stride:
+        for number in range(0, count, stride):
+            if not taken[number]:
+                taken[number] = True
+                order.append(number)
+        stride //= 2
+    return order
+
+
+def read_samples(reader: TextReader, samples: list[TextSample], duration: float, budget: TextBudget) -> int:
+    """Reads the samples that have a picture, at most ``budget.frames(duration)`` of them and
+    while ``budget.cpu_seconds(duration)`` of CPU time last, spread over the media; samples
+    unchanged since one read carry its readings. Returns how many pictures were read."""
+    pictured = [sample for sample in samples if sample.jpeg is not None]
+    frames, cpu_seconds = budget.frames(duration), budget.cpu_seconds(duration)
+    started = time.process_time()
+    read = 0
+    for number in spread_order(len(pictured))[:frames]:
+        if time.process_time() - started >= cpu_seconds:
+            break
+        sample = pictured[number]
+        picture = cv2.imdecode(np.frombuffer(sample.jpeg or b"", np.uint8), cv2.IMREAD_COLOR)
+        sample.readings = reader.read(picture) if picture is not None else []
+        read += 1
+    if read < len(pictured):
+        _log.warning(
+            "text budget: read %d of %d pictures (%d frames, %.0f CPU-s)", read, len(pictured), frames, cpu_seconds
+        )
+    for sample in samples:
+        if sample.jpeg is None and sample.same_as is not None:
+            sample.readings = sample.same_as.readings
+    return read
+
+
 def read_screen_text(
     reader: TextReader,
     samples: list[TextSample],
     shots: list[DetectedShot],
     duration: float,
     out_dir: Path,
+    budget: TextBudget | None = None,
 ) -> list[ScreenText]:
-    """Reads every sample that has a picture, carries readings over unchanged samples, merges
-    them into items and writes one JPEG per item's best sighting (reusing keyframe files)."""
+    """Reads the samples that have a picture (within ``budget``, by default ``TextBudget()``),
+    carries readings over unchanged samples, merges them into items and writes one JPEG per
+    item's best sighting (reusing keyframe files)."""
     samples = sorted(samples, key=lambda s: s.time)
-    for sample in samples:
-        if sample.jpeg is not None:
-            picture = cv2.imdecode(np.frombuffer(sample.jpeg, np.uint8), cv2.IMREAD_COLOR)
-            sample.readings = reader.read(picture) if picture is not None else []
-        elif sample.same_as is not None:
-            sample.readings = sample.same_as.readings
+    read_samples(reader, samples, duration, budget if budget is not None else TextBudget())
     shot_ends = [shot.end for shot in shots]
     sample_times = [sample.time for sample in samples]
     items = []
