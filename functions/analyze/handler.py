@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vidscope import dependencies
 from vidscope.observability import logger, traced_handler
-from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline import stages as pipeline
 from vidscope.pipeline.messages import AnalyzeEvent
 
 

@@ -13,26 +13,17 @@ import os
 import sys
 
 from vidscope import dependencies
-from vidscope.adapters import aws
-from vidscope.clock import utc_now
-from vidscope.log import logger
 from vidscope.pipeline import container_task, transcription_worker
 from vidscope.settings import get_settings
 
 
 def main() -> int:
     task = container_task.task_from_environment(os.environ)
-    logger.append_keys(job_id=task.job.job_id)
     settings = get_settings()
     transcription_worker.run(
         task,
-        repo=dependencies.jobs_repository(),
-        media=dependencies.media_store(),
-        sfn=aws.client("stepfunctions"),
+        dependencies.task_runtime(),
         whisper=dependencies.whisper_config(),
-        clock=utc_now,
-        heartbeat_seconds=settings.heartbeat_seconds,
-        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
         progress_interval_seconds=settings.progress_interval_seconds,
         max_media_seconds=settings.max_media_seconds,
     )

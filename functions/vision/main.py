@@ -12,28 +12,14 @@ import os
 import sys
 
 from vidscope import dependencies
-from vidscope.adapters import aws
-from vidscope.clock import utc_now
-from vidscope.log import logger
 from vidscope.pipeline import container_task, vision_worker
-from vidscope.settings import get_settings
 from vidscope.vision.request import VisionRequest
 
 
 def main() -> int:
     task = container_task.task_from_environment(os.environ)
-    logger.append_keys(job_id=task.job.job_id)
-    settings = get_settings()
-    vision_worker.run(
-        task,
-        repo=dependencies.jobs_repository(),
-        media=dependencies.media_store(),
-        sfn=aws.client("stepfunctions"),
-        clock=utc_now,
-        request=VisionRequest.model_validate_json(os.environ.get("VIDSCOPE_VISION_REQUEST", "{}")),
-        heartbeat_seconds=settings.heartbeat_seconds,
-        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
-    )
+    request = VisionRequest.model_validate_json(os.environ.get("VIDSCOPE_VISION_REQUEST", "{}"))
+    vision_worker.run(task, dependencies.task_runtime(), request)
     return 0
 
 

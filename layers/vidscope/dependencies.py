@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.repository import JobsRepository
     from vidscope.jobs.uploads import Uploads
+    from vidscope.pipeline.container_task import TaskRuntime
     from vidscope.pipeline.ingestion import Downloader
     from vidscope.pipeline.transcription import WhisperConfig
     from vidscope.pipeline.workflow import WorkflowClient
@@ -120,6 +121,21 @@ def summarizer() -> Summarizer:
     if settings.summary_provider == "bedrock":
         return BedrockSummarizer(aws.client("bedrock-runtime"), settings.bedrock_model_id)
     return ExtractiveSummarizer()
+
+
+def task_runtime() -> TaskRuntime:
+    """What a media stage's container task works with (the transcription and vision workers)."""
+    from vidscope.pipeline.container_task import TaskRuntime
+
+    settings = get_settings()
+    return TaskRuntime(
+        repo=jobs_repository(),
+        media=media_store(),
+        sfn=aws.client("stepfunctions"),
+        clock=utc_now,
+        heartbeat_seconds=settings.heartbeat_seconds,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+    )
 
 
 def whisper_config() -> WhisperConfig:

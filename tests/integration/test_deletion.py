@@ -27,7 +27,7 @@ from vidscope.clock import utc_now
 from vidscope.jobs import lifecycle as jobs
 from vidscope.jobs.repository import JobRecord, JobsRepository
 from vidscope.models import CreateJobRequest, JobStatus, WebhookAttempt, WebhookState, WebhookStatus
-from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline import stages as pipeline
 from vidscope.pipeline.errors import JobNotActive
 from vidscope.pipeline.messages import AnalysisOutcome, AnalyzeEvent, IngestedMedia, MergeEvent, TranscriptRef
 from vidscope.settings import get_settings

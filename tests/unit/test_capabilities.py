@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from infra import workflow_definition
 from vidscope import capabilities, catalog
 from vidscope.capabilities import REGISTRY, UnroutableCapability
-from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, Step
+from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, RunsIn
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
 from vidscope.models import UNPLANNED_STAGES, CreateJobRequest, JobOptions, JobResults, Stage
@@ -61,7 +61,7 @@ def test_registry_asl_and_function_list_agree() -> None:
     analyzer = function("analyze")
     # The analysis function holds what each capability it runs declares it needs.
     for capability in REGISTRY.values():
-        if capability.step is Step.ANALYSIS:
+        if capability.runs_in is RunsIn.ANALYSIS:
             assert capability.access <= analyzer.access, capability.name
     # Every need is made by a stage the state machine has.
     stage_states = {"ingestion": "Ingest", "transcription": "Transcribe", "vision": "See"}
@@ -110,7 +110,7 @@ def _empty(_options: Any, _duration: float) -> Note:
     [
         ({"needs": frozenset({"smell"})}, "no stage of the workflow makes"),
         ({"credits_per_minute": 0}, "no price"),
-        ({"step": Step.MERGE, "access": frozenset({"bedrock:invoke"})}, "holds no extra grants"),
+        ({"runs_in": RunsIn.MERGING, "access": frozenset({"bedrock:invoke"})}, "holds no extra grants"),
         ({"access": frozenset({"media:read"})}, "the step's own"),
         ({"paged": "value"}, "not a list field"),
         ({"paged": "itmes", "when_empty": _empty}, "not a list field"),

@@ -8,13 +8,13 @@ import json
 import pytest
 
 from vidscope.models import Stage
+from vidscope.pipeline.errors import public_message
 from vidscope.pipeline.messages import Failure
-from vidscope.pipeline.steps import public_message
 
 
 def test_a_lambda_stage_error_shows_its_code_and_message() -> None:
     cause = json.dumps({"errorType": "MediaTooLong", "errorMessage": "the media is 90.0 minutes long"})
-    assert public_message(Failure(Error="MediaTooLong", Cause=cause), Stage.INGESTION) == (
+    assert public_message("MediaTooLong", cause, Stage.INGESTION) == (
         "MEDIA_TOO_LONG",
         "the media is 90.0 minutes long",
     )
@@ -22,7 +22,7 @@ def test_a_lambda_stage_error_shows_its_code_and_message() -> None:
 
 def test_the_workers_plain_cause_is_used_as_is() -> None:
     failure = Failure(Error="TranscriptionFailed", Cause="the media could not be transcribed")
-    assert public_message(failure, Stage.TRANSCRIPTION) == (
+    assert public_message(failure.Error, failure.Cause, Stage.TRANSCRIPTION) == (
         "TRANSCRIPTION_FAILED",
         "the media could not be transcribed",
     )
@@ -34,11 +34,11 @@ def test_the_workers_plain_cause_is_used_as_is() -> None:
 )
 def test_an_unexpected_error_is_named_by_its_stage_without_its_text(stage: Stage, code: str) -> None:
     failure = Failure(Error="KeyError", Cause=json.dumps({"errorMessage": "secret-token-123 at /var/task"}))
-    got_code, message = public_message(failure, stage)
+    got_code, message = public_message(failure.Error, failure.Cause, stage)
     assert got_code == code
     assert "secret" not in message and stage.value in message
 
 
 def test_a_dead_or_stuck_worker_is_a_transcription_failure() -> None:
     for error in ("States.HeartbeatTimeout", "States.Timeout"):
-        assert public_message(Failure(Error=error), Stage.TRANSCRIPTION)[0] == "TRANSCRIPTION_FAILED"
+        assert public_message(error, None, Stage.TRANSCRIPTION)[0] == "TRANSCRIPTION_FAILED"

@@ -64,13 +64,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "adapters": (*sorted(ROOMS - {"adapters"}), "dependencies", "models"),
     # A capability (and the engines it calls) sees shared models and adapters; the errors a stage
     # raises are its only contact with the pipeline, never its orchestration.
-    "capabilities": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.steps",
+    "capabilities": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.stages",
                      "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
-    "text": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.steps",
+    "text": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.stages",
              "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
     # The jobs service starts and stops executions (pipeline.workflow, pipeline.messages), never
     # runs a stage.
-    "jobs": ("pipeline.steps", "pipeline.ingestion", "pipeline.transcription", "events", *WEBHOOK_DELIVERY, "api"),
+    "jobs": ("pipeline.stages", "pipeline.ingestion", "pipeline.transcription", "events", *WEBHOOK_DELIVERY, "api"),
     "tenancy": ("jobs.lifecycle", "pipeline", "events", *WEBHOOK_DELIVERY, "api"),
     "events": ("pipeline", "webhooks", "api", "tenancy"),
     "pipeline": ("api", "events", "webhooks", "tenancy", "jobs.lifecycle"),
@@ -129,5 +129,5 @@ def test_imports_point_one_way(path: Path) -> None:
 
 def test_the_rules_catch_a_wrong_way_import(tmp_path: Path) -> None:
     module = tmp_path / "wrong.py"
-    module.write_text("def f():\n    from vidscope.pipeline import steps\n")
-    assert "vidscope.pipeline.steps" in _imports(module)
+    module.write_text("def f():\n    from vidscope.pipeline import stages\n")
+    assert "vidscope.pipeline.stages" in _imports(module)

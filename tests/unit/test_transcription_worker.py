@@ -29,13 +29,15 @@ def test_a_task_whose_first_beat_is_refused_exits_without_touching_the_job(refus
         stub.add_client_error("send_task_heartbeat", service_error_code=refusal, expected_params={"taskToken": "tok"})
         delivered = transcription_worker.run(
             container_task.WorkerTask(JobRef(job_id="job_1", tenant_id="ten_1"), "media/x/source.mp4", "tok"),
-            repo=_Untouchable(),  # type: ignore[arg-type]
-            media=_Untouchable(),  # type: ignore[arg-type]
-            sfn=sfn,
+            container_task.TaskRuntime(
+                repo=_Untouchable(),  # type: ignore[arg-type]
+                media=_Untouchable(),  # type: ignore[arg-type]
+                sfn=sfn,
+                clock=utc_now,
+                heartbeat_seconds=900,
+                heartbeat_interval_seconds=10,
+            ),
             whisper=WhisperConfig(model="unused", device="cpu", compute_type="int8", batch_size=0),
-            clock=utc_now,
-            heartbeat_seconds=900,
-            heartbeat_interval_seconds=10,
             progress_interval_seconds=2,
         )
         stub.assert_no_pending_responses()

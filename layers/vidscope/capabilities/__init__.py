@@ -16,7 +16,7 @@ from typing import Any, Final
 from pydantic import BaseModel, RootModel
 
 from vidscope.access import Access
-from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, Need, Note, ResultOf, Step
+from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, Need, Note, ResultOf, RunsIn
 
 __all__ = [
     "REGISTRY",
@@ -76,7 +76,9 @@ def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capabilit
         read = known.get(requirement.capability)
         if read is None:
             raise UnroutableCapability(f"{capability.name} reads {requirement.capability}, which is not registered")
-        if read.step is not Step.MERGE or any(isinstance(r, ResultOf) for r in read.needs | read.uses(read.options())):
+        if read.runs_in is not RunsIn.MERGING or any(
+            isinstance(r, ResultOf) for r in read.needs | read.uses(read.options())
+        ):
             raise UnroutableCapability(
                 f"{capability.name} reads {read.name}'s result, which only a capability computed while merging "
                 "from stage outputs alone can give"
@@ -88,7 +90,7 @@ def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any,
     _check_paged(capability)
     if not issubclass(capability.result, BaseModel):
         raise UnroutableCapability(f"{capability.name}'s result is not a model")
-    if capability.step is Step.MERGE and capability.access:
+    if capability.runs_in is RunsIn.MERGING and capability.access:
         raise UnroutableCapability(f"{capability.name} is computed while merging, which holds no extra grants")
     if capability.access & STEP_ACCESS:
         raise UnroutableCapability(
@@ -117,7 +119,7 @@ def _discover() -> dict[str, Capability[Any, Any]]:
 def _ordered(capabilities: Any) -> dict[str, Capability[Any, Any]]:
     # Stage outputs first (transcription), then the analyses by name: a stable order for the
     # OpenAPI document and for listings.
-    return {c.name: c for c in sorted(capabilities, key=lambda c: (c.step is not Step.MERGE, c.name))}
+    return {c.name: c for c in sorted(capabilities, key=lambda c: (c.runs_in is not RunsIn.MERGING, c.name))}
 
 
 REGISTRY: Final[dict[str, Capability[Any, Any]]] = _discover()

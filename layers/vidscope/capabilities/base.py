@@ -59,15 +59,15 @@ PRODUCED_BY: Mapping[Need, str] = {
 FRAME_NEEDS: frozenset[Need] = frozenset(need for need, stage in PRODUCED_BY.items() if stage == "vision")
 
 
-class Step(StrEnum):
-    """Where the capability's compute runs."""
+class RunsIn(StrEnum):
+    """Which stage computes the capability."""
 
     # One iteration of the analysis stage's Map: the analysis function runs it (its own Lambda
     # invocation, in parallel with the job's other analyses).
     ANALYSIS = "analysis"
     # While merging: a reshaping of a stage's output too cheap to deserve its own invocation
     # (and the state transitions it bills).
-    MERGE = "merge"
+    MERGING = "merging"
 
 
 class Options(BaseModel):
@@ -213,7 +213,7 @@ class Capability(Generic[OptionsT, ResultT]):
     compute: Callable[[Inputs, OptionsT], ResultT]
     # The result in a few lines of plain text, for the CLI.
     render: Callable[[ResultT], list[str]]
-    step: Step = Step.ANALYSIS
+    runs_in: RunsIn = RunsIn.ANALYSIS
     # The result's list that GET bounds to ``catalog.BOUNDED_RESULT_ITEMS`` and /results pages: a field name,
     # or "" when the result is the list itself; None when the result has no list to page.
     paged: str | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step, clock_time, frame_ref
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn, clock_time, frame_ref
 from vidscope.vision.models import Box
 
 
@@ -45,7 +45,7 @@ CAPABILITY = Capability(
     options=OnScreenTextOptions,
     result=OnScreenTextResult,
     compute=_read,
-    step=Step.MERGE,
+    runs_in=RunsIn.MERGING,
     paged="items",
     when_empty=lambda options, _duration: Note(
         code="NO_TEXT_ON_SCREEN",

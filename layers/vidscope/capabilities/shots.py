@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step, clock_time, frame_ref
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn, clock_time, frame_ref
 from vidscope.vision.models import Transition
 from vidscope.vision.request import ShotDetection
 
@@ -60,7 +60,7 @@ CAPABILITY = Capability(
     options=ShotsOptions,
     result=ShotsResult,
     compute=_shots,
-    step=Step.MERGE,  # the vision stage made them; merging only shapes them
+    runs_in=RunsIn.MERGING,  # the vision stage made them; merging only shapes them
     paged="shots",
     when_empty=lambda _options, _duration: Note(code="NO_FRAMES", message="no frame of the video could be decoded"),
     render=_render,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step, clock_time, frame_ref
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn, clock_time, frame_ref
 from vidscope.vision.request import Stills, stills_file
 
 
@@ -47,7 +47,7 @@ CAPABILITY = Capability(
     options=ThumbnailsOptions,
     result=ThumbnailsResult,
     compute=_thumbnails,
-    step=Step.MERGE,
+    runs_in=RunsIn.MERGING,
     paged="items",
     when_empty=lambda _options, _duration: Note(code="NO_FRAMES", message="no frame of the video could be decoded"),
     render=lambda r: (

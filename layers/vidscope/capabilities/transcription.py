@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Step
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn
 from vidscope.transcripts import Transcript
 
 
@@ -22,7 +22,7 @@ CAPABILITY = Capability(
     options=TranscriptionOptions,
     result=Transcript,
     compute=_result,
-    step=Step.MERGE,  # the worker made it; merging only keeps it
+    runs_in=RunsIn.MERGING,  # the worker made it; merging only keeps it
     paged="segments",
     when_empty=lambda _options, duration: Note(
         code="NO_SPEECH", message=f"no speech was heard in {duration:g} s of media"

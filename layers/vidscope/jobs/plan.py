@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.capabilities import REGISTRY, requirements
-from vidscope.capabilities.base import PRODUCED_BY, Need, Options, Step
+from vidscope.capabilities.base import PRODUCED_BY, Need, Options, RunsIn
 from vidscope.models import Stage
 from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 
@@ -58,7 +58,7 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
     requested = [REGISTRY[name] for name in capabilities]
     wanted = {need for c in requested for need in requirements(c, options)}
     made = {Stage(PRODUCED_BY[need]) for need in wanted}
-    analyses = tuple(c.name for c in requested if c.step is Step.ANALYSIS)
+    analyses = tuple(c.name for c in requested if c.runs_in is RunsIn.ANALYSIS)
     stages = [Stage.INGESTION, *(s for s in MEDIA_STAGES if s in made)]
     if analyses:
         stages.append(Stage.ANALYSIS)

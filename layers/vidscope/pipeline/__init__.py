@@ -1,2 +1,2 @@
-"""The workflow's stages: what each task of the state machine does (steps), the messages between them,
+"""The workflow's stages: what each task of the state machine does , the messages between them,
 ingestion, transcription and the Step Functions adapter."""

@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from vidscope.adapters.media_store import MediaStore
+from vidscope.clock import Clock
+from vidscope.jobs.repository import JobsRepository
 from vidscope.log import logger
 from vidscope.pipeline.errors import JobNotActive, StageFailed
 from vidscope.pipeline.messages import JobRef
@@ -24,6 +27,19 @@ class WorkerTask:
     job: JobRef
     media_key: str
     task_token: str
+
+
+@dataclass(frozen=True)
+class TaskRuntime:
+    """What every media stage's worker works with, wired once by the container's entrypoint
+    (``vidscope.dependencies.task_runtime``)."""
+
+    repo: JobsRepository
+    media: MediaStore
+    sfn: Any
+    clock: Clock
+    heartbeat_seconds: float
+    heartbeat_interval_seconds: float
 
 
 class Heartbeat(threading.Thread):
@@ -67,17 +83,12 @@ class Heartbeat(threading.Thread):
             raise JobNotActive("Step Functions stopped waiting for this task")
 
 
-def run(
-    task: WorkerTask,
-    work: Callable[[Heartbeat], BaseModel],
-    *,
-    sfn: Any,
-    heartbeat_seconds: float,
-    heartbeat_interval_seconds: float,
-) -> bool:
+def run(task: WorkerTask, work: Callable[[Heartbeat], BaseModel], runtime: TaskRuntime) -> bool:
     """Run ``work`` under the task's heartbeat and answer Step Functions with its output; True
     when the output was delivered. ``work`` raises ``JobNotActive`` to stop quietly and
     ``StageFailed`` to fail the task with that error."""
+    sfn = runtime.sfn
+    heartbeat_seconds, heartbeat_interval_seconds = runtime.heartbeat_seconds, runtime.heartbeat_interval_seconds
     # At least three beats per allowed window, so one slow call does not fail the task.
     interval = max(min(heartbeat_interval_seconds, heartbeat_seconds / 3), 0.2)
     heartbeat = Heartbeat(sfn, task.task_token, interval)
@@ -108,7 +119,9 @@ def run(
 
 
 def task_from_environment(environ: Mapping[str, str]) -> WorkerTask:
-    """The task as the ASL's container overrides describe it (the Transcribe and See states)."""
+    """The task as the ASL's container overrides describe it (the Transcribe and See states);
+    the job's id goes on every log line from here on."""
+    logger.append_keys(job_id=environ["VIDSCOPE_JOB_ID"])
     return WorkerTask(
         job=JobRef(
             job_id=environ["VIDSCOPE_JOB_ID"],

@@ -4,7 +4,11 @@ the ASL file's Retry and Catch match on them. A unit test keeps the two in step.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import ClassVar
+
+from vidscope.models import Stage
 
 
 class StageFailed(Exception):
@@ -79,3 +83,33 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         MediaHasNoVideo,
     )
 }
+
+
+# The code of a failure that is none of our own, by the stage it stopped in.
+_STAGE_FAILURE: dict[Stage, type[StageFailed]] = {
+    Stage.INGESTION: DownloadFailed,
+    Stage.TRANSCRIPTION: TranscriptionFailed,
+    Stage.VISION: VisionFailed,
+    Stage.ANALYSIS: AnalysisFailed,
+    Stage.MERGING: StageFailed,
+}
+# Only the container tasks have a heartbeat and a time limit of their own.
+_TIMEOUTS = ("States.HeartbeatTimeout", "States.Timeout")
+
+
+def public_message(error: str, cause: str | None, stage: Stage | None) -> tuple[str, str]:
+    """The (code, message) a client sees for a failure named ``error`` (a Catch's ``Error``: the
+    exception's class name) in ``stage``. Only our own stage errors carry a message meant for
+    clients; anything else is described, not quoted."""
+    if error in STAGE_FAILURES:
+        message = cause or ""
+        with contextlib.suppress(ValueError, AttributeError):  # Lambda wraps it in JSON; the worker does not
+            message = json.loads(message).get("errorMessage", message)
+        return STAGE_FAILURES[error].code, message or "the job failed"
+    if error in _TIMEOUTS:
+        if stage is Stage.VISION:
+            return VisionFailed.code, "the vision worker stopped responding or ran out of time, twice"
+        return TranscriptionFailed.code, "the transcription worker stopped responding or ran out of time, twice"
+    code = _STAGE_FAILURE[stage].code if stage is not None else StageFailed.code
+    stage_name = stage.value if stage else "a"
+    return code, f"an internal error stopped the job in its {stage_name} stage; no credits were charged"

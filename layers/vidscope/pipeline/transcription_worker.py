@@ -7,19 +7,18 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from vidscope import catalog, transcripts
-from vidscope.adapters.media_store import MediaStore, staged_transcript_key
+from vidscope.adapters.media_store import staged_transcript_key
 from vidscope.clock import Clock
 from vidscope.jobs.repository import JobsRepository
 from vidscope.log import logger
 from vidscope.models import Stage
 from vidscope.pipeline import container_task, transcription
-from vidscope.pipeline.container_task import Heartbeat, WorkerTask
+from vidscope.pipeline.container_task import Heartbeat, TaskRuntime, WorkerTask
 from vidscope.pipeline.errors import JobNotActive, StageFailed, TranscriptionFailed
 from vidscope.pipeline.messages import JobRef, TranscriptRef
-from vidscope.pipeline.steps import check_active, enter_stage
+from vidscope.pipeline.stages import check_active, enter_stage
 from vidscope.transcripts import Segment
 
 
@@ -40,19 +39,15 @@ class _ProgressReporter:
 
 def run(
     task: WorkerTask,
+    runtime: TaskRuntime,
     *,
-    repo: JobsRepository,
-    media: MediaStore,
-    sfn: Any,
     whisper: transcription.WhisperConfig,
-    clock: Clock,
-    heartbeat_seconds: float,
-    heartbeat_interval_seconds: float,
     progress_interval_seconds: float,
     # Ingestion refused longer media by decoding it; this bounds the GPU time even so.
     max_media_seconds: float = catalog.MAX_MEDIA_SECONDS,
 ) -> bool:
     """Transcribe the job's media; True when the transcript was delivered."""
+    repo, media, clock = runtime.repo, runtime.media, runtime.clock
 
     def work(heartbeat: Heartbeat) -> TranscriptRef:
         enter_stage(repo, task.job, Stage.TRANSCRIPTION, clock)
@@ -83,10 +78,4 @@ def run(
             word_count=transcript.word_count,
         )
 
-    return container_task.run(
-        task,
-        work,
-        sfn=sfn,
-        heartbeat_seconds=heartbeat_seconds,
-        heartbeat_interval_seconds=heartbeat_interval_seconds,
-    )
+    return container_task.run(task, work, runtime)

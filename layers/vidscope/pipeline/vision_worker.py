@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from vidscope.adapters.media_store import MediaStore, staged_key
-from vidscope.clock import Clock
-from vidscope.jobs.repository import JobsRepository
+from vidscope.adapters.media_store import staged_key
 from vidscope.log import logger
 from vidscope.models import Stage
 from vidscope.pipeline import container_task
-from vidscope.pipeline.container_task import Heartbeat, WorkerTask
+from vidscope.pipeline.container_task import Heartbeat, TaskRuntime, WorkerTask
 from vidscope.pipeline.errors import JobNotActive, StageFailed, VisionFailed
 from vidscope.pipeline.messages import VisionRef
-from vidscope.pipeline.steps import check_active, enter_stage
+from vidscope.pipeline.stages import check_active, enter_stage
 from vidscope.vision.models import VISION_DIR, Keyframe
 from vidscope.vision.request import Stills, VisionRequest, stills_file
 
@@ -27,19 +24,10 @@ def vision_key(tenant_id: str, job_id: str) -> str:
     return staged_key(tenant_id, job_id, f"{VISION_DIR}/vision.json")
 
 
-def run(
-    task: WorkerTask,
-    *,
-    repo: JobsRepository,
-    media: MediaStore,
-    sfn: Any,
-    clock: Clock,
-    request: VisionRequest,
-    heartbeat_seconds: float,
-    heartbeat_interval_seconds: float,
-) -> bool:
+def run(task: WorkerTask, runtime: TaskRuntime, request: VisionRequest) -> bool:
     """See the job's media as ``request`` (the job's plan) asks; True when the stage's output was
     delivered."""
+    repo, media, clock = runtime.repo, runtime.media, runtime.clock
 
     def work(heartbeat: Heartbeat) -> VisionRef:
         from vidscope.vision.stage import see  # deferred: the vision image's libraries
@@ -75,9 +63,7 @@ def run(
             enter_stage(repo, task.job, stages[stages.index(Stage.VISION) + 1], clock)
         return VisionRef(vision_key=key, shots=len(seen.shots), text_items=len(seen.text))
 
-    return container_task.run(
-        task, work, sfn=sfn, heartbeat_seconds=heartbeat_seconds, heartbeat_interval_seconds=heartbeat_interval_seconds
-    )
+    return container_task.run(task, work, runtime)
 
 
 def _render_stills(poster: Keyframe, keyframes: list[Keyframe], out: Path, stills: Stills) -> None:

@@ -3,8 +3,6 @@ the job, its media and its credits. Handlers parse the event and call one of the
 
 from __future__ import annotations
 
-import contextlib
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from vidscope.adapters.media_store import (
     upload_key,
 )
 from vidscope.capabilities import REGISTRY, compute, needed, refused, requirements
-from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Step
+from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, RunsIn
 from vidscope.clock import Clock, iso_ms
 from vidscope.jobs import credits, progress
 from vidscope.jobs.plan import MEDIA_STAGES
@@ -36,7 +34,6 @@ from vidscope.models import (
     Stage,
 )
 from vidscope.pipeline.errors import (
-    STAGE_FAILURES,
     AnalysisFailed,
     BalanceTooLow,
     DownloadFailed,
@@ -45,6 +42,7 @@ from vidscope.pipeline.errors import (
     MediaUnsupported,
     TransientStageError,
     VisionFailed,
+    public_message,
 )
 from vidscope.pipeline.ingestion import Downloader
 from vidscope.pipeline.messages import (
@@ -197,7 +195,7 @@ def _inputs(
     if needed(capability) & FRAME_NEEDS and event.vision is None:
         failure = event.vision_failure
         if failure is not None:
-            raise VisionFailed(public_message(failure, Stage.VISION)[1])
+            raise VisionFailed(public_message(failure.Error, failure.Cause, Stage.VISION)[1])
         raise MediaHasNoVideo(f"{capability.name} needs pictures, and the media has no video track")
     transcript = event.transcript if wanted & {Need.AUDIO, Need.TRANSCRIPT} else None
     vision = event.vision if wanted & FRAME_NEEDS else None
@@ -241,7 +239,7 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
 def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result."""
     capability = REGISTRY.get(event.capability)
-    if capability is None or capability.step is not Step.ANALYSIS:
+    if capability is None or capability.runs_in is not RunsIn.ANALYSIS:
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
     if event.capability in event.media.refused:
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
@@ -322,7 +320,7 @@ def _gather_results(
             errors.append(_capability_error(outcome.capability, outcome.failure or Failure()))
     for name in job.capabilities:
         capability = REGISTRY[name]
-        if capability.step is not Step.MERGE or name in event.media.refused:
+        if capability.runs_in is not RunsIn.MERGING or name in event.media.refused:
             continue
         try:
             results[name] = compute(capability, _inputs(capability, event, media), event.options)
@@ -357,38 +355,11 @@ def _remove_unclaimed_results(repo: JobsRepository, media: MediaStore, ref: JobR
 
 
 def _capability_error(capability: str, failure: Failure) -> CapabilityError:
-    code, message = public_message(failure, Stage.ANALYSIS)
+    code, message = public_message(failure.Error, failure.Cause, Stage.ANALYSIS)
     # The codes a capability fails with alone; anything else is its analysis failing.
     if code not in (MediaHasNoVideo.code, VisionFailed.code):
         code = AnalysisFailed.code
     return CapabilityError(capability=capability, code=code, message=message)
-
-
-_STAGE_CODES = {
-    Stage.INGESTION: "DOWNLOAD_FAILED",
-    Stage.TRANSCRIPTION: "TRANSCRIPTION_FAILED",
-    Stage.VISION: "VISION_FAILED",
-    Stage.ANALYSIS: "ANALYSIS_FAILED",
-    Stage.MERGING: "INTERNAL_ERROR",
-}
-
-
-def public_message(failure: Failure, stage: Stage | None) -> tuple[str, str]:
-    """The (code, message) a client sees for a failure. Only our own stage errors carry a
-    message meant for clients; anything else is described, not quoted."""
-    if failure.Error in STAGE_FAILURES:
-        message = failure.Cause or ""
-        with contextlib.suppress(ValueError, AttributeError):  # Lambda wraps it in JSON; the worker does not
-            message = json.loads(message).get("errorMessage", message)
-        return STAGE_FAILURES[failure.Error].code, message or "the job failed"
-    stage_name = stage.value if stage else "a"
-    if failure.Error in ("States.HeartbeatTimeout", "States.Timeout"):
-        # Only the container tasks have a heartbeat and a time limit of their own.
-        if stage is Stage.VISION:
-            return "VISION_FAILED", "the vision worker stopped responding or ran out of time, twice"
-        return "TRANSCRIPTION_FAILED", "the transcription worker stopped responding or ran out of time, twice"
-    code = _STAGE_CODES.get(stage, "INTERNAL_ERROR") if stage else "INTERNAL_ERROR"
-    return code, f"an internal error stopped the job in its {stage_name} stage; no credits were charged"
 
 
 def fail(ref: JobRef, failure: Failure, *, repo: JobsRepository, clock: Clock) -> JobError:
@@ -396,7 +367,7 @@ def fail(ref: JobRef, failure: Failure, *, repo: JobsRepository, clock: Clock) -
     (cancelled meanwhile) keeps its state: a job reaches exactly one terminal state."""
     job = repo.get(ref.tenant_id, ref.job_id)
     stage = job.progress.stage if job is not None and job.progress is not None else None
-    code, message = public_message(failure, stage)
+    code, message = public_message(failure.Error, failure.Cause, stage)
     error = JobError(code=code, message=message)
     for _ in range(_HOLD_RETRIES):
         if job is None or job.status not in CANCELLABLE_STATUSES:
