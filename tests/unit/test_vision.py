@@ -24,7 +24,8 @@ from tests.support.vision_media import (
     make_still_video,
     make_video,
 )
-from vidscope.vision.frames import MediaHasNoVideo, UnsupportedPicture, probe, read_frames
+from vidscope.vision.frames import MediaHasNoVideo, UnsupportedPicture, probe, read_frames, thumbnail
+from vidscope.vision.keyframes import CandidateKeeper, choose_keyframes
 from vidscope.vision.limits import MAX_STILL_HEIGHT, MAX_TEXT_BOXES, TextBudget
 from vidscope.vision.models import Box, Transition, VisionOutput
 from vidscope.vision.request import VisionRequest
@@ -354,3 +355,27 @@ def test_spread_order_visits_every_sample_once(count: int) -> None:
     order = spread_order(count)
     assert sorted(order) == list(range(count))
     assert order[:1] == [0][:count]
+
+
+def test_keyframes_decoded_again_by_time_are_the_frames_chosen(clip: VideoTruth, tmp_path: Path) -> None:
+    # Given candidates noted with their JPEGs and the same candidates noted without pictures
+    info = probe(clip.path)
+    size = (info.width, info.height)
+    with_pictures, bare = CandidateKeeper(size, info.fps), CandidateKeeper(size, info.fps, keep_pictures=False)
+    thumbs: list[np.ndarray] = []
+    for frame in read_frames(clip.path, info):
+        thumb = thumbnail(frame.picture)
+        jump = float(np.abs(thumb.astype(np.int16) - thumbs[-1]).mean()) if thumbs else 0.0
+        with_pictures.offer(frame, jump)
+        bare.offer(frame, jump)
+        thumbs.append(thumb)
+    shots = detect_shots(clip.path)
+    assert all(candidate.jpeg is None for candidate in bare.finish())
+    # When keyframes are chosen from each (the bare ones decoded again from the file, seeking)
+    _, _, kept = choose_keyframes(shots, with_pictures.finish(), np.stack(thumbs), size, tmp_path / "kept")
+    _, _, decoded = choose_keyframes(
+        shots, bare.candidates, np.stack(thumbs), size, tmp_path / "decoded", video=clip.path, fps=info.fps
+    )
+    # Then they are the same frames, byte for byte
+    assert [c.frame for c in decoded] == [c.frame for c in kept]
+    assert [c.jpeg for c in decoded] == [c.jpeg for c in kept]

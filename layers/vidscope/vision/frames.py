@@ -178,16 +178,16 @@ def read_frames(video: Path, info: VideoInfo) -> Iterator[Frame]:
 _SEEK_AFTER_SECONDS = 2.0
 
 
-def pictures_at(video: Path, info: VideoInfo, times: list[float], size: tuple[int, int]) -> dict[float, np.ndarray]:
-    """The BGR pictures (at ``size``) of the frames ``read_frames`` timed at ``times``, decoded again:
-    in time order, seeking to the keyframe before a wanted frame when it is far ahead. A time no
-    frame shows (past the end) is missing from the result."""
+def pictures_at(video: Path, fps: float, times: list[float], size: tuple[int, int]) -> dict[float, np.ndarray]:
+    """The BGR pictures (at ``size``) of the frames ``read_frames`` timed at ``times`` (``fps``: the
+    VideoInfo's), decoded again: in time order, seeking to the keyframe before a wanted frame when
+    it is far ahead. A time no frame shows (past the end) is missing from the result."""
     wanted = sorted(set(times))
     found: dict[float, np.ndarray] = {}
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        clock = _FrameClock(info.fps)
+        clock = _FrameClock(fps)
         frames = container.decode(stream)
         first = next(frames, None)
         if first is None:

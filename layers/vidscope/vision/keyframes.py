@@ -1,17 +1,20 @@
 """Keyframes: while the video decodes, the best-looking frame of every half second (and of every
-stretch between visible jumps) is kept as a JPEG; once the shots are known, each shot takes the
-candidate that is sharp, well exposed, away from its transitions and closest to its typical look."""
+stretch between visible jumps) is noted as a candidate (its statistics, not its picture); once the
+shots are known, each shot takes the candidate that is sharp, well exposed, away from its
+transitions and closest to its typical look, and only those frames are decoded again, by time, to
+be written as JPEGs. Memory stays flat however long the video: a candidate is ~10 KB (its change
+picture), not a 720p JPEG."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from vidscope.vision.frames import Frame, change_picture, to_bgr
+from vidscope.vision.frames import Frame, change_picture, pictures_at, to_bgr
 from vidscope.vision.models import DetectedShot, Keyframe
 
 KEYFRAME_DIR = "keyframes"
@@ -32,7 +35,7 @@ _TYPICAL_DISTANCE = 20.0
 class Candidate:
     frame: int
     time: float
-    jpeg: bytes
+    jpeg: bytes | None  # the picture: only once chosen (or with keep_pictures)
     sharpness: float
     brightness: float
     quality: float
@@ -57,10 +60,13 @@ def encode_jpeg(picture: np.ndarray) -> bytes:
 
 
 class CandidateKeeper:
-    """Keeps, per part of the video (CANDIDATE_SECONDS long, cut short at jumps), its best frame."""
+    """Keeps, per part of the video (CANDIDATE_SECONDS long, cut short at jumps), its best frame.
+    ``keep_pictures``: each candidate also holds its picture as a JPEG (memory grows with the
+    video's length; without it, ``choose_keyframes`` decodes the chosen frames again)."""
 
-    def __init__(self, size: tuple[int, int], fps: float) -> None:
+    def __init__(self, size: tuple[int, int], fps: float, *, keep_pictures: bool = True) -> None:
         self._size = size
+        self._keep_pictures = keep_pictures
         self._part_frames = max(1, round(CANDIDATE_SECONDS * (fps or 30.0)))
         self._part_start = 0
         self._best: tuple[float, Frame, float, float] | None = None
@@ -82,7 +88,7 @@ class CandidateKeeper:
         if self._best is None:
             return
         quality, frame, sharpness, brightness = self._best
-        jpeg = encode_jpeg(to_bgr(frame.source, self._size))
+        jpeg = encode_jpeg(to_bgr(frame.source, self._size)) if self._keep_pictures else None
         change = change_picture(frame.luma)
         self.candidates.append(Candidate(frame.index, frame.time, jpeg, sharpness, brightness, quality, change))
         self._best = None
@@ -104,6 +110,21 @@ def _pick(shot: DetectedShot, candidates: list[Candidate], thumbs: np.ndarray) -
     return max(inner, key=score)
 
 
+def _with_pictures(chosen: list[Candidate], size: tuple[int, int], video: Path | None, fps: float) -> list[Candidate]:
+    """``chosen`` with their JPEGs: those kept while decoding, the others decoded again from ``video``."""
+    missing = sorted({c.time for c in chosen if c.jpeg is None})
+    if not missing:
+        return chosen
+    if video is None:
+        raise ValueError("keyframe candidates hold no pictures: choose_keyframes needs the video")
+    pictures = pictures_at(video, fps, missing, size)
+    jpegs = {time: encode_jpeg(picture) for time, picture in pictures.items()}
+    lost = [c.time for c in chosen if c.jpeg is None and c.time not in jpegs]
+    if lost:
+        raise RuntimeError(f"the frames at {lost} s could not be decoded again")
+    return [c if c.jpeg is not None else replace(c, jpeg=jpegs[c.time]) for c in chosen]
+
+
 def _keyframe(candidate: Candidate, shot_index: int | None, name: str, size: tuple[int, int]) -> Keyframe:
     return Keyframe(
         shot_index=shot_index,
@@ -123,23 +144,25 @@ def choose_keyframes(
     thumbs: np.ndarray,
     size: tuple[int, int],
     out_dir: Path,
+    *,
+    video: Path | None = None,
+    fps: float = 0.0,
 ) -> tuple[list[Keyframe], Keyframe, list[Candidate]]:
     """One keyframe per shot and the poster, written as JPEGs under ``out_dir``; also returns the
-    chosen candidates in shot order (their pictures are read for text)."""
+    chosen candidates in shot order, with their pictures (they are read for text). Candidates kept
+    without pictures are decoded again from ``video`` (``fps``: its VideoInfo's)."""
     folder = out_dir / KEYFRAME_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    chosen = _with_pictures([_pick(shot, candidates, thumbs) for shot in shots], size, video, fps)
     keyframes: list[Keyframe] = []
-    chosen: list[Candidate] = []
-    for shot in shots:
-        candidate = _pick(shot, candidates, thumbs)
+    for shot, candidate in zip(shots, chosen, strict=True):
         name = f"shot_{shot.index:04d}.jpg"
-        (folder / name).write_bytes(candidate.jpeg)
+        (folder / name).write_bytes(candidate.jpeg or b"")
         keyframes.append(_keyframe(candidate, shot.index, name, size))
-        chosen.append(candidate)
     # The poster: a good-looking keyframe of a shot that lasts, not a one-second insert.
     best = max(
         range(len(shots)),
         key=lambda n: chosen[n].quality * math.log1p(shots[n].end - shots[n].start),
     )
-    (folder / "poster.jpg").write_bytes(chosen[best].jpeg)
+    (folder / "poster.jpg").write_bytes(chosen[best].jpeg or b"")
     return keyframes, _keyframe(chosen[best], None, "poster.jpg", size), chosen
