@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from vidscope import dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable, JobNotFound
 from vidscope.functions import api_function
@@ -26,6 +27,7 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="cancelJob",
+    tags=[ApiTag.JOBS],
     responses=documented(200, JobEnvelope, JobNotFound, JobNotCancellable),
 )
 def cancel_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.clock import utc_now
 from vidscope.errors import (
     IdempotencyKeyInUse,
@@ -37,6 +38,7 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="createJob",
+    tags=[ApiTag.JOBS],
     responses=documented(
         202,
         JobEnvelope,

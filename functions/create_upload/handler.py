@@ -11,8 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from vidscope import dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.clock import utc_now
-from vidscope.errors import UnsupportedMediaType
+from vidscope.errors import TooManyOpenUploads, UnsupportedMediaType
 from vidscope.functions import api_function
 from vidscope.models import CreateUploadRequest, UploadEnvelope
 
@@ -24,7 +25,8 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="createUpload",
-    responses=documented(201, UploadEnvelope, UnsupportedMediaType),
+    tags=[ApiTag.UPLOADS],
+    responses=documented(201, UploadEnvelope, TooManyOpenUploads, UnsupportedMediaType),
 )
 def create_upload(request: Annotated[CreateUploadRequest, Body()]) -> Response[str]:
     upload = dependencies.uploads().create(current_principal().tenant_id, request, utc_now())

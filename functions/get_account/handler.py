@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.functions import api_function
 from vidscope.models import Account, AccountEnvelope, RateLimitInfo
 
@@ -18,6 +19,7 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="getAccount",
+    tags=[ApiTag.ACCOUNT],
     responses=documented(200, AccountEnvelope),
 )
 def get_account() -> Response[str]:

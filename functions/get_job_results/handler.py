@@ -12,11 +12,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.capabilities import REGISTRY
 from vidscope.errors import JobNotFound, ResultNotAvailable, UnsupportedCapability
 from vidscope.functions import api_function
 from vidscope.jobs import results
-from vidscope.models import JobResults, ResultPage, ResultPageEnvelope
+from vidscope.models import CapabilityResultPage, CapabilityResultPageEnvelope, JobResults
 
 SPEC = api_function("get_job_results")
 router = Router()
@@ -26,7 +27,8 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="getJobResults",
-    responses=documented(200, ResultPageEnvelope, JobNotFound, UnsupportedCapability, ResultNotAvailable),
+    tags=[ApiTag.RESULTS],
+    responses=documented(200, CapabilityResultPageEnvelope, JobNotFound, UnsupportedCapability, ResultNotAvailable),
 )
 def get_job_results(
     job_id: Annotated[str, Path(max_length=64)],
@@ -45,7 +47,7 @@ def get_job_results(
         repo=dependencies.jobs_repository(),
         media=dependencies.media_store(),
     )
-    data = ResultPage(
+    data = CapabilityResultPage(
         capability=capability,
         results=JobResults.model_validate({capability: page.result}),
         total=page.total,
@@ -53,7 +55,7 @@ def get_job_results(
         limit=page.limit,
         has_more=page.offset + page.limit < page.total,
     )
-    return json_response(ResultPageEnvelope(data=data, meta=meta()))
+    return json_response(CapabilityResultPageEnvelope(data=data, meta=meta()))
 
 
 app = build_app(router)

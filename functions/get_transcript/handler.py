@@ -10,9 +10,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from vidscope import dependencies, transcripts
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.errors import JobNotFound, TranscriptNotAvailable
 from vidscope.functions import api_function
-from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs import results
 from vidscope.models import TranscriptEnvelope
 from vidscope.transcripts import TranscriptFormat
 
@@ -24,6 +25,7 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="getTranscript",
+    tags=[ApiTag.RESULTS],
     responses=documented(200, TranscriptEnvelope, JobNotFound, TranscriptNotAvailable),
 )
 def get_transcript(
@@ -32,7 +34,7 @@ def get_transcript(
         TranscriptFormat, Query(description="json (the default, in the usual envelope), txt, srt or vtt")
     ] = TranscriptFormat.JSON,
 ) -> Response[str]:
-    transcript = jobs.get_transcript(
+    transcript = results.get_transcript(
         current_principal().tenant_id, job_id, repo=dependencies.jobs_repository(), media=dependencies.media_store()
     )
     if format is TranscriptFormat.JSON:

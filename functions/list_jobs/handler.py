@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.errors import InvalidCursor
 from vidscope.functions import api_function
 from vidscope.jobs import lifecycle as jobs
@@ -31,6 +32,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="listJobs",
+    tags=[ApiTag.JOBS],
     responses=documented(200, JobListEnvelope, InvalidCursor),
 )
 def list_jobs(

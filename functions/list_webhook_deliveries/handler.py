@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from vidscope import dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.errors import JobNotFound
 from vidscope.functions import api_function
 from vidscope.jobs import lifecycle as jobs
@@ -23,6 +24,7 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="listWebhookDeliveries",
+    tags=[ApiTag.WEBHOOKS],
     responses=documented(200, WebhookAttemptsEnvelope, JobNotFound),
 )
 def list_webhook_deliveries(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:

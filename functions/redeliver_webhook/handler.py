@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from vidscope import dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
+from vidscope.api.openapi import ApiTag
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotFinished, JobNotFound, WebhookDeliveryInProgress, WebhookNotConfigured
 from vidscope.functions import api_function
@@ -24,6 +25,7 @@ router = Router()
     SPEC.route.resolver_path,
     summary=SPEC.description,
     operation_id="redeliverWebhook",
+    tags=[ApiTag.WEBHOOKS],
     responses=documented(
         202, WebhookStatusEnvelope, JobNotFound, WebhookNotConfigured, JobNotFinished, WebhookDeliveryInProgress
     ),

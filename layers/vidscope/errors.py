@@ -23,31 +23,49 @@ class ApiError(Exception):
         self.details = details
 
 
+class InternalError(ApiError):
+    """A fault of the service's (or of the platform under it), logged; retry later."""
+
+
 class ValidationFailed(ApiError):
+    """The request is malformed: ``details`` names each field (or the body, a parameter, a header) and why."""
+
     status, code = 400, "VALIDATION_ERROR"
 
 
 class InvalidUrl(ApiError):
+    """A URL of the request is not an http(s) URL the service may fetch or call (``details`` says which and why)."""
+
     status, code = 400, "INVALID_URL"
 
 
 class UnsupportedCapability(ApiError):
+    """A capability the registry does not have; the message lists the supported ones."""
+
     status, code = 400, "UNSUPPORTED_CAPABILITY"
 
 
 class InvalidCursor(ApiError):
+    """The ``cursor`` is not one a previous page of this listing returned (altered, or another query's)."""
+
     status, code = 400, "INVALID_CURSOR"
 
 
 class Unauthorized(ApiError):
+    """No API key, or one that is unknown or revoked."""
+
     status, code = 401, "UNAUTHORIZED"
 
 
 class InsufficientCredits(ApiError):
+    """The balance cannot cover even one billable minute of the requested capabilities."""
+
     status, code = 402, "INSUFFICIENT_CREDITS"
 
 
 class JobNotFound(ApiError):
+    """No job of the caller's by that id (another account's is not found either)."""
+
     status, code = 404, "JOB_NOT_FOUND"
 
 
@@ -69,35 +87,58 @@ class UploadTooLarge(ApiError):
     status, code = 413, "UPLOAD_TOO_LARGE"
 
 
+class TooManyOpenUploads(ApiError):
+    """The account already holds ``catalog.MAX_OPEN_UPLOADS`` uploads no job has used: use one
+    in a job, or wait for one to expire (a day after it was made)."""
+
+    status, code = 429, "TOO_MANY_OPEN_UPLOADS"
+
+
 class RouteNotFound(ApiError):
+    """A path, or a method of a path, the API does not have."""
+
     status, code = 404, "NOT_FOUND"
 
 
 class JobNotCancellable(ApiError):
+    """The job has ended (completed, failed or cancelled): there is nothing left to cancel."""
+
     status, code = 409, "JOB_NOT_CANCELLABLE"
 
 
 class TranscriptNotAvailable(ApiError):
+    """The job has no transcript (yet): it is not completed, or did not transcribe."""
+
     status, code = 409, "TRANSCRIPT_NOT_AVAILABLE"
 
 
 class ResultNotAvailable(ApiError):
+    """The job has no result for that capability (yet): not completed, not requested, or failed."""
+
     status, code = 409, "RESULT_NOT_AVAILABLE"
 
 
 class JobNotDeletable(ApiError):
+    """The job is still pending or processing: cancel it, or wait for it to end, first."""
+
     status, code = 409, "JOB_NOT_DELETABLE"
 
 
 class WebhookNotConfigured(ApiError):
+    """The job has no webhook_url: there is nothing to redeliver."""
+
     status, code = 409, "WEBHOOK_NOT_CONFIGURED"
 
 
 class JobNotFinished(ApiError):
+    """The job has not ended yet: its webhook is sent when it does."""
+
     status, code = 409, "JOB_NOT_FINISHED"
 
 
 class WebhookDeliveryInProgress(ApiError):
+    """An attempt of the job's webhook is under way or scheduled; retry after Retry-After seconds."""
+
     status, code = 409, "WEBHOOK_DELIVERY_IN_PROGRESS"
     headers: ClassVar[dict[str, str]] = {"Retry-After": "10"}
 
@@ -109,19 +150,27 @@ class RequestBlocked(ApiError):
 
 
 class UnsupportedMediaType(ApiError):
+    """The body is not JSON (send ``Content-Type: application/json``)."""
+
     status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
 
 
 class IdempotencyKeyInUse(ApiError):
+    """A request with the same Idempotency-Key is still being handled; retry after Retry-After seconds."""
+
     status, code = 409, "IDEMPOTENCY_KEY_IN_USE"
     headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
 
 
 class IdempotencyKeyReused(ApiError):
+    """The Idempotency-Key was used in the last 48 hours with a different body."""
+
     status, code = 422, "IDEMPOTENCY_KEY_REUSED"
 
 
 class RateLimited(ApiError):
+    """Over the key's requests per minute (or the API's own limit); retry after Retry-After seconds."""
+
     status, code = 429, "RATE_LIMITED"
     headers: ClassVar[dict[str, str]] = {"Retry-After": "60"}
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -23,7 +20,15 @@ from pydantic_core import PydanticCustomError
 
 from vidscope import catalog
 from vidscope.capabilities import REGISTRY
+
+# Re-exported: tests/integration/test_api_properties.py reads it here (vidscope.safe_text is its home).
+from vidscope.safe_text import UNSAFE_TEXT as UNSAFE_TEXT
+from vidscope.safe_text import refuse_unsafe_text
 from vidscope.transcripts import Transcript
+from vidscope.url_syntax import check_url_syntax
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm
 
 # Every API function imports this module, but each of these models serves one handler (or none
 # at import): they are built when first used, so the others' cold starts skip them (DESIGN §9).
@@ -72,83 +77,6 @@ class Platform(StrEnum):
     OTHER = "other"
 
 
-# Characters that make echoed or stored text lie about itself: C0 and C1 controls (NUL, CR/LF,
-# TAB, ESC, DEL, NEL), the bidi embeddings, overrides and isolates of "Trojan Source"
-# (CVE-2021-42574), and lone surrogates, which JSON escapes can spell but no UTF-8 encoder takes.
-UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def _refuse_unsafe_text(value: str) -> str:
-    found = UNSAFE_TEXT.search(value)
-    if found:
-        raise PydanticCustomError(
-            "unsafe_text",
-            "must not contain control or bidirectional-formatting characters (U+{code} at position {position})",
-            {"code": f"{ord(found.group()):04X}", "position": found.start()},
-        )
-    return value
-
-
-# A DNS name as resolvers take it (LDH, plus the underscore real hosts carry), after IDNA.
-_DNS_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
-# WHATWG URL: a host whose last label is a number is an IPv4 address, or nothing.
-_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
-
-
-def _host_is_well_formed(host: str) -> bool:
-    """Syntax only: a canonical IP literal or a DNS name (whether it may be fetched is ``ssrf``'s call)."""
-    import idna  # only job creation checks URLs; the other API functions' cold start skips it
-
-    if ":" in host:  # only an IPv6 literal holds a colon; a zone id ("%eth0") is refused with it
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            return False
-        return "%" not in host
-    try:
-        # IDNA 2008 with UTS 46 mapping, as registries apply it (the stdlib codec is IDNA 2003,
-        # which lets symbols and emoji through); ASCII names skip it, since it refuses "_".
-        name = host.lower() if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return False
-    labels = name.removesuffix(".").split(".")
-    if len(name) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
-        return False
-    if _NUMERIC_LABEL.fullmatch(labels[-1]):
-        try:
-            ipaddress.IPv4Address(name.removesuffix("."))  # refuses 127.1, 0177.0.0.1, 2130706433
-        except ValueError:
-            return False
-    return True
-
-
-def _syntactic_url_check(value: str, *, field: str) -> str:
-    """Shape checks only; address resolution (SSRF) happens in the domain, not in parsing."""
-    # urlsplit silently drops TAB/CR/LF (as browsers do), so they are refused on the raw text.
-    if UNSAFE_TEXT.search(value) or any(char.isspace() for char in value):
-        raise PydanticCustomError(
-            "invalid_url",
-            "{field} must not contain whitespace, control or bidirectional-formatting characters",
-            {"field": field},
-        )
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # raises ValueError on a malformed port
-    except ValueError as exc:
-        raise PydanticCustomError("invalid_url", "{field} is not a valid URL", {"field": field}) from exc
-    if parts.scheme not in ("http", "https"):
-        raise PydanticCustomError("invalid_url", "{field} must use http or https", {"field": field})
-    if parts.username is not None or parts.password is not None:
-        raise PydanticCustomError("invalid_url", "{field} must not contain credentials", {"field": field})
-    if not parts.hostname:
-        raise PydanticCustomError("invalid_url", "{field} has no host", {"field": field})
-    if not _host_is_well_formed(parts.hostname):
-        raise PydanticCustomError("invalid_url", "{field} has a malformed host", {"field": field})
-    if port == 0:
-        raise PydanticCustomError("invalid_url", "{field} has an invalid port", {"field": field})
-    return value
-
-
 Url = Annotated[str, Field(min_length=1, max_length=catalog.MAX_URL_LENGTH)]
 
 
@@ -166,6 +94,9 @@ JobOptions: type[BaseModel] = create_model(
 )
 JobResults: type[BaseModel] = create_model(
     "JobResults",
+    # A capability this document does not list yet (registered after it was generated, or run by
+    # a newer worker during a deploy) is served as it was stored rather than dropped.
+    __config__=ConfigDict(extra="allow"),
     __doc__="The result of each requested capability that completed.",
     **{name: _omitted_when_none(c.result) for name, c in REGISTRY.items()},
 )
@@ -195,8 +126,8 @@ class CreateJobRequest(BaseModel):
     webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
     metadata: (
         dict[
-            Annotated[str, AfterValidator(_refuse_unsafe_text)],
-            Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH), AfterValidator(_refuse_unsafe_text)],
+            Annotated[str, AfterValidator(refuse_unsafe_text)],
+            Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH), AfterValidator(refuse_unsafe_text)],
         ]
         | None
     ) = Field(
@@ -210,12 +141,12 @@ class CreateJobRequest(BaseModel):
     def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if (value is None) == (info.data.get("upload_id") is None):
             raise PydanticCustomError("one_source", "give exactly one of url and upload_id")
-        return None if value is None else _syntactic_url_check(value, field="url")
+        return None if value is None else check_url_syntax(value, field="url")
 
     @field_validator("webhook_url")
     @classmethod
     def _check_webhook_url(cls, value: str | None) -> str | None:
-        return None if value is None else _syntactic_url_check(value, field="webhook_url")
+        return None if value is None else check_url_syntax(value, field="webhook_url")
 
     @field_validator("capabilities")
     @classmethod
@@ -326,6 +257,15 @@ class CapabilityError(BaseModel):
     message: str
 
 
+class CapabilityNote(BaseModel):
+    """Why a capability's result is empty (``NO_SPEECH``, ``NO_TEXT_ON_SCREEN``, …): an empty
+    result is an answer, and says so."""
+
+    capability: str
+    code: str
+    message: str
+
+
 class WebhookState(StrEnum):
     PENDING = "pending"  # the job has not ended, or its first attempt is under way
     RETRYING = "retrying"  # an attempt failed; the next one is scheduled (next_attempt_at)
@@ -378,7 +318,11 @@ class Job(BaseModel):
     cost_breakdown: dict[str, int] | None = Field(default=None, description="Credits charged per capability")
     return_proof: bool
     options: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="Every requested capability's options, defaults filled in"
+        default_factory=dict,
+        # Named apart from JobOptions (the request's), which generated clients would otherwise
+        # also name JobOptions (parent + field) for this free-form map.
+        title="AppliedOptions",
+        description="Every requested capability's options, defaults filled in",
     )
     media: MediaInfo | None = None
     webhook_url: str | None = None
@@ -399,6 +343,9 @@ class Job(BaseModel):
         ),
     )
     capability_errors: list[CapabilityError] | None = None
+    notes: list[CapabilityNote] | None = Field(
+        default=None, description="Why a result came out empty, one note per capability that found nothing"
+    )
     error: JobError | None = None
     webhook: WebhookStatus | None = Field(default=None, description="Delivery of webhook_url, when one is set")
     artifacts_expire_at: str | None = Field(
@@ -411,16 +358,24 @@ class Meta(BaseModel):
     request_id: str
 
 
-class TranscriptEnvelope(BaseModel):
+DataT = TypeVar("DataT")
+
+
+class Envelope(BaseModel, Generic[DataT]):
+    """Every successful response: its data and the request's meta (DESIGN §3)."""
+
     model_config = ONE_HANDLER_ONLY
 
-    data: Transcript
+    data: DataT
     meta: Meta
 
-
-class JobEnvelope(BaseModel):
-    data: Job
-    meta: Meta
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[TypeForm[Any], ...]) -> str:
+        """The schema name clients see: ``JobEnvelope``, ``WebhookAttemptsEnvelope`` (a list)."""
+        (param,) = params
+        if get_origin(param) is list:
+            return f"{get_args(param)[0].__name__}s{cls.__name__}"
+        return f"{getattr(param, '__name__', param)}{cls.__name__}"
 
 
 class CreateUploadRequest(BaseModel):
@@ -428,7 +383,7 @@ class CreateUploadRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
-    filename: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_refuse_unsafe_text)]
+    filename: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(refuse_unsafe_text)]
     content_type: str = Field(
         pattern=r"^(video|audio)/[0-9A-Za-z.+-]{1,100}$", description="The file's media type (video/* or audio/*)"
     )
@@ -456,27 +411,6 @@ class Upload(BaseModel):
     expires_at: str
 
 
-class UploadEnvelope(BaseModel):
-    model_config = ONE_HANDLER_ONLY
-
-    data: Upload
-    meta: Meta
-
-
-class WebhookAttemptsEnvelope(BaseModel):
-    model_config = ONE_HANDLER_ONLY
-
-    data: list[WebhookAttempt]
-    meta: Meta
-
-
-class WebhookStatusEnvelope(BaseModel):
-    model_config = ONE_HANDLER_ONLY
-
-    data: WebhookStatus
-    meta: Meta
-
-
 class Pagination(BaseModel):
     model_config = ONE_HANDLER_ONLY
 
@@ -484,15 +418,13 @@ class Pagination(BaseModel):
     next_cursor: str | None = None
 
 
-class JobListEnvelope(BaseModel):
-    model_config = ONE_HANDLER_ONLY
+class JobListEnvelope(Envelope[list[Job]]):
+    """A page of the caller's jobs, newest first; ``pagination`` says where the next one starts."""
 
-    data: list[Job]
     pagination: Pagination
-    meta: Meta
 
 
-class ResultPage(BaseModel):
+class CapabilityResultPage(BaseModel):
     """A page of one capability's result: its list cut to ``offset``…``offset + limit``."""
 
     model_config = ONE_HANDLER_ONLY
@@ -505,25 +437,11 @@ class ResultPage(BaseModel):
     has_more: bool
 
 
-class ResultPageEnvelope(BaseModel):
-    model_config = ONE_HANDLER_ONLY
-
-    data: ResultPage
-    meta: Meta
-
-
 class DeletedJob(BaseModel):
     model_config = ONE_HANDLER_ONLY
 
     job_id: str
     deleted: bool
-
-
-class DeletedJobEnvelope(BaseModel):
-    model_config = ONE_HANDLER_ONLY
-
-    data: DeletedJob
-    meta: Meta
 
 
 class RateLimitInfo(BaseModel):
@@ -543,11 +461,31 @@ class Account(BaseModel):
     rate_limit: RateLimitInfo
 
 
-class AccountEnvelope(BaseModel):
+class WebhookEvent(BaseModel):
+    """The body POSTed to a job's ``webhook_url`` when the job ends, signed per Standard Webhooks
+    (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``: HMAC-SHA256 with the account's
+    webhook secret). Delivery is at least once: every attempt of a job's webhook has the same
+    ``webhook-id``. Documented only (``webhooks`` in the OpenAPI document); sent by
+    ``vidscope.webhooks.delivery``."""
+
     model_config = ONE_HANDLER_ONLY
 
-    data: Account
-    meta: Meta
+    type: Literal["job.completed", "job.failed", "job.cancelled"]
+    timestamp: str = Field(description="When the job ended")
+    data: Job = Field(description="The job as GET /v1/jobs/{job_id} shows it, results included, without webhook")
+
+
+# The envelope of each response, parametrized here once. pydantic registers a parametrization
+# made at a module's top level in that module as found in sys.modules, where a handler module
+# the local runtime loads afresh for each execution environment is not: handlers use these.
+JobEnvelope = Envelope[Job]
+TranscriptEnvelope = Envelope[Transcript]
+UploadEnvelope = Envelope[Upload]
+WebhookAttemptsEnvelope = Envelope[list[WebhookAttempt]]
+WebhookStatusEnvelope = Envelope[WebhookStatus]
+CapabilityResultPageEnvelope = Envelope[CapabilityResultPage]
+DeletedJobEnvelope = Envelope[DeletedJob]
+AccountEnvelope = Envelope[Account]
 
 
 class ErrorDetail(BaseModel):
@@ -557,7 +495,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    code: str
+    code: str = Field(description="Stable and machine-readable; each operation lists the codes it answers with")
     message: str
     details: list[ErrorDetail] | None = None
 

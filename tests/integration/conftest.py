@@ -4,11 +4,13 @@ the local API Gateway front into the real handlers."""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import boto3
 import pytest
@@ -19,6 +21,7 @@ from infra.local import resources, stack
 from infra.local.api_gateway import LocalApiGateway
 from infra.local.moto_patches import serialize_dynamodb_transactions
 from infra.local.serve import SAMPLE_DIR
+from tests.support import error_contract
 from tests.support.media import repeated_mp4, silent_mp4, video_only_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope import dependencies
@@ -240,3 +243,27 @@ def is_terminal(job: dict[str, Any]) -> bool:
 def transcribing_or_over(job: dict[str, Any]) -> bool:
     """The job's worker is transcribing (or the job already ended, so a wait never hangs)."""
     return is_terminal(job) or (job["progress"] or {}).get("stage") == "transcription"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def error_answers_recorded() -> Iterator[None]:
+    """Every error the local front answers in this session, recorded with its route; the last
+    test checks each against the document (tests/integration/test_error_contract.py)."""
+    with error_contract.recording():
+        yield
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_api_url(local_stack: stack.LocalStack) -> Iterator[str]:
+    """The local front over real HTTP on 127.0.0.1, for clients that speak HTTP themselves."""
+    server = make_server("127.0.0.1", 0, LocalApiGateway(), handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

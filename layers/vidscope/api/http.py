@@ -24,8 +24,10 @@ from pydantic import BaseModel
 from vidscope import catalog, dependencies
 from vidscope.errors import (
     ApiError,
+    InternalError,
     InvalidUrl,
     RateLimited,
+    RequestBlocked,
     RouteNotFound,
     Unauthorized,
     UnsupportedCapability,
@@ -33,8 +35,9 @@ from vidscope.errors import (
     ValidationFailed,
 )
 from vidscope.ids import new_request_id
-from vidscope.models import UNSAFE_TEXT, ErrorBody, ErrorDetail, ErrorEnvelope, Meta
+from vidscope.models import ErrorBody, ErrorDetail, ErrorEnvelope, Meta
 from vidscope.observability import logger, metrics
+from vidscope.safe_text import spell_out_unsafe
 from vidscope.tenancy.ratelimit import RateLimitDecision
 from vidscope.tenancy.tenants import Principal, extract_api_key
 
@@ -90,18 +93,13 @@ _ERROR_TYPES: dict[str, type[ApiError]] = {
 }
 
 
-def _escaped(text: str) -> str:
-    """``text`` with control and bidi characters spelled out, so an error never echoes them."""
-    return UNSAFE_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 def _validation_error(exc: RequestValidationError) -> ApiError:
     errors = exc.errors()
     details = []
     for err in errors:
-        loc = [_escaped(str(p)) for p in err.get("loc", ())]
+        loc = [spell_out_unsafe(str(p)) for p in err.get("loc", ())]
         location = loc[0] if loc else "body"
-        message = _escaped(str(err.get("msg", "invalid")))
+        message = spell_out_unsafe(str(err.get("msg", "invalid")))
         if err.get("type") == "json_invalid":
             # Powertools puts the character offset after "body"; the field is the body itself.
             loc, message = [location], f"{message}: {(err.get('ctx') or {}).get('error', 'not JSON')}"
@@ -135,7 +133,7 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
     def _on_unexpected(exc: Exception) -> Response[str]:
         # A fault of ours: logged with its trace, answered with the contract's envelope.
         logger.exception("unhandled error")
-        return _error_response(ApiError("internal error; it has been logged"))
+        return _error_response(InternalError("internal error; it has been logged"))
 
     @app.not_found
     def _on_not_found(_exc: Exception) -> Response[str]:
@@ -274,17 +272,65 @@ def _proxy_response(response: Response[str]) -> dict[str, Any]:
     }
 
 
-def documented(status: int, model: type[BaseModel], *errors: type[ApiError]) -> dict[int, Any]:
-    """OpenAPI ``responses`` for a route: its success model, its own errors and the errors
-    every route can return."""
-    common = (ValidationFailed, Unauthorized, RateLimited)
-    responses: dict[int, Any] = {
-        status: {"description": "Success", "content": {JSON: {"model": model}}},
+# What any route may answer besides its own errors: API Gateway's firewall, throttle and parameter
+# checks (``infra.gateway_errors``), then ``serve``'s authentication, rate limit and body checks,
+# request validation, the resolver's not-found (a path API Gateway routes to the function whose
+# parameters the route's pattern refuses: a control character, a trailing slash) and a fault
+# (ours, Lambda's or API Gateway's: any 5xx, see ``infra.openapi``).
+EVERY_ROUTE_ERRORS: tuple[type[ApiError], ...] = (
+    ValidationFailed,
+    Unauthorized,
+    RequestBlocked,
+    RouteNotFound,
+    UnsupportedMediaType,
+    RateLimited,
+    InternalError,
+)
+EXAMPLE_REQUEST_ID = "req_01JZ0000000000000000000000"
+
+
+def error_meaning(error: type[ApiError]) -> str:
+    """What the code tells the client: the first line of the class's docstring."""
+    doc = error.__dict__.get("__doc__")
+    if not doc:
+        raise TypeError(f"{error.__name__} ({error.code}) needs a docstring: it is the code's documentation")
+    return " ".join(doc.strip().split("\n\n", 1)[0].split()).replace("``", "`")
+
+
+def _documented_errors(errors: list[type[ApiError]]) -> dict[str, Any]:
+    """One status's response: every code the route answers with it, an example of each."""
+    examples = {
+        error.code: {
+            "summary": error_meaning(error),
+            "value": error_envelope(error(error_meaning(error)), EXAMPLE_REQUEST_ID).model_dump(
+                mode="json", exclude_none=True
+            ),
+        }
+        for error in errors
     }
-    all_errors: tuple[type[ApiError], ...] = (*common, *errors)
-    for error in all_errors:
-        responses.setdefault(
-            error.status,
-            {"description": f"Error ({error.code})", "content": {JSON: {"model": ErrorEnvelope}}},
-        )
+    response: dict[str, Any] = {
+        "description": "\n".join(f"- `{error.code}`: {error_meaning(error)}" for error in errors),
+        "content": {JSON: {"model": ErrorEnvelope, "examples": examples}},
+    }
+    headers = {name for error in errors for name in error.headers}
+    if headers:
+        response["headers"] = {
+            name: {
+                "description": "With " + ", ".join(e.code for e in errors if name in e.headers),
+                "schema": {"type": "integer"},
+            }
+            for name in sorted(headers)
+        }
+    return response
+
+
+def documented(status: int, model: type[BaseModel], *errors: type[ApiError]) -> dict[int, Any]:
+    """OpenAPI ``responses`` for a route: its success model, and per error status every code the
+    route can answer with (its own errors and ``EVERY_ROUTE_ERRORS``), each with an example."""
+    by_status: dict[int, list[type[ApiError]]] = {}
+    for error in dict.fromkeys((*errors, *EVERY_ROUTE_ERRORS)):
+        by_status.setdefault(error.status, []).append(error)
+    responses: dict[int, Any] = {status: {"description": "Success", "content": {JSON: {"model": model}}}}
+    for error_status, classes in sorted(by_status.items()):
+        responses[error_status] = _documented_errors(classes)
     return responses

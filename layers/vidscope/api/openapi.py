@@ -4,12 +4,32 @@ served by ``api_docs``; generated from the API functions' routes and pydantic mo
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 
 DOCUMENT_FILE = "openapi.json"
 TITLE = "Vidscope API"
 VERSION = "1.0.0"
+
+
+class ApiTag(StrEnum):
+    """The group each operation is listed under (every route names one)."""
+
+    JOBS = "Jobs"
+    RESULTS = "Results"
+    UPLOADS = "Uploads"
+    WEBHOOKS = "Webhooks"
+    ACCOUNT = "Account"
+
+
+TAG_DESCRIPTIONS: dict[ApiTag, str] = {
+    ApiTag.JOBS: "Create, follow, list, cancel and delete analysis jobs",
+    ApiTag.RESULTS: "A completed job's transcript and its results, page by page",
+    ApiTag.UPLOADS: "Send a local file straight to storage, then create a job with its upload_id",
+    ApiTag.WEBHOOKS: "The job's webhook: its delivery attempts, and sending it again",
+    ApiTag.ACCOUNT: "The caller's account: plan, credit balance and rate limit",
+}
 
 # Swagger UI comes from a CDN, pinned to one exact release, and the browser refuses any byte that
 # differs from it (Subresource Integrity). The hashes are of the files in the npm tarball of that
