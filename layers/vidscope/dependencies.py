@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     # workflow's event models, httpx and Powertools' parameters behind webhooks) would add to
     # every API function's cold start for nothing (DESIGN §9: at most 1.5 times import boto3).
     from vidscope.adapters.media_store import MediaStore
+    from vidscope.adapters.workflow import WorkflowClient
     from vidscope.events.publisher import EventPublisher
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.repository import JobsRepository
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from vidscope.pipeline.container_task import TaskRuntime
     from vidscope.pipeline.ingestion import Downloader
     from vidscope.pipeline.transcription import WhisperConfig
-    from vidscope.pipeline.workflow import WorkflowClient
     from vidscope.ssrf import UrlGuard
     from vidscope.tenancy.ratelimit import RateLimiter
     from vidscope.tenancy.tenants import TenantsRepository
@@ -85,7 +85,7 @@ def url_guard() -> UrlGuard:
 
 @cache
 def workflow_client() -> WorkflowClient:
-    from vidscope.pipeline.workflow import WorkflowClient
+    from vidscope.adapters.workflow import WorkflowClient
 
     return WorkflowClient(aws.client("stepfunctions"), get_settings().state_machine_arn)
 

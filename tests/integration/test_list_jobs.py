@@ -9,11 +9,11 @@ from werkzeug.test import Client
 
 from tests.integration.conftest import FakeClock, TenantHandle, create, job_body
 from vidscope.adapters.dynamo import to_attributes
+from vidscope.adapters.workflow import WorkflowClient
 from vidscope.clock import iso_ms
 from vidscope.jobs import lifecycle as jobs
 from vidscope.jobs.repository import JobsRepository, job_item
 from vidscope.models import CreateJobRequest, JobStatus
-from vidscope.pipeline.workflow import WorkflowClient
 
 
 def seed_jobs(repo: JobsRepository, tenant: TenantHandle, count: int, clock: FakeClock) -> list[str]:

@@ -34,10 +34,10 @@ from tests.support.subscriber import subscribe
 from tests.support.webhook_receiver import WebhookReceiver, receiving
 from vidscope import dependencies
 from vidscope.adapters import quotas
+from vidscope.adapters.workflow import execution_arn
 from vidscope.jobs.repository import job_key
 from vidscope.pipeline import transcription
 from vidscope.pipeline.ingestion import DownloadedMedia, Downloader
-from vidscope.pipeline.workflow import execution_arn
 from vidscope.settings import get_settings
 from vidscope.transcripts import Segment, Transcript
 

@@ -14,9 +14,9 @@ from tests.integration.conftest import TenantHandle, balance_and_ledger, new_ten
 from tests.support.media_server import MediaServer
 from vidscope import capabilities, catalog, dependencies
 from vidscope.adapters.media_store import result_key
+from vidscope.adapters.workflow import execution_arn
 from vidscope.capabilities import REGISTRY
 from vidscope.capabilities.base import Capability, NoOptions
-from vidscope.pipeline.workflow import execution_arn
 
 
 def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str]) -> tuple[dict, list[dict]]:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.integration.conftest import TenantHandle, staged_empty_transcript
 from vidscope import dependencies
+from vidscope.adapters.workflow import WorkflowClient
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
 from vidscope.jobs import lifecycle as jobs
@@ -20,7 +21,6 @@ from vidscope.models import CreateJobRequest, JobStatus
 from vidscope.pipeline import steps as pipeline
 from vidscope.pipeline.errors import JobNotActive
 from vidscope.pipeline.messages import Failure, IngestedMedia, JobRef, MergeEvent
-from vidscope.pipeline.workflow import WorkflowClient
 from vidscope.tenancy.tenants import Principal, TenantsRepository
 
 ROUNDS = 8

@@ -68,12 +68,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                      "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
     "text": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.stages",
              "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
-    # The jobs service starts and stops executions (pipeline.workflow, pipeline.messages), never
-    # runs a stage.
-    "jobs": ("pipeline.stages", "pipeline.ingestion", "pipeline.transcription", "events", *WEBHOOK_DELIVERY, "api"),
-    "tenancy": ("jobs.lifecycle", "pipeline", "events", *WEBHOOK_DELIVERY, "api"),
+    # The jobs service starts and stops executions through its adapter (adapters.workflow), never
+    # runs a stage nor reads one's messages; the stages run the jobs.
+    "jobs": ("pipeline", "events", "webhooks", "api"),
+    # Tenants and their ledger sit under the jobs that draw on them.
+    "tenancy": ("jobs", "pipeline", "events", "webhooks", "api"),
     "events": ("pipeline", "webhooks", "api", "tenancy"),
-    "pipeline": ("api", "events", "webhooks", "tenancy", "jobs.lifecycle"),
+    # The stages draw on the tenant's ledger (holds and charges), never on tenants or their limits.
+    "pipeline": ("api", "events", "webhooks", "tenancy.tenants", "tenancy.ratelimit", "jobs.lifecycle"),
     "webhooks": ("pipeline", "api", "tenancy.ratelimit"),
     # The engines that see and cut media import their own models and the shared ones, nothing
     # that runs a job.
@@ -131,3 +133,67 @@ def test_the_rules_catch_a_wrong_way_import(tmp_path: Path) -> None:
     module = tmp_path / "wrong.py"
     module.write_text("def f():\n    from vidscope.pipeline import stages\n")
     assert "vidscope.pipeline.stages" in _imports(module)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(LAYERS).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _graph(by_room: bool) -> dict[str, set[str]]:
+    """Who imports whom in the layer: modules, or rooms (a room's modules as one; the shared
+    modules at the top are rooms of their own)."""
+    modules = {_module_name(p): p for p in _modules()}
+
+    def node(module: str) -> str:
+        return ".".join(module.split(".")[:2]) if by_room else module
+
+    graph: dict[str, set[str]] = {node(m): set() for m in modules}
+    for name, path in modules.items():
+        for imported in _imports(path):
+            # "from vidscope.jobs import results" names a module; "from vidscope.jobs.plan import Plan" a name in one.
+            target = imported if imported in modules else imported.rpartition(".")[0]
+            if target in modules and node(target) != node(name) and not modules[target].name == "__init__.py":
+                graph[node(name)].add(node(target))
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The graph's strongly connected components of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+@pytest.mark.parametrize("by_room", [False, True], ids=["modules", "rooms"])
+def test_no_module_and_no_room_imports_back_into_itself(by_room: bool) -> None:
+    assert _circles(_graph(by_room)) == [], "a circle of imports: one side belongs below the other"
+
+
+def test_the_circle_check_finds_a_circle() -> None:
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -69,3 +69,13 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
         video=Stage.VISION in made or Need.VIDEO_FILE in wanted,
         vision=_vision_request([c.parse(options.get(c.name)) for c in requested], wanted),
     )
+
+
+class ExecutionInput(BaseModel):
+    """The input create_job starts an execution with."""
+
+    job_id: str
+    tenant_id: str
+    plan: Plan
+    options: dict[str, dict[str, Any]]
+    config: dict[str, Any]

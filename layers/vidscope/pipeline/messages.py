@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from vidscope.capabilities.base import Note
-from vidscope.jobs.plan import Plan
 from vidscope.models import UNPLANNED_STAGES, Stage
 
 
@@ -116,13 +115,3 @@ class MergeEvent(JobRef, MediaOutputs):
 
 class FailEvent(JobRef):
     failure: Failure
-
-
-class ExecutionInput(BaseModel):
-    """The input create_job starts an execution with."""
-
-    job_id: str
-    tenant_id: str
-    plan: Plan
-    options: dict[str, dict[str, Any]]
-    config: dict[str, Any]

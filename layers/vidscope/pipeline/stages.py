@@ -20,7 +20,7 @@ from vidscope.adapters.media_store import (
 from vidscope.capabilities import REGISTRY, compute, needed, refused, requirements
 from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, RunsIn
 from vidscope.clock import Clock, iso_ms
-from vidscope.jobs import credits, progress
+from vidscope.jobs import progress
 from vidscope.jobs.plan import MEDIA_STAGES
 from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
 from vidscope.log import logger
@@ -54,6 +54,7 @@ from vidscope.pipeline.messages import (
     JobRef,
     MergeEvent,
 )
+from vidscope.tenancy import credits
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VisionOutput

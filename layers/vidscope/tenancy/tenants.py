@@ -10,17 +10,22 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vidscope.adapters import table
 from vidscope.adapters.dynamo import from_attributes, to_attributes
 from vidscope.clock import epoch_seconds, iso_ms
 from vidscope.errors import TenantNotFound, Unauthorized
 from vidscope.ids import new_key_id, new_tenant_id
-from vidscope.jobs import credits
+from vidscope.tenancy import credits
 
-if TYPE_CHECKING:  # its Secrets Manager client costs every authenticating function ~0.25 s of import
-    from vidscope.webhooks.secrets import WebhookSecrets
+
+class WebhookSecretIssuer(Protocol):
+    """Issues a new tenant's webhook signing secret (``vidscope.webhooks.secrets``, whose Secrets
+    Manager client would cost every authenticating function ~0.25 s of import)."""
+
+    def create(self, tenant_id: str) -> str: ...
+
 
 API_KEY_PREFIX = "sk_live_"
 # Revoked keys stay readable (so a request with one is refused as revoked) and are then removed.
@@ -81,7 +86,7 @@ class NewTenant:
 
 def onboard(
     repo: TenantsRepository,
-    webhook_secrets: WebhookSecrets,
+    webhook_secrets: WebhookSecretIssuer,
     *,
     name: str,
     plan: str,

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.metrics import MetricUnit
 
 from vidscope.clock import Clock, iso_ms
-from vidscope.jobs.lifecycle import job_view
 from vidscope.jobs.repository import JobRecord, JobsRepository
+from vidscope.jobs.results import job_view
 from vidscope.log import logger
 from vidscope.models import JobStatus, WebhookAttempt, WebhookState, WebhookStatus
 from vidscope.observability import metrics

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vidscope.adapters.dynamo import is_error
 from vidscope.log import logger
 
-if TYPE_CHECKING:
-    from vidscope.pipeline.messages import ExecutionInput  # built by the caller; cancelling never needs it
+
+class Execution(Protocol):
+    """An execution's input (``vidscope.jobs.plan.ExecutionInput``), named after its job."""
+
+    job_id: str
+
+    def model_dump_json(self) -> str: ...
 
 
 def execution_arn(state_machine_arn: str, job_id: str) -> str:
@@ -21,7 +26,7 @@ class WorkflowClient:
         self._client = client
         self._state_machine_arn = state_machine_arn
 
-    def start(self, execution: ExecutionInput) -> str | None:
+    def start(self, execution: Execution) -> str | None:
         """Start the job's execution, named after the job, so starting it twice is harmless.
         Returns its ARN; None where no state machine is configured (the API-only test setup)."""
         if self._state_machine_arn is None:
