@@ -153,7 +153,7 @@ def _graph(by_room: bool) -> dict[str, set[str]]:
         for imported in _imports(path):
             # "from vidscope.jobs import results" names a module; "from vidscope.jobs.plan import Plan" a name in one.
             target = imported if imported in modules else imported.rpartition(".")[0]
-            if target in modules and node(target) != node(name) and not modules[target].name == "__init__.py":
+            if target in modules and node(target) != node(name) and modules[target].name != "__init__.py":
                 graph[node(name)].add(node(target))
     return graph
 
