@@ -10,6 +10,7 @@ import functools
 import json
 import threading
 import traceback
+from datetime import UTC, datetime
 from typing import Any
 
 # Re-entrant: a transaction applies its items through the (also serialized) single-item writes.
@@ -35,7 +36,10 @@ def serialize_dynamodb_transactions() -> None:
 
     The restored copy includes the table's stream shard, so stream reads
     (``DynamoDBStreamsBackend.get_shard_iterator`` and ``get_records``) take the same lock: a
-    reader never sees the records of a transaction that is about to be undone.
+    reader never sees the records of a transaction that is about to be undone. So does
+    ``get_item``: a transaction applies its items one by one before it knows whether it commits,
+    and DynamoDB never lets a read see such writes (seen: a job creation read an upload as used
+    by a job whose transaction was then cancelled).
     """
     global _applied
     if _applied:
@@ -44,6 +48,7 @@ def serialize_dynamodb_transactions() -> None:
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     serialized_methods: list[tuple[type, str]] = [(DynamoDBBackend, name) for name in _SERIALIZED_WRITES]
+    serialized_methods += [(DynamoDBBackend, "get_item")]
     serialized_methods += [(DynamoDBStreamsBackend, "get_shard_iterator"), (DynamoDBStreamsBackend, "get_records")]
     for backend, name in serialized_methods:
         original = getattr(backend, name)
@@ -180,3 +185,43 @@ def poll_event_sources_like_lambda() -> None:
 
     LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
     _event_sources_applied = True
+
+
+_presign_check_applied = False
+# Whose presigned links the local S3 accepts: the credentials the local stack signs with, by key.
+_signers: dict[str, Any] = {}
+_signing_region: list[str] = []
+
+
+def check_presigned_requests(credentials: Any, region: str) -> None:
+    """Verify presigned requests at the local AWS's door, as S3 does (``infra.local.presigned_requests``).
+
+    ``moto.moto_server.werkzeug_app.DomainDispatcherApplication.__call__`` (moto 5.2) is the WSGI
+    entry of the server mode every client of the local stack reaches; moto serves a presigned
+    URL there whatever its signature says. The wrapper answers with S3's own error when the
+    request carries query-string authentication that S3 would refuse, and hands every other
+    request on unchanged. ``credentials`` (botocore's, with the secret) are the ones links are
+    signed with; links signed by any other key are refused as S3 refuses an unknown key.
+    """
+    global _presign_check_applied
+    _signers[credentials.access_key] = credentials
+    _signing_region[:] = [region]
+    if _presign_check_applied:
+        return
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    from infra.local import presigned_requests
+
+    original = DomainDispatcherApplication.__call__
+
+    def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        request = presigned_requests.from_environ(environ)
+        if request.is_presigned():
+            now = datetime.now(UTC)
+            refused = presigned_requests.refusal(request, _signers.get, _signing_region[0], now)
+            if refused is not None:
+                return presigned_requests.answer(refused, environ, start_response)
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = __call__  # type: ignore[method-assign]
+    _presign_check_applied = True

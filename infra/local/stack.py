@@ -122,6 +122,11 @@ def running(
         httpx.post(f"{endpoint}/moto-api/reset", timeout=10)
         httpx.post(f"{endpoint}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10)
         session = boto3.Session()
+        # Presigned links are checked at the local S3's door as S3 checks them (moto does not):
+        # those signed with this stack's credentials, SigV4, unexpired, unaltered.
+        signing = session.get_credentials()
+        assert signing is not None, "the local stack signs with the environment's credentials"
+        moto_patches.check_presigned_requests(signing.get_frozen_credentials(), session.region_name or "us-east-1")
         settings = get_settings()
         created = resources.create(
             lambda service: session.client(service, endpoint_url=endpoint),  # type: ignore[call-overload]

@@ -34,9 +34,11 @@ class Access(StrEnum):
     READ_STAGED = "stage-output:read"
     WRITE_STAGED = "stage-output:write"
     # Files clients upload for their jobs (uploads/), written only through presigned URLs: the
-    # signer must hold the write, and create_job and ingestion read them.
+    # signer must hold the write, create_job and ingestion read them, and a job's deletion
+    # deletes the one it was made from.
     WRITE_UPLOADS = "uploads:write"
     READ_UPLOADS = "uploads:read"
+    DELETE_UPLOADS = "uploads:delete"
     TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
     INVOKE_MODEL = "bedrock:invoke"
     READ_JOB_CHANGES = "jobs:stream"  # the table's change stream

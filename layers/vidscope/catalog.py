@@ -29,6 +29,10 @@ UPLOAD_TTL_SECONDS: Final = 24 * 60 * 60
 # Its presigned PUT: an hour, which the signing function's role session outlives (a URL dies with
 # the credentials that signed it, whatever it says); a client that needs longer starts another upload.
 UPLOAD_URL_SECONDS: Final = 60 * 60
+# Uploads a tenant may hold that no job has used and that have not expired: each may be a file of
+# MAX_MEDIA_BYTES that S3 keeps, unbilled, until a job uses it or the bucket expires it (one to
+# two days), so this bounds what a tenant can store for free. One more is 429 TOO_MANY_OPEN_UPLOADS.
+MAX_OPEN_UPLOADS: Final = 20
 
 LIST_DEFAULT_LIMIT: Final = 20
 LIST_MAX_LIMIT: Final = 100

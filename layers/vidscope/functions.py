@@ -133,7 +133,16 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "delete_job",
         "Delete a finished job and its stored media",
         (Route("DELETE", "/v1/jobs/{job_id}"),),
-        _AUTH | {Access.READ_JOBS, Access.QUERY_JOBS, Access.DELETE_JOBS, Access.DELETE_MEDIA, Access.DELETE_RESULTS},
+        # The file a job was made from goes with it (its key is known: no listing of uploads/).
+        _AUTH
+        | {
+            Access.READ_JOBS,
+            Access.QUERY_JOBS,
+            Access.DELETE_JOBS,
+            Access.DELETE_MEDIA,
+            Access.DELETE_RESULTS,
+            Access.DELETE_UPLOADS,
+        },
     ),
     FunctionSpec(
         "list_webhook_deliveries",
@@ -152,9 +161,10 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "create_upload",
         "Start an upload: a presigned URL the file goes to straight",
         (Route("POST", "/v1/uploads"),),
-        # Puts the upload's record in the tenant's partition; signs the PUT, which S3 authorizes
-        # as this role's write when the client sends the file.
-        _AUTH | {Access.PUT_JOBS, Access.WRITE_UPLOADS},
+        # Reads the tenant's open uploads and puts them back with the upload's record, in its
+        # partition; signs the PUT, which S3 authorizes as this role's write when the client
+        # sends the file.
+        _AUTH | {Access.READ_JOBS, Access.PUT_JOBS, Access.WRITE_UPLOADS},
     ),
     FunctionSpec(
         "api_docs",

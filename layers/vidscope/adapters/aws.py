@@ -23,11 +23,14 @@ def client(service: str) -> Any:
             import boto3  # deferred: boto3 costs ~0.3 s to import and not every cold path needs it
             from botocore.config import Config
 
+            config = Config(retries={"mode": "standard", "max_attempts": 3})
+            if service == "s3":
+                # botocore still presigns with SigV2 unless told otherwise, which signs no header
+                # (so no length) and which S3 refuses on buckets made since June 2020 (DESIGN §7).
+                config = config.merge(Config(signature_version="s3v4"))
             # the service name is a plain str here; boto3-stubs' overloads want one literal per service
             _clients[service] = boto3.client(  # type: ignore[call-overload]
-                service,
-                endpoint_url=get_settings().aws_endpoint_url,
-                config=Config(retries={"mode": "standard", "max_attempts": 3}),
+                service, endpoint_url=get_settings().aws_endpoint_url, config=config
             )
         return _clients[service]
 

@@ -53,9 +53,12 @@ class MediaStore:
         """Whether ``key`` is stored (a stage's input disappears when its job is deleted)."""
         return self.object_size(key) is not None
 
-    def delete_job_objects(self, tenant_id: str, job_id: str) -> int:
-        """Delete everything stored for a job; returns how many objects were removed."""
+    def delete_job_objects(self, tenant_id: str, job_id: str, *, upload_id: str | None = None) -> int:
+        """Delete everything stored for a job, and the file it was made from when it was made
+        from an upload; returns how many objects were listed and removed under the job."""
         results = job_prefix(tenant_id, job_id)
+        if upload_id is not None:
+            self.delete_upload(tenant_id, upload_id)
         return self._delete_under(results) + self._delete_under(MEDIA_PREFIX + results)
 
     def delete_job_results(self, tenant_id: str, job_id: str) -> int:
@@ -91,20 +94,41 @@ class MediaStore:
         size: int = head["ContentLength"]
         return size
 
-    def presigned_put(self, key: str, content_type: str, expires_in: int) -> str:
-        """A PUT URL for ``key``: the client sends its file straight to S3, with this content type."""
+    def presigned_upload(self, key: str, content_type: str, size_bytes: int, expires_in: int) -> str:
+        """A PUT URL for ``key`` that stores one file of exactly ``size_bytes``, once.
+
+        A presigned PUT rather than a presigned POST: SigV4 signs ``Content-Length`` as a header,
+        so S3 refuses a body of any other length (a POST policy's ``content-length-range`` only
+        bounds a range), and it signs ``If-None-Match: *``, so S3 refuses a second PUT to the key
+        (a POST cannot carry that condition). The client sends both headers (``Upload.headers``);
+        a PUT is also what the API already promises (``method: PUT``). moto enforces neither
+        signature nor condition on its own: the local S3 checks the signature
+        (``infra.local.presigned_requests``), and the stored object is checked on use anyway."""
         url: str = self._client.generate_presigned_url(
-            "put_object", Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires_in
+            "put_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": size_bytes,
+                "IfNoneMatch": "*",
+            },
+            ExpiresIn=expires_in,
         )
         return url
 
     def presigned_url(self, key: str, expires_in: int) -> str:
         """A GET URL for ``key``, signed locally (no call) with the caller's credentials: it
-        works as long as both they and ``expires_in`` last."""
+        works as long as both they and ``expires_in`` last. SigV4, as every presigned URL here:
+        the client is made with ``signature_version="s3v4"`` (``adapters.aws``)."""
         url: str = self._client.generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
         )
         return url
+
+    def delete_upload(self, tenant_id: str, upload_id: str) -> None:
+        """Delete a client's uploaded file (gone already is fine: S3's delete is idempotent)."""
+        self._client.delete_object(Bucket=self._bucket, Key=upload_key(tenant_id, upload_id))
 
     def _delete_under(self, prefix: str) -> int:
         deleted = 0

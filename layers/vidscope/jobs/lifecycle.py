@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from vidscope import catalog
 from vidscope.adapters import table
+from vidscope.adapters.dynamo import TransactItem
 from vidscope.adapters.media_store import MediaStore
 from vidscope.clock import Clock, iso_ms
 from vidscope.errors import (
@@ -18,6 +19,7 @@ from vidscope.errors import (
     JobNotCancellable,
     JobNotDeletable,
     JobNotFound,
+    UploadNotFound,
     ValidationFailed,
 )
 from vidscope.ids import (
@@ -34,6 +36,7 @@ from vidscope.jobs.repository import (
     IdempotencyRecordExists,
     JobRecord,
     JobsRepository,
+    JoinedWriteRefused,
     TransitionRefused,
     WriteConflict,
 )
@@ -123,11 +126,19 @@ def create_job(
                     # The first request died between creating and starting: starting is idempotent.
                     return CreatedJob(job=start_workflow(replay.job, repo=repo, workflow=workflow), replayed=True)
                 return replay
-        if request.upload_id is not None and uploads is not None and attempt == 0:
-            # Checked for a new job only: a replay within 48 hours returns the job even after
-            # its upload expired (a day) or the bucket removed the file.
-            uploads.check(principal.tenant_id, request.upload_id, now)
         record = new_job_record(request, principal.tenant_id, digest, now)
+        consumed: list[TransactItem] = []
+        if request.upload_id is not None and uploads is not None:
+            # Checked for a new job only: a replay within 48 hours returns the job even after
+            # its upload was used, expired (a day) or the bucket removed the file.
+            try:
+                upload = uploads.check(principal.tenant_id, request.upload_id, now)
+            except UploadNotFound:
+                # Used since the replay check above by this key's first request: replay that.
+                if digest is None or _replay(repo, principal.tenant_id, digest, fingerprint, now) is None:
+                    raise
+                continue
+            consumed = uploads.consume(upload, record.job_id, now)  # in the job's transaction
         put = (
             idempotency.record_put(repo.table_name, principal.tenant_id, digest, fingerprint, record.job_id, now)
             if digest is not None
@@ -135,11 +146,17 @@ def create_job(
         )
         try:
             repo.create(
-                record, idempotency_put=put, now=now, active_jobs_ceiling=catalog.max_active_jobs(principal.plan)
+                record,
+                idempotency_put=put,
+                now=now,
+                active_jobs_ceiling=catalog.max_active_jobs(principal.plan),
+                joined_writes=consumed,
             )
         except (IdempotencyRecordExists, WriteConflict):
             time.sleep(_CONFLICT_BACKOFF_SECONDS * (attempt + 1))
             continue
+        except JoinedWriteRefused:
+            continue  # another job took the upload meanwhile: the next round replays it or says so
         if workflow is not None:
             record = start_workflow(record, repo=repo, workflow=workflow)
         return CreatedJob(job=record, replayed=False)
@@ -305,7 +322,8 @@ def cancel_job(
 def delete_job(
     tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, deliveries: WebhookDeliveries
 ) -> None:
-    """Delete a finished job with its stored media, results and webhook attempt log.
+    """Delete a finished job with its stored media, results, upload (file and record) and
+    webhook attempt log.
 
     Everything is swept twice: before the job item goes, so a request that fails half-way can
     be retried (the job is still there to find), and after, because every late writer checks
@@ -314,11 +332,11 @@ def delete_job(
     job = get_job(tenant_id, job_id, repo=repo)
     if job.status not in TERMINAL_STATUSES:
         raise JobNotDeletable(f"job {job_id} is {job.status}; cancel it before deleting it")
-    media.delete_job_objects(tenant_id, job_id)
+    media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
     deliveries.delete_attempts(tenant_id, job_id)
     try:
         repo.delete(job, allowed_from=TERMINAL_STATUSES)
     except TransitionRefused as exc:  # deleted by a concurrent request meanwhile
         raise JobNotFound(f"no job {job_id!r}") from exc
-    media.delete_job_objects(tenant_id, job_id)
+    media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
     deliveries.delete_attempts(tenant_id, job_id)

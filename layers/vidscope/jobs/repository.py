@@ -83,6 +83,11 @@ class TransitionRefused(Exception):
     """The job was not in a state this transition may start from."""
 
 
+class JoinedWriteRefused(Exception):
+    """A write made with the job (``create``'s ``joined_writes``, e.g. consuming its upload) failed
+    its condition: another request took what it claims first."""
+
+
 @dataclass(frozen=True)
 class JobPage:
     records: list[JobRecord]
@@ -161,10 +166,11 @@ class JobsRepository:
         idempotency_put: TransactItem | None,
         now: datetime,
         active_jobs_ceiling: int | None = None,
+        joined_writes: Sequence[TransactItem] = (),
     ) -> None:
         """Write the job, its credit hold, its place among the tenant's active jobs (when a
-        ceiling is given; ``record`` is then marked as counted) and (if any) its idempotency
-        record as one transaction."""
+        ceiling is given; ``record`` is then marked as counted), ``joined_writes`` (the upload it
+        consumes) and (if any) its idempotency record as one transaction."""
         if active_jobs_ceiling is not None:
             record.counts_as_active = True
         items: list[TransactItem] = [
@@ -180,6 +186,8 @@ class JobsRepository:
         counter_index = len(items)
         if active_jobs_ceiling is not None:
             items.append(count_active_job(self._table, record.tenant_id, active_jobs_ceiling))
+        joined_index = len(items)
+        items += joined_writes
         if idempotency_put is not None:
             items.append(idempotency_put)
         try:
@@ -190,6 +198,8 @@ class JobsRepository:
                 raise IdempotencyRecordExists from exc
             if "TransactionConflict" in codes:
                 raise WriteConflict from exc
+            if "ConditionalCheckFailed" in codes[joined_index : joined_index + len(joined_writes)]:
+                raise JoinedWriteRefused from exc
             if active_jobs_ceiling is not None and codes[counter_index : counter_index + 1] == [
                 "ConditionalCheckFailed"
             ]:
@@ -377,7 +387,8 @@ class JobsRepository:
 
     def delete(self, record: JobRecord, *, allowed_from: frozenset[JobStatus]) -> None:
         """Remove a job if it is in ``allowed_from``, then its idempotency record if that still
-        names this job (after 48 h the key may have made a newer job: its record stays)."""
+        names this job (after 48 h the key may have made a newer job: its record stays), and the
+        record of the upload it was made from."""
         allowed = {f":s{i}": s.value for i, s in enumerate(sorted(allowed_from))}
         try:
             self._client.delete_item(
@@ -389,6 +400,20 @@ class JobsRepository:
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
             raise TransitionRefused from exc
+        if record.upload_id is not None:
+            # Only if it names this job: gone already (its TTL) or never consumed is fine.
+            with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+                self._client.delete_item(
+                    TableName=self._table,
+                    Key=to_attributes(
+                        {
+                            table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
+                            table.SORT_KEY: table.upload_sk(record.upload_id),
+                        }
+                    ),
+                    ConditionExpression="job_id = :job_id",
+                    ExpressionAttributeValues=to_attributes({":job_id": record.job_id}),
+                )
         if not record.idempotency_digest:
             return
         # Not in one transaction with the job: a record another job owns must not stop this
