@@ -68,7 +68,9 @@ def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     assert parse_retry_after("120", now) == 120
     assert parse_retry_after("Sun, 22 Nov 2026 12:01:30 GMT", now) == 90
+    assert parse_retry_after("Sun, 22 Nov 2026 11:59:00 GMT", now) == 0  # already past: now
     assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("\u00b2", now) is None  # a digit to str.isdigit(), not to float()
     assert parse_retry_after(None, now) is None
 
 
