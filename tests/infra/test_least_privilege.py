@@ -51,10 +51,11 @@ _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
     "get_transcript": _RESULTS_READER,
     "get_job_results": _RESULTS_READER,
     "dispatch_webhooks": _RESULTS_READER,
-    # An upload is left to expire (two days): the job never owned it.
+    # The upload a job was made from goes with it, by its key (no listing of uploads/).
     "delete_job": {
         (action, kind) for action in ("s3:DeleteObject", "s3:ListBucket") for kind in _KEYS if kind != "upload"
-    },
+    }
+    | {("s3:DeleteObject", "upload")},
 }
 
 
