@@ -274,9 +274,9 @@ def _proxy_response(response: Response[str]) -> dict[str, Any]:
 
 # What any route may answer besides its own errors: API Gateway's firewall, throttle and parameter
 # checks (``infra.gateway_errors``), then ``serve``'s authentication, rate limit and body checks,
-# request validation, the resolver's not-found (a path API Gateway routes to the function whose
-# parameters the route's pattern refuses: a control character, a trailing slash) and a fault
-# (ours, Lambda's or API Gateway's: any 5xx, see ``infra.openapi``).
+# request validation, the resolver's not-found (a path API Gateway routes to the function with a
+# parameter that holds a character the resolver's pattern refuses: a control character, a quote)
+# and a fault (ours, Lambda's or API Gateway's: any 5xx, see ``infra.openapi``).
 EVERY_ROUTE_ERRORS: tuple[type[ApiError], ...] = (
     ValidationFailed,
     Unauthorized,
@@ -290,7 +290,7 @@ EXAMPLE_REQUEST_ID = "req_01JZ0000000000000000000000"
 
 
 def error_meaning(error: type[ApiError]) -> str:
-    """What the code tells the client: the first line of the class's docstring."""
+    """What the code tells the client: the first paragraph of the class's docstring."""
     doc = error.__dict__.get("__doc__")
     if not doc:
         raise TypeError(f"{error.__name__} ({error.code}) needs a docstring: it is the code's documentation")
