@@ -40,7 +40,7 @@ def test_the_job_shows_every_capabilitys_options_with_defaults(api: Client, tena
     assert response.json["data"]["options"] == {
         "transcription": {},
         "summary": {},
-        "brands": {"return_proof": False, "sources": ["speech"]},
+        "brands": {"return_proof": False, "sources": None},
     }
 
 
@@ -52,7 +52,7 @@ def test_return_proof_is_the_alias_of_the_brands_option(api: Client, tenant: Ten
     assert first.status_code == 202 and again.status_code == 200  # the same request, replayed
     assert again.json["data"]["job_id"] == first.json["data"]["job_id"]
     assert first.json["data"]["return_proof"] is True
-    assert first.json["data"]["options"]["brands"] == {"return_proof": True, "sources": ["speech"]}
+    assert first.json["data"]["options"]["brands"] == {"return_proof": True, "sources": None}
 
 
 def test_different_options_under_one_key_are_a_different_request(api: Client, tenant: TenantHandle) -> None:

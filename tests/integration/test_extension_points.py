@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 from werkzeug.test import Client
 
+from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, wait_for
 from tests.integration.test_vision import film  # noqa: F401 - the generated film and its server
 from tests.support.media_server import MediaServer
@@ -89,6 +90,7 @@ def test_brands_on_a_video_read_the_screen_by_default_and_on_audio_the_speech(
     pipeline_api: Client,
     pipeline_tenant: TenantHandle,
     film: tuple[MediaServer, VideoTruth],  # noqa: F811
+    local_stack: LocalStack,
 ) -> None:
     server, _ = film
     seen = _run(pipeline_api, pipeline_tenant, server.url("film.mp4"), ["brands"], return_proof=True)
@@ -96,8 +98,11 @@ def test_brands_on_a_video_read_the_screen_by_default_and_on_audio_the_speech(
     # Pepsi is shown and never said; Adidas is said and never shown.
     assert {p["source"] for p in brands["Pepsi"]["proof"]} == {"on_screen"}
     assert {p["source"] for p in brands["Adidas"]["proof"]} == {"speech"}
-    heard = _run(pipeline_api, pipeline_tenant, server.url("speech.m4a"), ["brands"])
+    heard = _run(pipeline_api, pipeline_tenant, server.url("speech.m4a"), ["transcription", "summary", "brands"])
     assert {b["name"] for b in heard["results"]["brands"]} >= {"Adidas"} and not heard.get("capability_errors")
+    # The transition budgets (DESIGN §9): <= 10 when brands read a video's screen, <= 8 on audio.
+    assert local_stack.state_transitions(seen["job_id"]) <= 8 + 2
+    assert local_stack.state_transitions(heard["job_id"]) <= 8
 
 
 def test_an_empty_result_says_why_and_options_that_cannot_fit_are_refused_uncharged(

@@ -75,9 +75,10 @@ def test_a_job_with_every_capability_completes_with_checked_results(
     balance, ledger = balance_and_ledger(pipeline_tenant.tenant_id)
     assert balance == ledger == 1_000 - 4
 
-    # Ingest, ProcessMedia, RouteMediaStage, Transcribe, Analyze, 2 x RunAnalysis, Merge (DESIGN §9:
-    # <= 8). Brands reading the screen too would add RouteMediaStage and See (test_vision).
-    assert local_stack.state_transitions(job_id) == 8
+    # Ingest, ProcessMedia, 2 x RouteMediaStage, Transcribe, See, Analyze, 2 x RunAnalysis, Merge:
+    # brands read the screen of a video by default (DESIGN §9: <= 10; audio-only media stays at
+    # 8, test_extension_points).
+    assert local_stack.state_transitions(job_id) == 10
 
 
 def test_the_transcript_downloads_as_json_txt_srt_and_vtt(

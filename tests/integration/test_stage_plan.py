@@ -106,10 +106,8 @@ def probe() -> Iterator[str]:
         compute=lambda inputs, options: _Duration(seconds=inputs.duration_seconds),
         render=lambda result: [f"{result.seconds} s"],
     )
-    capabilities._check("probe", capability)
-    REGISTRY["probe"] = capability
-    yield "probe"
-    del REGISTRY["probe"]
+    with capabilities.registered(capability):
+        yield "probe"
 
 
 def test_a_job_that_needs_no_speech_never_runs_transcription(

@@ -187,6 +187,7 @@ def test_a_completed_job_is_delivered_once_with_its_results_and_subscribers_get_
         ("Job Started", None),
         ("Job Stage Completed", "ingestion"),
         ("Job Stage Completed", "transcription"),
+        ("Job Stage Completed", "vision"),  # brands read the video's screen too
         ("Job Stage Completed", "analysis"),
         ("Job Stage Completed", "merging"),
         ("Job Completed", None),
