@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Literal
 
 from vidscope.access import Access
-from vidscope.capabilities import REGISTRY
+from vidscope.capabilities import REGISTRY, STEP_ACCESS
 
 
 class ImageRole(StrEnum):
@@ -178,7 +178,8 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 
 _STAGE = frozenset({Access.READ_JOBS, Access.UPDATE_JOBS})
-_ANALYSIS_ACCESS = frozenset(access for capability in REGISTRY.values() for access in capability.access)
+# The step's own (it fetches the media for any capability that reads it) and each capability's extra.
+_ANALYSIS_ACCESS = STEP_ACCESS | {access for capability in REGISTRY.values() for access in capability.access}
 
 WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
