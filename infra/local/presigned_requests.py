@@ -96,38 +96,10 @@ CredentialsFor = Callable[[str], Any]  # access key id → botocore credentials 
 def refusal(request: PresignedRequest, credentials_for: CredentialsFor, region: str, now: datetime) -> Refusal | None:
     """Why S3 would refuse this presigned request, or None when it would serve it."""
     query = dict(request.query)
-    if "X-Amz-Algorithm" not in query and any(name in query for name in _V2_PARAMS):
-        return Refusal(
-            400,
-            "InvalidRequest",
-            f"The authorization mechanism you have provided is not supported. Please use {ALGORITHM}.",
-        )
-    if query.get("X-Amz-Algorithm") != ALGORITHM:
-        return _bad_query(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
-    if any(name not in query for name in _REQUIRED):
-        return _bad_query(f"Query-string authentication version 4 requires the {', '.join(_REQUIRED)} parameters.")
-    scope = query["X-Amz-Credential"].split("/")
-    if len(scope) != 5 or scope[3] != "s3" or scope[4] != "aws4_request":
-        return _bad_query("Error parsing the X-Amz-Credential parameter.")
-    access_key, day, signed_region = scope[0], scope[1], scope[2]
-    if signed_region != region:
-        return _bad_query(
-            f"Error parsing the X-Amz-Credential parameter; the region '{signed_region}' is wrong; expecting '{region}'"
-        )
-    try:
-        signed_at = datetime.strptime(query["X-Amz-Date"], _TIMESTAMP).replace(tzinfo=UTC)
-        expires = int(query["X-Amz-Expires"])
-    except ValueError:
-        return _bad_query("X-Amz-Date must be in the ISO8601 Long Format and X-Amz-Expires a number of seconds.")
-    if day != query["X-Amz-Date"][:8]:
-        return _bad_query("Invalid credential date. Date is not the same as X-Amz-Date.")
-    if not 0 < expires <= MAX_EXPIRES_SECONDS:
-        return _bad_query(f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES_SECONDS}")
-    if now > signed_at + timedelta(seconds=expires):
-        return Refusal(403, "AccessDenied", "Request has expired")
-    if signed_at > now + _CLOCK_SKEW:
-        return Refusal(403, "AccessDenied", "Request is not valid yet")
-    credentials = credentials_for(access_key)
+    refused = _unsupported(query) or _bad_scope(query, region) or _out_of_time(query, now)
+    if refused is not None:
+        return refused
+    credentials = credentials_for(query["X-Amz-Credential"].split("/")[0])
     if credentials is None:
         return Refusal(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
     if query.get("X-Amz-Security-Token") != credentials.token:
@@ -139,6 +111,51 @@ def refusal(request: PresignedRequest, credentials_for: CredentialsFor, region: 
     expected = _signature(request, query, signed_headers, credentials, region)
     if not hmac.compare_digest(expected, query["X-Amz-Signature"]):
         return _SIGNATURE_MISMATCH
+    return None
+
+
+def _unsupported(query: dict[str, str]) -> Refusal | None:
+    """SigV2, another algorithm, or SigV4 with a parameter missing."""
+    if "X-Amz-Algorithm" not in query and any(name in query for name in _V2_PARAMS):
+        return Refusal(
+            400,
+            "InvalidRequest",
+            f"The authorization mechanism you have provided is not supported. Please use {ALGORITHM}.",
+        )
+    if query.get("X-Amz-Algorithm") != ALGORITHM:
+        return _bad_query(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
+    if any(name not in query for name in _REQUIRED):
+        return _bad_query(f"Query-string authentication version 4 requires the {', '.join(_REQUIRED)} parameters.")
+    return None
+
+
+def _bad_scope(query: dict[str, str], region: str) -> Refusal | None:
+    """A credential scope other than <key>/<X-Amz-Date's day>/<this region>/s3/aws4_request."""
+    scope = query["X-Amz-Credential"].split("/")
+    if len(scope) != 5 or scope[3] != "s3" or scope[4] != "aws4_request":
+        return _bad_query("Error parsing the X-Amz-Credential parameter.")
+    if scope[2] != region:
+        return _bad_query(
+            f"Error parsing the X-Amz-Credential parameter; the region '{scope[2]}' is wrong; expecting '{region}'"
+        )
+    if scope[1] != query["X-Amz-Date"][:8]:
+        return _bad_query("Invalid credential date. Date is not the same as X-Amz-Date.")
+    return None
+
+
+def _out_of_time(query: dict[str, str], now: datetime) -> Refusal | None:
+    """Expired, signed for longer than S3 allows, or not valid yet."""
+    try:
+        signed_at = datetime.strptime(query["X-Amz-Date"], _TIMESTAMP).replace(tzinfo=UTC)
+        expires = int(query["X-Amz-Expires"])
+    except ValueError:
+        return _bad_query("X-Amz-Date must be in the ISO8601 Long Format and X-Amz-Expires a number of seconds.")
+    if not 0 < expires <= MAX_EXPIRES_SECONDS:
+        return _bad_query(f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES_SECONDS}")
+    if now > signed_at + timedelta(seconds=expires):
+        return Refusal(403, "AccessDenied", "Request has expired")
+    if signed_at > now + _CLOCK_SKEW:
+        return Refusal(403, "AccessDenied", "Request is not valid yet")
     return None
 
 

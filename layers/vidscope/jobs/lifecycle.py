@@ -127,18 +127,13 @@ def create_job(
                     return CreatedJob(job=start_workflow(replay.job, repo=repo, workflow=workflow), replayed=True)
                 return replay
         record = new_job_record(request, principal.tenant_id, digest, now)
-        consumed: list[TransactItem] = []
-        if request.upload_id is not None and uploads is not None:
-            # Checked for a new job only: a replay within 48 hours returns the job even after
-            # its upload was used, expired (a day) or the bucket removed the file.
-            try:
-                upload = uploads.check(principal.tenant_id, request.upload_id, now)
-            except UploadNotFound:
-                # Used since the replay check above by this key's first request: replay that.
-                if digest is None or _replay(repo, principal.tenant_id, digest, fingerprint, now) is None:
-                    raise
-                continue
-            consumed = uploads.consume(upload, record.job_id, now)  # in the job's transaction
+        # Checked for a new job only: a replay within 48 hours returns the job even after its
+        # upload was used, expired (a day) or the bucket removed the file.
+        consumed = _upload_consumption(
+            request, record, now, uploads=uploads, repo=repo, digest=digest, fingerprint=fingerprint
+        )
+        if consumed is None:
+            continue  # this key's first request used the upload since the replay check: replay it
         put = (
             idempotency.record_put(repo.table_name, principal.tenant_id, digest, fingerprint, record.job_id, now)
             if digest is not None
@@ -161,6 +156,30 @@ def create_job(
             record = start_workflow(record, repo=repo, workflow=workflow)
         return CreatedJob(job=record, replayed=False)
     raise IdempotencyKeyInUse("a request with this Idempotency-Key is still in progress; retry shortly")
+
+
+def _upload_consumption(
+    request: CreateJobRequest,
+    record: JobRecord,
+    now: datetime,
+    *,
+    uploads: Uploads | None,
+    repo: JobsRepository,
+    digest: str | None,
+    fingerprint: str,
+) -> list[TransactItem] | None:
+    """The writes that consume the job's upload in the job's own transaction (none for a job on a
+    URL), once the upload is found whole and unused (``Uploads.check``); None when this request's
+    own Idempotency-Key made a job with it since the replay check (the caller replays that)."""
+    if request.upload_id is None or uploads is None:
+        return []
+    try:
+        upload = uploads.check(record.tenant_id, request.upload_id, now)
+    except UploadNotFound:
+        if digest is None or _replay(repo, record.tenant_id, digest, fingerprint, now) is None:
+            raise
+        return None
+    return uploads.consume(upload, record.job_id, now)
 
 
 def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowClient) -> JobRecord:
