@@ -16,6 +16,7 @@ from vidscope.pipeline.container_task import Heartbeat, TaskRuntime, WorkerTask
 from vidscope.pipeline.errors import JobNotActive, StageFailed, VisionFailed
 from vidscope.pipeline.messages import VisionRef
 from vidscope.pipeline.stages import check_active, enter_stage
+from vidscope.vision.limits import UnsupportedPicture
 from vidscope.vision.models import VISION_DIR, Keyframe
 from vidscope.vision.request import Stills, VisionRequest, stills_file
 
@@ -45,6 +46,8 @@ def run(task: WorkerTask, runtime: TaskRuntime, request: VisionRequest) -> bool:
                     _render_stills(seen.poster, seen.keyframes, out, stills)
             except (JobNotActive, StageFailed):
                 raise
+            except UnsupportedPicture as exc:  # final: the same input would be refused again
+                raise VisionFailed(f"the video's pictures cannot be seen: {exc}") from exc
             except Exception as exc:
                 logger.exception("vision failed")
                 raise VisionFailed("the media's pictures could not be decoded") from exc
@@ -70,13 +73,14 @@ def _render_stills(poster: Keyframe, keyframes: list[Keyframe], out: Path, still
     """The keyframes scaled to the requested width, in the requested format (OpenCV's codecs)."""
     import cv2
 
+    from vidscope.vision.sizes import fit_thumbnail  # deferred, as cv2: the vision image's libraries
+
     width, format = stills.width, stills.format
     for keyframe in [poster, *keyframes]:
         image = cv2.imread(str(out / keyframe.file))
         if image is None:
             raise VisionFailed(f"the keyframe {keyframe.file} could not be read back")
-        height = max(1, round(image.shape[0] * width / image.shape[1]))
-        scaled = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        scaled = fit_thumbnail(image, width)  # a sliver of a picture is not a thumbnail a mile tall
         ok, encoded = cv2.imencode(f".{'jpg' if format == 'jpeg' else format}", scaled)
         if not ok:
             raise VisionFailed(f"could not encode a {format} thumbnail")

@@ -16,7 +16,13 @@ import cv2
 import numpy as np
 from scenedetect.scene_manager import compute_downscale_factor
 
-from vidscope.vision.limits import MAX_ANALYSIS_FPS, MAX_ASPECT, MAX_SOURCE_PIXELS, MIN_ANALYSIS_INTERVAL
+from vidscope.vision.limits import (
+    MAX_ANALYSIS_FPS,
+    MAX_ASPECT,
+    MAX_SOURCE_PIXELS,
+    MIN_ANALYSIS_INTERVAL,
+    UnsupportedPicture,
+)
 from vidscope.vision.sizes import decoded_size
 
 # Statistics (flash, dissolve, change) compare tiny pictures: 32x18 blurs motion and noise away
@@ -29,11 +35,6 @@ CHANGE_GRID = 8
 
 class MediaHasNoVideo(Exception):
     """The file has no video track: frame capabilities cannot run on it."""
-
-
-class UnsupportedPicture(Exception):
-    """The video's pictures are larger than MAX_SOURCE_PIXELS (4K UHD) or one side exceeds the
-    other more than MAX_ASPECT times: refused, from its headers or from any decoded frame."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ MAX_STILL_HEIGHT_PER_WIDTH = 4
 MAX_STILL_HEIGHT = 1280
 
 
+class UnsupportedPicture(Exception):
+    """The video's pictures are larger than MAX_SOURCE_PIXELS (4K UHD) or one side exceeds the
+    other more than MAX_ASPECT times: refused, from its headers or from any decoded frame."""
+
+
 @dataclass(frozen=True)
 class TextBudget:
     """How much on-screen text reading one billed minute of media buys: at most

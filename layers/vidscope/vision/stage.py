@@ -13,6 +13,7 @@ import numpy as np
 
 from vidscope.vision.frames import MediaHasNoVideo, VideoInfo, probe, read_frames, thumbnail
 from vidscope.vision.keyframes import Candidate, CandidateKeeper, choose_keyframes
+from vidscope.vision.limits import TextBudget
 from vidscope.vision.models import DetectedShot, Transition, VisionOutput
 from vidscope.vision.request import VisionRequest
 from vidscope.vision.shots import CutFinder, build_shots, drop_false_cuts, find_dissolves, make_cut_detector
@@ -40,7 +41,8 @@ def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool)
     info = probe(video)
     size = (info.width, info.height)
     finder = CutFinder(detector, info.fps)
-    keeper = CandidateKeeper(size, info.fps) if keep_keyframes else None
+    # Candidates keep statistics, not pictures: the chosen ones are decoded again (few, small).
+    keeper = CandidateKeeper(size, info.fps, keep_pictures=False) if keep_keyframes else None
     sampler = TextSampler(size) if read_text else None
     times: list[float] = []
     thumbs: list[np.ndarray] = []
@@ -72,7 +74,7 @@ def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool)
 
 def _settle_shots(watched: _Watched, min_shot_seconds: float) -> list[DetectedShot]:
     fps = watched.info.fps or len(watched.times) / watched.duration
-    cuts, dropped = drop_false_cuts(watched.cuts, watched.thumbs, fps)
+    cuts, dropped = drop_false_cuts(watched.cuts, watched.thumbs, fps, watched.times)
     boundaries = dict.fromkeys(cuts, Transition.CUT)
     for dissolve in find_dissolves(watched.thumbs, cuts, dropped, fps):
         boundaries.setdefault(dissolve.middle, Transition.FADE)
@@ -97,7 +99,8 @@ def detect_shots(
 def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> VisionOutput:
     """Shots, one keyframe per shot, a poster and (if the request reads text) on-screen text of
     ``video``, from one decode. JPEGs and ``vision.json`` are written under ``out_dir``. Raises
-    ValueError for a bad option and MediaHasNoVideo for a file without a video track."""
+    ValueError for a bad option, MediaHasNoVideo for a file without a video track and
+    UnsupportedPicture for pictures too large or too narrow to decode within the caps."""
     request = request if request is not None else VisionRequest(read_text=True)
     detector, read_text = request.shots.detector, request.read_text
     min_shot_seconds = request.shots.min_seconds if request.shots.min_seconds is not None else DEFAULT_MIN_SHOT_SECONDS
@@ -108,7 +111,9 @@ def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> Vis
     seen_at = time.perf_counter()
     size = (watched.info.width, watched.info.height)
     out_dir.mkdir(parents=True, exist_ok=True)
-    keyframes, poster, chosen = choose_keyframes(shots, watched.candidates, watched.thumbs, size, out_dir)
+    keyframes, poster, chosen = choose_keyframes(
+        shots, watched.candidates, watched.thumbs, size, out_dir, video=video, fps=watched.info.fps
+    )
     text = []
     if read_text:
         samples = list(watched.samples)
@@ -118,7 +123,7 @@ def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> Vis
                 samples.append(
                     TextSample(candidate.frame, candidate.time, candidate.change, candidate.jpeg, file=keyframe.file)
                 )
-        text = read_screen_text(TextReader(), samples, shots, watched.duration, out_dir)
+        text = read_screen_text(TextReader(), samples, shots, watched.duration, out_dir, TextBudget())
         _log.info(
             "vision: decoded %d frames and found %d shots in %.1f s; read text on %d frames in %.1f s",
             len(watched.times),
