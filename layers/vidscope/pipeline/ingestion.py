@@ -17,6 +17,7 @@ from typing import Any
 from vidscope.errors import InvalidUrl
 from vidscope.pipeline.errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
 from vidscope.ssrf import UrlGuard
+from vidscope.vision.limits import MAX_ASPECT, MAX_SOURCE_PIXELS, MAX_TIMESTAMP_FPS
 
 
 @dataclass(frozen=True)
@@ -179,19 +180,20 @@ class Downloader:
         files = [p for p in dest_dir.glob("source.*") if p.suffix not in (".part", ".ytdl")]
         if not files:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
-        return self.checked(files[0], info.get("title"))
+        return self.checked(files[0], info.get("title"), reads_video=video)
 
     def check_size(self, size: int) -> None:
         """``MediaTooLong`` for a file larger than the limit."""
         if size > self._limits.max_bytes:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
 
-    def checked(self, path: Path, title: str | None) -> DownloadedMedia:
-        """``path`` (downloaded, or a client's upload) checked against the limits, with what it holds."""
+    def checked(self, path: Path, title: str | None, *, reads_video: bool = True) -> DownloadedMedia:
+        """``path`` (downloaded, or a client's upload) checked against the limits, with what it
+        holds; ``reads_video``: whether the job's stages read its pictures (they are then billed)."""
         size = path.stat().st_size
         self.check_size(size)
         # Decoded, not read from the header: billing and the length limit rest on this number.
-        facts = inspect_media(path, stop_after=self._limits.max_seconds)
+        facts = inspect_media(path, stop_after=self._limits.max_seconds, reads_video=reads_video)
         if facts.duration_seconds > self._limits.max_seconds:  # decoding stopped just past the limit
             raise MediaTooLong(
                 f"the media is more than {facts.duration_seconds / 60:.1f} minutes long; "
@@ -249,57 +251,94 @@ class Downloader:
 
 @dataclass(frozen=True)
 class MediaFacts:
-    duration_seconds: float
+    duration_seconds: float  # the billed duration: the longest track the job reads
     has_audio: bool
     has_video: bool
     width: int | None = None
     height: int | None = None
 
 
-def inspect_media(path: Path, *, stop_after: float | None = None) -> MediaFacts:
-    """What ``path`` holds. Its duration is counted from its first audio stream's decoded
-    samples (samples over sample rate), not read from the container: a header's Duration and the
-    packets' timestamps are what the file claims, and a file can claim anything. Decoding stops
-    once past ``stop_after`` — enough to know the media is too long. Media without audio (a
-    silent video) is timed by its video packets' timestamps, the best it offers; it yields an
-    empty transcript, not a failure. ``MediaUnsupported`` if it has neither."""
+def inspect_media(path: Path, *, stop_after: float | None = None, reads_video: bool = True) -> MediaFacts:
+    """What ``path`` holds, and how long it is as the work on it will be: the longest track the
+    job reads (``reads_video``: its pictures too). Sound is timed by its decoded samples (samples
+    over sample rate) and pictures by the span of their frames' timestamps, each frame counted at
+    no less than 1/MAX_TIMESTAMP_FPS s; a header's Duration is what the file claims, and a file can
+    claim anything. Pictures the stages could not afford (above MAX_SOURCE_PIXELS, beyond
+    MAX_ASPECT, frames stamped denser than MAX_TIMESTAMP_FPS) are refused. Decoding stops once past
+    ``stop_after``, enough to know the media is too long. Media without audio yields an empty
+    transcript, not a failure. ``MediaUnsupported`` if it has neither track."""
     import av  # deferred with yt-dlp: only the ingestion path decodes media
 
     try:
         with av.open(str(path)) as container:
             video = container.streams.video[0] if container.streams.video else None
             size = (video.codec_context.width or None, video.codec_context.height or None) if video else (None, None)
-            if container.streams.audio:
-                seconds = _decoded_audio_seconds(container, stop_after)
-                if seconds <= 0:
-                    raise MediaUnsupported("the media's audio track holds no sound to transcribe")
-                return MediaFacts(seconds, True, video is not None, *size)
-            if video is None:
+            sound = container.streams.audio[0] if container.streams.audio else None
+            if video is None and sound is None:
                 raise MediaUnsupported("the media has neither an audio nor a video track")
-            seconds = _video_seconds(container, video, stop_after)
+            pictures = video if video is not None and (reads_video or sound is None) else None
+            if pictures is not None:
+                _check_picture(*size)
+            audio, seen = _track_seconds(container, sound, pictures, stop_after)
+            if audio is not None and audio <= 0:
+                raise MediaUnsupported("the media's audio track holds no sound to transcribe")
+            if seen is not None and seen <= 0:
+                raise MediaUnsupported("the media's video track holds no frames")
     except av.FFmpegError as exc:
         raise MediaUnsupported("the downloaded file is not a media format we can decode") from exc
-    if seconds <= 0:
-        raise MediaUnsupported("the media's video track holds no frames")
-    return MediaFacts(seconds, False, True, *size)
+    seconds = max(audio or 0.0, seen or 0.0)
+    return MediaFacts(seconds, audio is not None, video is not None, *size)
 
 
-def _decoded_audio_seconds(container: Any, stop_after: float | None) -> float:
-    seconds = 0.0
-    for frame in container.decode(container.streams.audio[0]):
-        if frame.sample_rate:
-            seconds += frame.samples / frame.sample_rate
-        if stop_after is not None and seconds > stop_after:
+def _check_picture(width: int | None, height: int | None) -> None:
+    if not width or not height:
+        raise MediaUnsupported("the media's video track does not say its picture size")
+    if width * height > MAX_SOURCE_PIXELS or max(width, height) > MAX_ASPECT * min(width, height):
+        raise MediaUnsupported(
+            f"the media's pictures are {width}x{height}: pictures above {MAX_SOURCE_PIXELS / 1e6:.1f} MP "
+            f"or more than {MAX_ASPECT:g} times wider than tall (or taller than wide) are not supported"
+        )
+
+
+def _track_seconds(
+    container: Any, sound: Any, pictures: Any, stop_after: float | None
+) -> tuple[float | None, float | None]:
+    """The decoded sound's seconds and the pictures' span (None for a track not asked for), in
+    one pass over the file's packets."""
+    streams = [s for s in (sound, pictures) if s is not None]
+    samples = 0.0
+    frames = _FrameSpan()
+    for packet in container.demux(*streams):
+        if sound is not None and packet.stream is sound:
+            samples += sum(f.samples / f.sample_rate for f in packet.decode() if f.sample_rate)
+        elif packet.pts is not None and packet.time_base is not None and packet.size:
+            frames.add(packet)
+        if stop_after is not None and max(samples, frames.end) > stop_after:
             break
-    return seconds
+    return (samples if sound is not None else None), (frames.seconds() if pictures is not None else None)
 
 
-def _video_seconds(container: Any, stream: Any, stop_after: float | None) -> float:
-    end = 0.0
-    for packet in container.demux(stream):
-        if packet.pts is None or packet.time_base is None:
-            continue
-        end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
-        if stop_after is not None and end > stop_after:
-            break
-    return end
+class _FrameSpan:
+    """The span of a video track's frame timestamps, counted packet by packet."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.end = 0.0
+        self.frames = 0
+
+    def add(self, packet: Any) -> None:
+        start = float(packet.pts * packet.time_base)
+        self.first = start if self.first is None else min(self.first, start)
+        self.end = max(self.end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+        self.frames += 1
+
+    def seconds(self) -> float:
+        """The span's end; ``MediaUnsupported`` when the frames are stamped denser than
+        MAX_TIMESTAMP_FPS (the span would then bill less than the frames cost to see)."""
+        span = self.end - (self.first or 0.0)
+        if self.frames > 1 and self.frames > MAX_TIMESTAMP_FPS * max(span, 1 / MAX_TIMESTAMP_FPS):
+            raise MediaUnsupported(
+                f"the media's {self.frames} frames are stamped within {span:.3f} s: "
+                f"more than {MAX_TIMESTAMP_FPS:g} frames a second are not supported"
+            )
+        return self.end

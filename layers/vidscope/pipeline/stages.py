@@ -125,7 +125,7 @@ def ingest(
             downloader.check_size(size)
             source = Path(tmp) / "upload"
             media.download_file(key, source)
-            downloaded = downloader.checked(source, None)
+            downloaded = downloader.checked(source, None, reads_video=ref.video)
         elif job.url is not None:
             downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=ref.video)
         else:

@@ -18,6 +18,10 @@ MAX_SOURCE_PIXELS = 3840 * 2160
 # makes stills hundreds of times taller than wide.
 MAX_ASPECT = 10.0
 
+# A video's length is what its frames span, and frames stamped closer than this are a lie told to
+# be billed less (18,000 frames 1 us apart "last" 0.02 s): such a file is refused at ingestion.
+MAX_TIMESTAMP_FPS = 240.0
+
 # Frames are analysed at most ~30 a second of real time (their timestamps, not the header's
 # claimed rate): a frame shown less than this after the last analysed one is skipped. The slack
 # keeps every frame of 30 fps video whose timestamps are rounded to the millisecond (33/34 ms).
