@@ -60,7 +60,6 @@ _OBJECT_ACCESS: dict[Access, tuple[tuple[str, ...], str]] = {
     Access.WRITE_UPLOADS: (("s3:PutObject",), _ANY_UPLOAD),
     Access.READ_UPLOADS: (("s3:GetObject",), _ANY_UPLOAD),
     Access.DELETE_UPLOADS: (("s3:DeleteObject",), _ANY_UPLOAD),
-    Access.DELETE_UPLOADS: (("s3:DeleteObject",), _ANY_UPLOAD),
     Access.WRITE_STAGED: (("s3:PutObject", "s3:AbortMultipartUpload"), _ANY_STAGE_OUTPUT),
 }
 _OBJECTS_REASON = (

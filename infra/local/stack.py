@@ -24,7 +24,7 @@ from infra.local import aws_calls, moto_patches, quotas, resources
 from infra.local.ecs_agent import EcsAgent
 from infra.local.event_sources import EventSourcePoller
 from vidscope import dependencies
-from vidscope.pipeline.workflow import execution_arn
+from vidscope.adapters.workflow import execution_arn
 from vidscope.settings import get_settings
 
 

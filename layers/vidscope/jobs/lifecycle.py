@@ -7,7 +7,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from vidscope import catalog
 from vidscope.adapters import table
@@ -30,7 +30,7 @@ from vidscope.ids import (
     job_id_time_prefix,
     new_job_id,
 )
-from vidscope.jobs import credits, idempotency
+from vidscope.jobs import idempotency
 from vidscope.jobs.plan import plan_for
 from vidscope.jobs.repository import (
     IdempotencyRecordExists,
@@ -51,34 +51,17 @@ from vidscope.models import (
 )
 from vidscope.platforms import detect_platform
 from vidscope.settings import get_settings
+from vidscope.tenancy import credits
 
 if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
     # few of them (its cold start is budgeted, DESIGN §9).
+    from vidscope.adapters.workflow import WorkflowClient
     from vidscope.jobs.pagination import CursorCodec
+    from vidscope.jobs.plan import ExecutionInput
     from vidscope.jobs.uploads import Uploads
-    from vidscope.pipeline.messages import ExecutionInput
-    from vidscope.pipeline.workflow import WorkflowClient
     from vidscope.ssrf import UrlGuard
     from vidscope.tenancy.tenants import Principal
-    from vidscope.webhooks.attempts import WebhookDeliveries
-
-# Moved to vidscope.jobs.results; re-exported here (for mypy, and by __getattr__ at run time: results
-# imports this module) only until the webhooks room (job_view) and functions/get_transcript/handler.py,
-# owned by another change in progress, import them from there.
-if TYPE_CHECKING:
-    from vidscope.jobs.results import get_transcript as get_transcript
-    from vidscope.jobs.results import job_view as job_view
-_MOVED_TO_RESULTS = frozenset({"get_transcript", "job_view"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED_TO_RESULTS:
-        from vidscope.jobs import results
-
-        return getattr(results, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 # Concurrent transactions on one idempotency key are cancelled with TransactionConflict; after
 # the winner commits, a retry finds its record and replays. Past these tries the caller is told
@@ -192,17 +175,13 @@ def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowCl
 
 
 def pipeline_input(job: JobRecord) -> ExecutionInput:
-    from vidscope.pipeline.messages import (  # the workflow's models: only creation needs them
-        ExecutionInput,
-        ExecutionPlan,
-    )
+    from vidscope.jobs.plan import ExecutionInput  # the workflow's models: only creation needs them
 
     settings = get_settings()
-    plan = plan_for(job.capabilities, job.options)
     return ExecutionInput(
         job_id=job.job_id,
         tenant_id=job.tenant_id,
-        plan=ExecutionPlan(analyses=list(plan.analyses), stages=list(plan.stages), video=plan.video),
+        plan=plan_for(job.capabilities, job.options),
         options=job.options,
         config={
             "heartbeat_seconds": settings.heartbeat_seconds,
@@ -338,9 +317,13 @@ def cancel_job(
     return cancelled
 
 
-def delete_job(
-    tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, deliveries: WebhookDeliveries
-) -> None:
+class AttemptLog(Protocol):
+    """The job's webhook attempt log (``vidscope.webhooks.attempts``), as deleting a job sees it."""
+
+    def delete_attempts(self, tenant_id: str, job_id: str) -> None: ...
+
+
+def delete_job(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, deliveries: AttemptLog) -> None:
     """Delete a finished job with its stored media, results, upload (file and record) and
     webhook attempt log.
 

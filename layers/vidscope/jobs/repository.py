@@ -16,9 +16,10 @@ from vidscope.adapters.dynamo import TransactItem, cancellation_codes, from_attr
 from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms
 from vidscope.errors import InsufficientCredits, TooManyActiveJobs
-from vidscope.jobs import credits, idempotency
+from vidscope.jobs import idempotency
 from vidscope.jobs.plan import plan_for
 from vidscope.models import Job, JobResults, JobStatus, Progress, Stage
+from vidscope.tenancy import credits
 
 
 class JobRecord(Job):
