@@ -18,7 +18,7 @@ from vidscope.errors import JobNotCancellable
 from vidscope.jobs import lifecycle as jobs
 from vidscope.jobs.repository import JobRecord, JobsRepository
 from vidscope.models import CreateJobRequest, JobStatus
-from vidscope.pipeline import steps as pipeline
+from vidscope.pipeline import stages as pipeline
 from vidscope.pipeline.errors import JobNotActive
 from vidscope.pipeline.messages import Failure, IngestedMedia, JobRef, MergeEvent
 from vidscope.tenancy.tenants import Principal, TenantsRepository

@@ -24,9 +24,9 @@ from tests.support.vision_media import (
     make_still_video,
     make_video,
 )
-from vidscope.vision.frames import MediaHasNoVideo, UnsupportedPicture, probe, read_frames, thumbnail
+from vidscope.vision.frames import MediaHasNoVideo, probe, read_frames, thumbnail
 from vidscope.vision.keyframes import CandidateKeeper, choose_keyframes
-from vidscope.vision.limits import MAX_STILL_HEIGHT, MAX_TEXT_BOXES, TextBudget
+from vidscope.vision.limits import MAX_STILL_HEIGHT, MAX_TEXT_BOXES, TextBudget, UnsupportedPicture
 from vidscope.vision.models import Box, Transition, VisionOutput
 from vidscope.vision.request import VisionRequest
 from vidscope.vision.shots import drop_false_cuts
