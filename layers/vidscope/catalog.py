@@ -15,6 +15,9 @@ MAX_METADATA_KEY_LENGTH: Final = 40
 MAX_METADATA_VALUE_LENGTH: Final = 500
 MAX_URL_LENGTH: Final = 2048
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+# A remote site's title is cut to this many characters (cleaned of controls first) before it is
+# stored: it rides in every write of the job item, and in every read, event and webhook.
+MAX_REMOTE_TITLE_LENGTH: Final = 300
 IDEMPOTENCY_TTL_SECONDS: Final = 48 * 60 * 60
 
 # GET /v1/jobs/{id} (and the webhook) cut each list-valued result to this many items, so they

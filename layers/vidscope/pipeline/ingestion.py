@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vidscope import catalog
 from vidscope.errors import InvalidUrl
 from vidscope.pipeline.errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
+from vidscope.safe_text import clean_remote_text
 from vidscope.ssrf import UrlGuard
 from vidscope.vision.limits import MAX_ASPECT, MAX_SOURCE_PIXELS, MAX_TIMESTAMP_FPS
 
@@ -180,7 +182,9 @@ class Downloader:
         files = [p for p in dest_dir.glob("source.*") if p.suffix not in (".part", ".ytdl")]
         if not files:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
-        return self.checked(files[0], info.get("title"), reads_video=video)
+        # The site's words, stored and echoed in every read, event and webhook: cleaned and capped.
+        title = clean_remote_text(info.get("title"), catalog.MAX_REMOTE_TITLE_LENGTH)
+        return self.checked(files[0], title, reads_video=video)
 
     def check_size(self, size: int) -> None:
         """``MediaTooLong`` for a file larger than the limit."""
