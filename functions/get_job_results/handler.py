@@ -34,7 +34,7 @@ def get_job_results(
     job_id: Annotated[str, Path(max_length=64)],
     capability: Annotated[str, Path(max_length=64, description="One of the job's capabilities")],
     limit: Annotated[int, Query(ge=1, le=catalog.BOUNDED_RESULT_ITEMS)] = catalog.BOUNDED_RESULT_ITEMS,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=catalog.MAX_RESULT_OFFSET)] = 0,
 ) -> Response[str]:
     if capability not in REGISTRY:
         raise UnsupportedCapability(f"no capability named {capability!r}; supported: {', '.join(REGISTRY)}")

@@ -23,6 +23,9 @@ IDEMPOTENCY_TTL_SECONDS: Final = 48 * 60 * 60
 # GET /v1/jobs/{id} (and the webhook) cut each list-valued result to this many items, so they
 # stay far below every service quota; /results/{capability} pages the rest.
 BOUNDED_RESULT_ITEMS: Final = 100
+# /results/{capability} pages start at most this far in: beyond the longest list a result can hold
+# (an hour's words, a thousand comments), so a larger offset is a client's mistake, told as such.
+MAX_RESULT_OFFSET: Final = 1_000_000
 # How long a presigned artifact URL (thumbnail, frame) lives; a fresh one is minted on every read.
 # Signed with the reading function's temporary credentials, it dies with them if they expire first.
 ARTIFACT_URL_SECONDS: Final = 60 * 60

@@ -96,3 +96,24 @@ def test_a_job_view_mints_links_for_the_items_it_shows_only(
     shown = range(catalog.BOUNDED_RESULT_ITEMS)
     assert media.presigned == _keyframe_keys(tenant, job_with_shots, shown)
     assert view.result_totals == {"shots": SHOTS}
+
+
+@pytest.mark.parametrize("offset", [10**40, catalog.MAX_RESULT_OFFSET + 1])
+def test_an_offset_beyond_any_list_is_a_400_naming_offset(
+    api: Client, tenant: TenantHandle, job_with_shots: str, offset: int
+) -> None:
+    # Issue 23: offset=10**40 was taken and echoed back in the page.
+    response = api.get(f"/v1/jobs/{job_with_shots}/results/shots?offset={offset}", headers=tenant.headers)
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert "offset" in response.json["error"]["message"]
+
+
+def test_an_offset_past_the_list_but_within_the_bound_is_an_empty_page(
+    api: Client, tenant: TenantHandle, job_with_shots: str
+) -> None:
+    url = f"/v1/jobs/{job_with_shots}/results/shots?offset={catalog.MAX_RESULT_OFFSET}"
+    response = api.get(url, headers=tenant.headers)
+    assert response.status_code == 200, response.json
+    page = response.json["data"]
+    assert page["results"]["shots"]["shots"] == [] and page["total"] == SHOTS and page["has_more"] is False
