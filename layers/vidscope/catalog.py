@@ -67,22 +67,30 @@ def billable_minutes(duration_seconds: float) -> int:
     return max(1, math.ceil(duration_seconds / 60))
 
 
-def credits_for(capabilities: Iterable[str], duration_seconds: float) -> int:
-    """Credits for running ``capabilities`` on media of the given duration."""
-    return sum(cost_breakdown(capabilities, duration_seconds).values())
+def credits_for(capabilities: Iterable[str], duration_seconds: float, size_bytes: int = 0) -> int:
+    """Credits for running ``capabilities`` on media of the given duration and size."""
+    return sum(cost_breakdown(capabilities, duration_seconds, size_bytes).values())
 
 
-def cost_breakdown(capabilities: Iterable[str], duration_seconds: float) -> dict[str, int]:
-    """Each capability's price on media of the given duration."""
+def cost_breakdown(capabilities: Iterable[str], duration_seconds: float, size_bytes: int = 0) -> dict[str, int]:
+    """Each capability's price on media of the given duration and size (in bytes): its credits per
+    started minute, or for a capability priced by size too (``mib_per_credit``: one that stores
+    the file) a credit per started that many MiB when that comes to more. A file dense in bytes
+    (lossless pictures, a high bitrate) pays for what it stores; an ordinary one, for its minutes."""
     # Imported here: the limits above are read by every process (settings, the worker), prices
     # only where jobs are priced.
     from vidscope.capabilities import REGISTRY
 
     minutes = billable_minutes(duration_seconds)
-    return {name: REGISTRY[name].credits_per_minute * minutes for name in capabilities}
+    prices = {}
+    for name in capabilities:
+        capability = REGISTRY[name]
+        by_size = math.ceil(size_bytes / (capability.mib_per_credit * 2**20)) if capability.mib_per_credit else 0
+        prices[name] = max(capability.credits_per_minute * minutes, by_size)
+    return prices
 
 
 def minimum_credits(capabilities: Iterable[str]) -> int:
-    """The hold taken at creation, before the media's duration is known: one billable minute.
+    """The hold taken at creation, before the media's duration and size are known: one billable minute.
     Ingestion raises it to the real price once it knows the duration, or fails the job."""
     return credits_for(capabilities, 0)

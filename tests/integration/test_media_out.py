@@ -4,6 +4,7 @@ and shorts picked from a spoken multi-topic script and rendered as clips."""
 from __future__ import annotations
 
 import itertools
+import math
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -16,9 +17,9 @@ from werkzeug.test import Client
 
 from infra.local.serve import SAMPLE_DIR
 from tests.integration.conftest import TenantHandle, wait_for
-from tests.support.media import speech_mp4
+from tests.support.media import noise_mp4, speech_mp4
 from tests.support.media_server import MediaServer, serving
-from vidscope import dependencies
+from vidscope import catalog, dependencies
 from vidscope.adapters.media_store import staged_transcript_key
 
 # Three topics, three sentences each, two opening with a question: under a minute of speech (the
@@ -33,12 +34,16 @@ What makes a garden grow well on a small balcony?
 A balcony garden needs pots with good drainage and rich soil.
 Tomatoes and herbs grow well in a sunny balcony garden."""
 
+# Eight seconds of lossless noise: about 42 MiB, more than a minute of 720p video holds.
+NOISE_FRAMES = 240
+
 
 @pytest.fixture(scope="module")
 def talks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
     root = tmp_path_factory.mktemp("talks")
     speech_mp4(SCRIPT, root / "topics.mp4")
     (root / "speech.mp4").write_bytes((SAMPLE_DIR / "speech.mp4").read_bytes())
+    noise_mp4(NOISE_FRAMES, root / "noise.mp4")
     with serving(root) as server:
         yield server
 
@@ -128,3 +133,14 @@ def test_shorts_are_whole_sentences_inside_the_media_and_render_at_the_asked_asp
         video = streams["video"]
         assert video.codec_context.name == "h264" and streams["audio"].codec_context.name == "aac"
         assert video.codec_context.width / video.codec_context.height == pytest.approx(9 / 16, abs=0.02)
+
+
+def test_a_download_of_a_dense_file_is_priced_by_its_size_when_that_is_more_than_its_minutes(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, talks: MediaServer
+) -> None:
+    # Issue 23: 150 frames with a second of sound stored 64 MB for the 1 credit of one minute.
+    job = _run(pipeline_api, pipeline_tenant, talks.url("noise.mp4"), ["download"])
+    size = job["results"]["download"]["size_bytes"]
+    assert size > 32 * 2**20 and job["media"]["duration_seconds"] < 60
+    assert job["cost_breakdown"] == {"download": math.ceil(size / (32 * 2**20))}
+    assert job["credits_charged"] == job["cost_breakdown"]["download"] > catalog.credits_for(["download"], 8)

@@ -172,3 +172,21 @@ def remux(out_path: Path, *, video: Path | None = None, audio: Path | None = Non
     finally:
         for container in inputs:
             container.close()
+
+
+def noise_mp4(frames: int, out_path: Path, *, size: tuple[int, int] = (320, 240), fps: int = 30) -> int:
+    """Random pictures stored losslessly (H.264, qp 0) and no sound: a file that holds many bytes
+    for its seconds (about 180 KiB a frame at 320x240). Returns its size in bytes."""
+    width, height = size
+    rng = np.random.default_rng(0)
+    with av.open(str(out_path), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "qp": "0"})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        for index in range(frames):
+            # yuv420p as one plane: the luma rows, then the two chroma planes' rows.
+            planes = rng.integers(0, 256, (height * 3 // 2, width), dtype=np.uint8)
+            picture = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+            picture.pts, picture.time_base = index, Fraction(1, fps)
+            container.mux(video.encode(picture))
+        container.mux(video.encode(None))
+    return out_path.stat().st_size

@@ -196,6 +196,17 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "thumbnails": 1,
     }
     assert catalog.cost_breakdown(["transcription", "summary"], 61) == {"transcription": 4, "summary": 2}
+    # What stores the file is priced by its size too, when that comes to more (issue 23: 64 MB of
+    # pictures with a second of sound stored for 1 credit): a credit per started 32 MiB.
+    assert {name: c.mib_per_credit for name, c in REGISTRY.items() if c.mib_per_credit} == {"download": 32}
+    mib = 2**20
+    assert catalog.cost_breakdown(["download", "transcription"], 1, size_bytes=64 * 10**6) == {
+        "download": 2,
+        "transcription": 2,
+    }
+    assert catalog.cost_breakdown(["download"], 600, size_bytes=190 * mib) == {"download": 10}  # minutes win
+    assert catalog.cost_breakdown(["download"], 1, size_bytes=2 * 1024 * mib) == {"download": 64}
+    assert catalog.minimum_credits(["download"]) == 1  # the hold at creation: one minute, no bytes yet
 
 
 def test_options_are_strict_and_filled_with_defaults() -> None:

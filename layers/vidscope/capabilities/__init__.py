@@ -98,6 +98,8 @@ def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any,
         )
     if capability.credits_per_minute <= 0:
         raise UnroutableCapability(f"{capability.name} has no price")
+    if capability.mib_per_credit < 0:
+        raise UnroutableCapability(f"{capability.name} has a negative size price")
 
 
 def _discover() -> dict[str, Capability[Any, Any]]:

@@ -214,6 +214,10 @@ class Capability(Generic[OptionsT, ResultT]):
     # The result in a few lines of plain text, for the CLI.
     render: Callable[[ResultT], list[str]]
     runs_in: RunsIn = RunsIn.ANALYSIS
+    # For a capability that stores the media (download), its size sets a price too: a credit per
+    # started this many MiB, charged when that comes to more than the minutes (0: minutes only).
+    # Minutes alone let a file dense in bytes (lossless pictures) store tens of MB for one credit.
+    mib_per_credit: int = 0
     # The result's list that GET bounds to ``catalog.BOUNDED_RESULT_ITEMS`` and /results pages: a field name,
     # or "" when the result is the list itself; None when the result has no list to page.
     paged: str | None = None

@@ -41,6 +41,8 @@ CAPABILITY = Capability(
     name="download",
     description="The media as an mp4 or m4a file, with a presigned download URL",
     credits_per_minute=1,
+    # A minute of 720p from a site is a few to 30 MiB: an ordinary file pays for its minutes.
+    mib_per_credit=32,
     needs=frozenset({Need.MEDIA}),
     # An mp4 holds the pictures: ingestion then downloads video, where a site's best audio has none.
     uses=lambda options: frozenset({Need.VIDEO_FILE}) if options.format == "mp4" else frozenset(),

@@ -131,7 +131,8 @@ def ingest(
         else:
             raise MediaUnsupported("the job names neither a URL nor an upload")
         duration = round(downloaded.duration_seconds, 3)
-        hold_price(repo, ref, catalog.credits_for(billable(duration), duration), clock)  # on what was decoded
+        # On what was decoded, and on the file's size (a capability that stores it is priced by it too).
+        hold_price(repo, ref, catalog.credits_for(billable(duration), duration, downloaded.size_bytes), clock)
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
     info = MediaInfo(
@@ -276,7 +277,8 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     for name, result in results.items():
         media.put_json(result_key(event.tenant_id, event.job_id, name), result)
     # A capability that failed is not charged.
-    breakdown = catalog.cost_breakdown([c for c in job.capabilities if c in results], event.media.duration_seconds)
+    charged = [c for c in job.capabilities if c in results]
+    breakdown = catalog.cost_breakdown(charged, event.media.duration_seconds, event.media.size_bytes)
     charge = min(sum(breakdown.values()), job.credits_held)
     now = clock()
     try:
