@@ -12,6 +12,7 @@ import pytest
 from tests.support.media import remux as join_tracks
 from tests.support.vision_media import make_audio_only, make_video
 from vidscope.editing.clips import ClipInfo, remux, render_clip
+from vidscope.pipeline.ingestion import inspect_media
 from vidscope.vision.models import Box
 
 SECONDS = 8.0
@@ -212,3 +213,54 @@ def test_media_without_audio_has_no_m4a(media: Path, tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="no audio"):
         remux(silent, tmp_path / "download.m4a", audio_only=True)
+
+
+def _stretched_sound(path: Path, *, seconds: float = 1.0, stretch: int = 20, rate: int = 44_100) -> None:
+    """``seconds`` of AAC tone whose packets are stamped ``stretch`` times apart: a file that
+    holds a second of sound and claims twenty."""
+    tone = (np.sin(np.arange(int(seconds * rate)) * 2 * np.pi * 440 / rate) * 9000).astype(np.int16)
+    with av.open(str(path), "w", format="matroska") as container:
+        sound = container.add_stream("aac", rate=rate)
+        sound.layout = "mono"
+
+        def stamped_apart(packets: list[av.Packet]) -> None:
+            for packet in packets:
+                packet.pts = packet.pts * stretch if packet.pts is not None else None
+                packet.dts = packet.dts * stretch if packet.dts is not None else None
+                container.mux(packet)
+
+        for at in range(0, tone.size, 1024):
+            frame = av.AudioFrame.from_ndarray(tone[at : at + 1024][None, :], format="s16", layout="mono")
+            frame.sample_rate, frame.pts = rate, at
+            stamped_apart(sound.encode(frame))
+        stamped_apart(sound.encode(None))
+
+
+def test_sound_stamped_past_its_samples_is_packaged_only_as_far_as_it_was_billed(tmp_path: Path) -> None:
+    # Given a file with a second of sound stamped over twenty, billed by its decoded samples
+    source = tmp_path / "stretched.mkv"
+    _stretched_sound(source)
+    billed = inspect_media(source).duration_seconds
+    assert billed == pytest.approx(1.0, abs=0.05)
+    assert remux(source, tmp_path / "unbounded.m4a", audio_only=True).duration_seconds > 19  # what it claims
+    # When the download packages it up to the billed duration
+    packaged = remux(source, tmp_path / "download.m4a", audio_only=True, billed_seconds=billed)
+    # Then it holds no more than was billed
+    assert packaged.copied and packaged.duration_seconds <= billed + 0.1
+
+
+def test_a_download_stops_at_the_billed_duration(media: Path, tmp_path: Path) -> None:
+    packaged = remux(media, tmp_path / "download.mp4", audio_only=False, billed_seconds=3.0)
+
+    assert packaged.copied and _streams(tmp_path / "download.mp4") == {"video": "h264", "audio": "aac"}
+    assert 2.9 <= packaged.duration_seconds <= 3.1
+    pictures, audio_seconds = _decoded_seconds(tmp_path / "download.mp4")
+    assert pictures <= 3 * 30 + 3 and audio_seconds <= 3.1
+
+
+def test_a_clip_stops_at_the_billed_duration(media: Path, tmp_path: Path) -> None:
+    info = render_clip(media, tmp_path / "clip.mp4", start=1.0, end=6.0, aspect="1:1", billed_seconds=3.0)
+
+    assert abs(info.duration_seconds - 2.0) <= 0.1
+    with pytest.raises(ValueError, match="ends before"):
+        render_clip(media, tmp_path / "late.mp4", start=3.5, end=6.0, billed_seconds=3.0)

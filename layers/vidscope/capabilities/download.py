@@ -28,7 +28,8 @@ def _package(inputs: Inputs, options: DownloadOptions) -> DownloadResult:
 
     source = inputs.media.fetch()
     target = source.with_name(f"download.{options.format}")
-    packaged = remux(source, target, audio_only=options.format == "m4a")
+    # Up to the billed duration: packets stamped past what ingestion decoded are not the client's.
+    packaged = remux(source, target, audio_only=options.format == "m4a", billed_seconds=inputs.duration_seconds)
     return DownloadResult(
         download_url=inputs.media.store(target, f"download/media.{options.format}"),
         format=options.format,

@@ -89,7 +89,15 @@ def _render(shorts: list[Short], inputs: Inputs, aspect: Aspect) -> None:
     focus = [(t.start, t.box) for t in inputs.screen_text]
     for short in shorts:
         clip = source.with_name(f"{short.id}.mp4")
-        rendered = render_clip(source, clip, start=short.start, end=short.end, aspect=aspect, focus=focus)
+        rendered = render_clip(
+            source,
+            clip,
+            start=short.start,
+            end=short.end,
+            aspect=aspect,
+            focus=focus,
+            billed_seconds=inputs.duration_seconds,  # nothing decoded past what the job paid for
+        )
         short.clip_url = inputs.media.store(clip, f"shorts/{short.id}.mp4")
         short.clip_width, short.clip_height = rendered.width, rendered.height
 

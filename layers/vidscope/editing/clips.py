@@ -12,6 +12,10 @@ the cost of a naive crop at 720p and above.
 ``remux`` re-packages media as mp4 (video + audio) or m4a (audio only) for the download, copying
 the packets where the mp4 family carries the codec as is (H.264 video, AAC audio), else encoding
 H.264/AAC.
+
+Both stop at ``billed_seconds``, the media's billed duration (what ingestion decoded): a file may
+stamp its packets past what it holds (a second of sound spread over twenty), and nothing the job
+did not pay for is copied, decoded or rendered.
 """
 
 from __future__ import annotations
@@ -356,12 +360,13 @@ class _CropWindow:
             self.measured_at = time
 
 
-def _clip_span(container: Any, source: Path, start: float, end: float) -> float:
-    """Where the clip ends: at ``end``, or at the media's end when that comes first (no seconds of
-    black and silence appended)."""
-    if container.duration is None:
-        return end
-    end = min(end, container.duration / av.time_base)
+def _clip_span(container: Any, source: Path, start: float, end: float, billed_seconds: float | None) -> float:
+    """Where the clip ends: at ``end``, or at the media's end or its billed duration when either
+    comes first (no seconds of black and silence appended, nothing decoded past what was paid for)."""
+    if billed_seconds is not None:
+        end = min(end, billed_seconds)
+    if container.duration is not None:
+        end = min(end, container.duration / av.time_base)
     if end <= start:
         raise ValueError(f"{source.name} ends before {start} s")
     return end
@@ -401,12 +406,13 @@ def render_clip(
     focus: Sequence[tuple[float, Box]] = (),
     max_height: int = 1280,
     glide_seconds: float = _GLIDE_SECONDS,
+    billed_seconds: float | None = None,
 ) -> ClipInfo:
     """Write [``start``, ``end``) of ``source`` (seconds from its start) to ``out`` as an H.264 +
     AAC mp4 cropped to ``aspect`` (``ASPECTS``), at most ``max_height`` high. ``focus`` lists
     (time, box) pairs, each box active from its time until the next one's; the crop window centres
-    on the active box, else on the frame's busiest region. A span past the media's end stops there.
-    ValueError: no video track, an unknown aspect or an empty span."""
+    on the active box, else on the frame's busiest region. A span past the media's end, or past
+    ``billed_seconds``, stops there. ValueError: no video track, an unknown aspect or an empty span."""
     if not end > start >= 0:
         raise ValueError(f"an empty span: [{start}, {end})")
     with av.open(str(source)) as container:
@@ -414,7 +420,7 @@ def render_clip(
             raise ValueError(f"{source.name} has no video track to make a clip of")
         video = container.streams.video[0]
         video.thread_type = "AUTO"  # frame threads: decoding is half the work
-        end = _clip_span(container, source, start, end)
+        end = _clip_span(container, source, start, end, billed_seconds)
         samples = _clip_audio(source, start, end, _start_seconds(video))
         window = _CropWindow.over(
             video.codec_context.width,
@@ -486,10 +492,19 @@ class _Repackaged:
         return list(self._target.encode(picture))
 
 
-def remux(source: Path, out: Path, *, audio_only: bool) -> PackagedMedia:
+def _past(packet: av.Packet[Any], billed_seconds: float | None) -> bool:
+    """Whether ``packet`` is decoded at or after ``billed_seconds`` from its stream's start."""
+    if billed_seconds is None or packet.dts is None or packet.time_base is None:
+        return False
+    start = packet.stream.start_time or 0
+    return float((packet.dts - start) * packet.time_base) >= billed_seconds
+
+
+def remux(source: Path, out: Path, *, audio_only: bool, billed_seconds: float | None = None) -> PackagedMedia:
     """``source`` re-packaged as an mp4 (its video and audio) or, with ``audio_only``, an m4a
-    (its audio): packets copied where H.264/AAC allow, else encoded to them. ValueError: no track
-    to package."""
+    (its audio): packets copied where H.264/AAC allow, else encoded to them, each stream up to
+    ``billed_seconds`` from its start (in decode order, so a copied picture never loses the one it
+    refers to). ValueError: no track to package."""
     with av.open(str(source)) as container:
         video = container.streams.video[0] if container.streams.video and not audio_only else None
         audio = container.streams.audio[0] if container.streams.audio else None
@@ -499,8 +514,15 @@ def remux(source: Path, out: Path, *, audio_only: bool) -> PackagedMedia:
         # "ipod" is the muxer behind .m4a: the same boxes as mp4, an audio brand players expect.
         with av.open(str(out), "w", format="ipod" if audio_only else "mp4", options=_MP4_OPTIONS) as output:
             streams = {s.index: _Repackaged(output, s) for s in kept}
+            ended: set[int] = set()
             for packet in container.demux(kept):
-                output.mux(streams[packet.stream.index].packets(packet))
+                index = packet.stream.index
+                if index in ended or _past(packet, billed_seconds):
+                    ended.add(index)
+                    if len(ended) == len(kept):
+                        break  # the rest of the file is never read
+                    continue
+                output.mux(streams[index].packets(packet))
             for stream in streams.values():
                 output.mux(stream.flush())
     duration, _, _ = _probe(out)
