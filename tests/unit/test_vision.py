@@ -24,7 +24,7 @@ from tests.support.vision_media import (
     make_still_video,
     make_video,
 )
-from vidscope.vision.frames import MediaHasNoVideo, probe, read_frames, thumbnail
+from vidscope.vision.frames import NoVideoTrack, probe, read_frames, thumbnail
 from vidscope.vision.keyframes import CandidateKeeper, choose_keyframes
 from vidscope.vision.limits import MAX_STILL_HEIGHT, MAX_TEXT_BOXES, TextBudget, UnsupportedPicture
 from vidscope.vision.models import Box, Transition, VisionOutput
@@ -164,7 +164,7 @@ def test_bad_options_are_rejected_before_decoding(option: str, value: object) ->
 def test_media_without_video_raises_media_has_no_video(tmp_path: Path) -> None:
     audio = tmp_path / "tone.m4a"
     make_audio_only(audio)
-    with pytest.raises(MediaHasNoVideo):
+    with pytest.raises(NoVideoTrack):
         see(audio, tmp_path / "out")
 
 

@@ -33,7 +33,7 @@ CHANGE_SIZE = (128, 72)
 CHANGE_GRID = 8
 
 
-class MediaHasNoVideo(Exception):
+class NoVideoTrack(Exception):
     """The file has no video track: frame capabilities cannot run on it."""
 
 
@@ -114,16 +114,16 @@ def local_change(a: np.ndarray, b: np.ndarray) -> float:
 
 def probe(video: Path) -> VideoInfo:
     """The decoded and analysis sizes and frame rate, from the container's headers. Raises
-    MediaHasNoVideo without a video track and UnsupportedPicture for pictures beyond the caps."""
+    NoVideoTrack without a video track and UnsupportedPicture for pictures beyond the caps."""
     with av.open(str(video)) as container:
         if not container.streams.video:
-            raise MediaHasNoVideo(str(video))
+            raise NoVideoTrack(str(video))
         stream = container.streams.video[0]
         width, height = stream.codec_context.width, stream.codec_context.height
         rate = stream.average_rate or stream.guessed_rate
         fps = min(float(rate), MAX_ANALYSIS_FPS) if rate else 0.0
     if width <= 0 or height <= 0:
-        raise MediaHasNoVideo(str(video))
+        raise NoVideoTrack(str(video))
     check_picture(width, height)
     factor = compute_downscale_factor(width)
     analysis = (max(1, round(width / factor)), max(1, round(height / factor)))

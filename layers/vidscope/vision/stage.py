@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidscope.vision.frames import MediaHasNoVideo, VideoInfo, probe, read_frames, thumbnail
+from vidscope.vision.frames import NoVideoTrack, VideoInfo, probe, read_frames, thumbnail
 from vidscope.vision.keyframes import Candidate, CandidateKeeper, choose_keyframes
 from vidscope.vision.limits import TextBudget
 from vidscope.vision.models import DetectedShot, Transition, VisionOutput
@@ -60,7 +60,7 @@ def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool)
         times.append(frame.time)
         thumbs.append(thumb)
     if not times:
-        raise MediaHasNoVideo(str(video))
+        raise NoVideoTrack(str(video))
     return _Watched(
         info=info,
         times=times,
@@ -99,7 +99,7 @@ def detect_shots(
 def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> VisionOutput:
     """Shots, one keyframe per shot, a poster and (if the request reads text) on-screen text of
     ``video``, from one decode. JPEGs and ``vision.json`` are written under ``out_dir``. Raises
-    ValueError for a bad option, MediaHasNoVideo for a file without a video track and
+    ValueError for a bad option, NoVideoTrack for a file without a video track and
     UnsupportedPicture for pictures too large or too narrow to decode within the caps."""
     request = request if request is not None else VisionRequest(read_text=True)
     detector, read_text = request.shots.detector, request.read_text
