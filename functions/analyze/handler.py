@@ -23,5 +23,10 @@ from vidscope.pipeline.messages import AnalyzeEvent
 @event_parser(model=AnalyzeEvent)
 def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(job_id=event.job_id, capability=event.capability)
-    outcome = pipeline.analyze(event, media=dependencies.media_store(), summarizer=dependencies.summarizer())
+    outcome = pipeline.analyze(
+        event,
+        media=dependencies.media_store(),
+        summarizer=dependencies.summarizer(),
+        extractor=dependencies.extractor(),
+    )
     return outcome.model_dump(mode="json")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from vidscope.ssrf import UrlGuard
     from vidscope.tenancy.ratelimit import RateLimiter
     from vidscope.tenancy.tenants import TenantsRepository
+    from vidscope.text.extraction import Extractor
     from vidscope.text.summarizers import Summarizer
     from vidscope.webhooks.attempts import WebhookDeliveries
     from vidscope.webhooks.delivery_queue import WebhookQueue
@@ -123,6 +124,18 @@ def summarizer() -> Summarizer:
     return ExtractiveSummarizer()
 
 
+@cache
+def extractor() -> Extractor:
+    """The extraction engine: Bedrock where the deployment's model provider is Bedrock (the same
+    setting and model as summaries), the local deterministic one otherwise."""
+    from vidscope.text.extractors import BedrockExtractor, LocalExtractor
+
+    settings = get_settings()
+    if settings.summary_provider == "bedrock":
+        return BedrockExtractor(aws.client("bedrock-runtime"), settings.bedrock_model_id)
+    return LocalExtractor()
+
+
 def task_runtime() -> TaskRuntime:
     """What a media stage's container task works with (the transcription and vision workers)."""
     from vidscope.pipeline.container_task import TaskRuntime
@@ -214,6 +227,7 @@ _FACTORIES = (
     media_store,
     downloader,
     summarizer,
+    extractor,
     event_publisher,
     webhook_deliveries,
     webhook_secrets,

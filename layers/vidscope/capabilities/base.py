@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
+from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
@@ -131,12 +132,14 @@ class Inputs:
         summarizer: Summarizer | None = None,
         media: MediaFiles | None = None,
         results: Mapping[str, Any] | None = None,
+        extractor: Extractor | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
         self._transcript, self._vision = transcript, vision
         self._summarizer, self._media = summarizer, media
         self._results: Mapping[str, Any] = results or {}
+        self._extractor = extractor
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -148,6 +151,7 @@ class Inputs:
             summarizer=self._summarizer,
             media=self._media,
             results={**self._results, **results},
+            extractor=self._extractor,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -177,6 +181,11 @@ class Inputs:
     @property
     def summarizer(self) -> Summarizer:
         return _present(self._summarizer, "a summarizer")
+
+    @property
+    def extractor(self) -> Extractor:
+        """The deployment's extraction engine (local by default, Bedrock in the cloud)."""
+        return _present(self._extractor, "an extractor")
 
     @property
     def media(self) -> MediaFiles:

@@ -60,6 +60,14 @@ class MediaHasNoVideo(StageFailed):
     code = "MEDIA_HAS_NO_VIDEO"
 
 
+class ExtractionInvalid(AnalysisFailed):
+    """The extract capability's entities do not validate against the client's schema, even
+    repaired and asked again: that capability fails, not the job. Raised by its engine room under
+    this name (``vidscope.text.extraction.ExtractionInvalid``), which imports nothing of the pipeline."""
+
+    code = "EXTRACTION_INVALID"
+
+
 class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 
@@ -81,6 +89,7 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         AnalysisFailed,
         VisionFailed,
         MediaHasNoVideo,
+        ExtractionInvalid,
     )
 }
 

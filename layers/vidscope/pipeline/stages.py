@@ -55,6 +55,7 @@ from vidscope.pipeline.messages import (
     MergeEvent,
 )
 from vidscope.tenancy import credits
+from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VisionOutput
@@ -190,6 +191,7 @@ def _inputs(
     media: MediaStore,
     summarizer: Summarizer | None = None,
     workdir: Path | None = None,
+    extractor: Extractor | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -207,6 +209,7 @@ def _inputs(
         transcript=Transcript.model_validate(media.get_json(transcript.transcript_key)) if transcript else None,
         vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
         summarizer=summarizer,
+        extractor=extractor,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
     )
 
@@ -238,7 +241,9 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
     return [event.media.media_key, *refs, *(ref.vision_key for ref in (event.vision,) if ref)]
 
 
-def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -> AnalysisOutcome:
+def analyze(
+    event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, extractor: Extractor | None = None
+) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result."""
     capability = REGISTRY.get(event.capability)
     if capability is None or capability.runs_in is not RunsIn.ANALYSIS:
@@ -247,7 +252,8 @@ def analyze(event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer) -
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
-            result = compute(capability, _inputs(capability, event, media, summarizer, Path(workdir)), event.options)
+            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor)
+            result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc
         except ModelAnswerUnreadable as exc:
