@@ -14,6 +14,7 @@ from vidscope.api.http import build_app, current_principal, documented, json_res
 from vidscope.api.openapi import ApiTag
 from vidscope.clock import utc_now
 from vidscope.errors import (
+    FailedComputeBudgetExceeded,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InsufficientCredits,
@@ -48,6 +49,7 @@ router = Router()
         IdempotencyKeyInUse,
         IdempotencyKeyReused,
         TooManyActiveJobs,
+        FailedComputeBudgetExceeded,
         UnsupportedMediaType,
         UploadNotFound,
         UploadIncomplete,

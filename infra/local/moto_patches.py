@@ -153,6 +153,79 @@ def run_ecs_tasks_from_step_functions() -> None:
 _event_sources_applied = False
 
 
+_heartbeat_applied = False
+
+
+def report_heartbeat_timeouts_by_name() -> None:
+    """Fail a callback task whose heartbeat ran out with ``States.HeartbeatTimeout``, as AWS does.
+
+    ``moto.stepfunctions.parser...state_task_service_callback.StateTaskServiceCallback`` raises
+    ``HeartbeatTimeoutError`` when no beat came in time, but that is a ``TimeoutError``, which
+    ``StateTask._from_error`` reports as ``States.Timeout`` (the task's whole time ran out). The
+    ASL tells the two apart: a dead worker (no beat) gets one more task, a task past its time
+    budget does not (DESIGN §7). This reports the heartbeat's own name, with the same event
+    (TaskTimedOut) and details otherwise; and a task failure's cause is kept
+    (``_pass_task_failure_causes``), so the ASL's Catch sees what the worker said.
+    """
+    global _heartbeat_applied
+    if _heartbeat_applied:
+        return
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateTaskServiceCallback._from_error
+    name = StatesErrorNameType.StatesHeartbeatTimeout
+
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if not isinstance(ex, HeartbeatTimeoutError):
+            return original(self, env, ex)
+        return FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=name),
+            event_type=HistoryEventType.TaskTimedOut,
+            # moto types EventDetails as a total TypedDict; its own code builds it with one key so.
+            event_details=EventDetails(  # type: ignore[typeddict-item]
+                taskTimedOutEventDetails=TaskTimedOutEventDetails(
+                    resourceType=self._get_sfn_resource_type(),
+                    resource=self._get_sfn_resource(),
+                    error=name.to_name(),
+                )
+            ),
+        )
+
+    StateTaskServiceCallback._from_error = _from_error  # type: ignore[method-assign]
+    _pass_task_failure_causes()
+    _heartbeat_applied = True
+
+
+def _pass_task_failure_causes() -> None:
+    """Keep the ``cause`` of a SendTaskFailure, as AWS does.
+
+    ``moto.stepfunctions.responses.StepFunctionResponse.send_task_failure`` hands the backend the
+    error name alone, so a worker's reason (a vision task out of its time budget, pictures that
+    cannot be seen) reached the Catch as an empty Cause and the client read "the job failed".
+    """
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> ActionResult:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+
 def poll_event_sources_like_lambda() -> None:
     """Leave event source mappings to a poller, as AWS Lambda does.
 

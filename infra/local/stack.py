@@ -99,6 +99,7 @@ def running(
     moto_patches.serialize_dynamodb_transactions()
     moto_patches.run_lambdas_in_process()
     moto_patches.run_ecs_tasks_from_step_functions()
+    moto_patches.report_heartbeat_timeouts_by_name()
     moto_patches.poll_event_sources_like_lambda()
     quotas.install()  # payload quotas moto does not enforce (infra/local/quotas.py)
     # The interpreter logs every caught task failure at ERROR, tracebacks included; the job's own

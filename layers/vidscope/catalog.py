@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final
 
 # Media longer than this is rejected at ingestion (MEDIA_TOO_LONG).
@@ -94,3 +95,82 @@ def minimum_credits(capabilities: Iterable[str]) -> int:
     """The hold taken at creation, before the media's duration and size are known: one billable minute.
     Ingestion raises it to the real price once it knows the duration, or fails the job."""
     return credits_for(capabilities, 0)
+
+
+# --- Time budgets: what a stage may take, from what the job paid for (DESIGN §7) ---------------
+# Each media stage and each analysis gets ``base + per_media_second x billed duration`` seconds,
+# computed once by ingestion (``time_budgets``) and handed on by the ASL: the worker stops itself
+# at its budget (TaskOutOfTime, never retried on the same input) and Step Functions' own timeout is
+# only the backstop behind it. A longer job has paid for more minutes, so it gets more time; a
+# 1-minute job can no longer hold a task for an hour.
+@dataclass(frozen=True)
+class TimeBudget:
+    base_seconds: float
+    per_media_second: float
+
+    def seconds(self, duration_seconds: float, ceiling: float) -> int:
+        """The budget for media of the billed duration, never above ``ceiling`` nor under a second."""
+        return max(1, math.ceil(min(ceiling, self.base_seconds + self.per_media_second * duration_seconds)))
+
+
+# Transcription. Measured: faster-whisper tiny.en int8 on 2 CPUs runs at RTF ≈ 0.04 (10 minutes of
+# speech in ≈ 24 s, DESIGN "Measured facts"); large-v3 float16 on the cloud's GPU is of the same
+# order. 0.3 s per media second is ≈ 7x that, room for sequential decoding's slow windows and a
+# slower card; the base covers the S3 download (≤ 2 GiB), the model load and the first call (≥ 1 s
+# even for a 1-s clip). 60 minutes of media: 20 minutes of task, not the former fixed 3 hours.
+TRANSCRIPTION_TIME_BUDGET: Final = TimeBudget(base_seconds=120, per_media_second=0.3)
+# Vision. Measured: see() at 0.398 x real time on 2 vCPUs (bench/vision.py, README; OCR is 85 %
+# of it). 0.9 s per media second is ≈ 2.3x that; the base covers the download, the libraries'
+# import and the OCR model's load. 60 minutes of media: 55 minutes; 1 minute: 114 s (was 60 min).
+VISION_TIME_BUDGET: Final = TimeBudget(base_seconds=60, per_media_second=0.9)
+# One analysis (the heavy Lambda step). Measured: clip rendering at 0.11 x real time per output
+# second (bench/render.py), text analyses in well under a second per minute of transcript; 0.2 s
+# per media second is ≈ 2x the render rate for clips as long as the media. Never above
+# ANALYSIS_TIME_CEILING_SECONDS: the analyze function's Lambda timeout (300 s, vidscope.functions)
+# stops the compute there whatever Step Functions waits for, so the budget stays under it.
+ANALYSIS_TIME_BUDGET: Final = TimeBudget(base_seconds=30, per_media_second=0.2)
+ANALYSIS_TIME_CEILING_SECONDS: Final = 280
+
+
+# Step Functions' timeout on a container task is the backstop behind the worker's own budget: it
+# runs from RunTask, so it adds the heartbeat window (the most a task may take to start) and this
+# margin, for the worker's TaskOutOfTime to arrive before it.
+TASK_TIMEOUT_MARGIN_SECONDS: Final = 30
+
+
+def time_budgets(
+    duration_seconds: float, *, transcription_ceiling: float, vision_ceiling: float, heartbeat_seconds: int
+) -> dict[str, int]:
+    """Seconds each stage of a job on media of this billed duration may run, by stage name, and
+    the backstop timeouts of the container tasks (``*_timeout``); the ceilings come from the
+    settings (deployed: 3 h and 1 h; tests: seconds)."""
+    transcription = TRANSCRIPTION_TIME_BUDGET.seconds(duration_seconds, transcription_ceiling)
+    vision = VISION_TIME_BUDGET.seconds(duration_seconds, vision_ceiling)
+    backstop = heartbeat_seconds + TASK_TIMEOUT_MARGIN_SECONDS
+    return {
+        "transcription": transcription,
+        "vision": vision,
+        "analysis": ANALYSIS_TIME_BUDGET.seconds(duration_seconds, ANALYSIS_TIME_CEILING_SECONDS),
+        "transcription_timeout": transcription + backstop,
+        "vision_timeout": vision + backstop,
+    }
+
+
+# --- Failed compute: what a tenant's failures may cost us per day (DESIGN §7) -----------------
+# A failed job is refunded (DESIGN §5: the customer never pays for what failed, which may be our
+# fault), so failures are not charged; they are counted instead. Every second a failed job ran
+# (ingestion to failure), and every second a failed vision task ran in a job that completed
+# without its frame capabilities, adds to a per-tenant counter for the UTC day; once the day's
+# count reaches the plan's allowance, job creation answers 429 FAILED_COMPUTE_BUDGET_EXCEEDED
+# until the day rolls. Charging failed compute instead would bill honest customers for media we
+# could not handle; a cap bounds what a hostile one costs without that. Free: 30 minutes, about
+# 15 failed vision tasks on the 1-minute media a small balance can pay for; pro and enterprise
+# scale with their active-job ceilings (MAX_ACTIVE_JOBS).
+FAILED_COMPUTE_SECONDS_PER_DAY: Final[dict[str, int]] = {"free": 30 * 60, "pro": 6 * 3600, "enterprise": 30 * 3600}
+# The counter item outlives its day by this much (TTL), so a read near midnight still finds it.
+FAILED_COMPUTE_TTL_SECONDS: Final = 2 * 24 * 60 * 60
+
+
+def failed_compute_budget(plan: str) -> int:
+    """The plan's daily allowance of failed-compute seconds; an unknown plan gets the smallest."""
+    return FAILED_COMPUTE_SECONDS_PER_DAY.get(plan, min(FAILED_COMPUTE_SECONDS_PER_DAY.values()))

@@ -182,5 +182,23 @@ class TooManyActiveJobs(ApiError):
     headers: ClassVar[dict[str, str]] = {"Retry-After": str(catalog.ACTIVE_JOBS_RETRY_AFTER_SECONDS)}
 
 
+class FailedComputeBudgetExceeded(ApiError):
+    """The account's failed jobs (and failed vision tasks) have run longer today than its plan
+    allows (free 30 min, pro 6 h, enterprise 30 h of compute a UTC day): failures are refunded, not
+    charged, so they are capped. New jobs are refused until the day ends (UTC); Retry-After says
+    in how many seconds."""
+
+    status, code = 429, "FAILED_COMPUTE_BUDGET_EXCEEDED"
+    # The document lists the header; each answer carries the seconds left in its own day.
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "86400"}
+
+    def __init__(
+        self, message: str, details: list[dict[str, Any]] | None = None, *, retry_after_seconds: int | None = None
+    ) -> None:
+        super().__init__(message, details)
+        if retry_after_seconds is not None:
+            vars(self)["headers"] = {"Retry-After": str(retry_after_seconds)}
+
+
 class TenantNotFound(Exception):
     """Raised by admin tooling when a tenant id does not exist."""

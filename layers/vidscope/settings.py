@@ -75,9 +75,11 @@ class Settings(BaseModel):
     # How often the worker beats (from its first second; at most a third of the window): also how
     # soon a worker whose task Step Functions gave up on learns it, and stops.
     heartbeat_interval_seconds: float = Field(default=10.0, gt=0)
+    # The most a transcription or vision task is given, whatever the media: each task's own budget
+    # is proportional to the billed duration (catalog.time_budgets, computed by ingestion) and
+    # capped here. Deployed, the formula stays under both for the longest media allowed; tests
+    # shorten them to provoke a task running out of its time.
     transcription_timeout_seconds: int = Field(default=3 * 60 * 60, ge=1)
-    # The vision task's whole run (decode, shots, keyframes, on-screen text): about half the
-    # media's length on 2 vCPUs (bench/vision.py), so an hour covers the longest media allowed.
     vision_timeout_seconds: int = Field(default=60 * 60, ge=1)
     # Local runtime only: the local ECS agent waits this long between RunTask and starting the
     # worker, as placement on capacity at zero and the image pull do in the cloud (DESIGN §10).

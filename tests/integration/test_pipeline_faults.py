@@ -67,6 +67,9 @@ def _kill_worker_when_running(stack: LocalStack, job_id: str, already_killed: in
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for task in stack.agent.tasks_for_job(job_id):
+            # The transcriber's (a job on a video also runs a vision task: brands reads the screen).
+            if "VIDSCOPE_VISION_REQUEST" in task.environment:
+                continue
             if task.process.pid != already_killed and task.process.poll() is None:
                 os.kill(task.process.pid, signal.SIGKILL)
                 return task.process.pid

@@ -37,9 +37,11 @@ FAILURE_PATH_RETRY = [
     {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 5, "BackoffRate": 2, "JitterStrategy": "FULL"}
 ]
 WORKER_TASK = "arn:aws:states:::ecs:runTask.waitForTaskToken"
+# A dead worker (no beat) gets one more task; a task out of its time budget (the worker's own
+# TaskOutOfTime, or Step Functions' backstop States.Timeout) does not: DESIGN §7.
 WORKER_RETRY = [
     {
-        "ErrorEquals": ["States.HeartbeatTimeout", "States.Timeout", "TransientStageError", "ECS.AmazonECSException"],
+        "ErrorEquals": ["States.HeartbeatTimeout", "TransientStageError", "ECS.AmazonECSException"],
         "IntervalSeconds": 1,
         "MaxAttempts": 1,
         "BackoffRate": 2,
@@ -174,3 +176,36 @@ def test_every_task_has_the_one_retry_and_catch_of_its_kind() -> None:
                 raise AssertionError(f"{name}: no canonical Retry for {state['Resource']}; add its kind here")
             checked.add(state["Resource"])
     assert WORKER_TASK in checked and functions <= checked
+
+
+def _worker_tasks() -> Iterator[tuple[str, dict[str, Any]]]:
+    for states in _state_maps(_definition()):
+        for name, state in states.items():
+            if state.get("Resource") == WORKER_TASK:
+                yield name, state
+
+
+def test_a_task_out_of_its_time_budget_is_never_retried() -> None:
+    for states in _state_maps(_definition()):
+        for name, state in states.items():
+            for rule in state.get("Retry", []):
+                listed = set(rule["ErrorEquals"])
+                assert not listed & {"TaskOutOfTime", "States.ALL"} or name == FAILURE_PATH, name
+                if state.get("Resource") == WORKER_TASK:
+                    assert "States.Timeout" not in listed, name
+
+
+def test_each_worker_gets_its_time_budget_and_step_functions_waits_a_little_longer() -> None:
+    tasks = dict(_worker_tasks())
+    assert set(tasks) == {"Transcribe", "See"}
+    for name, stage in (("Transcribe", "transcription"), ("See", "vision")):
+        state = tasks[name]
+        [container] = state["Parameters"]["Overrides"]["ContainerOverrides"]
+        environment = {e["Name"]: e.get("Value.$") for e in container["Environment"]}
+        # The worker stops itself at its budget; the state's timeout is the backstop behind it.
+        assert environment["VIDSCOPE_TIME_BUDGET_SECONDS"] == f"States.Format('{{}}', $.time_budgets.{stage})"
+        assert state["TimeoutSecondsPath"] == f"$.time_budgets.{stage}_timeout"
+    process = _definition()["States"]["ProcessMedia"]
+    assert process["ItemSelector"]["time_budgets.$"] == "$.media.time_budgets"
+    analysis = _definition()["States"]["Analyze"]["ItemProcessor"]["States"]["RunAnalysis"]
+    assert analysis["TimeoutSecondsPath"] == "$.media.time_budgets.analysis"

@@ -92,7 +92,7 @@ def test_a_status_answered_with_several_codes_lists_them_all() -> None:
     create = _error_examples(DOCUMENT["paths"]["/v1/jobs"]["post"])
     assert set(create["400"]) == {"VALIDATION_ERROR", "INVALID_URL", "UNSUPPORTED_CAPABILITY"}
     assert set(create["409"]) == {"IDEMPOTENCY_KEY_IN_USE", "UPLOAD_INCOMPLETE"}
-    assert set(create["429"]) == {"RATE_LIMITED", "TOO_MANY_ACTIVE_JOBS"}
+    assert set(create["429"]) == {"RATE_LIMITED", "TOO_MANY_ACTIVE_JOBS", "FAILED_COMPUTE_BUDGET_EXCEEDED"}
     redeliver = _error_examples(DOCUMENT["paths"]["/v1/jobs/{job_id}/webhook/redeliver"]["post"])
     assert set(redeliver["409"]) == {"WEBHOOK_NOT_CONFIGURED", "JOB_NOT_FINISHED", "WEBHOOK_DELIVERY_IN_PROGRESS"}
     retry_after = DOCUMENT["paths"]["/v1/jobs"]["post"]["responses"]["429"]["headers"]["Retry-After"]

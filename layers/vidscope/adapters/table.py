@@ -88,6 +88,11 @@ def status_pk(tenant_id: str, status: str) -> str:
 ACTIVE_JOBS_SK: Final = "ACTIVEJOBS"
 
 
+def failed_compute_sk(day: str) -> str:
+    """The tenant's failed-compute counter for one UTC day (``YYYY-MM-DD``; vidscope.tenancy.failed_compute)."""
+    return f"FAILEDCOMPUTE#{day}"
+
+
 def ledger_sk(entry_id: str) -> str:
     return f"LEDGER#{entry_id}"
 

@@ -15,6 +15,7 @@ from vidscope.adapters.dynamo import TransactItem
 from vidscope.adapters.media_store import MediaStore
 from vidscope.clock import Clock, iso_ms
 from vidscope.errors import (
+    FailedComputeBudgetExceeded,
     IdempotencyKeyInUse,
     JobNotCancellable,
     JobNotDeletable,
@@ -51,7 +52,7 @@ from vidscope.models import (
 )
 from vidscope.platforms import detect_platform
 from vidscope.settings import get_settings
-from vidscope.tenancy import credits
+from vidscope.tenancy import credits, failed_compute
 
 if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
@@ -89,7 +90,8 @@ def create_job(
 ) -> CreatedJob:
     """Create a pending job holding its estimated credits and start its workflow (when one is
     given), or replay the job an ``Idempotency-Key`` already made (same body) within 48 hours.
-    ``TooManyActiveJobs`` when the tenant already has its plan's ceiling of unfinished jobs. A job
+    ``TooManyActiveJobs`` when the tenant already has its plan's ceiling of unfinished jobs,
+    ``FailedComputeBudgetExceeded`` when its failures used up the day's allowance. A job
     on an upload finds it whole and within the limits first (``Uploads.check``)."""
     if request.url is not None:
         url_guard.check_media_url(request.url)
@@ -102,13 +104,11 @@ def create_job(
 
     for attempt in range(_CONFLICT_RETRIES):
         now = clock()
-        if digest is not None:
-            replay = _replay(repo, principal.tenant_id, digest, fingerprint, now)
-            if replay is not None:
-                if workflow is not None and replay.job.status is JobStatus.PENDING and not replay.job.execution_arn:
-                    # The first request died between creating and starting: starting is idempotent.
-                    return CreatedJob(job=start_workflow(replay.job, repo=repo, workflow=workflow), replayed=True)
-                return replay
+        replay = _resumed_replay(repo, principal.tenant_id, digest, fingerprint, now, workflow) if digest else None
+        if replay is not None:
+            return replay
+        if attempt == 0:  # a new job, not a replay: once per request
+            _refuse_over_failed_compute(repo, principal, now)
         record = new_job_record(request, principal.tenant_id, digest, now)
         # Checked for a new job only: a replay within 48 hours returns the job even after its
         # upload was used, expired (a day) or the bucket removed the file.
@@ -139,6 +139,36 @@ def create_job(
             record = start_workflow(record, repo=repo, workflow=workflow)
         return CreatedJob(job=record, replayed=False)
     raise IdempotencyKeyInUse("a request with this Idempotency-Key is still in progress; retry shortly")
+
+
+def _resumed_replay(
+    repo: JobsRepository,
+    tenant_id: str,
+    digest: str,
+    fingerprint: str,
+    now: datetime,
+    workflow: WorkflowClient | None,
+) -> CreatedJob | None:
+    """The job this key already made (``_replay``), its workflow started if the first request died
+    between creating and starting it (starting is idempotent)."""
+    replay = _replay(repo, tenant_id, digest, fingerprint, now)
+    if replay is None or workflow is None or replay.job.status is not JobStatus.PENDING or replay.job.execution_arn:
+        return replay
+    return CreatedJob(job=start_workflow(replay.job, repo=repo, workflow=workflow), replayed=True)
+
+
+def _refuse_over_failed_compute(repo: JobsRepository, principal: Principal, now: datetime) -> None:
+    """``FailedComputeBudgetExceeded`` once the tenant's failures have run its plan's daily
+    allowance (DESIGN §7: failed compute counts against the tenant; failures are refunded, so
+    they are capped rather than charged). One GetItem of the day's counter."""
+    spent = repo.failed_compute_seconds(principal.tenant_id, now)
+    budget = catalog.failed_compute_budget(principal.plan)
+    if spent >= budget:
+        raise FailedComputeBudgetExceeded(
+            f"this account's failed jobs ran {spent} s of compute today, the {principal.plan} plan's daily "
+            f"allowance is {budget} s; new jobs are accepted again when the UTC day ends",
+            retry_after_seconds=failed_compute.seconds_until_next_day(now),
+        )
 
 
 def _upload_consumption(

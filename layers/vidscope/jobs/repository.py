@@ -19,7 +19,7 @@ from vidscope.errors import InsufficientCredits, TooManyActiveJobs
 from vidscope.jobs import idempotency
 from vidscope.jobs.plan import plan_for
 from vidscope.models import Job, JobResults, JobStatus, Progress, Stage
-from vidscope.tenancy import credits
+from vidscope.tenancy import credits, failed_compute
 
 
 class JobRecord(Job):
@@ -225,6 +225,13 @@ class JobsRepository:
         """How many of the tenant's (counted) jobs are pending or processing."""
         response = self._client.get_item(TableName=self._table, Key=_active_jobs_key(tenant_id), ConsistentRead=True)
         return int(from_attributes(response.get("Item", {})).get("active_jobs", 0))
+
+    def failed_compute_seconds(self, tenant_id: str, now: datetime) -> int:
+        """The seconds the tenant's failures ran in ``now``'s UTC day (vidscope.tenancy.failed_compute)."""
+        response = self._client.get_item(
+            TableName=self._table, Key=failed_compute.counter_key(tenant_id, now), ConsistentRead=True
+        )
+        return failed_compute.seconds_spent(from_attributes(response["Item"]) if "Item" in response else None)
 
     def get(self, tenant_id: str, job_id: str) -> JobRecord | None:
         response = self._client.get_item(TableName=self._table, Key=job_key(tenant_id, job_id), ConsistentRead=True)

@@ -18,7 +18,7 @@ from vidscope.adapters.media_store import MediaStore
 from vidscope.clock import Clock
 from vidscope.jobs.repository import JobsRepository
 from vidscope.log import logger
-from vidscope.pipeline.errors import JobNotActive, StageFailed
+from vidscope.pipeline.errors import JobNotActive, StageFailed, TaskOutOfTime
 from vidscope.pipeline.messages import JobRef
 
 
@@ -27,6 +27,8 @@ class WorkerTask:
     job: JobRef
     media_key: str
     task_token: str
+    # Seconds the work may take (catalog.time_budgets, handed on by the ASL); None: unbounded.
+    time_budget_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Heartbeat(threading.Thread):
         self._sfn, self._token, self._interval = sfn, token, interval
         self._done = threading.Event()
         self.abandoned = threading.Event()
+        self.out_of_time = threading.Event()
 
     def beat(self) -> bool:
         """One beat; False when Step Functions refused it because it no longer waits for us."""
@@ -81,6 +84,8 @@ class Heartbeat(threading.Thread):
     def check(self) -> None:
         if self.abandoned.is_set():
             raise JobNotActive("Step Functions stopped waiting for this task")
+        if self.out_of_time.is_set():
+            raise JobNotActive("the task ran out of its time budget and was failed")
 
 
 def run(task: WorkerTask, work: Callable[[Heartbeat], BaseModel], runtime: TaskRuntime) -> bool:
@@ -101,7 +106,7 @@ def run(task: WorkerTask, work: Callable[[Heartbeat], BaseModel], runtime: TaskR
         return False
     heartbeat.start()
     try:
-        output = work(heartbeat)
+        output = _within_budget(work, heartbeat, task.time_budget_seconds)
         sfn.send_task_success(taskToken=task.task_token, output=output.model_dump_json())
         return True
     except JobNotActive as exc:
@@ -118,6 +123,42 @@ def run(task: WorkerTask, work: Callable[[Heartbeat], BaseModel], runtime: TaskR
         heartbeat.stop()
 
 
+def _within_budget(
+    work: Callable[[Heartbeat], BaseModel], heartbeat: Heartbeat, budget_seconds: float | None
+) -> BaseModel:
+    """``work``'s output, or ``TaskOutOfTime`` once it has run ``budget_seconds``.
+
+    The work runs on its own (daemon) thread and this one waits for it at most the budget: a
+    decoder or a model call can hold its thread for long stretches, and no check inside the work
+    is needed for the task to end on time. On time out the work is told to stop at its next check
+    (``Heartbeat.check``); its thread dies with the process, which exits once the failure is sent.
+    The failure is ours, by name, before Step Functions' own timeout (the backstop) fires, so the
+    ASL can tell a task that ran out of its time (not retried: the same input would run out again)
+    from a worker that died (retried once)."""
+    if budget_seconds is None:
+        return work(heartbeat)
+    outcome: list[BaseModel | BaseException] = []
+
+    def run_work() -> None:
+        try:
+            outcome.append(work(heartbeat))
+        except BaseException as exc:  # handed to the waiting thread, which answers for the task
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run_work, name="work", daemon=True)
+    worker.start()
+    worker.join(budget_seconds)
+    if worker.is_alive() or not outcome:
+        heartbeat.out_of_time.set()
+        raise TaskOutOfTime(
+            f"the task ran out of its time budget ({budget_seconds:.0f} s for media of this length); not retried"
+        )
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 def task_from_environment(environ: Mapping[str, str]) -> WorkerTask:
     """The task as the ASL's container overrides describe it (the Transcribe and See states);
     the job's id goes on every log line from here on."""
@@ -131,4 +172,7 @@ def task_from_environment(environ: Mapping[str, str]) -> WorkerTask:
         ),
         media_key=environ["VIDSCOPE_MEDIA_KEY"],
         task_token=environ["VIDSCOPE_TASK_TOKEN"],
+        time_budget_seconds=float(environ["VIDSCOPE_TIME_BUDGET_SECONDS"])
+        if "VIDSCOPE_TIME_BUDGET_SECONDS" in environ
+        else None,
     )

@@ -60,6 +60,14 @@ class MediaHasNoVideo(StageFailed):
     code = "MEDIA_HAS_NO_VIDEO"
 
 
+class TaskOutOfTime(StageFailed):
+    """A container task ran out of the time budget its media's billed duration gave it
+    (``catalog.time_budgets``): the worker stops itself and fails the task under this name, which
+    no Retry lists, because the same input would run out again. Its public code is its stage's
+    (TRANSCRIPTION_FAILED, VISION_FAILED), and so is what it fails: the job, or the frame
+    capabilities alone."""
+
+
 class ExtractionInvalid(AnalysisFailed):
     """The extract capability's entities do not validate against the client's schema, even
     repaired and asked again: that capability fails, not the job. Raised by its engine room under
@@ -90,6 +98,7 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         VisionFailed,
         MediaHasNoVideo,
         ExtractionInvalid,
+        TaskOutOfTime,
     )
 }
 
@@ -114,10 +123,15 @@ def public_message(error: str, cause: str | None, stage: Stage | None) -> tuple[
         message = cause or ""
         with contextlib.suppress(ValueError, AttributeError):  # Lambda wraps it in JSON; the worker does not
             message = json.loads(message).get("errorMessage", message)
-        return STAGE_FAILURES[error].code, message or "the job failed"
+        failed = STAGE_FAILURES[error]
+        if failed is TaskOutOfTime:  # any media stage's: named by the stage it stopped
+            failed = VisionFailed if stage is Stage.VISION else TranscriptionFailed
+        return failed.code, message or "the job failed"
     if error in _TIMEOUTS:
         if stage is Stage.VISION:
             return VisionFailed.code, "the vision worker stopped responding or ran out of time, twice"
+        if stage is Stage.ANALYSIS:  # RunAnalysis's time budget (TimeoutSecondsPath): not retried
+            return AnalysisFailed.code, "the analysis ran out of the time this media's length allows"
         return TranscriptionFailed.code, "the transcription worker stopped responding or ran out of time, twice"
     code = _STAGE_FAILURE[stage].code if stage is not None else StageFailed.code
     stage_name = stage.value if stage else "a"

@@ -3,12 +3,14 @@ shapes them. Handlers parse their event with these (Powertools parser)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from vidscope.capabilities.base import Note
 from vidscope.models import UNPLANNED_STAGES, Stage
+from vidscope.settings import Settings
 
 
 class JobRef(BaseModel):
@@ -18,10 +20,35 @@ class JobRef(BaseModel):
     stages: list[Stage] = Field(default_factory=lambda: list(UNPLANNED_STAGES))
 
 
+class PipelineConfig(BaseModel):
+    """The execution input's ``config`` (create_job's settings), as ingestion reads it: the
+    heartbeat window and the ceilings on the media stages' time budgets."""
+
+    heartbeat_seconds: int = Settings.model_fields["heartbeat_seconds"].default
+    transcription_timeout_seconds: int = Settings.model_fields["transcription_timeout_seconds"].default
+    vision_timeout_seconds: int = Settings.model_fields["vision_timeout_seconds"].default
+
+
 class IngestEvent(JobRef):
-    """The ingestion step: the job, and whether its plan needs the pictures."""
+    """The ingestion step: the job, whether its plan needs the pictures, and the configuration
+    its time budgets are capped by."""
 
     video: bool = False
+    config: PipelineConfig = Field(default_factory=PipelineConfig)
+
+
+class TimeBudgets(BaseModel):
+    """Seconds each stage of the job may run (``catalog.time_budgets``), from the billed duration:
+    the ASL hands each task its own. A worker stops itself at its budget (TaskOutOfTime); Step
+    Functions' timeout on its task (``*_timeout``) is the backstop behind it: the task's clock
+    starts at RunTask, so it adds the heartbeat window the task may take to start, and a margin
+    for the worker's failure to arrive first."""
+
+    transcription: int
+    vision: int
+    analysis: int
+    transcription_timeout: int
+    vision_timeout: int
 
 
 class IngestedMedia(BaseModel):
@@ -37,6 +64,7 @@ class IngestedMedia(BaseModel):
     # The requested capabilities whose options cannot fit this media (shorts longer than it), with
     # why: they fail alone, uncharged, and no stage works for them.
     refused: dict[str, Note] = Field(default_factory=dict)
+    time_budgets: TimeBudgets | None = None
 
 
 class TranscriptRef(BaseModel):
@@ -59,6 +87,18 @@ class VisionFailure(BaseModel):
 
     stage: Literal["vision_failed"] = "vision_failed"
     failure: Failure
+    # When the media stages started and when vision was given up on (Step Functions' clock, ISO
+    # 8601): the seconds it ran count against the tenant's failed compute (catalog).
+    started_at: str | None = None
+    failed_at: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        """How long the vision stage ran, retries included, before it failed (0 when unknown)."""
+        if self.started_at is None or self.failed_at is None:
+            return 0.0
+        elapsed = datetime.fromisoformat(self.failed_at) - datetime.fromisoformat(self.started_at)
+        return max(0.0, elapsed.total_seconds())
 
 
 MediaOutput = Annotated[TranscriptRef | VisionRef | VisionFailure, Field(discriminator="stage")]
@@ -79,7 +119,12 @@ class MediaOutputs(BaseModel):
 
     @property
     def vision_failure(self) -> Failure | None:
-        return next((o.failure for o in self.media_outputs if isinstance(o, VisionFailure)), None)
+        failed = self.vision_failed
+        return failed.failure if failed is not None else None
+
+    @property
+    def vision_failed(self) -> VisionFailure | None:
+        return next((o for o in self.media_outputs if isinstance(o, VisionFailure)), None)
 
 
 class Failure(BaseModel):

@@ -4,6 +4,7 @@ the job, its media and its credits. Handlers parse the event and call one of the
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,9 @@ from vidscope.pipeline.messages import (
     IngestEvent,
     JobRef,
     MergeEvent,
+    TimeBudgets,
 )
-from vidscope.tenancy import credits
+from vidscope.tenancy import credits, failed_compute
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
 from vidscope.transcripts import Transcript
@@ -158,6 +160,20 @@ def ingest(
         # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
         refused=refused(job.capabilities, job.options, duration),
+        time_budgets=_time_budgets(ref, duration),
+    )
+
+
+def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
+    """What each stage may take on media of this billed duration, under the configured ceilings."""
+    config = ref.config
+    return TimeBudgets.model_validate(
+        catalog.time_budgets(
+            duration_seconds,
+            transcription_ceiling=config.transcription_timeout_seconds,
+            vision_ceiling=config.vision_timeout_seconds,
+            heartbeat_seconds=config.heartbeat_seconds,
+        )
     )
 
 
@@ -293,9 +309,13 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
             to_status=JobStatus.COMPLETED,
             allowed_from=frozenset({JobStatus.PROCESSING}),
             now=now,
-            extra_items=credits.release(
-                repo.table_name, job.tenant_id, job.job_id, job.credits_held - charge, "remainder", now
-            ),
+            extra_items=[
+                *credits.release(
+                    repo.table_name, job.tenant_id, job.job_id, job.credits_held - charge, "remainder", now
+                ),
+                # The frame capabilities failed uncharged: what their vision task ran counts against the tenant.
+                *failed_compute.spend(repo.table_name, job.tenant_id, _vision_failed_seconds(event), now),
+            ],
             set_fields={
                 "credits_charged": charge,
                 "cost_breakdown": breakdown,
@@ -388,12 +408,26 @@ def fail(ref: JobRef, failure: Failure, *, repo: JobsRepository, clock: Clock) -
                 to_status=JobStatus.FAILED,
                 allowed_from=CANCELLABLE_STATUSES,
                 now=now,
-                extra_items=credits.release(
-                    repo.table_name, job.tenant_id, job.job_id, job.credits_held, "refund", now
-                ),
+                extra_items=[
+                    *credits.release(repo.table_name, job.tenant_id, job.job_id, job.credits_held, "refund", now),
+                    # Refunded, so not charged: what it ran counts against the tenant's failed compute instead.
+                    *failed_compute.spend(repo.table_name, job.tenant_id, _seconds_since_start(job, now), now),
+                ],
                 set_fields={"error": error.model_dump(mode="json"), "credits_charged": 0},
             )
             return error
         except TransitionRefused:
             job = repo.get(ref.tenant_id, ref.job_id)  # ended, or its hold changed: read it again
     raise TransientStageError(f"job {ref.job_id} kept changing while it was failed")
+
+
+def _seconds_since_start(job: JobRecord, now: datetime) -> float:
+    """How long a job's stages have run: from ingestion's start (none before it started)."""
+    if job.started_at is None:
+        return 0.0
+    return max(0.0, (now - datetime.fromisoformat(job.started_at)).total_seconds())
+
+
+def _vision_failed_seconds(event: MergeEvent) -> float:
+    failed = event.vision_failed
+    return failed.seconds if failed is not None else 0.0
