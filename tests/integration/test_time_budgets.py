@@ -71,6 +71,7 @@ def test_a_vision_task_past_its_budget_fails_the_frame_capabilities_and_is_not_r
     seen = [t for t in local_stack.agent.launched_for_job(job_id) if "VIDSCOPE_VISION_REQUEST" in t.environment]
     assert len(seen) == 1
     assert seen[0].environment["VIDSCOPE_TIME_BUDGET_SECONDS"] == str(VISION_CEILING_SECONDS)
+    assert seen[0].process.wait(timeout=20) == 0  # the worker left once it failed its task, its work with it
     # And the seconds it ran count against the tenant's failed compute for the day
     spent = dependencies.jobs_repository().failed_compute_seconds(pipeline_tenant.tenant_id, utc_now())
     assert spent >= VISION_CEILING_SECONDS
