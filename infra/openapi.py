@@ -66,27 +66,49 @@ def generate_document() -> dict[str, Any]:
             # from the function, 502 or 504 from API Gateway when Lambda fails or runs too long.
             if "500" in responses:
                 responses["5XX"] = responses.pop("500")
+    from vidscope.jobs.capability_models import JobResults
+
     document["webhooks"] = _webhooks(document["components"]["schemas"])
+    # Job.results is marked as JobResults (vidscope.models.Results): its schema joins the rest.
+    _add_schemas(document["components"]["schemas"], JobResults)
+    _refer_to_marked_schemas(document)
     _drop_unreferenced_schemas(document)
     return _named_by_title(document)
 
 
-def _webhooks(schemas: dict[str, Any]) -> dict[str, Any]:
-    """The ``webhooks`` section: what a job's ``webhook_url`` receives when the job ends."""
+def _add_schemas(schemas: dict[str, Any], model: Any) -> None:
+    """``model``'s schema and those it refers to, among the document's, by name."""
     from aws_lambda_powertools.event_handler.openapi.models import Schema
     from pydantic.json_schema import models_json_schema
 
-    from vidscope.models import WebhookEvent
-
-    _, definitions = models_json_schema(
-        [(WebhookEvent, "serialization")], ref_template=SCHEMAS + "{model}", title="webhooks"
-    )
+    _, definitions = models_json_schema([(model, "serialization")], ref_template=SCHEMAS + "{model}")
     for name, raw in definitions.get("$defs", {}).items():
         # As Powertools writes the routes' schemas (its Schema model drops nulls), so the same
         # model gives the same schema either way.
         schema = json.loads(Schema.model_validate(raw).model_dump_json(by_alias=True, exclude_none=True))
         if schemas.setdefault(name, schema) != schema:
             raise ValueError(f"two different schemas are named {name}: give one model another name")
+
+
+def _refer_to_marked_schemas(node: Any) -> Any:
+    """Replace each schema marked with ``SCHEMA_MARKER`` by a reference to the schema it names."""
+    from vidscope.models import SCHEMA_MARKER
+
+    if isinstance(node, dict):
+        if SCHEMA_MARKER in node:
+            return {"$ref": SCHEMAS + node[SCHEMA_MARKER]}
+        for key, value in node.items():
+            node[key] = _refer_to_marked_schemas(value)
+    elif isinstance(node, list):
+        node[:] = [_refer_to_marked_schemas(value) for value in node]
+    return node
+
+
+def _webhooks(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The ``webhooks`` section: what a job's ``webhook_url`` receives when the job ends."""
+    from vidscope.models import WebhookEvent
+
+    _add_schemas(schemas, WebhookEvent)
     headers = [
         {"in": "header", "name": name, "required": True, "description": text, "schema": {"type": "string"}}
         for name, text in WEBHOOK_HEADERS.items()

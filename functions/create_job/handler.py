@@ -28,7 +28,8 @@ from vidscope.errors import (
 )
 from vidscope.functions import api_function
 from vidscope.jobs import lifecycle as jobs
-from vidscope.models import CreateJobRequest, JobEnvelope
+from vidscope.jobs.capability_models import CreateJobRequest
+from vidscope.models import JobEnvelope
 from vidscope.observability import logger, metrics
 
 SPEC = api_function("create_job")

@@ -219,6 +219,8 @@ def _job_lines(job: Job) -> Iterator[str]:
     if job.error is not None:
         yield f"[red]{job.error.code}[/red]: {job.error.message}"
     yield from _result_lines(job)
+    for note in job.notes or ():  # an empty result, and why
+        yield f"[bold]{note.capability}[/bold]: 0 {note.capability}: {escape(note.message)}"
     for failed in job.capability_errors or ():
         yield f"[yellow]{failed.capability} failed[/yellow]: {failed.message}"
     if job.credits_charged is not None:
@@ -227,9 +229,10 @@ def _job_lines(job: Job) -> Iterator[str]:
 
 def _result_lines(job: Job) -> Iterator[str]:
     for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
-        result = getattr(job.results, name, None) if job.results else None
+        result = (job.results or {}).get(name)
         if result is not None:
-            yield from (f"[bold]{name}[/bold]: {escape(line)}" for line in capability.render(result))
+            lines = capability.render(capability.result.model_validate(result))
+            yield from (f"[bold]{name}[/bold]: {escape(line)}" for line in lines)
     shown = catalog.BOUNDED_RESULT_ITEMS
     for name, total in (job.result_totals or {}).items():
         if total > shown:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 
 from vidscope.access import Access
-from vidscope.capabilities import REGISTRY, STEP_ACCESS
 
 
 class ImageRole(StrEnum):
@@ -178,56 +178,64 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 
 _STAGE = frozenset({Access.READ_JOBS, Access.UPDATE_JOBS})
-# The step's own (it fetches the media for any capability that reads it) and each capability's extra.
-_ANALYSIS_ACCESS = STEP_ACCESS | {access for capability in REGISTRY.values() for access in capability.access}
 
-WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec(
-        "ingest_media",
-        "Ingestion stage: probe and price the media, download it with yt-dlp into S3, check its limits",
-        (),
-        # Raising the hold to the media's real price is an update of the job, the balance and a
-        # new ledger entry (credits.raise_hold): no PutItem for the parser of hostile media.
-        # An uploaded file is read from uploads/ instead of downloaded.
-        _STAGE | {Access.WRITE_MEDIA, Access.READ_UPLOADS},
-        memory_mb=2048,
-        ephemeral_mb=4096,  # the download (at most 2 GiB) and yt-dlp's fragments
-        timeout_seconds=900,
-        placeholder="IngestMediaFunctionArn",
-        image=ImageRole.INGEST,
-    ),
-    FunctionSpec(
-        "analyze",
-        "Analysis: one requested capability, computed through the capability registry",
-        (),
-        # Reads the stage outputs it needs, stages its result; plus what each capability declares.
-        frozenset({Access.READ_STAGED, Access.WRITE_STAGED}) | _ANALYSIS_ACCESS,
-        memory_mb=1024,
-        ephemeral_mb=6144,  # the media (at most 2 GiB) and its re-packaged copy or clips
-        timeout_seconds=300,
-        placeholder="AnalyzeFunctionArn",
-        image=ImageRole.ANALYSIS,
-    ),
-    FunctionSpec(
-        "merge_results",
-        "Merging stage: assemble results, charge credits, complete the job",
-        (),
-        # Deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile.
-        _STAGE | {Access.PUT_JOBS, Access.READ_STAGED, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
-        timeout_seconds=120,
-        placeholder="MergeResultsFunctionArn",
-        image=ImageRole.WORKFLOW,
-    ),
-    FunctionSpec(
-        "fail_job",
-        "Failure path: mark the job failed with its code and refund the hold",
-        (),
-        _STAGE | {Access.PUT_JOBS},
-        timeout_seconds=60,
-        placeholder="FailJobFunctionArn",
-        image=ImageRole.WORKFLOW,
-    ),
-)
+
+@cache
+def _workflow_functions() -> tuple[FunctionSpec, ...]:
+    """The workflow's functions. Built on first use: the analysis function's grants come from the
+    capability registry, which the API functions (that import this module for their own spec)
+    never need to load (DESIGN §9: their cold import is budgeted)."""
+    from vidscope.capabilities import REGISTRY, STEP_ACCESS
+
+    # The step's own (it fetches the media for any capability that reads it) and each capability's extra.
+    analysis_access = STEP_ACCESS | {access for capability in REGISTRY.values() for access in capability.access}
+    return (
+        FunctionSpec(
+            "ingest_media",
+            "Ingestion stage: probe and price the media, download it with yt-dlp into S3, check its limits",
+            (),
+            # Raising the hold to the media's real price is an update of the job, the balance and a
+            # new ledger entry (credits.raise_hold): no PutItem for the parser of hostile media.
+            # An uploaded file is read from uploads/ instead of downloaded.
+            _STAGE | {Access.WRITE_MEDIA, Access.READ_UPLOADS},
+            memory_mb=2048,
+            ephemeral_mb=4096,  # the download (at most 2 GiB) and yt-dlp's fragments
+            timeout_seconds=900,
+            placeholder="IngestMediaFunctionArn",
+            image=ImageRole.INGEST,
+        ),
+        FunctionSpec(
+            "analyze",
+            "Analysis: one requested capability, computed through the capability registry",
+            (),
+            # Reads the stage outputs it needs, stages its result; plus what each capability declares.
+            frozenset({Access.READ_STAGED, Access.WRITE_STAGED}) | analysis_access,
+            memory_mb=1024,
+            ephemeral_mb=6144,  # the media (at most 2 GiB) and its re-packaged copy or clips
+            timeout_seconds=300,
+            placeholder="AnalyzeFunctionArn",
+            image=ImageRole.ANALYSIS,
+        ),
+        FunctionSpec(
+            "merge_results",
+            "Merging stage: assemble results, charge credits, complete the job",
+            (),
+            # Deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile.
+            _STAGE | {Access.PUT_JOBS, Access.READ_STAGED, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
+            timeout_seconds=120,
+            placeholder="MergeResultsFunctionArn",
+            image=ImageRole.WORKFLOW,
+        ),
+        FunctionSpec(
+            "fail_job",
+            "Failure path: mark the job failed with its code and refund the hold",
+            (),
+            _STAGE | {Access.PUT_JOBS},
+            timeout_seconds=60,
+            placeholder="FailJobFunctionArn",
+            image=ImageRole.WORKFLOW,
+        ),
+    )
 
 
 EVENT_FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -313,7 +321,18 @@ VISION = ContainerSpec(
 
 CONTAINERS: tuple[ContainerSpec, ...] = (TRANSCRIBER, VISION)
 
-ALL_FUNCTIONS: tuple[FunctionSpec, ...] = API_FUNCTIONS + WORKFLOW_FUNCTIONS + EVENT_FUNCTIONS
+if TYPE_CHECKING:
+    WORKFLOW_FUNCTIONS: tuple[FunctionSpec, ...]
+    ALL_FUNCTIONS: tuple[FunctionSpec, ...]
+
+
+def __getattr__(name: str) -> tuple[FunctionSpec, ...]:
+    # WORKFLOW_FUNCTIONS and ALL_FUNCTIONS, read by CDK, the local runtime and the tests.
+    if name == "WORKFLOW_FUNCTIONS":
+        return _workflow_functions()
+    if name == "ALL_FUNCTIONS":
+        return API_FUNCTIONS + _workflow_functions() + EVENT_FUNCTIONS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def api_function(name: str) -> FunctionSpec:
@@ -321,4 +340,4 @@ def api_function(name: str) -> FunctionSpec:
 
 
 def function(name: str) -> FunctionSpec:
-    return next(f for f in ALL_FUNCTIONS if f.name == name)
+    return next(f for f in (*API_FUNCTIONS, *_workflow_functions(), *EVENT_FUNCTIONS) if f.name == name)

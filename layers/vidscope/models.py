@@ -10,22 +10,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
-    ValidationInfo,
-    create_model,
-    field_validator,
-    model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import WithJsonSchema
 
 from vidscope import catalog
-from vidscope.capabilities import REGISTRY
 
 # Re-exported: tests/integration/test_api_properties.py reads it here (vidscope.safe_text is its home).
 from vidscope.safe_text import UNSAFE_TEXT as UNSAFE_TEXT
 from vidscope.safe_text import refuse_unsafe_text
 from vidscope.transcripts import Transcript
-from vidscope.url_syntax import check_url_syntax
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm
@@ -80,148 +73,12 @@ class Platform(StrEnum):
 Url = Annotated[str, Field(min_length=1, max_length=catalog.MAX_URL_LENGTH)]
 
 
-def _omitted_when_none(model: type[BaseModel]) -> Any:
-    return (model | None, Field(default=None, exclude_if=lambda value: value is None))
-
-
-# One property per capability, each its own named schema (the options and result models the
-# capability declares), so generated clients get types; absent when not asked for.
-JobOptions: type[BaseModel] = create_model(
-    "JobOptions",
-    __config__=ConfigDict(extra="forbid", defer_build=True),  # create_job's alone, as CreateJobRequest
-    __doc__="Options per capability; each applies only to a requested capability.",
-    **{name: _omitted_when_none(c.options) for name, c in REGISTRY.items()},
-)
-JobResults: type[BaseModel] = create_model(
-    "JobResults",
-    # A capability this document does not list yet (registered after it was generated, or run by
-    # a newer worker during a deploy) is served as it was stored rather than dropped.
-    __config__=ConfigDict(extra="allow"),
-    __doc__="The result of each requested capability that completed.",
-    **{name: _omitted_when_none(c.result) for name, c in REGISTRY.items()},
-)
-
-
-class CreateJobRequest(BaseModel):
-    """Body of ``POST /v1/jobs``."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
-
-    # upload_id first: url's check (which runs after it) names url when neither or both are given.
-    upload_id: str | None = Field(
-        default=None, pattern=r"^upl_[0-9a-z]{26}$", description="A file uploaded with POST /v1/uploads (or url)"
-    )
-    url: Url | None = Field(
-        default=None,
-        validate_default=True,
-        description="http(s) URL of a video page or media file (or upload_id)",
-    )
-    capabilities: list[str] = Field(
-        min_length=1,
-        description="Analyses to run: " + ", ".join(REGISTRY),
-        json_schema_extra={"items": {"enum": list(REGISTRY)}, "uniqueItems": True},
-    )
-    options: JobOptions | None = Field(default=None, description="Options of the requested capabilities, by capability")
-    return_proof: StrictBool = Field(default=False, description="Alias of options.brands.return_proof")
-    webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
-    metadata: (
-        dict[
-            Annotated[str, AfterValidator(refuse_unsafe_text)],
-            Annotated[str, Field(max_length=catalog.MAX_METADATA_VALUE_LENGTH), AfterValidator(refuse_unsafe_text)],
-        ]
-        | None
-    ) = Field(
-        default=None,
-        max_length=catalog.MAX_METADATA_KEYS,
-        description="Small string map echoed back on the job",
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if (value is None) == (info.data.get("upload_id") is None):
-            raise PydanticCustomError("one_source", "give exactly one of url and upload_id")
-        return None if value is None else check_url_syntax(value, field="url")
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _check_webhook_url(cls, value: str | None) -> str | None:
-        return None if value is None else check_url_syntax(value, field="webhook_url")
-
-    @field_validator("capabilities")
-    @classmethod
-    def _check_capabilities(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c not in REGISTRY]
-        if unknown:
-            raise PydanticCustomError(
-                "unsupported_capability",
-                "unsupported capabilities: {unknown}; supported: {supported}",
-                {"unknown": ", ".join(unknown), "supported": ", ".join(REGISTRY)},
-            )
-        if len(set(value)) != len(value):
-            raise PydanticCustomError("duplicate_items", "capabilities must be unique")
-        return value
-
-    @model_validator(mode="after")
-    def _options_of_requested_capabilities(self) -> CreateJobRequest:
-        given = {name for name, value in self.options or () if value is not None}
-        stray = sorted(given - set(self.capabilities))
-        if stray:
-            raise PydanticCustomError(
-                "options_without_capability",
-                "options given for capabilities not requested: {stray}",
-                {"stray": ", ".join(stray)},
-            )
-        # return_proof is the older spelling of options.brands.return_proof: both are kept
-        # equal, so either spelling gives the same job (and the same idempotency fingerprint).
-        brands = getattr(self.options, "brands", None) if self.options is not None else None
-        if "brands" in self.capabilities and (self.return_proof or (brands is not None and brands.return_proof)):
-            if self.options is None:
-                self.options = JobOptions()
-            kept = brands.model_dump() if brands is not None else {}  # the other brands options stay
-            self.options.brands = REGISTRY["brands"].options(**{**kept, "return_proof": True})  # type: ignore[attr-defined]
-            self.return_proof = True
-        return self
-
-    def capability_options(self) -> dict[str, dict[str, Any]]:
-        """Every requested capability's options, defaults filled in, as JSON."""
-        given = self.options.model_dump(mode="json") if self.options is not None else {}
-        return {
-            name: REGISTRY[name].options.model_validate(given.get(name) or {}).model_dump(mode="json")
-            for name in self.capabilities
-        }
-
-    def idempotency_document(self) -> dict[str, Any]:
-        """What makes two requests the same request: the body with its options as the job will
-        run them. Options left at their defaults are left out, and return_proof (the older
-        spelling of options.brands.return_proof) stands for itself, so ``"options": {}``, no
-        options and every spelling of one choice are the same request, as they were before
-        options existed."""
-        document = self.model_dump(mode="json", exclude={"options"})
-        chosen = {
-            name: {
-                option: value
-                for option, value in values.items()
-                if value != REGISTRY[name].options().model_dump(mode="json").get(option)
-                and (name, option) != ("brands", "return_proof")
-            }
-            for name, values in self.capability_options().items()
-        }
-        if any(chosen.values()):
-            document["options"] = {name: values for name, values in chosen.items() if values}
-        return document
-
-    @field_validator("metadata")
-    @classmethod
-    def _check_metadata_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for key in value or {}:
-            if not 1 <= len(key) <= catalog.MAX_METADATA_KEY_LENGTH:
-                raise PydanticCustomError(
-                    "metadata_key",
-                    "metadata keys must be 1 to {limit} characters",
-                    {"limit": catalog.MAX_METADATA_KEY_LENGTH},
-                )
-        return value
+# The results of the requested capabilities, by capability, as they were stored. Typed in the
+# document as JobResults (``vidscope.jobs.capability_models``, one schema per capability's result):
+# infra.openapi puts that schema where this marker stands, so the functions that only read jobs
+# never load the registry those types come from (DESIGN §9: their cold import is budgeted).
+SCHEMA_MARKER = "x-vidscope-schema"
+Results = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCHEMA_MARKER: "JobResults"})]
 
 
 class Progress(BaseModel):
@@ -333,7 +190,7 @@ class Job(BaseModel):
     completed_at: str | None = None
     processing_time_seconds: float | None = Field(default=None, description="From creation to the end (ended jobs)")
     progress: Progress | None = None
-    results: JobResults | None = None
+    results: Results | None = None
     result_totals: dict[str, int] | None = Field(
         default=None,
         description=(
@@ -430,7 +287,7 @@ class CapabilityResultPage(BaseModel):
     model_config = ONE_HANDLER_ONLY
 
     capability: str
-    results: JobResults
+    results: Results
     total: int = Field(description="Items in the whole list (1 for a result without a list)")
     offset: int
     limit: int

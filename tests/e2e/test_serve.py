@@ -172,9 +172,6 @@ def test_with_persist_a_restart_keeps_jobs_tenants_and_the_demo_key(media: Media
             assert again.status.value == "completed" and again.results == done.results
             assert done.results is not None
             text = str(client.transcript(job.job_id, "txt"))
-            assert (
-                "Microsoft" in text
-                and done.results.model_dump()["transcription"]["text"].split()[:3] == text.split()[:3]
-            )
+            assert "Microsoft" in text and done.results["transcription"]["text"].split()[:3] == text.split()[:3]
     finally:
         stop(server, output)

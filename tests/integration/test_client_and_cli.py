@@ -107,7 +107,7 @@ def test_the_cli_takes_options_and_shows_each_capability_as_it_declares(
         job = client.get_job(job_id)
         assert job.options["brands"] == {"return_proof": True, "sources": None}
         segments = list(client.results(job_id, "transcription", page_size=2))  # pages of two
-        assert segments == job.results.model_dump()["transcription"]["segments"]
+        assert segments == job.results["transcription"]["segments"]
     bad = CliRunner().invoke(main, [*options, "jobs", "create", "https://example.com/v.mp4", *asked, "--option", "x"])
     assert bad.exit_code != 0 and "CAPABILITY.NAME=VALUE" in bad.output
 

@@ -25,8 +25,9 @@ from vidscope.adapters.media_store import (
 )
 from vidscope.clock import utc_now
 from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.capability_models import CreateJobRequest
 from vidscope.jobs.repository import JobRecord, JobsRepository
-from vidscope.models import CreateJobRequest, JobStatus, WebhookAttempt, WebhookState, WebhookStatus
+from vidscope.models import JobStatus, WebhookAttempt, WebhookState, WebhookStatus
 from vidscope.pipeline import stages as pipeline
 from vidscope.pipeline.errors import JobNotActive
 from vidscope.pipeline.messages import AnalysisOutcome, AnalyzeEvent, IngestedMedia, MergeEvent, TranscriptRef

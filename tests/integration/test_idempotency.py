@@ -14,8 +14,8 @@ from vidscope.adapters import table
 from vidscope.clock import utc_now
 from vidscope.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.capability_models import CreateJobRequest
 from vidscope.jobs.repository import JobsRepository
-from vidscope.models import CreateJobRequest
 from vidscope.ssrf import UrlGuard
 from vidscope.tenancy.tenants import Principal, TenantsRepository
 

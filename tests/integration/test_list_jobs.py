@@ -12,8 +12,9 @@ from vidscope.adapters.dynamo import to_attributes
 from vidscope.adapters.workflow import WorkflowClient
 from vidscope.clock import iso_ms
 from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.capability_models import CreateJobRequest
 from vidscope.jobs.repository import JobsRepository, job_item
-from vidscope.models import CreateJobRequest, JobStatus
+from vidscope.models import JobStatus
 
 
 def seed_jobs(repo: JobsRepository, tenant: TenantHandle, count: int, clock: FakeClock) -> list[str]:

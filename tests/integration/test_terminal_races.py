@@ -16,8 +16,9 @@ from vidscope.adapters.workflow import WorkflowClient
 from vidscope.clock import utc_now
 from vidscope.errors import JobNotCancellable
 from vidscope.jobs import lifecycle as jobs
+from vidscope.jobs.capability_models import CreateJobRequest
 from vidscope.jobs.repository import JobRecord, JobsRepository
-from vidscope.models import CreateJobRequest, JobStatus
+from vidscope.models import JobStatus
 from vidscope.pipeline import stages as pipeline
 from vidscope.pipeline.errors import JobNotActive
 from vidscope.pipeline.messages import Failure, IngestedMedia, JobRef, MergeEvent

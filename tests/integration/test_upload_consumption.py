@@ -21,7 +21,8 @@ from vidscope.adapters.media_store import upload_key
 from vidscope.clock import utc_now
 from vidscope.errors import IdempotencyKeyInUse, TooManyOpenUploads, UploadNotFound
 from vidscope.jobs import lifecycle as jobs
-from vidscope.models import CreateJobRequest, CreateUploadRequest
+from vidscope.jobs.capability_models import CreateJobRequest
+from vidscope.models import CreateUploadRequest
 from vidscope.settings import get_settings
 from vidscope.ssrf import UrlGuard
 from vidscope.tenancy.tenants import Principal

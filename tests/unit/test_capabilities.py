@@ -18,8 +18,9 @@ from vidscope import capabilities, catalog
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, RunsIn
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
+from vidscope.jobs.capability_models import CreateJobRequest, JobOptions, JobResults
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
-from vidscope.models import UNPLANNED_STAGES, CreateJobRequest, JobOptions, JobResults, Stage
+from vidscope.models import UNPLANNED_STAGES, Stage
 from vidscope.transcripts import Segment, Transcript
 from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 

@@ -4,7 +4,8 @@ import pytest
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from vidscope.models import CreateJobRequest, Envelope, Job, JobEnvelope, WebhookAttemptsEnvelope
+from vidscope.jobs.capability_models import CreateJobRequest
+from vidscope.models import Envelope, Job, JobEnvelope, WebhookAttemptsEnvelope
 from vidscope.safe_text import refuse_unsafe_text, spell_out_unsafe
 from vidscope.url_syntax import check_url_syntax
 

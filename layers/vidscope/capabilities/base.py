@@ -75,7 +75,9 @@ class Options(BaseModel):
     """Base of every options model: an unknown option is refused (400 with its path), and so is a
     value of the wrong JSON type (``"480"`` for a number): strict, as the document types them."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # Built on first validation: only create_job and the stage that computes it ever validate
+    # them, and every capability's are defined when the registry loads (DESIGN §9).
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class NoOptions(Options):

@@ -32,7 +32,6 @@ from vidscope.ids import (
     new_job_id,
 )
 from vidscope.jobs import idempotency
-from vidscope.jobs.plan import plan_for
 from vidscope.jobs.repository import (
     IdempotencyRecordExists,
     JobRecord,
@@ -44,7 +43,6 @@ from vidscope.jobs.repository import (
 from vidscope.models import (
     CANCELLABLE_STATUSES,
     TERMINAL_STATUSES,
-    CreateJobRequest,
     JobStatus,
     Platform,
     WebhookState,
@@ -58,6 +56,7 @@ if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
     # few of them (its cold start is budgeted, DESIGN §9).
     from vidscope.adapters.workflow import WorkflowClient
+    from vidscope.jobs.capability_models import CreateJobRequest
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.plan import ExecutionInput
     from vidscope.jobs.uploads import Uploads
@@ -205,7 +204,8 @@ def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowCl
 
 
 def pipeline_input(job: JobRecord) -> ExecutionInput:
-    from vidscope.jobs.plan import ExecutionInput  # the workflow's models: only creation needs them
+    # The workflow's models and the plan (which reads the capability registry): only creation needs them.
+    from vidscope.jobs.plan import ExecutionInput, plan_for
 
     settings = get_settings()
     return ExecutionInput(

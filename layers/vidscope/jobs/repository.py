@@ -13,12 +13,10 @@ from pydantic import model_validator
 
 from vidscope.adapters import table
 from vidscope.adapters.dynamo import TransactItem, cancellation_codes, from_attributes, set_clause, to_attributes
-from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms
 from vidscope.errors import InsufficientCredits, TooManyActiveJobs
 from vidscope.jobs import idempotency
-from vidscope.jobs.plan import plan_for
-from vidscope.models import Job, JobResults, JobStatus, Progress, Stage
+from vidscope.models import Job, JobStatus, Progress, Stage
 from vidscope.tenancy import credits, failed_compute
 
 
@@ -37,6 +35,10 @@ class JobRecord(Job):
     media_duration_seconds: float | None = None
     # The capabilities whose results merging stored (media_store.result_key).
     result_capabilities: list[str] | None = None
+    # Each stored result's list that GET bounds and /results pages (the capability's ``paged``: a
+    # field, or "" for the result itself), recorded when merging so that reading a job needs no
+    # capability registry; None for jobs completed before it was recorded.
+    result_lists: dict[str, str] | None = None
     # Jobs completed before each result was stored on its own kept them in one document and the
     # transcript beside it; read back as they are (jobs.stored_results).
     results_key: str | None = None
@@ -48,11 +50,15 @@ class JobRecord(Job):
     @property
     def stages(self) -> tuple[Stage, ...]:
         """The stages of the job's plan, from its capabilities (vidscope.jobs.plan)."""
+        from vidscope.jobs.plan import plan_for  # the registry: only the stages need it, not a job's reader
+
         return plan_for(self.capabilities, self.options).stages
 
     @model_validator(mode="after")
     def _options_of_jobs_created_before_options(self) -> JobRecord:
         if not self.options:  # every requested capability's defaults, and the older return_proof
+            from vidscope.capabilities import REGISTRY  # only for jobs stored before options existed
+
             self.options = {name: REGISTRY[name].options().model_dump(mode="json") for name in self.capabilities}
             if "brands" in self.options:
                 # As they ran then: the flag of the time, and the speech alone (no vision stage).
@@ -64,7 +70,7 @@ class JobRecord(Job):
         job = Job.model_validate(self.model_dump(include=set(Job.model_fields) - {"results"}))
         job.progress = self.progress if self.status is JobStatus.PROCESSING else None
         if self.status is JobStatus.COMPLETED and results is not None:
-            job.results = JobResults.model_validate(results)
+            job.results = results
             job.result_totals = totals or None
         if self.status.is_terminal and self.completed_at is not None:
             elapsed = datetime.fromisoformat(self.completed_at) - datetime.fromisoformat(self.created_at)

@@ -11,7 +11,6 @@ from typing import Any
 
 from vidscope import catalog
 from vidscope.adapters.media_store import MediaStore, artifact_key, resolve_artifacts, result_key
-from vidscope.capabilities import REGISTRY
 from vidscope.clock import iso_ms, utc_now
 from vidscope.errors import ResultNotAvailable, TranscriptNotAvailable
 from vidscope.jobs.lifecycle import get_job
@@ -30,10 +29,10 @@ def job_view(job: JobRecord, *, media: MediaStore) -> Job:
     results: dict[str, Any] = {}
     totals: dict[str, int] = {}
     for name, result in stored_results(job, media).items():
-        items = _paged_items(name, result)
+        items = _paged_items(job, name, result)
         if items is not None:
             totals[name] = len(items)
-            result = _with_items(name, result, items[: catalog.BOUNDED_RESULT_ITEMS])
+            result = _with_items(job, name, result, items[: catalog.BOUNDED_RESULT_ITEMS])
         results[name] = result
     results, expire_at = _with_artifact_urls(job, results, media)
     public = job.to_public(results, totals)
@@ -73,10 +72,10 @@ def result_page(
     if capability not in stored:
         raise ResultNotAvailable(f"job {job_id} has no {capability} result (it is {job.status})")
     result = stored[capability]
-    items = _paged_items(capability, result)
+    items = _paged_items(job, capability, result)
     if items is None:
         return ResultPage(capability, _with_artifact_urls(job, result, media)[0], 1, 0, limit)
-    page = _with_items(capability, result, items[offset : offset + limit])
+    page = _with_items(job, capability, result, items[offset : offset + limit])
     return ResultPage(capability, _with_artifact_urls(job, page, media)[0], len(items), offset, limit)
 
 
@@ -105,14 +104,23 @@ def _with_artifact_urls(job: JobRecord, document: Any, media: MediaStore) -> tup
     return resolved, expires_at if minted else None
 
 
-def _paged_items(capability: str, result: Any) -> list[Any] | None:
-    field = REGISTRY[capability].paged
+def _paged_field(job: JobRecord, capability: str) -> str | None:
+    """The result's list (a field, "" for the result itself), as merging recorded it."""
+    if job.result_lists is not None:
+        return job.result_lists.get(capability)
+    from vidscope.capabilities import REGISTRY  # a job completed before merging recorded its lists
+
+    return REGISTRY[capability].paged
+
+
+def _paged_items(job: JobRecord, capability: str, result: Any) -> list[Any] | None:
+    field = _paged_field(job, capability)
     if field is None:
         return None
     items: list[Any] = result if field == "" else result[field]
     return items
 
 
-def _with_items(capability: str, result: Any, items: list[Any]) -> Any:
-    field = REGISTRY[capability].paged
+def _with_items(job: JobRecord, capability: str, result: Any, items: list[Any]) -> Any:
+    field = _paged_field(job, capability)
     return items if field == "" else {**result, field: items}

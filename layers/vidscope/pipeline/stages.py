@@ -320,6 +320,7 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
                 "credits_charged": charge,
                 "cost_breakdown": breakdown,
                 "result_capabilities": list(results),
+                "result_lists": {n: REGISTRY[n].paged for n in results if REGISTRY[n].paged is not None},
                 "media_duration_seconds": event.media.duration_seconds,
                 **({"capability_errors": [e.model_dump(mode="json") for e in errors]} if errors else {}),
                 **({"notes": [n.model_dump(mode="json") for n in notes]} if notes else {}),

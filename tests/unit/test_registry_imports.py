@@ -1,0 +1,49 @@
+"""The capability registry loads every capability's models (DESIGN §9 budgets every API handler's
+cold import at 1.5 x ``import boto3``): only the function that validates options loads it at
+import; a function that reads, lists, cancels or deletes jobs never does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vidscope.functions import API_FUNCTIONS, FunctionSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+# POST /v1/jobs validates each capability's options against its declared model.
+LOADS_THE_REGISTRY = {"create_job"}
+
+_LOADED_AFTER_IMPORT = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps("vidscope.capabilities" in sys.modules))
+"""
+
+
+def _loads_registry(module: str) -> bool:
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers'}",
+        "POWERTOOLS_SERVICE_NAME": "vidscope",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = subprocess.run(  # noqa: S603 - this interpreter running our own script
+        [sys.executable, "-c", _LOADED_AFTER_IMPORT, module],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    loaded: bool = json.loads(result.stdout)
+    return loaded
+
+
+@pytest.mark.parametrize("spec", API_FUNCTIONS, ids=lambda spec: spec.name)
+def test_only_the_function_that_validates_options_imports_the_registry(spec: FunctionSpec) -> None:
+    assert _loads_registry(spec.module) is (spec.name in LOADS_THE_REGISTRY)
