@@ -124,6 +124,16 @@ def job_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+# What a job must give for each capability that has no defaults for all its options (its options
+# model refuses {}: extract asks for a prompt or a schema).
+REQUIRED_OPTIONS: dict[str, dict[str, Any]] = {"extract": {"prompt": "the people, places and prices named"}}
+
+
+def required_options(capabilities: list[str]) -> dict[str, dict[str, Any]]:
+    """The least options a job asking for ``capabilities`` must give."""
+    return {name: REQUIRED_OPTIONS[name] for name in capabilities if name in REQUIRED_OPTIONS}
+
+
 def create(api: Client, tenant: TenantHandle, body: dict[str, Any] | None = None, **headers: str) -> TestResponse:
     return api.post("/v1/jobs", json=body or job_body(), headers={**tenant.headers, **headers})
 

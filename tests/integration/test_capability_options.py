@@ -72,3 +72,25 @@ def test_no_options_empty_options_and_default_options_are_the_same_request(api: 
     answers = [create(api, tenant, b, **{"Idempotency-Key": "default-options"}) for b in spellings]
     assert [a.status_code for a in answers] == [202, 200, 200, 200]
     assert len({a.json["data"]["job_id"] for a in answers}) == 1
+
+
+@pytest.mark.parametrize("options", [None, {}, {"extract": {}}, {"extract": None}, {"extract": {"video_level": True}}])
+def test_a_capability_asked_without_the_options_it_requires_is_400_naming_them(
+    api: Client, tenant: TenantHandle, options: dict[str, Any] | None
+) -> None:
+    body = job_body(capabilities=["transcription", "extract"], **({} if options is None else {"options": options}))
+    response = create(api, tenant, body)
+    assert response.status_code == 400, response.json
+    [detail] = response.json["error"]["details"]
+    assert detail["field"] == "options.extract" and "prompt or a schema" in detail["message"]
+
+
+def test_a_capability_given_the_options_it_requires_is_accepted_with_the_rest_defaulted(
+    api: Client, tenant: TenantHandle
+) -> None:
+    body = job_body(capabilities=["transcription", "extract"], options={"extract": {"prompt": "the people named"}})
+    response = create(api, tenant, body)
+    assert response.status_code == 202, response.json
+    options = response.json["data"]["options"]
+    assert options["transcription"] == {} and options["extract"]["prompt"] == "the people named"
+    assert options["extract"]["segmentation"] == {"strategy": "uniform", "window_seconds": 30.0}

@@ -6,7 +6,7 @@ import random
 
 from werkzeug.test import Client
 
-from tests.integration.conftest import create, job_body
+from tests.integration.conftest import create, job_body, required_options
 from vidscope import catalog
 from vidscope.capabilities import REGISTRY
 from vidscope.tenancy.tenants import TenantsRepository
@@ -28,7 +28,7 @@ def test_balance_equals_sum_of_ledger_after_random_creates_and_cancels(
             outcomes[api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code] += 1
         else:
             caps = rng.sample(list(REGISTRY), rng.randint(1, 3))
-            response = create(api, tenant, job_body(capabilities=caps))
+            response = create(api, tenant, job_body(capabilities=caps, options=required_options(caps)))
             outcomes[response.status_code] += 1
             if response.status_code == 202:
                 open_jobs.append(response.json["data"]["job_id"])

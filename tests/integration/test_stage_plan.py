@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import TenantHandle, balance_and_ledger, new_tenant, wait_for
+from tests.integration.conftest import TenantHandle, balance_and_ledger, new_tenant, required_options, wait_for
 from tests.support.media_server import MediaServer
 from vidscope import capabilities, catalog, dependencies
 from vidscope.adapters.media_store import result_key
@@ -20,7 +20,11 @@ from vidscope.capabilities.base import Capability, NoOptions
 
 
 def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str]) -> tuple[dict, list[dict]]:
-    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities}, headers=tenant.headers)
+    created = api.post(
+        "/v1/jobs",
+        json={"url": url, "capabilities": capabilities, "options": required_options(capabilities)},
+        headers=tenant.headers,
+    )
     assert created.status_code == 202, created.json
     return wait_for(api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"))
 

@@ -66,7 +66,7 @@ def _check_paged(capability: Capability[Any, Any]) -> None:
 
 
 def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
-    for requirement in capability.needs | capability.uses(capability.options()):
+    for requirement in capability.needs | capability.uses(capability.defaults()):
         if not isinstance(requirement, ResultOf):
             if requirement not in PRODUCED_BY:
                 raise UnroutableCapability(
@@ -77,7 +77,7 @@ def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capabilit
         if read is None:
             raise UnroutableCapability(f"{capability.name} reads {requirement.capability}, which is not registered")
         if read.runs_in is not RunsIn.MERGING or any(
-            isinstance(r, ResultOf) for r in read.needs | read.uses(read.options())
+            isinstance(r, ResultOf) for r in read.needs | read.uses(read.defaults())
         ):
             raise UnroutableCapability(
                 f"{capability.name} reads {read.name}'s result, which only a capability computed while merging "

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -248,6 +248,13 @@ class Capability(Generic[OptionsT, ResultT]):
 
     def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
         return self.options.model_validate(options or {})
+
+    def defaults(self) -> OptionsT:
+        """The options left at their defaults, unvalidated: what a request's options are compared
+        against, and what a capability uses when asked with none. A capability that cannot run
+        without a choice of the client's (extract: a prompt or a schema) has an options model that
+        refuses ``{}``; ``CreateJobRequest`` then refuses a job asking for it without them."""
+        return cast(OptionsT, self.options.model_construct())  # mypy reads Self as the base class
 
     def wants(self, options: Mapping[str, Any] | None) -> frozenset[Requirement]:
         """Everything this capability reads with these (validated) options, needed or used."""

@@ -77,9 +77,9 @@ class ExtractOptions(Options):
 
     @model_validator(mode="after")
     def _something_asked(self) -> ExtractOptions:
-        # Options given without a prompt or a schema ask for nothing; none at all are the defaults
-        # other code compares against, refused before any work instead (``_fits``).
-        if self.model_fields_set and self.prompt is None and self.schema_ is None:
+        # Refusing {} makes the options required: a job asking for extract without them is a 400
+        # (CreateJobRequest validates a requested capability's options even when left out).
+        if self.prompt is None and self.schema_ is None:
             raise ValueError("give a prompt or a schema (or both)")
         if not (self.video_level or self.segment_level):
             raise ValueError("video_level and segment_level are both false: nothing to extract")
@@ -167,10 +167,6 @@ def _uses(options: ExtractOptions) -> frozenset[Requirement]:
 
 
 def _fits(options: ExtractOptions, duration: float) -> Note | None:
-    if options.prompt is None and options.schema_ is None:
-        return Note(
-            code="NOTHING_TO_EXTRACT", message="give options.extract.prompt or options.extract.schema (or both)"
-        )
     window = options.segmentation.window_seconds
     if options.segment_level and options.segmentation.strategy == "uniform" and window > duration:
         return Note(

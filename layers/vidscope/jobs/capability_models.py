@@ -69,7 +69,9 @@ class CreateJobRequest(BaseModel):
         description="Analyses to run: " + ", ".join(REGISTRY),
         json_schema_extra={"items": {"enum": list(REGISTRY)}, "uniqueItems": True},
     )
-    options: JobOptions | None = Field(default=None, description="Options of the requested capabilities, by capability")
+    options: JobOptions | None = Field(
+        default=None, validate_default=True, description="Options of the requested capabilities, by capability"
+    )
     return_proof: StrictBool = Field(default=False, description="Alias of options.brands.return_proof")
     webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
     metadata: (
@@ -109,6 +111,20 @@ class CreateJobRequest(BaseModel):
         if len(set(value)) != len(value):
             raise PydanticCustomError("duplicate_items", "capabilities must be unique")
         return value
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_of_every_requested_capability(cls, value: Any, info: ValidationInfo) -> Any:
+        # A requested capability's options left out are validated as {}: one whose options model
+        # refuses {} (extract needs a prompt or a schema) is a 400 naming options.<capability>
+        # here, not a failure after ingestion.
+        if value is not None and not isinstance(value, dict):
+            return value  # JobOptions says what is wrong with it
+        given = dict(value or {})
+        for name in info.data.get("capabilities") or ():
+            if given.get(name) is None:
+                given[name] = {}
+        return given
 
     @model_validator(mode="after")
     def _options_of_requested_capabilities(self) -> CreateJobRequest:
@@ -150,7 +166,7 @@ class CreateJobRequest(BaseModel):
             name: {
                 option: value
                 for option, value in values.items()
-                if value != REGISTRY[name].options().model_dump(mode="json").get(option)
+                if value != REGISTRY[name].defaults().model_dump(mode="json").get(option)
                 and (name, option) != ("brands", "return_proof")
             }
             for name, values in self.capability_options().items()
