@@ -223,6 +223,18 @@ def wait_for(
     raise AssertionError(f"job {job_id} did not get there in {timeout} s; last seen {seen[-1] if seen else None}")
 
 
+def run_to_end(
+    api: Client, tenant: TenantHandle, url: str, capabilities: list[str], timeout: float = 180, **body: Any
+) -> dict[str, Any]:
+    """POST a job and poll it until it ends; returns the ended job (whatever its status)."""
+    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities, **body}, headers=tenant.headers)
+    assert created.status_code == 202, created.json
+    job, _ = wait_for(
+        api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"), timeout
+    )
+    return job
+
+
 ALL_CAPABILITIES = ["transcription", "summary", "brands"]
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import TenantHandle, wait_for
+from tests.integration.conftest import TenantHandle, run_to_end
 from tests.integration.test_vision import film  # noqa: F401 - the generated film and its server
 from tests.support.media_server import MediaServer
 from tests.support.vision_media import VideoTruth
@@ -56,11 +56,7 @@ def words_on_screen() -> Iterator[Capability[NoOptions, WordsOnScreen]]:
 
 
 def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str], **body: Any) -> dict[str, Any]:
-    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities, **body}, headers=tenant.headers)
-    assert created.status_code == 202, created.json
-    job, _ = wait_for(
-        api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"), 180
-    )
+    job = run_to_end(api, tenant, url, capabilities, **body)
     assert job["status"] == "completed", job.get("error")
     return job
 

@@ -16,7 +16,7 @@ import pytest
 from werkzeug.test import Client
 
 from infra.local.serve import SAMPLE_DIR
-from tests.integration.conftest import TenantHandle, wait_for
+from tests.integration.conftest import TenantHandle, run_to_end
 from tests.support.media import noise_mp4, speech_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope import catalog, dependencies
@@ -50,11 +50,7 @@ def talks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
 
 
 def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str], **body: Any) -> dict[str, Any]:
-    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities, **body}, headers=tenant.headers)
-    assert created.status_code == 202, created.json
-    job, _ = wait_for(
-        api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"), 240
-    )
+    job = run_to_end(api, tenant, url, capabilities, 240, **body)
     assert job["status"] == "completed", job.get("error")
     assert not job.get("capability_errors"), job["capability_errors"]
     return job

@@ -9,7 +9,6 @@ import itertools
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -17,7 +16,7 @@ import pytest
 from werkzeug.test import Client
 
 from infra.local.serve import SAMPLE_DIR
-from tests.integration.conftest import TenantHandle, wait_for
+from tests.integration.conftest import TenantHandle, run_to_end
 from tests.support.media import remux
 from tests.support.media_server import MediaServer, serving
 from tests.support.vision_media import VideoTruth, make_video
@@ -36,13 +35,7 @@ def film(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MediaServer
         yield server, truth
 
 
-def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str], **body: Any) -> dict[str, Any]:
-    created = api.post("/v1/jobs", json={"url": url, "capabilities": capabilities, **body}, headers=tenant.headers)
-    assert created.status_code == 202, created.json
-    job, _ = wait_for(
-        api, tenant, created.json["data"]["job_id"], lambda j: j["status"] not in ("pending", "processing"), 180
-    )
-    return job
+_run = run_to_end
 
 
 def _fetch_image(url: str) -> np.ndarray:
