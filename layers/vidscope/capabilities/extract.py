@@ -107,21 +107,22 @@ class _Untitled:
         raise NotImplementedError
 
 
-def _spans(inputs: Inputs, options: ExtractOptions) -> list[tuple[float, float]]:
+def _spans(inputs: Inputs, options: ExtractOptions) -> list[tuple[float, float, str | None]]:
+    """Each segment's bounds, and its picture (a shot's keyframe) when it has one."""
     duration = inputs.duration_seconds
     strategy = options.segmentation.strategy
     cut = inputs.result(shots.CAPABILITY)
     if strategy == "shots" and cut is not None:
-        return [(s.start, s.end) for s in cut.shots]
+        return [(s.start, s.end, s.thumbnail_url) for s in cut.shots]
     if strategy == "chapters":
         from vidscope.text.chapters import find_chapters  # deferred: the analysis function's work
 
         starts = [s.start for s in cut.shots] if cut is not None else []
         found = find_chapters(inputs.transcript, starts, duration, max_chapters=None, writer=_Untitled())
-        return [(c.start, c.end) for c in found]
+        return [(c.start, c.end, None) for c in found]
     window = options.segmentation.window_seconds
     count = max(1, int(-(-duration // window)))
-    return [(i * window, min(duration, (i + 1) * window)) for i in range(count)]
+    return [(i * window, min(duration, (i + 1) * window), None) for i in range(count)]
 
 
 def _extract(inputs: Inputs, options: ExtractOptions) -> ExtractResult:
@@ -143,9 +144,9 @@ def _extract(inputs: Inputs, options: ExtractOptions) -> ExtractResult:
     per_segment = []
     if options.segment_level:
         lifted = ee.lift_required(options.schema_) if options.schema_ is not None else None
-        for index, (start, end) in enumerate(_spans(inputs, options)):
+        for index, (start, end, picture) in enumerate(_spans(inputs, options)):
             found = ee.extract_entities(inputs.extractor, lifted, options.prompt, passages(ee.Span(start, end)))
-            per_segment.append((index, start, end, found))
+            per_segment.append((index, start, end, picture, found))
     return ExtractResult(
         entities=whole.entities if whole else {},
         evidence=whole.evidence if whole else [],
@@ -153,8 +154,10 @@ def _extract(inputs: Inputs, options: ExtractOptions) -> ExtractResult:
         sources_read=sources,
         total_segments=len(per_segment),
         segment_entities=[
-            SegmentEntities(index=i, start=round(s, 3), end=round(e, 3), entities=f.entities, evidence=f.evidence)
-            for i, s, e, f in per_segment
+            SegmentEntities(
+                index=i, start=round(s, 3), end=round(e, 3), entities=f.entities, evidence=f.evidence, thumbnail_url=p
+            )
+            for i, s, e, p, f in per_segment
         ],
     )
 

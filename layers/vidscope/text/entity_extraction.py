@@ -38,7 +38,8 @@ def _inside(start: float, end: float, span: Span | None) -> bool:
 
 def speech_passages(segments: list[Segment], span: Span | None = None) -> list[Passage]:
     """The transcript's segments as passages; within ``span``, only the words said inside it (by
-    their midpoints), so a value said after the span's end is no evidence for it."""
+    their midpoints, a word across a bound cut at it), so a value said after the span's end is no
+    evidence for it and the evidence a segment cites lies inside it."""
     passages = []
     for segment in segments:
         if not segment.text.strip():
@@ -47,7 +48,11 @@ def speech_passages(segments: list[Segment], span: Span | None = None) -> list[P
             if _inside(segment.start, segment.end, span):
                 passages.append(Passage("speech", segment.start, segment.end, segment.text.strip(), segment))
             continue
-        words = [w for w in segment.words if _inside(w.start, w.end, span)]
+        words = [
+            w.model_copy(update={"start": max(w.start, span.start), "end": min(w.end, span.end)})
+            for w in segment.words
+            if _inside(w.start, w.end, span)
+        ]
         if words:
             text = " ".join(w.word.strip() for w in words)
             inner = Segment(start=words[0].start, end=words[-1].end, text=text, words=words)

@@ -45,6 +45,9 @@ class SegmentEntities(BaseModel):
     end: float
     entities: JsonObject = Field(description="what this segment states (the schema's required properties lifted)")
     evidence: list[Evidence]
+    thumbnail_url: str | None = Field(
+        default=None, description="the shot's keyframe, with shots segmentation (presigned; see artifacts_expire_at)"
+    )
 
 
 @dataclass(frozen=True)

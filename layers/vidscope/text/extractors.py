@@ -173,8 +173,8 @@ _SYNONYMS: dict[str, set[str]] = {
 }
 _PERSON = {"name", "person", "people", "speaker", "speakers", "host", "ceo", "founder", "who", "presenter", "team"}
 _ROLE = {"role", "title", "position", "job", "function"}
-_PLACE = {"city", "location", "place", "venue", "country", "where"}
-_DATE_NAME = {"date", "day", "when", "deadline"}
+_PLACE = {"city", "location", "place", "venue", "country", "where", "cities", "locations", "places", "venues"}
+_DATE_NAME = {"date", "day", "when", "deadline", "dates", "days"}
 
 
 def _words_of(name: str) -> list[str]:
