@@ -246,12 +246,22 @@ def _options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
         capability, dot, name = path.partition(".")
         if not (equals and dot and capability and name):
             raise click.BadParameter(f"{pair!r} is not CAPABILITY.NAME=VALUE", param_hint="--option")
-        try:
-            value: Any = json.loads(raw)
-        except ValueError:
-            value = raw
-        options.setdefault(capability, {})[name] = value
+        options.setdefault(capability, {})[name] = _option_value(raw)
     return options
+
+
+def _option_value(raw: str) -> Any:
+    """VALUE as JSON when it parses as JSON, else as text; ``@FILE`` reads it from FILE (a JSON
+    Schema, a long prompt)."""
+    if raw.startswith("@"):
+        try:
+            raw = Path(raw[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {raw[1:]!r}: {exc.strerror}", param_hint="--option") from None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def _upload(client: VidscopeClient, path: Path) -> str:
@@ -287,7 +297,10 @@ def jobs(ctx: click.Context) -> None:
     "option_pairs",
     multiple=True,
     metavar="CAPABILITY.NAME=VALUE",
-    help="A capability's option (VALUE is JSON when it parses as JSON), e.g. brands.return_proof=true",
+    help=(
+        "A capability's option (VALUE is JSON when it parses as JSON; @FILE reads it from FILE), "
+        "e.g. brands.return_proof=true, extract.schema=@schema.json"
+    ),
 )
 @click.option("--webhook-url", default=None)
 @click.option("--idempotency-key", default=None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
@@ -14,7 +16,8 @@ from infra.local.api_gateway import LocalApiGateway
 from infra.local.serve import SAMPLE_DIR
 from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, new_tenant
-from tests.support.media_server import MediaServer
+from tests.support.media import speech_mp4
+from tests.support.media_server import MediaServer, serving
 from vidscope.cli import main
 from vidscope.client import VidscopeClient, VidscopeError
 
@@ -154,3 +157,40 @@ def test_jobs_create_uploads_a_local_file_and_connection_options_follow_the_subc
         upload_id = client.upload(SAMPLE_DIR / "speech.mp4", on_progress=lambda sent, total: progress.append(sent))
         assert progress[-1] == (SAMPLE_DIR / "speech.mp4").stat().st_size
         assert client.create_job(None, ["transcription"], upload_id=upload_id).upload_id == upload_id
+
+
+def test_jobs_create_extract_with_a_schema_file_prints_each_value_with_its_evidence_times(
+    api_url: str, pipeline_tenant: TenantHandle, tmp_path: Path
+) -> None:
+    talk = "Today we are launching the Zephyr Blender.\nIt costs two hundred dollars.\nThe launch is in Lisbon."
+    said = speech_mp4(talk, tmp_path / "talk.mp4")
+    schema = tmp_path / "schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {
+                    "price": {"type": "number", "description": "price in dollars"},
+                    "city": {"type": "string", "description": "where the launch event takes place"},
+                },
+            }
+        )
+    )
+    options = ["--url", api_url, "--api-key", pipeline_tenant.api_key]
+    asked = ["--capability", "extract", "--option"]
+    with serving(tmp_path) as server:
+        shown = CliRunner().invoke(
+            main,
+            [*options, "jobs", "create", server.url("talk.mp4"), *asked, f"extract.schema=@{schema}", "--wait"],
+        )
+    assert shown.exit_code == 0, shown.output
+    printed = {m[0]: m for m in re.findall(r"extract: (/\w+) = (\S+)  (\d+):(\d+\.\d+)-(\d+):(\d+\.\d+)", shown.output)}
+    assert printed["/price"][1] == "200" and printed["/city"][1] == '"Lisbon"', shown.output
+    for path, sentence in (("/price", said[1]), ("/city", said[2])):
+        start = int(printed[path][2]) * 60 + float(printed[path][3])
+        assert sentence["start"] - 0.6 <= start <= sentence["end"], shown.output
+    unreadable = CliRunner().invoke(
+        main,
+        [*options, "jobs", "create", "https://example.com/v.mp4", *asked, f"extract.schema=@{tmp_path}/missing.json"],
+    )
+    assert unreadable.exit_code != 0 and "cannot read" in unreadable.output

@@ -8,6 +8,7 @@ same for both and are imported only to compute."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -186,12 +187,30 @@ def _nothing(options: ExtractOptions, _duration: float) -> Note:
     return Note(code="NO_SEGMENTS", message="the media gave no segment to extract from")
 
 
-def _render(result: ExtractResult) -> list[str]:
-    lines = [f"{e.path}  {clock_time(e.start)}-{clock_time(e.end)}  {e.source}: {e.text}" for e in result.evidence]
-    lines.insert(0, f"entities: {result.entities}  ({result.ungrounded_dropped} ungrounded value(s) dropped)")
-    lines += [
-        f"segment {s.index} {clock_time(s.start)}-{clock_time(s.end)}: {s.entities}" for s in result.segment_entities
+def _value_at(entities: JsonObject, pointer: str) -> Any:
+    """The value a JSON pointer names in ``entities`` (evidence points at its leaves)."""
+    node: Any = entities
+    for part in pointer.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
+def _cited(entities: JsonObject, evidence: list[Evidence], indent: str = "") -> list[str]:
+    """One line per value: its path, the value, when and where it was said or shown."""
+    return [
+        f"{indent}{e.path} = {json.dumps(_value_at(entities, e.path), ensure_ascii=False)}  "
+        f"{clock_time(e.start)}-{clock_time(e.end)}  {e.source}: {e.text}"
+        for e in evidence
     ]
+
+
+def _render(result: ExtractResult) -> list[str]:
+    lines = [f"{len(result.evidence)} value(s), each with its evidence; {result.ungrounded_dropped} ungrounded dropped"]
+    lines += _cited(result.entities, result.evidence)
+    for s in result.segment_entities:
+        lines.append(f"segment {s.index} {clock_time(s.start)}-{clock_time(s.end)}: {len(s.evidence)} value(s)")
+        lines += _cited(s.entities, s.evidence, indent="  ")
     return lines
 
 
