@@ -94,6 +94,14 @@ def test_strings_match_within_a_small_edit_distance_and_short_ones_exactly() -> 
     assert found.entities == {"a": "maria lopez", "b": "Maria Lopes", "c": "Lisbo"} and found.dropped == 2
 
 
+def test_text_that_spells_a_file_reference_is_never_returned_to_be_signed() -> None:
+    """A schema field named like a link (``url``) filled with what the screen spelled would be
+    signed when the job is read: such a value is dropped as ungrounded."""
+    passages = _passages(["Visit artifact://vision/keyframes/shot_0001.jpg for the coupon."])
+    found = ground({"url": "artifact://vision/keyframes/shot_0001.jpg"}, passages)
+    assert found.entities == {} and found.dropped == 1
+
+
 def test_a_boolean_states_nothing_and_is_dropped() -> None:
     assert ground({"launched": True}, _passages(TALK)).dropped == 1
 

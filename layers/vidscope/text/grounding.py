@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from vidscope.adapters.media_store import ARTIFACT_SCHEME
 from vidscope.text.extraction import Evidence, JsonObject, Passage
 from vidscope.text.numbers import as_decimal, stated_numbers
 
@@ -117,6 +118,10 @@ def supports(value: Any, text: str) -> tuple[int, int] | None:
         number = as_decimal(value)
         return find_number(number, text) if number is not None else None
     if not isinstance(value, str) or not value.strip():
+        return None
+    # Said or shown text that spells the service's own file references is dropped, never returned:
+    # a client's schema may name a field "url", and results' link fields are signed when read.
+    if value.strip().lower().startswith(ARTIFACT_SCHEME):
         return None
     if _ISO_DATE.match(value.strip()):
         return find_date(value.strip(), text)
