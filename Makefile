@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IAM_SIMULATOR := tests/support/iam_simulator
 IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 
-.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse clean
+.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,16 @@ bench-extract: $(STAMP) speech-synthesizer
 # the 4K jobs on a full minute instead of extrapolating from short samples (long).
 bench-abuse: $(STAMP)
 	$(PY) -m bench.abuse $(if $(FULL),--full)
+
+# What a media minute costs (DESIGN §9: transcription + summary + brands <= $0.0005, steady): a job
+# mix on the local stack, measured resource use x list prices (bench/prices.py). 2-minute media by
+# default; MINUTES=10 for the full run (builds speech with espeak-ng and a 720p video once).
+bench-cost: $(STAMP) speech-synthesizer
+	$(PY) -m bench.cost $(if $(MINUTES),--minutes $(MINUTES))
+
+# The worker's transcription on a CUDA device (RTF, GPU memory, WER); says so when there is none.
+bench-gpu: $(STAMP)
+	$(PY) -m bench.gpu $(if $(MINUTES),--minutes $(MINUTES))
 
 clean:
 	rm -rf $(VENV) $(IAM_SIMULATOR)/node_modules .pytest_cache .mypy_cache .ruff_cache cdk.out

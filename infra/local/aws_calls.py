@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from infra.local import usage
 from infra.local.iam_requests import requests_for
 
 LOG_ENV = "VIDSCOPE_AWS_CALL_LOG"
@@ -53,11 +54,15 @@ def attribute(client: Any, name: str) -> Any:
     return client
 
 
+def _actor_of(client: Any) -> str | None:
+    return getattr(client, _ACTOR_ATTRIBUTE, None) or _actor.get() or _process_actor
+
+
 def _record(client: Any, operation: str, params: dict[str, Any], response: Any) -> None:
     path = os.environ.get(LOG_ENV)
     if not path:
         return  # `make serve` and the like: nothing to pay per call
-    actor = getattr(client, _ACTOR_ATTRIBUTE, None) or _actor.get() or _process_actor
+    actor = _actor_of(client)
     service = client.meta.service_model.service_name
     if service == "dynamodbstreams" and isinstance(response, dict):
         stream = params.get("StreamArn") or _stream_iterators.get(params.get("ShardIterator", ""))
@@ -91,12 +96,14 @@ def install() -> None:
 
         def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
             response: Any = None
+            usage.watch(self, _actor_of)  # the cost benchmark's per-call use; nothing unless it asks
             try:
                 response = original(self, operation_name, api_params)
                 return response
             finally:
                 # Recorded whether or not the call succeeded: AWS authorizes before it answers.
                 _record(self, operation_name, api_params, response)
+                usage.record(self, operation_name, api_params, response, _actor_of(self))
 
         setattr(BaseClient, "_make_api_call", _make_api_call)  # noqa: B010 - as above
         _record_presigning()

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,6 +34,10 @@ class RunningTask:
     environment: dict[str, str]
     process: subprocess.Popen[bytes]
     log: IO[bytes] | None
+    # time.monotonic() when the process started and when it was seen to end: the task's billed
+    # seconds, read by the cost benchmark (bench/cost.py).
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
 
 
 @dataclass
@@ -129,6 +133,7 @@ class EcsAgent:
                 self._ecs.stop_task(
                     cluster=self._cluster, task=task.task_arn, reason=f"Essential container exited with code {code}"
                 )
+                task.ended = time.monotonic()
                 if task.log is not None:
                     task.log.close()
                 with self._lock:
