@@ -52,10 +52,11 @@ class VidscopeStack(cdk.Stack):
             resources=resources,
             environment=data,
             whisper_model=config.whisper_model,
-            instance_type=config.gpu_instance_type,
+            instance_types=config.gpu_instance_types,
             max_instances=config.max_gpu_instances,
             min_instances=config.min_gpu_instances,
             warm_pool_instances=config.gpu_warm_pool_instances,
+            spot=config.gpu_spot,
             alarm_topic=self.observability.topic,
         )
         self.vision = Vision(self, "Vision", resources=resources, environment=data, network=self.network)

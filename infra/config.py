@@ -16,8 +16,9 @@ class StageConfig:
     name: str
     production: bool
     log_retention: logs.RetentionDays
-    # Transcription: GPU instance type (g5/g6 family), how many may run at once, the model baked in.
-    gpu_instance_type: str
+    # Transcription: GPU instance types, in order of preference (same class: one 24 GB GPU, 4 vCPUs,
+    # 16 GiB, so the task fits each), how many may run at once, the model baked in.
+    gpu_instance_types: tuple[str, ...]
     max_gpu_instances: int
     whisper_model: str
     # API Gateway's own throttling: a second line behind the per-key limits in the app.
@@ -40,13 +41,23 @@ class StageConfig:
     # (the Transcribe state's heartbeat window is sized for that, see its Comment).
     min_gpu_instances: int = 0
     gpu_warm_pool_instances: int = 0
+    # Spot for the GPU instances above that floor (the floor itself is always on demand): any of
+    # gpu_instance_types, in the pools with the most spare capacity. An interrupted instance's
+    # task stops beating and the Transcribe state's Retry runs it once more (States.HeartbeatTimeout).
+    # Auto Scaling refuses a warm pool on a group that launches Spot: with Spot, no warm pool.
+    gpu_spot: bool = False
+
+    def __post_init__(self) -> None:
+        if self.gpu_spot and self.gpu_warm_pool_instances:
+            raise ValueError(f"{self.name}: an Auto Scaling group with Spot instances cannot have a warm pool")
 
 
 _DEV = StageConfig(
     name="dev",
     production=False,
     log_retention=logs.RetentionDays.ONE_MONTH,
-    gpu_instance_type="g6.xlarge",
+    # L4 first (on demand it is the cheaper), then A10G: two Spot pools per zone instead of one.
+    gpu_instance_types=("g6.xlarge", "g5.xlarge"),
     max_gpu_instances=1,
     whisper_model="large-v3",
     api_rate_limit=50,
@@ -54,6 +65,8 @@ _DEV = StageConfig(
     firewall_requests_per_ip=None,
     media_expiry_days=7,
     function_concurrency=DEV_FUNCTION_CONCURRENCY,
+    # Dev: Spot for every instance (its floor is zero); an interruption costs a test job one retry.
+    gpu_spot=True,
 )
 # Production differs from dev only in these.
 _PROD = replace(
@@ -66,12 +79,14 @@ _PROD = replace(
     api_burst_limit=1000,
     firewall_requests_per_ip=6000,
     function_concurrency=PROD_FUNCTION_CONCURRENCY,
-    # One instance always on (g6.xlarge, about $0.80 an hour on demand, ~$590 a month): a public
+    # One instance always on, on demand (g6.xlarge first, about $0.80 an hour, ~$590 a month): a public
     # API's first job after a quiet night should not wait minutes for a GPU to boot and pull a
-    # multi-GB image, which that instance keeps cached. Two more wait stopped in the warm pool:
-    # a burst starts them instead of booting fresh instances from the AMI.
+    # multi-GB image, which that instance keeps cached, and Spot must not take it away. Every
+    # instance above it is Spot (about 55 % less: bench/prices.py). That rules out the warm pool
+    # of stopped instances that bursts used to start from: a burst instance now boots from the
+    # AMI, about 0.5 to 2 minutes more of a start that the image pull dominates anyway
+    # (bench/cold_start.md: a pooled instance never had the image either).
     min_gpu_instances=1,
-    gpu_warm_pool_instances=2,
 )
 STAGES: dict[str, StageConfig] = {config.name: config for config in (_DEV, _PROD)}
 

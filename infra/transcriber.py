@@ -1,10 +1,13 @@
 """The transcription worker on GPU: an Auto Scaling group of GPU instances as the default capacity
-of the network's ECS cluster (managed scaling, down to the stage's minimum: zero in dev, with an
-optional warm pool), and the task definition built from the worker's Dockerfile with one GPU.
+of the network's ECS cluster (managed scaling, down to the stage's minimum: zero in dev; on demand
+up to that minimum and optionally Spot above it, or else an optional warm pool), and the task
+definition built from the worker's Dockerfile with one GPU.
 The ASL's runTask names neither, so the cluster's default capacity provider is what places it
 (locally FARGATE, here the GPU group)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_autoscaling as autoscaling
@@ -37,13 +40,18 @@ class Transcriber(Construct):
         resources: Resources,
         environment: dict[str, str],
         whisper_model: str,
-        instance_type: str,
+        instance_types: tuple[str, ...],
         max_instances: int,
         alarm_topic: sns.ITopic,
         min_instances: int = 0,
         warm_pool_instances: int = 0,
+        spot: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        if not instance_types:
+            raise ValueError("at least one GPU instance type")
+        if spot and warm_pool_instances:
+            raise ValueError("Auto Scaling puts no warm pool on a group that launches Spot instances")
         vpc = network.vpc
         self.cluster = network.cluster  # the cluster this worker's tasks run in (its Placement)
         instance_role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
@@ -55,10 +63,15 @@ class Transcriber(Construct):
             # An instance booted into the warm pool must not join the cluster (and be given tasks)
             # before it is stopped; the agent checks this flag and waits until it leaves the pool.
             user_data.add_commands("echo ECS_WARM_POOLS_CHECK=true >> /etc/ecs/ecs.config")
+        if spot:
+            # On EC2's two-minute interruption notice the agent sets the instance DRAINING, so no new
+            # task is placed on it; the task it runs dies with it, stops beating, and the Transcribe
+            # state's Retry (States.HeartbeatTimeout) starts it again on another instance.
+            user_data.add_commands("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config")
         launch_template = ec2.LaunchTemplate(
             self,
             "GpuLaunchTemplate",
-            instance_type=ec2.InstanceType(instance_type),
+            instance_type=ec2.InstanceType(instance_types[0]),
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
             user_data=user_data,
             role=instance_role,
@@ -81,7 +94,7 @@ class Transcriber(Construct):
             self,
             "GpuInstances",
             vpc=vpc,
-            launch_template=launch_template,
+            **_purchase_options(launch_template, instance_types, min_instances, spot=spot),
             # The stage's choice (infra.config): 0 scales to zero between jobs, and the first job
             # after a quiet spell waits for a boot and the image pull.
             min_capacity=min_instances,
@@ -105,8 +118,10 @@ class Transcriber(Construct):
                 pool_state=autoscaling.PoolState.STOPPED,
                 reuse_on_scale_in=False,
             )
-        # ECS drains an instance's tasks itself before scale-in (managed draining), so CDK adds no
-        # drain-hook Lambda and topic of its own.
+        # ECS drains an instance's tasks itself before Auto Scaling terminates it (managed draining:
+        # scale-in, and a Spot instance that capacity rebalancing replaces, whose running task is
+        # left to finish), so CDK adds no drain-hook Lambda and topic of its own. No managed
+        # termination protection: scale-in waits on the drain, not on instance protection.
         capacity = ecs.AsgCapacityProvider(
             self,
             "GpuCapacity",
@@ -115,6 +130,15 @@ class Transcriber(Construct):
             enable_managed_draining=True,
         )
         self.cluster.add_asg_capacity_provider(capacity)
+        if spot:
+            nag.acknowledge(
+                instances,
+                "EC26",
+                "cdk-nag 3.0.2's EBS-encryption rule reads only the group's LaunchTemplate property, "
+                "which a group with a MixedInstancesPolicy has not (CloudFormation allows one or the "
+                "other), and throws; the policy's launch template encrypts the root volume "
+                "(tests/infra checks it).",
+            )
         nag.acknowledge(
             instances,
             "AS3",
@@ -161,3 +185,29 @@ class Transcriber(Construct):
             "The environment holds resource names only (table, bucket, model); secrets never reach "
             "it (tests/infra checks every function and task environment).",
         )
+
+
+def _purchase_options(
+    launch_template: ec2.LaunchTemplate, instance_types: tuple[str, ...], on_demand: int, *, spot: bool
+) -> dict[str, Any]:
+    """How the group buys its instances. Without Spot: the launch template's (first) type, on
+    demand. With Spot: a mixed instances policy, the first ``on_demand`` instances (the stage's
+    floor) on demand in the order of ``instance_types``, every one above it Spot from whichever of
+    those types has the most spare capacity in the zone (capacity-optimized: the fewest
+    interruptions, which cost a job its retry), and capacity rebalancing, which launches a
+    replacement when EC2 flags an instance at elevated risk."""
+    if not spot:
+        return {"launch_template": launch_template}
+    policy = autoscaling.MixedInstancesPolicy(
+        launch_template=launch_template,
+        launch_template_overrides=[
+            autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(name)) for name in instance_types
+        ],
+        instances_distribution=autoscaling.InstancesDistribution(
+            on_demand_base_capacity=on_demand,
+            on_demand_percentage_above_base_capacity=0,
+            on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+            spot_allocation_strategy=autoscaling.SpotAllocationStrategy.CAPACITY_OPTIMIZED,
+        ),
+    )
+    return {"mixed_instances_policy": policy, "capacity_rebalance": True}

@@ -4,8 +4,10 @@ transcription task on a cluster that scales to zero, and stage functions granted
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra import config, workflow_definition
@@ -44,22 +46,60 @@ def test_the_transcription_task_asks_for_a_gpu_on_managed_scaling_instances(prod
     )
 
 
-def test_gpu_capacity_keeps_the_stage_minimum_and_a_bounded_stopped_warm_pool(
-    prod: Synthesized, dev: Synthesized
-) -> None:
+def test_gpu_capacity_keeps_the_stage_minimum(prod: Synthesized, dev: Synthesized) -> None:
     prod_config, dev_config = config.for_stage("prod"), config.for_stage("dev")
-    assert dev_config.min_gpu_instances == 0 and dev_config.gpu_warm_pool_instances == 0  # dev idles at no cost
+    assert dev_config.min_gpu_instances == 0  # dev idles at no cost
+    assert prod_config.min_gpu_instances >= 1  # prod keeps one instance, and its cached image, up
     prod.template.has_resource_properties(
         "AWS::AutoScaling::AutoScalingGroup", {"MinSize": str(prod_config.min_gpu_instances)}
     )
     dev.template.has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0"})
-    [pool] = prod.template.find_resources("AWS::AutoScaling::WarmPool").values()
-    assert pool["Properties"]["PoolState"] == "Stopped"
-    assert pool["Properties"]["MinSize"] == prod_config.gpu_warm_pool_instances
-    assert pool["Properties"]["MaxGroupPreparedCapacity"] == prod_config.gpu_warm_pool_instances
-    # ECS does not support ReuseOnScaleIn for the warm pools of its capacity providers.
-    assert pool["Properties"].get("InstanceReusePolicy", {}).get("ReuseOnScaleIn") is not True
-    assert not dev.template.find_resources("AWS::AutoScaling::WarmPool")
+
+
+def test_gpu_capacity_is_on_demand_up_to_the_stage_floor_and_spot_above_it(prod: Synthesized, dev: Synthesized) -> None:
+    for synthesized, stage in ((prod, config.for_stage("prod")), (dev, config.for_stage("dev"))):
+        assert stage.gpu_spot, stage.name
+        [group] = synthesized.template.find_resources("AWS::AutoScaling::AutoScalingGroup").values()
+        properties = group["Properties"]
+        assert "LaunchTemplate" not in properties  # the mixed instances policy names it instead
+        policy = properties["MixedInstancesPolicy"]
+        assert policy["InstancesDistribution"] == {
+            # The warm floor (min_gpu_instances) on demand, in the listed order (L4 first)...
+            "OnDemandBaseCapacity": stage.min_gpu_instances,
+            "OnDemandAllocationStrategy": "prioritized",
+            # ...and every instance above it Spot, from the pools least likely to be interrupted.
+            "OnDemandPercentageAboveBaseCapacity": 0,
+            "SpotAllocationStrategy": "capacity-optimized",
+        }, stage.name
+        types = [override["InstanceType"] for override in policy["LaunchTemplate"]["Overrides"]]
+        assert types == list(stage.gpu_instance_types) and len(types) >= 2, stage.name
+        # One GPU class: each type has one 24 GB GPU for the task's gpu_count=1.
+        assert set(types) <= {"g6.xlarge", "g5.xlarge"}, stage.name
+        assert properties["CapacityRebalance"] is True
+        [(template_id, template)] = synthesized.template.find_resources("AWS::EC2::LaunchTemplate").items()
+        assert policy["LaunchTemplate"]["LaunchTemplateSpecification"]["LaunchTemplateId"] == {"Ref": template_id}
+        data = template["Properties"]["LaunchTemplateData"]
+        assert "gpu" in json.dumps(data["ImageId"]).lower()  # the ECS-optimized GPU AMI for every type
+        # An instance given its interruption notice drains: no new task lands on it; the task it
+        # runs dies with it and the Transcribe state retries it (test_asl checks that Retry).
+        assert "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true" in json.dumps(data["UserData"])
+        # Auto Scaling terminations (scale-in, a rebalanced Spot instance) wait on ECS's drain.
+        synthesized.template.has_resource_properties(
+            "AWS::ECS::CapacityProvider",
+            {
+                "AutoScalingGroupProvider": Match.object_like(
+                    {"ManagedDraining": "ENABLED", "ManagedTerminationProtection": "DISABLED"}
+                )
+            },
+        )
+        # Auto Scaling refuses a warm pool on a group that launches Spot.
+        assert not synthesized.template.find_resources("AWS::AutoScaling::WarmPool"), stage.name
+
+
+def test_a_stage_cannot_ask_for_spot_and_a_warm_pool() -> None:
+    with pytest.raises(ValueError, match="warm pool"):
+        replace(config.STAGES["prod"], gpu_spot=True, gpu_warm_pool_instances=2)
+    assert replace(config.STAGES["prod"], gpu_spot=False, gpu_warm_pool_instances=2).gpu_warm_pool_instances == 2
 
 
 def test_stage_functions_get_only_their_part(prod_template: Template) -> None:
