@@ -64,8 +64,16 @@ def max_active_jobs(plan: str) -> int:
     return MAX_ACTIVE_JOBS.get(plan, min(MAX_ACTIVE_JOBS.values()))
 
 
+# Encoders pad: AAC fills its last frame and prepends its priming samples, so a minute of sound
+# decodes to 60.01 s. This much past a minute's boundary does not start a new billable minute
+# (a client who cut exactly 60 s is not billed two); at most 0.5 s a minute goes unbilled.
+BILLING_PADDING_SECONDS: Final = 0.5
+
+
 def billable_minutes(duration_seconds: float) -> int:
-    return max(1, math.ceil(duration_seconds / 60))
+    """Started minutes of the billed duration, at least one; BILLING_PADDING_SECONDS past a
+    boundary starts none."""
+    return max(1, math.ceil((duration_seconds - BILLING_PADDING_SECONDS) / 60))
 
 
 def credits_for(capabilities: Iterable[str], duration_seconds: float, size_bytes: int = 0) -> int:

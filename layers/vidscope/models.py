@@ -101,6 +101,11 @@ class MediaInfo(BaseModel):
     """What ingestion found in the media."""
 
     duration_seconds: float = Field(description="Decoded, not read from the container's header")
+    billed_seconds: float | None = Field(
+        default=None,
+        description="What the job is billed for: the duration, or more when the job reads pictures denser than "
+        "1080p at 30 fps (the duration times their pixels per second over 1920x1080x30: 4K at 30 fps bills 4 times)",
+    )
     has_audio: bool
     has_video: bool
     title: str | None = None

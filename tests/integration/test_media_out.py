@@ -8,10 +8,12 @@ import math
 import time
 import urllib.request
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 import pytest
 from werkzeug.test import Client
 
@@ -45,8 +47,47 @@ def talks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
     speech_mp4(SCRIPT, root / "topics.mp4")
     (root / "speech.mp4").write_bytes((SAMPLE_DIR / "speech.mp4").read_bytes())
     noise_mp4(NOISE_FRAMES, root / "noise.mp4")
+    _uhd_240(root / "uhd.mp4")
+    _vp8_opus(root / "old.webm")
     with serving(root) as server:
         yield server
+
+
+def _uhd_240(path: Path, *, frames: int = 480) -> None:
+    """``frames`` 3840x2160 pictures at 240 fps (2 s: 32 times 1080p30's pixels a second), each the
+    same encoded keyframe (small: ~12 MB), no sound."""
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=240, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 3840, 2160, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 240)
+        picture = av.VideoFrame.from_ndarray(np.full((2160, 3840, 3), 90, np.uint8), format="rgb24")
+        picture.pts, picture.time_base = 0, Fraction(1, 240)
+        keyframe = bytes(next(p for p in [*stream.encode(picture), *stream.encode(None)] if p.is_keyframe))
+        for index in range(frames):
+            packet = av.Packet(keyframe)
+            packet.pts = packet.dts = index
+            packet.duration, packet.time_base, packet.is_keyframe, packet.stream = 1, Fraction(1, 240), True, stream
+            container.mux(packet)
+
+
+def _vp8_opus(path: Path, *, seconds: int = 2) -> None:
+    """``seconds`` of 160x90 VP8 pictures (no mp4 muxer carries VP8) and Opus sound, in WebM."""
+    with av.open(str(path), "w", format="webm") as container:
+        video = container.add_stream("libvpx", rate=25)
+        video.width, video.height, video.pix_fmt = 160, 90, "yuv420p"
+        sound = container.add_stream("libopus", rate=48_000)
+        sound.layout = "mono"
+        for index in range(25 * seconds):
+            frame = av.VideoFrame.from_ndarray(np.full((90, 160, 3), index * 5, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 25)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        for at in range(0, 48_000 * seconds, 960):
+            tone = (np.sin(np.arange(at, at + 960) * 2 * np.pi * 440 / 48_000) * 0.3).astype(np.float32)
+            chunk = av.AudioFrame.from_ndarray(tone[None, :], format="flt", layout="mono")
+            chunk.sample_rate, chunk.pts = 48_000, at
+            container.mux(sound.encode(chunk))
+        container.mux(sound.encode(None))
 
 
 def _run(api: Client, tenant: TenantHandle, url: str, capabilities: list[str], **body: Any) -> dict[str, Any]:
@@ -143,3 +184,35 @@ def test_a_download_of_a_dense_file_is_priced_by_its_size_when_that_is_more_than
     assert size > 32 * 2**20 and job["media"]["duration_seconds"] < 60
     assert job["cost_breakdown"] == {"download": math.ceil(size / (32 * 2**20))}
     assert job["credits_charged"] == job["cost_breakdown"]["download"] > catalog.credits_for(["download"], 8)
+
+
+def test_pictures_denser_than_1080p30_are_billed_by_their_pixel_rate(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, talks: MediaServer
+) -> None:
+    # Given 2 s of 4K at 240 fps: 32 times the pixels a second of 1080p30
+    job = _run(pipeline_api, pipeline_tenant, talks.url("uhd.mp4"), ["download"])
+    # Then the client sees its real length and the length it is billed for, 32 times it
+    assert job["media"]["duration_seconds"] == pytest.approx(2.0, abs=0.01)
+    assert job["media"]["billed_seconds"] == pytest.approx(64.0, abs=0.1)
+    # And is held and charged two started minutes, not one
+    assert job["cost_breakdown"] == {"download": catalog.credits_for(["download"], 64.0)} == {"download": 2}
+    assert job["credits_charged"] == 2
+
+
+def test_a_download_in_a_codec_mp4_does_not_carry_fails_alone_and_uncharged(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, talks: MediaServer, tmp_path: Path
+) -> None:
+    # Given WebM with VP8 pictures, which an mp4 cannot hold as they are (and a download never re-encodes)
+    url = talks.url("old.webm")
+    job = run_to_end(pipeline_api, pipeline_tenant, url, ["download"], 240)
+    # Then the download fails alone, with a code that says why, and is not charged
+    assert job["status"] == "completed", job.get("error")
+    assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [
+        ("download", "DOWNLOAD_FORMAT_UNSUPPORTED")
+    ]
+    assert "vp8" in job["capability_errors"][0]["message"]
+    assert "download" not in job["cost_breakdown"]
+    # While its sound alone (Opus, which an m4a file holds) downloads as it is
+    sound = _run(pipeline_api, pipeline_tenant, url, ["download"], options={"download": {"format": "m4a"}})
+    _, streams = _streams(_fetch(sound["results"]["download"]["download_url"], tmp_path / "media.m4a"))
+    assert set(streams) == {"audio"} and streams["audio"].codec_context.codec.canonical_name == "opus"

@@ -14,6 +14,7 @@ import pytest
 
 from vidscope.pipeline.errors import MediaUnsupported
 from vidscope.pipeline.ingestion import inspect_media
+from vidscope.vision.limits import REFERENCE_PIXEL_RATE
 
 
 def _video(
@@ -73,3 +74,29 @@ def test_pictures_too_large_or_too_narrow_are_refused_before_any_stage_sees_them
         inspect_media(path, reads_video=True)
     # Only its sound is read by a job that does not look: nothing to refuse.
     assert inspect_media(path, reads_video=False).duration_seconds == pytest.approx(1.0, abs=0.1)
+
+
+def test_pictures_denser_than_1080p30_bill_their_span_times_their_pixel_rate(tmp_path: Path) -> None:
+    # Given 0.5 s of 1280x720 pictures at 240 fps (3.56 times 1080p30's pixels a second), with sound
+    path = _video(
+        tmp_path / "dense.mkv", frames=120, frame_seconds=Fraction(1, 240), size=(1280, 720), sound_seconds=0.5
+    )
+    # When a job that sees them inspects it
+    seen = inspect_media(path, reads_video=True)
+    # Then the media lasts its span, and is billed that span times 1280x720x240 / 1920x1080x30
+    assert seen.duration_seconds == pytest.approx(0.5, abs=0.05)
+    assert seen.billed_seconds == pytest.approx(
+        seen.duration_seconds * 1280 * 720 * 240 / REFERENCE_PIXEL_RATE, rel=0.03
+    )
+    # A job that only listens reads the sound alone, and is billed its duration.
+    heard = inspect_media(path, reads_video=False)
+    assert heard.billed_seconds == heard.duration_seconds == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.parametrize(("size", "fps"), [((1920, 1080), 30), ((640, 360), 240), ((64, 36), 30)])
+def test_pictures_at_1080p30_or_fewer_pixels_a_second_bill_their_duration(
+    tmp_path: Path, size: tuple[int, int], fps: int
+) -> None:
+    path = _video(tmp_path / "plain.mkv", frames=fps // 2, frame_seconds=Fraction(1, fps), size=size)
+    seen = inspect_media(path, reads_video=True)
+    assert seen.billed_seconds == seen.duration_seconds == pytest.approx(0.5, abs=0.05)

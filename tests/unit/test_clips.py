@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -11,7 +12,9 @@ import pytest
 
 from tests.support.media import remux as join_tracks
 from tests.support.vision_media import make_audio_only, make_video
-from vidscope.editing.clips import ClipInfo, remux, render_clip
+from vidscope.editing.clips import ClipInfo, DownloadFormatUnsupported, remux, render_clip
+from vidscope.models import Stage
+from vidscope.pipeline.errors import public_message
 from vidscope.pipeline.ingestion import inspect_media
 from vidscope.vision.models import Box
 
@@ -74,7 +77,7 @@ def test_a_clip_is_h264_and_aac_at_the_aspect_and_length_asked(
 
     assert isinstance(info, ClipInfo)
     assert _streams(out) == {"video": "h264", "audio": "aac"}
-    assert info.height == 360  # the source's full height, under max_height
+    assert info.height == 360  # the source's full height, under max_side
     assert abs(info.width - info.height * ratio) <= 1
     assert info.width % 2 == 0 and info.height % 2 == 0
     assert abs(info.duration_seconds - 3.0) <= 0.1
@@ -89,7 +92,7 @@ def test_a_clip_is_h264_and_aac_at_the_aspect_and_length_asked(
 
 
 def test_a_clip_is_scaled_down_to_the_maximum_height(media: Path, tmp_path: Path) -> None:
-    info = render_clip(media, tmp_path / "small.mp4", start=0.0, end=1.0, aspect="9:16", max_height=240)
+    info = render_clip(media, tmp_path / "small.mp4", start=0.0, end=1.0, aspect="9:16", max_side=240)
 
     assert info.height == 240
     assert abs(info.width - 240 * 9 / 16) <= 1
@@ -157,7 +160,6 @@ def test_remux_to_mp4_copies_h264_and_aac_and_keeps_the_duration(media: Path, tm
 
     packaged = remux(media, out, audio_only=False)
 
-    assert packaged.copied
     assert _streams(out) == {"video": "h264", "audio": "aac"}
     assert abs(packaged.duration_seconds - SECONDS) <= 0.1
     assert packaged.size_bytes == out.stat().st_size
@@ -173,38 +175,76 @@ def test_remux_to_m4a_keeps_only_the_audio(media: Path, tmp_path: Path) -> None:
     assert packaged.size_bytes < media.stat().st_size / 2
 
 
-def test_remux_encodes_codecs_mp4_does_not_carry_as_is(tmp_path: Path) -> None:
-    source = tmp_path / "other.mkv"
-    with av.open(str(source), "w", format="matroska") as container:
-        video = container.add_stream("mpeg4", rate=25)
+def _two_tracks(path: Path, *, video_codec: str, audio_codec: str, seconds: int = 2) -> None:
+    """``seconds`` of 160x90 pictures in ``video_codec`` and a 440 Hz tone in ``audio_codec``
+    (Matroska: it carries any of them)."""
+    with av.open(str(path), "w", format="matroska") as container:
+        video = container.add_stream(video_codec, rate=25)
         video.width, video.height, video.pix_fmt = 160, 90, "yuv420p"
-        sound = container.add_stream("mp2", rate=44_100)
+        sound = container.add_stream(audio_codec, rate=48_000)
         sound.layout = "stereo"
-        for index in range(50):  # 2 s
-            image = np.full((90, 160, 3), index * 5, dtype=np.uint8)
+        for index in range(25 * seconds):
+            image = np.full((90, 160, 3), index * 5 % 256, dtype=np.uint8)
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             frame.pts, frame.time_base = index, Fraction(1, 25)
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
-        tone = (np.sin(np.arange(88_200) * 2 * np.pi * 440 / 44_100) * 9000).astype(np.int16)
-        for at in range(0, tone.size, 1152):
-            interleaved = np.repeat(tone[at : at + 1152], 2)[None, :]  # packed stereo: L R L R …
-            audio = av.AudioFrame.from_ndarray(interleaved, format="s16", layout="stereo")
-            audio.sample_rate, audio.pts = 44_100, at
+        tone = np.sin(np.arange(48_000 * seconds) * 2 * np.pi * 440 / 48_000).astype(np.float32) * 0.3
+        planar = np.repeat(tone[None, :], 2, axis=0)
+        chunk = sound.codec_context.frame_size or 1024
+        for at in range(0, tone.size, chunk):
+            audio = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(planar[:, at : at + chunk]), format="fltp", layout="stereo"
+            )
+            audio.sample_rate, audio.pts = 48_000, at
             container.mux(sound.encode(audio))
         container.mux(sound.encode(None))
 
+
+@pytest.mark.parametrize(("video_codec", "audio_codec"), [("mpeg4", "libmp3lame"), ("libvpx-vp9", "libopus")])
+def test_remux_copies_every_codec_the_mp4_family_carries_without_reencoding(
+    tmp_path: Path, video_codec: str, audio_codec: str
+) -> None:
+    # Given media in codecs that are not H.264/AAC but that mp4 carries as is
+    source = tmp_path / "other.mkv"
+    _two_tracks(source, video_codec=video_codec, audio_codec=audio_codec)
+    with av.open(str(source)) as container:
+        codecs = {s.type: s.codec_context.codec.canonical_name for s in container.streams}
+        packets = {s.type: [bytes(p) for p in container.demux(s) if p.size][:5] for s in container.streams}
+
+    # When the download packages it as mp4 and as m4a
     video_out = remux(source, tmp_path / "download.mp4", audio_only=False)
     audio_out = remux(source, tmp_path / "download.m4a", audio_only=True)
 
-    assert not video_out.copied and not audio_out.copied
-    assert _streams(tmp_path / "download.mp4") == {"video": "h264", "audio": "aac"}
-    assert _streams(tmp_path / "download.m4a") == {"audio": "aac"}
-    with av.open(str(source)) as container:
-        assert container.duration is not None
-        source_seconds = container.duration / av.time_base
-    assert abs(video_out.duration_seconds - source_seconds) <= 0.1
-    assert abs(audio_out.duration_seconds - source_seconds) <= 0.1
+    # Then both hold the source's codecs, packet for packet, over the whole length
+    assert _canonical(tmp_path / "download.mp4") == codecs
+    assert _canonical(tmp_path / "download.m4a") == {"audio": codecs["audio"]}
+    with av.open(str(tmp_path / "download.mp4")) as container:
+        assert [bytes(p) for p in container.demux(video=0) if p.size][:5] == packets["video"]
+    assert abs(video_out.duration_seconds - 2.0) <= 0.1 and abs(audio_out.duration_seconds - 2.0) <= 0.1
+
+
+def test_remux_refuses_a_codec_mp4_does_not_carry_instead_of_reencoding_it(tmp_path: Path) -> None:
+    # Given VP8 pictures (WebM's old codec: no mp4 muxer takes it) with Opus sound
+    source = tmp_path / "old.webm"
+    _two_tracks(source, video_codec="libvpx", audio_codec="libopus")
+
+    # When the download packages it as mp4, it is refused, and nothing is encoded
+    with pytest.raises(DownloadFormatUnsupported, match="vp8") as refused:
+        remux(source, tmp_path / "download.mp4", audio_only=False)
+    # (a failure of the download alone, by the name Step Functions reports)
+    assert public_message(type(refused.value).__name__, str(refused.value), Stage.ANALYSIS) == (
+        "DOWNLOAD_FORMAT_UNSUPPORTED",
+        str(refused.value),
+    )
+    # While its sound alone is copied into an m4a
+    remux(source, tmp_path / "download.m4a", audio_only=True)
+    assert _canonical(tmp_path / "download.m4a") == {"audio": "opus"}
+
+
+def _canonical(path: Path) -> dict[str, str]:
+    with av.open(str(path)) as container:
+        return {s.type: s.codec_context.codec.canonical_name for s in container.streams}
 
 
 def test_media_without_audio_has_no_m4a(media: Path, tmp_path: Path) -> None:
@@ -246,13 +286,13 @@ def test_sound_stamped_past_its_samples_is_packaged_only_as_far_as_it_was_billed
     # When the download packages it up to the billed duration
     packaged = remux(source, tmp_path / "download.m4a", audio_only=True, billed_seconds=billed)
     # Then it holds no more than was billed
-    assert packaged.copied and packaged.duration_seconds <= billed + 0.1
+    assert packaged.duration_seconds <= billed + 0.1
 
 
 def test_a_download_stops_at_the_billed_duration(media: Path, tmp_path: Path) -> None:
     packaged = remux(media, tmp_path / "download.mp4", audio_only=False, billed_seconds=3.0)
 
-    assert packaged.copied and _streams(tmp_path / "download.mp4") == {"video": "h264", "audio": "aac"}
+    assert _streams(tmp_path / "download.mp4") == {"video": "h264", "audio": "aac"}
     assert 2.9 <= packaged.duration_seconds <= 3.1
     pictures, audio_seconds = _decoded_seconds(tmp_path / "download.mp4")
     assert pictures <= 3 * 30 + 3 and audio_seconds <= 3.1
@@ -264,3 +304,34 @@ def test_a_clip_stops_at_the_billed_duration(media: Path, tmp_path: Path) -> Non
     assert abs(info.duration_seconds - 2.0) <= 0.1
     with pytest.raises(ValueError, match="ends before"):
         render_clip(media, tmp_path / "late.mp4", start=3.5, end=6.0, billed_seconds=3.0)
+
+
+def _dense(path: Path, *, width: int, height: int, fps: int, seconds: float = 1.0) -> None:
+    """``seconds`` of ``width`` x ``height`` pictures at ``fps``, a bar moving across them."""
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(round(seconds * fps)):
+            image = np.full((height, width, 3), 30, dtype=np.uint8)
+            left = index * 7 % (width - 16)
+            image[:, left : left + 16] = 230
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def test_a_clip_has_at_most_30_frames_a_second_and_1280_pixels_on_its_long_side(tmp_path: Path) -> None:
+    # Given 1 s of 1920x480 pictures at 120 fps (wide and dense: 4 times the frames a clip needs)
+    source = tmp_path / "dense.mp4"
+    _dense(source, width=1920, height=480, fps=120)
+
+    # When it is cut at its own aspect
+    info = render_clip(source, tmp_path / "clip.mp4", start=0.0, end=1.0, aspect="original")
+
+    # Then the clip is 1280 wide (aspect kept) and holds 30 frames, evenly spread
+    assert (info.width, info.height) == (1280, 320)
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        times = [frame.time for frame in container.decode(video=0) if frame.time is not None]
+    assert 29 <= len(times) <= 31
+    assert max(b - a for a, b in pairwise(times)) < 0.05

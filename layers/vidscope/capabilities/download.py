@@ -1,6 +1,7 @@
 """download: the ingested media re-packaged for the client to fetch: mp4 (video and sound) or m4a
-(sound alone), with a fresh presigned URL on every read. The media is copied, not transcoded,
-when its codecs fit the container (``vidscope.editing.clips.remux``)."""
+(sound alone), with a fresh presigned URL on every read. The media is copied, never transcoded
+(``vidscope.editing.clips.remux``): media in a codec the container does not carry fails this
+capability alone, uncharged (DOWNLOAD_FORMAT_UNSUPPORTED)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def _package(inputs: Inputs, options: DownloadOptions) -> DownloadResult:
 
     source = inputs.media.fetch()
     target = source.with_name(f"download.{options.format}")
-    # Up to the billed duration: packets stamped past what ingestion decoded are not the client's.
+    # Up to the decoded duration: packets stamped past what ingestion decoded are not the client's.
+    # A codec the container does not carry raises DownloadFormatUnsupported (DOWNLOAD_FORMAT_UNSUPPORTED).
     packaged = remux(source, target, audio_only=options.format == "m4a", billed_seconds=inputs.duration_seconds)
     return DownloadResult(
         download_url=inputs.media.store(target, f"download/media.{options.format}"),

@@ -3,15 +3,15 @@
 ``render_clip`` cuts [start, end) out of a video, crops every frame to the requested aspect with a
 window that follows a focus (the box of on-screen text active at that time, as fractions of the
 frame), else the frame's busiest region (the column, or row, energy of its luma gradient), else the
-centre, glides that window smoothly over time, scales it to at most ``max_height`` and encodes
+centre, glides that window smoothly over time, scales it to at most ``max_side`` on its long side
+(MAX_CLIP_SIDE), keeps at most MAX_CLIP_FPS frames a second (by their timestamps) and encodes
 H.264 + AAC into an mp4 whose timestamps start at 0 (moov first, so players start at once).
 
 The crop works on the decoded YUV planes directly: no RGB round trip per frame, which is most of
 the cost of a naive crop at 720p and above.
 
-``remux`` re-packages media as mp4 (video + audio) or m4a (audio only) for the download, copying
-the packets where the mp4 family carries the codec as is (H.264 video, AAC audio), else encoding
-H.264/AAC.
+``remux`` re-packages media as mp4 (video + audio) or m4a (audio only) for the download by copying
+its packets; it never transcodes (``DownloadFormatUnsupported`` for a codec the container does not carry).
 
 Both stop at ``billed_seconds``, the media's billed duration (what ingestion decoded): a file may
 stamp its packets past what it holds (a second of sound spread over twenty), and nothing the job
@@ -50,6 +50,21 @@ _GLIDE_SECONDS = 0.5  # time constant of the crop window's movement: steady, yet
 _SALIENCY_WIDTH = 160  # luma is measured at this width: gradients of the main shapes survive
 _SALIENCY_EVERY_SECONDS = 0.2  # the busiest region is measured this often; the glide fills in
 _FIXED_TIME_BASE = Fraction(1, 90_000)  # fine enough to keep a variable frame rate's timing
+# A clip's encoding follows its pixels per second, whatever the source's: at most this many frames a
+# second (a frame shown less than the interval after the last kept one is dropped; the slack keeps
+# every frame of 30 fps stamped to the millisecond) and this many pixels on its long side.
+MAX_CLIP_FPS = 30
+_MIN_FRAME_INTERVAL = 1.0 / MAX_CLIP_FPS - 0.002
+MAX_CLIP_SIDE = 1280
+# What the download's containers carry as is, by FFmpeg's codec names: the mp4 muxer's (those
+# players know), and of them the m4a ("ipod") muxer's; audio the m4a muxer refuses goes in an mp4
+# muxer's file, the same boxes under another brand. Anything else is refused, never re-encoded: an
+# encode at the source's size and rate costs hundreds of times what a download is paid.
+_MP4_CODECS = frozenset(
+    {"h264", "hevc", "av1", "vp9", "mpeg4", "mpeg2video", "mjpeg"}
+    | {"aac", "mp3", "opus", "flac", "alac", "ac3", "eac3", "mp2"}
+)
+_M4A_CODECS = frozenset({"aac", "alac", "ac3"})
 
 
 class ClipInfo(BaseModel):
@@ -62,11 +77,17 @@ class ClipInfo(BaseModel):
 
 
 class PackagedMedia(BaseModel):
-    """A re-packaged media file: its duration, its size and whether every stream was copied as is."""
+    """A re-packaged media file (its packets copied): its duration and its size."""
 
     duration_seconds: float = Field(ge=0)
     size_bytes: int = Field(ge=0)
-    copied: bool
+
+
+class DownloadFormatUnsupported(Exception):
+    """A track of the media is in a codec the download's container does not carry as is (and
+    downloads are never re-encoded). Step Functions matches the class name, which
+    ``vidscope.pipeline.errors`` maps to DOWNLOAD_FORMAT_UNSUPPORTED (this room imports nothing of
+    the pipeline): the download fails alone, uncharged."""
 
 
 def _even(value: float) -> int:
@@ -86,9 +107,10 @@ def _crop_size(width: int, height: int, aspect: str) -> tuple[int, int]:
     return width - width % 2, min(_even(width * down / across), height - height % 2)
 
 
-def _output_size(crop_width: int, crop_height: int, aspect: str, max_height: int) -> tuple[int, int]:
+def _output_size(crop_width: int, crop_height: int, aspect: str, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(crop_width, crop_height))  # the long side at most max_side
     # Heights are multiples of 4: PyAV's yuv420p arrays hold the chroma planes as whole rows of luma width.
-    height = max(4, 4 * (min(crop_height, max_height) // 4))
+    height = max(4, 4 * (int(crop_height * scale) // 4))
     ratio = ASPECTS[aspect]
     across, down = ratio if ratio is not None else (crop_width, crop_height)
     return _even(height * across / down), height
@@ -209,30 +231,20 @@ def _probe(path: Path) -> tuple[float, int, int]:
 
 class _AacEncoder:
     """Audio to AAC on a new stream of ``output``: resampled to the encoder's format, cut into its
-    frame size (``av.AudioFifo``), timed by sample count from the first frame's time less
-    ``origin`` (so a track that starts late stays in place). The one audio encoding path of clips
-    and downloads."""
+    frame size (``av.AudioFifo``), timed by sample count from the first frame's time."""
 
-    def __init__(self, output: Any, rate: int, layout: str, origin: float = 0.0) -> None:
+    def __init__(self, output: Any, rate: int, layout: str) -> None:
         self.stream = output.add_stream("aac", rate=rate)
         self.stream.layout, self.stream.bit_rate = layout, _AUDIO_BIT_RATE
         self._rate = rate
-        self._origin = origin
         self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         self._fifo = av.AudioFifo()
         self._next_pts: int | None = None
 
-    @classmethod
-    def like(cls, output: Any, source: Any) -> _AacEncoder:
-        """An encoder for the audio stream ``source``: its rate and layout where AAC takes them."""
-        rate = _audio_rate(source.codec_context.sample_rate or 48_000)
-        layout = _audio_layout(source.codec_context.channels or 2)
-        return cls(output, rate, layout, _start_seconds(source))
-
     def encode(self, frame: av.AudioFrame | None) -> list[av.Packet[Any]]:
         """The packets ``frame`` completes; None flushes the rest and the encoder."""
         if self._next_pts is None and frame is not None:
-            begins = (frame.time - self._origin) if frame.time is not None else 0.0
+            begins = frame.time if frame.time is not None else 0.0
             self._next_pts = max(0, round(begins * self._rate))
         for resampled in self._resampler.resample(frame):
             resampled.pts = None  # the FIFO checks continuity of stamps; samples are counted instead
@@ -302,10 +314,10 @@ class _CropWindow:
 
     @classmethod
     def over(
-        cls, width: int, height: int, *, aspect: str, max_height: int, focus: Sequence[tuple[float, Box]], glide: float
+        cls, width: int, height: int, *, aspect: str, max_side: int, focus: Sequence[tuple[float, Box]], glide: float
     ) -> _CropWindow:
         crop = _crop_size(width, height, aspect)
-        out = _output_size(*crop, aspect, max_height)
+        out = _output_size(*crop, aspect, max_side)
         return cls(width, height, crop, out, sorted(focus, key=lambda item: item[0]), glide)
 
     @property
@@ -373,17 +385,19 @@ def _clip_span(container: Any, source: Path, start: float, end: float, billed_se
 
 
 def _frames_between(container: Any, video: Any, start: float, end: float) -> Iterator[tuple[float, av.VideoFrame]]:
-    """The frames of ``video`` shown in [``start``, ``end``) (seconds from its start), each with its
-    time, as yuv420p with even sides."""
+    """The frames of ``video`` shown in [``start``, ``end``) (seconds from its start), at most
+    MAX_CLIP_FPS a second (by their timestamps), each with its time, as yuv420p with even sides."""
     origin = _start_seconds(video)
     width, height = video.codec_context.width, video.codec_context.height
     _seek(container, video, start + origin)
+    kept = -math.inf
     for frame in container.decode(video):
         time = (frame.time - origin) if frame.time is not None else start
-        if time < start:
-            continue
         if time >= end:
             return
+        if time < start or time - kept < _MIN_FRAME_INTERVAL:
+            continue
+        kept = time
         if frame.format.name != "yuv420p" or frame.width % 2 or frame.height % 2:
             frame = frame.reformat(width=width - width % 2, height=height - height % 2, format="yuv420p")
         yield time, frame
@@ -404,12 +418,13 @@ def render_clip(
     end: float,
     aspect: str = "9:16",
     focus: Sequence[tuple[float, Box]] = (),
-    max_height: int = 1280,
+    max_side: int = MAX_CLIP_SIDE,
     glide_seconds: float = _GLIDE_SECONDS,
     billed_seconds: float | None = None,
 ) -> ClipInfo:
     """Write [``start``, ``end``) of ``source`` (seconds from its start) to ``out`` as an H.264 +
-    AAC mp4 cropped to ``aspect`` (``ASPECTS``), at most ``max_height`` high. ``focus`` lists
+    AAC mp4 cropped to ``aspect`` (``ASPECTS``), at most ``max_side`` on its long side and
+    MAX_CLIP_FPS frames a second, whatever the source's size and rate. ``focus`` lists
     (time, box) pairs, each box active from its time until the next one's; the crop window centres
     on the active box, else on the frame's busiest region. A span past the media's end, or past
     ``billed_seconds``, stops there. ValueError: no video track, an unknown aspect or an empty span."""
@@ -426,12 +441,12 @@ def render_clip(
             video.codec_context.width,
             video.codec_context.height,
             aspect=aspect,
-            max_height=max_height,
+            max_side=max_side,
             focus=focus,
             glide=glide_seconds,
         )
         with av.open(str(out), "w", format="mp4", options=_MP4_OPTIONS) as output:
-            rate = video.average_rate or video.guessed_rate or Fraction(30)
+            rate = min(video.average_rate or video.guessed_rate or Fraction(MAX_CLIP_FPS), Fraction(MAX_CLIP_FPS))
             pictures = _h264_stream(output, rate, *window.out, _FIXED_TIME_BASE)
             sound = _ClipSound(output, *samples) if samples is not None else None
             last_pts = -1
@@ -450,48 +465,6 @@ def render_clip(
     )
 
 
-class _Repackaged:
-    """One stream of the source in the download: its packets copied where the mp4 family carries
-    its codec as is (H.264 video, AAC audio), else decoded and encoded to H.264/AAC."""
-
-    def __init__(self, output: Any, source: Any) -> None:
-        self.copied = source.codec_context.name == ("h264" if source.type == "video" else "aac")
-        self._sound: _AacEncoder | None = None
-        self._target: Any  # PyAV's stubs type each kind apart; all are used alike here
-        if self.copied:
-            self._target = output.add_stream_from_template(source)
-        elif source.type == "video":
-            source.thread_type = "AUTO"
-            width, height = source.codec_context.width, source.codec_context.height
-            rate, time_base = source.average_rate or 30, source.time_base or _FIXED_TIME_BASE
-            self._target = _h264_stream(output, rate, width - width % 2, height - height % 2, time_base)
-        else:
-            self._sound = _AacEncoder.like(output, source)
-            self._target = self._sound.stream
-
-    def packets(self, packet: av.Packet[Any]) -> list[av.Packet[Any]]:
-        """What the source's ``packet`` becomes in the output."""
-        if not self.copied:
-            return [encoded for frame in packet.decode() for encoded in self._encode(frame)]
-        if packet.dts is None:
-            return []  # the demuxer's end-of-stream marker, nothing to write
-        packet.stream = self._target
-        return [packet]
-
-    def flush(self) -> list[av.Packet[Any]]:
-        """The encoder's tail (nothing when copied)."""
-        if self.copied:
-            return []
-        return self._sound.encode(None) if self._sound is not None else list(self._target.encode(None))
-
-    def _encode(self, frame: Any) -> list[av.Packet[Any]]:
-        if self._sound is not None:
-            return self._sound.encode(frame)
-        picture = frame.reformat(width=self._target.width, height=self._target.height, format="yuv420p")
-        picture.pts, picture.time_base = frame.pts, frame.time_base
-        return list(self._target.encode(picture))
-
-
 def _past(packet: av.Packet[Any], billed_seconds: float | None) -> bool:
     """Whether ``packet`` is decoded at or after ``billed_seconds`` from its stream's start."""
     if billed_seconds is None or packet.dts is None or packet.time_base is None:
@@ -500,34 +473,46 @@ def _past(packet: av.Packet[Any], billed_seconds: float | None) -> bool:
     return float((packet.dts - start) * packet.time_base) >= billed_seconds
 
 
+def _muxer(streams: Sequence[Any], audio_only: bool) -> str:
+    """The muxer whose file carries every one of ``streams`` as is; DownloadFormatUnsupported for a codec
+    none of the download's containers carries."""
+    codecs = {s.codec_context.codec.canonical_name for s in streams}
+    if refused := sorted(codecs - _MP4_CODECS):
+        kind = "m4a" if audio_only else "mp4"
+        raise DownloadFormatUnsupported(
+            f"the media's {' and '.join(refused)} cannot be copied into an {kind} file as is, and downloads are "
+            "never re-encoded"
+        )
+    # "ipod" is the muxer behind .m4a: the same boxes as mp4, an audio brand players expect.
+    return "ipod" if audio_only and codecs <= _M4A_CODECS else "mp4"
+
+
 def remux(source: Path, out: Path, *, audio_only: bool, billed_seconds: float | None = None) -> PackagedMedia:
     """``source`` re-packaged as an mp4 (its video and audio) or, with ``audio_only``, an m4a
-    (its audio): packets copied where H.264/AAC allow, else encoded to them, each stream up to
-    ``billed_seconds`` from its start (in decode order, so a copied picture never loses the one it
-    refers to). ValueError: no track to package."""
+    (its audio), packets copied as they are, each stream up to ``billed_seconds`` from its start
+    (in decode order, so a copied picture never loses the one it refers to). ValueError: no track
+    to package; DownloadFormatUnsupported: a track the container does not carry as is (never re-encoded)."""
     with av.open(str(source)) as container:
         video = container.streams.video[0] if container.streams.video and not audio_only else None
         audio = container.streams.audio[0] if container.streams.audio else None
         if audio is None and (audio_only or video is None):
             raise ValueError(f"{source.name} has no {'audio' if audio_only else 'audio or video'} track to package")
         kept = [s for s in (video, audio) if s is not None]
-        # "ipod" is the muxer behind .m4a: the same boxes as mp4, an audio brand players expect.
-        with av.open(str(out), "w", format="ipod" if audio_only else "mp4", options=_MP4_OPTIONS) as output:
-            streams = {s.index: _Repackaged(output, s) for s in kept}
+        with av.open(str(out), "w", format=_muxer(kept, audio_only), options=_MP4_OPTIONS) as output:
+            # opaque: the stream takes the source's codec as it is (a decoder such as libdav1d has
+            # no encoder of its name for PyAV to look up).
+            targets = {s.index: output.add_stream_from_template(s, opaque=True) for s in kept}
             ended: set[int] = set()
             for packet in container.demux(kept):
                 index = packet.stream.index
+                if not packet.size:
+                    continue  # the demuxer's end-of-stream marker, nothing to write
                 if index in ended or _past(packet, billed_seconds):
                     ended.add(index)
                     if len(ended) == len(kept):
                         break  # the rest of the file is never read
                     continue
-                output.mux(streams[index].packets(packet))
-            for stream in streams.values():
-                output.mux(stream.flush())
+                packet.stream = targets[index]
+                output.mux(packet)
     duration, _, _ = _probe(out)
-    return PackagedMedia(
-        duration_seconds=round(duration, 3),
-        size_bytes=out.stat().st_size,
-        copied=all(s.copied for s in streams.values()),
-    )
+    return PackagedMedia(duration_seconds=round(duration, 3), size_bytes=out.stat().st_size)

@@ -76,6 +76,15 @@ class ExtractionInvalid(AnalysisFailed):
     code = "EXTRACTION_INVALID"
 
 
+class DownloadFormatUnsupported(AnalysisFailed):
+    """The download's container cannot carry one of the media's codecs as is, and the download
+    never transcodes (re-encoding costs far more than a download is paid): that capability fails,
+    uncharged, not the job. Raised by its engine room under this name
+    (``vidscope.editing.clips.DownloadFormatUnsupported``), which imports nothing of the pipeline."""
+
+    code = "DOWNLOAD_FORMAT_UNSUPPORTED"
+
+
 class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 
@@ -98,6 +107,7 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         VisionFailed,
         MediaHasNoVideo,
         ExtractionInvalid,
+        DownloadFormatUnsupported,
         TaskOutOfTime,
     )
 }

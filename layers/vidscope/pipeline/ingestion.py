@@ -19,7 +19,7 @@ from vidscope.errors import InvalidUrl
 from vidscope.pipeline.errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
 from vidscope.safe_text import clean_remote_text
 from vidscope.ssrf import UrlGuard
-from vidscope.vision.limits import MAX_ASPECT, MAX_SOURCE_PIXELS, MAX_TIMESTAMP_FPS
+from vidscope.vision.limits import MAX_ASPECT, MAX_SOURCE_PIXELS, MAX_TIMESTAMP_FPS, REFERENCE_PIXEL_RATE
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class DownloadedMedia:
     duration_seconds: float
     size_bytes: int
     title: str | None
+    billed_seconds: float  # MediaFacts.billed_seconds
     has_audio: bool = True
     has_video: bool = False
     width: int | None = None
@@ -208,6 +209,7 @@ class Downloader:
             facts.duration_seconds,
             size,
             title,
+            facts.billed_seconds,
             has_audio=facts.has_audio,
             has_video=facts.has_video,
             width=facts.width,
@@ -255,7 +257,10 @@ class Downloader:
 
 @dataclass(frozen=True)
 class MediaFacts:
-    duration_seconds: float  # the billed duration: the longest track the job reads
+    duration_seconds: float  # the longest track the job reads
+    # What the job is billed for: the longest track the job reads, its pictures' span weighted by
+    # their pixel rate (REFERENCE_PIXEL_RATE) where that is above 1080p30.
+    billed_seconds: float
     has_audio: bool
     has_video: bool
     width: int | None = None
@@ -267,10 +272,12 @@ def inspect_media(path: Path, *, stop_after: float | None = None, reads_video: b
     job reads (``reads_video``: its pictures too). Sound is timed by its decoded samples (samples
     over sample rate) and pictures by the span of their frames' timestamps, each frame counted at
     no less than 1/MAX_TIMESTAMP_FPS s; a header's Duration is what the file claims, and a file can
-    claim anything. Pictures the stages could not afford (above MAX_SOURCE_PIXELS, beyond
-    MAX_ASPECT, frames stamped denser than MAX_TIMESTAMP_FPS) are refused. Decoding stops once past
-    ``stop_after``, enough to know the media is too long. Media without audio yields an empty
-    transcript, not a failure. ``MediaUnsupported`` if it has neither track."""
+    claim anything. The pictures bill their span times their pixel rate (size x frames over the
+    span) over REFERENCE_PIXEL_RATE, when that is more: decoding them costs that much more.
+    Pictures the stages could not afford (above MAX_SOURCE_PIXELS, beyond MAX_ASPECT, frames
+    stamped denser than MAX_TIMESTAMP_FPS) are refused. Decoding stops once past ``stop_after``,
+    enough to know the media is too long. Media without audio yields an empty transcript, not a
+    failure. ``MediaUnsupported`` if it has neither track."""
     import av  # deferred with yt-dlp: only the ingestion path decodes media
 
     try:
@@ -283,15 +290,17 @@ def inspect_media(path: Path, *, stop_after: float | None = None, reads_video: b
             pictures = video if video is not None and (reads_video or sound is None) else None
             if pictures is not None:
                 _check_picture(*size)
-            audio, seen = _track_seconds(container, sound, pictures, stop_after)
+            audio, frames = _track_seconds(container, sound, pictures, stop_after)
             if audio is not None and audio <= 0:
                 raise MediaUnsupported("the media's audio track holds no sound to transcribe")
+            seen = frames.seconds() if pictures is not None else None
             if seen is not None and seen <= 0:
                 raise MediaUnsupported("the media's video track holds no frames")
     except av.FFmpegError as exc:
         raise MediaUnsupported("the downloaded file is not a media format we can decode") from exc
+    billed_pictures = frames.billed_seconds(*size) if seen is not None else 0.0
     seconds = max(audio or 0.0, seen or 0.0)
-    return MediaFacts(seconds, audio is not None, video is not None, *size)
+    return MediaFacts(seconds, max(audio or 0.0, billed_pictures), audio is not None, video is not None, *size)
 
 
 def _check_picture(width: int | None, height: int | None) -> None:
@@ -306,9 +315,9 @@ def _check_picture(width: int | None, height: int | None) -> None:
 
 def _track_seconds(
     container: Any, sound: Any, pictures: Any, stop_after: float | None
-) -> tuple[float | None, float | None]:
-    """The decoded sound's seconds and the pictures' span (None for a track not asked for), in
-    one pass over the file's packets."""
+) -> tuple[float | None, _FrameSpan]:
+    """The decoded sound's seconds (None when not asked for) and the pictures' frames, in one pass
+    over the file's packets."""
     streams = [s for s in (sound, pictures) if s is not None]
     samples = 0.0
     frames = _FrameSpan()
@@ -319,7 +328,7 @@ def _track_seconds(
             frames.add(packet)
         if stop_after is not None and max(samples, frames.end) > stop_after:
             break
-    return (samples if sound is not None else None), (frames.seconds() if pictures is not None else None)
+    return (samples if sound is not None else None), frames
 
 
 class _FrameSpan:
@@ -327,12 +336,14 @@ class _FrameSpan:
 
     def __init__(self) -> None:
         self.first: float | None = None
+        self.last = 0.0  # when the last frame starts
         self.end = 0.0
         self.frames = 0
 
     def add(self, packet: Any) -> None:
         start = float(packet.pts * packet.time_base)
         self.first = start if self.first is None else min(self.first, start)
+        self.last = max(self.last, start)
         self.end = max(self.end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
         self.frames += 1
 
@@ -346,3 +357,11 @@ class _FrameSpan:
                 f"more than {MAX_TIMESTAMP_FPS:g} frames a second are not supported"
             )
         return self.end
+
+    def billed_seconds(self, width: int | None, height: int | None) -> float:
+        """The span's end times the pictures' pixel rate over REFERENCE_PIXEL_RATE, when that is
+        more than 1: their size times their frame rate, the frames' intervals over the time from
+        the first frame's start to the last's (a file need not say how long its last frame lasts)."""
+        between = self.last - (self.first or 0.0)
+        rate = (width or 0) * (height or 0) * (self.frames - 1) / between if between > 0 else 0.0
+        return self.end * max(1.0, rate / REFERENCE_PIXEL_RATE)

@@ -53,8 +53,11 @@ class TimeBudgets(BaseModel):
 
 class IngestedMedia(BaseModel):
     media_key: str
-    duration_seconds: float
+    duration_seconds: float  # what the capabilities work on
     size_bytes: int
+    # What the job is held and charged for (``ingestion.MediaFacts.billed_seconds``): the duration,
+    # or more where the pictures the plan reads are denser than 1080p30. Left out: the duration.
+    billed_seconds: float = Field(default_factory=lambda data: data["duration_seconds"])
     title: str | None = None
     has_audio: bool = True
     has_video: bool = False

@@ -35,6 +35,7 @@ from vidscope.models import (
     Stage,
 )
 from vidscope.pipeline.errors import (
+    STAGE_FAILURES,
     AnalysisFailed,
     BalanceTooLow,
     DownloadFailed,
@@ -133,13 +134,15 @@ def ingest(
             downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=ref.video)
         else:
             raise MediaUnsupported("the job names neither a URL nor an upload")
-        duration = round(downloaded.duration_seconds, 3)
-        # On what was decoded, and on the file's size (a capability that stores it is priced by it too).
-        hold_price(repo, ref, catalog.credits_for(billable(duration), duration, downloaded.size_bytes), clock)
+        duration, billed = round(downloaded.duration_seconds, 3), round(downloaded.billed_seconds, 3)
+        # On what was decoded (its pictures weighted by their pixel rate), and on the file's size (a
+        # capability that stores it is priced by it too); what can run is judged on the duration.
+        hold_price(repo, ref, catalog.credits_for(billable(duration), billed, downloaded.size_bytes), clock)
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
     info = MediaInfo(
         duration_seconds=duration,
+        billed_seconds=billed,
         has_audio=downloaded.has_audio,
         has_video=downloaded.has_video,
         title=downloaded.title,
@@ -152,6 +155,7 @@ def ingest(
     return IngestedMedia(
         media_key=key,
         duration_seconds=duration,
+        billed_seconds=billed,
         size_bytes=downloaded.size_bytes,
         title=downloaded.title,
         has_audio=downloaded.has_audio,
@@ -160,7 +164,7 @@ def ingest(
         # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
         refused=refused(job.capabilities, job.options, duration),
-        time_budgets=_time_budgets(ref, duration),
+        time_budgets=_time_budgets(ref, billed),
     )
 
 
@@ -300,7 +304,7 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
         media.put_json(result_key(event.tenant_id, event.job_id, name), result)
     # A capability that failed is not charged.
     charged = [c for c in job.capabilities if c in results]
-    breakdown = catalog.cost_breakdown(charged, event.media.duration_seconds, event.media.size_bytes)
+    breakdown = catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes)
     charge = min(sum(breakdown.values()), job.credits_held)
     now = clock()
     try:
@@ -384,10 +388,20 @@ def _remove_unclaimed_results(repo: JobsRepository, media: MediaStore, ref: JobR
         logger.exception("could not remove the results of a job that ended while merging")
 
 
+# The codes a capability fails with alone: its input missing, or one of its analysis's own kinds of
+# failure (EXTRACTION_INVALID, DOWNLOAD_FORMAT_UNSUPPORTED); anything else is its analysis failing.
+_CAPABILITY_CODES = frozenset(
+    {
+        MediaHasNoVideo.code,
+        VisionFailed.code,
+        *(c.code for c in STAGE_FAILURES.values() if issubclass(c, AnalysisFailed)),
+    }
+)
+
+
 def _capability_error(capability: str, failure: Failure) -> CapabilityError:
     code, message = public_message(failure.Error, failure.Cause, Stage.ANALYSIS)
-    # The codes a capability fails with alone; anything else is its analysis failing.
-    if code not in (MediaHasNoVideo.code, VisionFailed.code):
+    if code not in _CAPABILITY_CODES:
         code = AnalysisFailed.code
     return CapabilityError(capability=capability, code=code, message=message)
 

@@ -14,6 +14,11 @@ MAX_DECODED_HEIGHT = 720
 # Sources above 4K UHD (3840x2160 = 8.3 MP) are refused: libavcodec decodes each frame at full
 # size before it is scaled down, so the decode's memory and time follow the source's pixels.
 MAX_SOURCE_PIXELS = 3840 * 2160
+# Decoding costs follow the source's pixels per second, whatever the analysis keeps of them (every
+# frame is decoded at full size before it is scaled or skipped): pictures a job reads are billed
+# for their span times their pixel rate over this reference, 1080p at 30 fps, when that is more.
+# 1080p30 and below bill their duration; 4K at 30 fps bills 4 times it, 4K at 240 fps 32 times.
+REFERENCE_PIXEL_RATE = 1920 * 1080 * 30
 # Neither side may exceed the other more than this: a 2x720 picture holds nothing to analyse and
 # makes stills hundreds of times taller than wide.
 MAX_ASPECT = 10.0
@@ -73,7 +78,11 @@ class TextBudget:
         return self.cpu_seconds_per_minute * billable_minutes(duration)
 
 
+# Codec padding forgiven at a minute's boundary (the same as ``vidscope.catalog``'s, which says why).
+_PADDING_SECONDS = 0.5
+
+
 def billable_minutes(duration: float) -> int:
     """Minutes of media as they are billed (the same rule as ``vidscope.catalog``, which this room
-    may not import): started minutes, at least one."""
-    return max(1, math.ceil(duration / 60))
+    may not import): started minutes, at least one, a minute and 0.5 s of padding being one."""
+    return max(1, math.ceil((duration - _PADDING_SECONDS) / 60))
