@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # The IAM policy evaluator the conformance tests run (an npm package; see README, fidelity layer).
 IAM_SIMULATOR := tests/support/iam_simulator
 IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
+# axe-core, which the console's browser tests inject into the page (tests/e2e/test_console.py).
+AXE := tests/support/axe
+AXE_STAMP := $(AXE)/node_modules/.installed
 
 .PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
 
@@ -18,6 +21,10 @@ $(STAMP): pyproject.toml
 $(IAM_STAMP): $(IAM_SIMULATOR)/package-lock.json
 	cd $(IAM_SIMULATOR) && npm ci --no-audit --no-fund --silent
 	touch $(IAM_STAMP)
+
+$(AXE_STAMP): $(AXE)/package-lock.json
+	cd $(AXE) && npm ci --no-audit --no-fund --silent
+	touch $(AXE_STAMP)
 
 setup: $(STAMP)
 
@@ -34,7 +41,12 @@ lint: $(STAMP)
 speech-synthesizer:
 	@command -v espeak-ng >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq espeak-ng)
 
-test: lint $(IAM_STAMP) speech-synthesizer
+# The console tests drive Debian's chromium through chromium-driver (Debian packages, not wheels).
+.PHONY: browser
+browser:
+	@(command -v chromium && command -v chromedriver) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer browser
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
@@ -90,4 +102,4 @@ bench-gpu: $(STAMP)
 	$(PY) -m bench.gpu $(if $(MINUTES),--minutes $(MINUTES))
 
 clean:
-	rm -rf $(VENV) $(IAM_SIMULATOR)/node_modules .pytest_cache .mypy_cache .ruff_cache cdk.out
+	rm -rf $(VENV) $(IAM_SIMULATOR)/node_modules $(AXE)/node_modules .pytest_cache .mypy_cache .ruff_cache cdk.out

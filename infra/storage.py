@@ -10,6 +10,7 @@ from constructs import Construct
 from infra import nag
 from vidscope.adapters import media_store
 from vidscope.adapters import table as table_definition
+from vidscope.api.console import ARTIFACT_STORE_CORS
 
 # cx_api's S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY (the Python package does not export it).
 _LOGS_BY_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
@@ -81,4 +82,14 @@ class Storage(Construct):
             ],
             removal_policy=removal,
             auto_delete_objects=False,
+            # The console PUTs uploads from the browser (vidscope.api.console).
+            cors=[
+                s3.CorsRule(
+                    allowed_origins=ARTIFACT_STORE_CORS["AllowedOrigins"],
+                    allowed_methods=[s3.HttpMethods(m) for m in ARTIFACT_STORE_CORS["AllowedMethods"]],
+                    allowed_headers=ARTIFACT_STORE_CORS["AllowedHeaders"],
+                    exposed_headers=ARTIFACT_STORE_CORS["ExposeHeaders"],
+                    max_age=ARTIFACT_STORE_CORS["MaxAgeSeconds"],
+                )
+            ],
         )

@@ -86,6 +86,10 @@ class PresignedRequest:
         return parse_qsl(self.target.partition("?")[2], keep_blank_values=True)
 
     def is_presigned(self) -> bool:
+        # A browser's CORS preflight (the console's upload) goes to the presigned URL, query and
+        # all, but is no authenticated request: S3 answers it from the bucket's CORS rules.
+        if self.method == "OPTIONS":
+            return False
         names = {name for name, _ in self.query}
         return any(name in names for name in (*_V4_PARAMS, *_V2_PARAMS))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from infra import workflow_definition
 from vidscope.adapters import table
+from vidscope.api.console import ARTIFACT_STORE_CORS
 from vidscope.events import routing as event_routing
 from vidscope.functions import CONTAINERS, EVENT_FUNCTIONS, WORKFLOW_FUNCTIONS
 
@@ -57,6 +58,7 @@ def create(client: Callable[[str], Any], *, table_name: str, bucket_name: str, e
         "LatestStreamArn"
     ]
     client("s3").create_bucket(Bucket=bucket_name)
+    client("s3").put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": [ARTIFACT_STORE_CORS]})
     role_arn = client("iam").create_role(RoleName=_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"][
         "Arn"
     ]

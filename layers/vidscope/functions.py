@@ -168,8 +168,16 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "api_docs",
-        "OpenAPI document and docs page",
-        (Route("GET", "/openapi.json"), Route("GET", "/docs")),
+        "OpenAPI document, docs page and the web console",
+        (
+            Route("GET", "/openapi.json"),
+            Route("GET", "/docs"),
+            # The console's page and its two assets (vidscope.api.console), fixed paths: no route
+            # reads a file by a name the caller picks.
+            Route("GET", "/console"),
+            Route("GET", "/console/app.js"),
+            Route("GET", "/console/app.css"),
+        ),
         _PUBLIC,  # anonymous: counted against the caller's address
         public=True,
         memory_mb=256,
