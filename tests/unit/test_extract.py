@@ -141,6 +141,43 @@ def test_a_prompt_alone_gives_a_free_form_object_of_grounded_values() -> None:
     assert found.entities["people"] == ["Maria Lopez"] and found.entities["amounts"] == [129]
 
 
+def _one(name: str, description: str, kind: str = "string") -> dict[str, Any]:
+    return {"type": "object", "properties": {name: {"type": kind, "description": description}}}
+
+
+def test_a_product_name_continues_with_the_kind_of_product_said_after_it() -> None:
+    said = ["This is the Falcon bike.", "Say hello to the Quark gizmo."]
+    bike = extract_entities(LocalExtractor(), _one("product", "the product's name"), None, _passages(said[:1]))
+    gizmo = extract_entities(LocalExtractor(), _one("gadget", "the gizmo's name"), None, _passages(said[1:]))
+    assert bike.entities == {"product": "Falcon bike"} and gizmo.entities == {"gadget": "Quark gizmo"}
+
+
+def test_a_word_capitalised_only_because_it_opens_a_sentence_is_no_name() -> None:
+    schema = _one("host", "the host's name")
+    alone = extract_entities(LocalExtractor(), schema, None, _passages(["Join our design workshop. The host is here."]))
+    cued = extract_entities(LocalExtractor(), schema, None, _passages(["Priya is our host."]))
+    assert alone.entities == {} and cued.entities == {"host": "Priya"}
+
+
+def test_a_title_shown_on_screen_while_its_cue_is_said_outranks_the_name_heard() -> None:
+    passages = [
+        Passage("speech", 0.0, 3.0, "Today we are launching the Zephyr blunder."),
+        Passage("speech", 3.0, 6.0, "It costs forty nine dollars."),
+        Passage("on_screen", 1.0, 4.0, "ZEPHYR BLENDER"),
+        Passage("on_screen", 4.0, 6.0, "ONLY 49 DOLLARS"),
+        Passage("on_screen", 30.0, 32.0, "THANK YOU"),
+    ]
+    found = extract_entities(LocalExtractor(), _one("product", "the product's name"), None, passages)
+    assert found.entities == {"product": "ZEPHYR BLENDER"}
+    assert [(e.source, e.start) for e in found.evidence] == [("on_screen", 1.0)]
+
+
+def test_a_dollar_sign_says_dollars_as_much_as_the_word_on_screen() -> None:
+    passages = [Passage("speech", 0.0, 3.0, "They cost $250."), Passage("on_screen", 4.0, 6.0, "SALE 199 DOLLARS")]
+    found = extract_entities(LocalExtractor(), _one("price", "price in dollars", "number"), None, passages)
+    assert found.entities == {"price": 250}
+
+
 @pytest.mark.parametrize(
     ("schema", "says"),
     [

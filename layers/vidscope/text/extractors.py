@@ -11,12 +11,15 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from vidscope.text.extraction import Extraction, ExtractionRequest, JsonObject, Passage
 from vidscope.text.numbers import CURRENCY_WORDS, stated_numbers
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled
 
+# A title on screen is a short line, shown within a few seconds of its cue being said.
+_TITLE_WORDS = 4
+_NEAR_SECONDS = 3.0
 _WORD = re.compile(r"[A-Za-z][\w'\u2019-]*|\$?\d[\d,.]*")
 _NAME_PART = re.compile(r"[A-Z][\w'\u2019-]*")
 _MONTHS = [
@@ -152,6 +155,18 @@ _ROLE_WORDS = [
     "architect",
     "producer",
 ]
+# Nouns that name a kind of product: said after a product's capitalised name ("the Nova
+# headphones") they are part of the name, and said at all they cue a product property.
+_PRODUCT_NOUNS = frozenset(
+    re.findall(
+        r"\w+",
+        "app bike bicycle blender camera car chair console drone earbuds headphones headset kettle keyboard lamp "
+        "laptop machine monitor mouse oven phone printer projector robot router scooter speaker tablet toaster "
+        "vacuum watch",
+    )
+)
+# Words a property's description often holds that never continue a name ("the product's name").
+_NOT_NAME_TAILS = frozenset({"name", "names", "s", "called", "named", "title", "meet", "launching", "introducing"})
 # What a property's name or description suggests is said near its value.
 _SYNONYMS: dict[str, set[str]] = {
     "price": {"price", "cost", "costs", "priced", "sells", "sale", "dollars", "pay"},
@@ -164,7 +179,8 @@ _SYNONYMS: dict[str, set[str]] = {
     "country": {"in", "country"},
     "date": {"on", "date", "day"},
     "launch": {"launch", "launching", "launches", "release", "sale", "available"},
-    "product": {"launching", "introducing", "product", "called", "named", "meet", "presenting"},
+    "product": {"launching", "introducing", "product", "called", "named", "meet", "presenting", *_PRODUCT_NOUNS},
+    "model": {"model", "called", "named", *_PRODUCT_NOUNS},
     "company": {"company", "at", "from", "by", "founded"},
     "organization": {"company", "organization", "at", "from"},
     "count": {"number", "count", "many", "total"},
@@ -186,6 +202,14 @@ def _words_of(name: str) -> list[str]:
 class _Field:
     kind: str  # number | integer | date | person | role | place | string
     cues: frozenset[str]
+    own: frozenset[str] = frozenset()  # the words of the property's name and description
+
+    @property
+    def tails(self) -> frozenset[str]:
+        """Lowercase words that may continue a name this property holds: kinds of product, and
+        the property's own nouns ("the Falcon bike" for a property described as "the bike")."""
+        own = {w for w in self.own if len(w) > 2 and w not in _STOP and w not in _NOT_NAME_TAILS}
+        return frozenset(own | (_PRODUCT_NOUNS & self.cues))
 
     @classmethod
     def of(cls, name: str, schema: JsonObject) -> _Field:
@@ -207,7 +231,7 @@ class _Field:
             kind = "place"
         else:
             kind = "string"
-        return cls(kind, frozenset(cues))
+        return cls(kind, frozenset(cues), frozenset(words | described))
 
 
 @dataclass(frozen=True)
@@ -219,14 +243,22 @@ class _Found:
 
 
 def _cue_score(cues: frozenset[str], text: str, begin: int) -> int:
-    words = [w.lower().strip("$") for w in _WORD.findall(text)]
+    words = {w.lower().strip("$") for w in _WORD.findall(text)} | ({"dollars"} if "$" in text else set())
     before = [w.lower() for w in _WORD.findall(text[:begin])][-4:]
-    return 2 * len(cues & set(words)) + 3 * len(cues & set(before))
+    return 2 * len(cues & words) + 3 * len(cues & set(before))
 
 
-def _name_spans(text: str) -> list[tuple[str, int, int]]:
-    """Runs of capitalised words, less the common words a sentence starts with."""
-    spans: list[tuple[str, int, int]] = []
+class _NameSpan(NamedTuple):
+    text: str
+    begin: int
+    end: int
+    initial: bool  # one word opening a sentence: capitalised for that alone ("Join our workshop")
+
+
+def _name_spans(text: str, tails: frozenset[str] = frozenset()) -> list[_NameSpan]:
+    """Runs of capitalised words, less the common words a sentence starts with; a run continues
+    with the lowercase words in ``tails`` said right after it ("the Nova headphones")."""
+    spans: list[_NameSpan] = []
     run: list[re.Match[str]] = []
     for match in [*_NAME_PART.finditer(text), None]:
         joins = match is not None and (not run or text[run[-1].end() : match.start()] == " ")
@@ -234,9 +266,29 @@ def _name_spans(text: str) -> list[tuple[str, int, int]]:
             run.append(match)
             continue
         if run:
-            spans.append((text[run[0].start() : run[-1].end()], run[0].start(), run[-1].end()))
+            spans.append(_span(text, run[0].start(), run[-1].end(), tails, len(run) == 1))
         run = [match] if match is not None and match.group().lower() not in _STOP else []
     return spans
+
+
+def _span(text: str, begin: int, end: int, tails: frozenset[str], single: bool) -> _NameSpan:
+    for tail in re.finditer(r"[ -]([a-z]+)", text[end:]):
+        if tail.start() != 0 or not _is_tail(tail.group(1), tails):
+            break
+        end += tail.end()
+        single = False
+    opens = re.search(r"(^|[.!?:;]\s*)$", text[:begin]) is not None
+    return _NameSpan(text[begin:end], begin, end, single and opens)
+
+
+def _is_tail(word: str, tails: frozenset[str]) -> bool:
+    return word in tails or word.rstrip("s") in tails or f"{word}s" in tails
+
+
+def _cued_after(cues: frozenset[str], text: str, end: int) -> bool:
+    """Whether one of ``cues`` (not a common word) is said within the three words after ``end``."""
+    after = {w.lower() for w in _WORD.findall(text[end:])[:3]}
+    return bool((cues - _STOP) & after)
 
 
 def _dates(text: str) -> list[tuple[str, int]]:
@@ -283,14 +335,17 @@ def _candidates(field: _Field, text: str) -> list[tuple[Any, int, int]]:
         return [(value, at, 2) for value, at in _dates(text)]
     if field.kind == "role":
         return [(role, at, 2) for role, at in _roles(text)]
-    spans = _name_spans(text)
+    tails = field.tails if field.kind == "string" else frozenset()
+    spans = [s for s in _name_spans(text, tails) if not s.initial or _cued_after(field.cues, text, s.end)]
     if field.kind == "person":
         # After "is", "by", "meet"…, or opening a sentence that names a role ("Tom Becker, our head of design").
         leads = ("is", "by", "with", "meet", "am", "name", ",") + (("",) if _roles(text) else ())
-        return [(s, b, 2 if len(s.split()) >= 2 else 0) for s, b, _ in spans if _after(text, b) in leads]
+        return [
+            (s.text, s.begin, 2 if len(s.text.split()) >= 2 else 0) for s in spans if _after(text, s.begin) in leads
+        ]
     if field.kind == "place":
-        return [(s, b, 2) for s, b, _ in spans if _after(text, b) in ("in", "at", "from")]
-    return [(s, b, 1) for s, b, _ in spans]
+        return [(s.text, s.begin, 2) for s in spans if _after(text, s.begin) in ("in", "at", "from")]
+    return [(s.text, s.begin, 1) for s in spans]
 
 
 def _after(text: str, begin: int) -> str:
@@ -316,7 +371,45 @@ def _best(field: _Field, passages: list[Passage], taken: set[str]) -> list[_Foun
             score = _cue_score(field.cues, passage.text, begin) + fits
             if score >= 2:
                 found.append(_Found(value, score, index, begin))
+    if field.kind == "string":
+        found += _screen_titles(field, passages, taken, max((f.score for f in found), default=0))
     return sorted(found, key=lambda f: (-f.score, f.passage, f.begin))
+
+
+def _is_title(text: str) -> bool:
+    """A short line of capitalised words and no figures, as a title or a caption is shown."""
+    words = text.split()
+    shaped = 1 <= len(words) <= _TITLE_WORDS and all(_NAME_PART.fullmatch(w) and w.isalpha() for w in words)
+    return shaped and any(w.lower() not in _STOP for w in words)
+
+
+def _cue_times(cues: frozenset[str], passages: list[Passage]) -> list[tuple[float, float]]:
+    """When each of ``cues`` (not a common word) was said."""
+    wanted = cues - _STOP
+    return [
+        passage.time_of(word.start(), word.end())
+        for passage in passages
+        if passage.source == "speech"
+        for word in _WORD.finditer(passage.text)
+        if word.group().lower() in wanted
+    ]
+
+
+def _screen_titles(field: _Field, passages: list[Passage], taken: set[str], heard: int) -> list[_Found]:
+    """Titles shown on screen as a string property's value. Burned-in text is read exactly where
+    speech recognition mishears names, so a title shown while the property's cue is said and
+    that holds a cue itself ("NOVA HEADPHONES" for a product) outranks every name ``heard``
+    (the best score in the speech); one with only one of the two competes as a cued name."""
+    said = _cue_times(field.cues, passages)
+    found = []
+    for index, passage in enumerate(passages):
+        if passage.source != "on_screen" or not _is_title(passage.text) or passage.text.lower() in taken:
+            continue
+        near = any(start - _NEAR_SECONDS <= passage.end and passage.start <= end + _NEAR_SECONDS for start, end in said)
+        holds = bool(field.cues & {w.lower() for w in passage.text.split()})
+        if near or holds:
+            found.append(_Found(passage.text, heard + 1 if near and holds else 3, index, 0))
+    return found
 
 
 def _keyed(item: JsonObject, items: JsonObject) -> bool:
