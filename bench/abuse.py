@@ -2,11 +2,13 @@
 CPU-seconds per credit charged (DESIGN §7: worst / honest <= 3), measured side by side in one run.
 
 Paths and what a job there is charged (``vidscope.catalog.cost_breakdown``, for the billed duration
-``inspect_media`` finds, as ingestion does):
+``inspect_media`` finds, as ingestion does: the longest track the job reads, pictures denser than
+1080p30 weighted by their pixel rate):
 
 - vision: shots + thumbnails + on_screen_text (``see`` with text, and the stills the worker renders)
 - ocr: on_screen_text alone (``see`` with text, no stills)
-- download: download as mp4 (``remux``)
+- download: download as mp4 (``remux``: copied, never re-encoded; a codec mp4 does not carry is
+  refused, uncharged)
 - render: shorts' clips (``render_clip``); charged the shorts price alone, although a shorts job
   pays its transcription too (the ratio would only fall)
 
@@ -14,9 +16,10 @@ Every job runs in a fresh process (spawned, so nothing is cached from an earlier
 worker); its CPU time is that process's user + system time (all threads) from the start of the
 inspection to the end of the work, imports excluded. A file ingestion refuses (MediaUnsupported)
 costs only its inspection and is charged nothing (the hold is refunded): its row shows what the
-inspection cost, as a multiple of an honest credit's CPU. The honest jobs run on a generated
-1-minute 1280x720 30 fps video with a few cuts, dissolves, a flash and captions, under a 48 kHz
-stereo speech-like AAC track (three 15 s 9:16 clips for render; the mp4 copied for download).
+inspection cost, as a multiple of an honest credit's CPU (as does a job a stage refuses, uncharged).
+The honest jobs run on a generated 1-minute 1280x720 30 fps video with a few cuts, dissolves, a
+flash and captions, under a minute of 48 kHz stereo speech-like AAC (three 15 s 9:16 clips for
+render; the mp4 copied for download).
 
 Hostile media that scale with their length (4K at 240 fps) are measured on short samples made by
 repeating one encoded group of pictures (the decoder does the same work every time): two sample
@@ -91,7 +94,8 @@ class Job:
 class Measured:
     inspect_cpu: float
     work_cpu: float
-    billed_seconds: float
+    duration_seconds: float  # what the work runs on
+    billed_seconds: float  # what is charged
     size_bytes: int
     refused: str | None = None
     detail: str = ""
@@ -117,11 +121,12 @@ def measure(job: Job, media: str) -> Measured:
     try:
         facts = inspect_media(path, stop_after=MAX_MEDIA_SECONDS, reads_video=job.reads_video)
     except MediaUnsupported as exc:
-        return Measured(_cpu() - started, 0.0, 0.0, size, refused=f"ingestion: {exc}")
+        return Measured(_cpu() - started, 0.0, 0.0, 0.0, size, refused=f"ingestion: {exc}")
     inspected = _cpu()
     with tempfile.TemporaryDirectory(prefix="abuse-job-") as tmp:
         refused, detail = _work(job, path, facts.duration_seconds, Path(tmp))
-    return Measured(inspected - started, _cpu() - inspected, facts.duration_seconds, size, refused, detail)
+    work = _cpu() - inspected
+    return Measured(inspected - started, work, facts.duration_seconds, facts.billed_seconds, size, refused, detail)
 
 
 def _work(job: Job, path: Path, seconds: float, tmp: Path) -> tuple[str | None, str]:
@@ -139,10 +144,13 @@ def _work(job: Job, path: Path, seconds: float, tmp: Path) -> tuple[str | None, 
             _render_stills(seen.poster, seen.keyframes, tmp / "vision", stills)
         return None, f"{seen.frame_count} frames, {len(seen.shots)} shots, {len(seen.text)} text items"
     if job.work == "remux":
-        from vidscope.editing.clips import remux
+        from vidscope.editing.clips import DownloadFormatUnsupported, remux
 
-        packaged = remux(path, tmp / ("out.m4a" if job.audio_only else "out.mp4"), audio_only=job.audio_only)
-        return None, f"{'copied' if packaged.copied else 'encoded'}, {packaged.size_bytes / 1e6:.1f} MB out"
+        try:
+            packaged = remux(path, tmp / ("out.m4a" if job.audio_only else "out.mp4"), audio_only=job.audio_only)
+        except DownloadFormatUnsupported as exc:  # the download fails alone, uncharged
+            return f"download: {exc}", ""
+        return None, f"copied, {packaged.size_bytes / 1e6:.1f} MB out"
     from vidscope.editing.clips import render_clip
 
     spans = job.clips or ((0.0, seconds),)
@@ -205,7 +213,7 @@ def _speech_like(seconds: float, path: Path, *, channels: int = 2) -> None:
 def honest_video() -> Path:
     """1 minute of 1280x720 30 fps: ~10 s shots, a dissolve, a flash, captions, speech-like sound
     (cached; delete bench/.cache/abuse-* after changing the generators)."""
-    path = CACHE / "abuse-honest-1min-720p.mp4"
+    path = CACHE / "abuse-honest-1min-720p-full-sound.mp4"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -224,9 +232,9 @@ def honest_video() -> Path:
             text_every=2,
             words=("SPRING SALE", "FREE SHIPPING", "NEW COLLECTION"),
         )
-        # A little short of the pictures: an AAC encoder pads its last frame, and 60 s of sound
-        # would decode to 60.01 s, billed as two minutes.
-        _speech_like(MINUTE - 0.5, sound)
+        # A full minute: the AAC encoder's padding makes it decode to 60.02 s, which bills one
+        # minute (catalog.BILLING_PADDING_SECONDS).
+        _speech_like(MINUTE, sound)
         join_tracks(path, video=pictures, audio=sound)
     print(f"built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return path
@@ -341,7 +349,7 @@ def _cached(folder: Path, name: str, make: Callable[[Path], None]) -> Path:
 
 
 def _uhd_gop(folder: Path) -> Path:
-    """One second of 4K at 240 fps, one group of pictures (x264 ultrafast, crf 17: ~20 MB/s, within
+    """One second of 4K at 240 fps, one group of pictures (x264 ultrafast, crf 17: ~9 MB/s, within
     MAX_MEDIA_BYTES for a minute)."""
     return _cached(
         folder,
@@ -353,7 +361,7 @@ def _uhd_gop(folder: Path) -> Path:
 
 
 def _uhd_mpeg4_gop(folder: Path) -> Path:
-    """A quarter second of 4K at 240 fps in MPEG-4 part 2: a codec the download must re-encode."""
+    """A quarter second of 4K at 240 fps in MPEG-4 part 2: not H.264, yet a codec mp4 carries (copied)."""
     return _cached(
         folder,
         "uhd-mpeg4-gop.mp4",
@@ -380,6 +388,29 @@ def _uhd_speech(folder: Path, seconds: float) -> Path:
     if not out.exists():
         _with_sound(_uhd(folder, seconds), seconds, out)
     return out
+
+
+def _vp8(folder: Path, _: float) -> Path:
+    """A silent minute of 640x360 30 fps VP8 (encoded at realtime speed) in WebM."""
+
+    def make(path: Path) -> None:
+        with av.open(str(path), "w", format="webm") as container:
+            stream: Any = container.add_stream("libvpx", rate=30, options={"deadline": "realtime", "cpu-used": "8"})
+            stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+            for index, image in enumerate(_panning(640, 360, round(MINUTE * 30))):
+                frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+                frame.pts, frame.time_base = index, Fraction(1, 30)
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+
+    return _cached(folder, "vp8-1min.webm", make)
+
+
+def _panning(width: int, height: int, count: int) -> Iterator[np.ndarray]:
+    rng = np.random.default_rng(5)
+    base = cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), (0, 0), 4)
+    for index in range(count):
+        yield np.roll(base, 4 * index, axis=1)
 
 
 def _tiny_ten_minutes(folder: Path, _: float) -> Path:
@@ -441,20 +472,15 @@ def cases(honest: Path) -> list[Case]:
             storm,
             lambda f, _: _cached(f, "storm-240.mp4", storm_240),
         ),
-        Case("vision", "4K at 240 fps, ~20 MB/s, PNG stills 1280 wide", storm, _uhd, lengths=(1.0, 2.0)),
+        Case("vision", "4K at 240 fps, ~9 MB/s, PNG stills 1280 wide", storm, _uhd, lengths=(1.0, 2.0)),
         Case("ocr", "honest: 1 min 720p30, cuts + captions", reading, given, honest=True),
         Case("ocr", "20 s of small print (~1,800 words a page), a new page every 0.5 s", reading, pages(0.5)),
         Case("ocr", "20 s of small print, a new page every 0.1 s, shots min 0.1 s", reading_storm, pages(0.1)),
         Case("download", "honest: 1 min 720p30 H.264 + AAC speech, mp4 (copied)", download, given, honest=True),
         Case("download", "10 min 160x90 with 1 s of sound, mp4", download, _tiny_ten_minutes),
-        Case("download", "4K at 240 fps H.264, ~20 MB/s, mp4 (copied)", download, _uhd, lengths=(1.0, 2.0)),
-        Case(
-            "download",
-            "4K at 240 fps MPEG-4 part 2, mp4 (re-encoded to H.264)",
-            download,
-            _uhd_mpeg4,
-            lengths=(0.25, 0.5),
-        ),
+        Case("download", "4K at 240 fps H.264, ~9 MB/s, mp4 (copied)", download, _uhd, lengths=(1.0, 2.0)),
+        Case("download", "4K at 240 fps MPEG-4 part 2, mp4 (copied)", download, _uhd_mpeg4, lengths=(0.25, 0.5)),
+        Case("download", "1 min 640x360 VP8 WebM (silent), mp4: refused, no mp4 carries VP8", download, _vp8),
         Case("render", "honest: 1 min 720p30 + speech, three 15 s clips at 9:16", honest_clips, given, honest=True),
         Case(
             "render",
@@ -494,17 +520,20 @@ def figure(case: Case) -> Figure:
     if len(case.results) == 1:
         _, m = case.results[0]
         charged = 0 if m.refused else credits(capabilities, m.billed_seconds, m.size_bytes)
-        note = m.refused or f"billed {m.billed_seconds:.1f} s, {m.size_bytes / 1e6:.1f} MB; {m.detail}"
+        billed = f"{m.duration_seconds:.1f} s billed {m.billed_seconds:.1f} s"
+        note = m.refused or f"{billed}, {m.size_bytes / 1e6:.1f} MB; {m.detail}"
         return Figure(m.cpu, charged, m.refused, note)
     (xa, a), (xb, b) = case.results[0], case.results[-1]
     slope = (b.cpu - a.cpu) / (xb - xa)
     full = b.cpu + slope * (MINUTE - xb)
-    size = round(b.size_bytes / b.billed_seconds * MINUTE)
-    charged = credits(capabilities, MINUTE, size)
+    size = round(b.size_bytes / b.duration_seconds * MINUTE)
+    # A minute of it is billed as the sample is: its length times the pixel-rate weight.
+    charged = credits(capabilities, MINUTE * b.billed_seconds / b.duration_seconds, size)
     over = f" (a minute of it would be {size / 2**30:.1f} GiB, over MAX_MEDIA_BYTES)" if size > MAX_MEDIA_BYTES else ""
     note = (
         f"extrapolated to 60 s from {a.cpu:.1f} CPU-s at {xa:g} s and {b.cpu:.1f} at {xb:g} s "
-        f"({slope:.1f} CPU-s per media second); {b.size_bytes / b.billed_seconds / 1e6:.0f} MB/s{over}; {b.detail}"
+        f"({slope:.1f} CPU-s per media second); billed {b.billed_seconds / b.duration_seconds:.1f} s a second; "
+        f"{b.size_bytes / b.duration_seconds / 1e6:.0f} MB/s{over}; {b.detail}"
     )
     return Figure(full, charged, b.refused, note)
 
