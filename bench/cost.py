@@ -7,7 +7,10 @@ brands; a 720p video with that speech, every capability. For each job it collect
 DynamoDB read/write units, S3 requests and bytes stored, EventBridge and SQS requests, container
 seconds, and prices them (``bench.prices``). Per workload it prints the resources and two lines:
 
-- steady: the jobs' own compute (containers busy, Lambda environments warm);
+- steady: the jobs' own compute (containers busy, Lambda environments warm), the GPU seconds priced
+  as the prod stage buys them: its GPU pool at its maximum, the on-demand floor
+  (``min_gpu_instances``) on demand and the instances above it Spot (``gpu_spot``), beside the
+  all-on-demand figure;
 - low volume: the same plus each function's cold start, and the GPU instances kept on
   (``min_gpu_instances`` of the prod stage) spread over a month's media minutes.
 
@@ -86,6 +89,16 @@ class Shape:
     min_gpu_instances: int
     vision_vcpus: float
     vision_gb: float
+    max_gpu_instances: int = 1
+    gpu_spot: bool = False  # Spot above the on-demand floor (infra.transcriber's mixed instances policy)
+
+    @property
+    def spot_share(self) -> float:
+        """The share of GPU instance time bought as Spot at steady load: the pool busy at its
+        maximum, ``min_gpu_instances`` of it on demand and the rest Spot."""
+        if not self.gpu_spot or self.max_gpu_instances <= 0:
+            return 0.0
+        return max(0, self.max_gpu_instances - self.min_gpu_instances) / self.max_gpu_instances
 
 
 def stack_shape() -> Shape:
@@ -93,7 +106,14 @@ def stack_shape() -> Shape:
     from infra.vision import CPU_UNITS, MEMORY_MIB
 
     prod = STAGES["prod"]
-    return Shape(prod.media_expiry_days, prod.min_gpu_instances, CPU_UNITS / 1024, MEMORY_MIB / 1024)
+    return Shape(
+        prod.media_expiry_days,
+        prod.min_gpu_instances,
+        CPU_UNITS / 1024,
+        MEMORY_MIB / 1024,
+        prod.max_gpu_instances,
+        prod.gpu_spot,
+    )
 
 
 @dataclass(frozen=True)
@@ -312,7 +332,8 @@ def gpu_seconds(use: JobUse, overhead_here: float, assume: Assumptions) -> float
     return overhead_here + assume.gpu_load_seconds + use.media_seconds * prices.CLOUD_MODEL.real_time_factor
 
 
-def price(use: JobUse, overhead_here: float, assume: Assumptions, *, spot: bool = False) -> Priced:
+def price(use: JobUse, overhead_here: float, assume: Assumptions, *, spot_share: float = 0.0) -> Priced:
+    """The job's cost, its GPU seconds ``spot_share`` at the Spot price and the rest on demand."""
     by_stage: dict[str, float] = defaultdict(float)
     for name, stage in use.stages.items():
         by_stage[name] += (
@@ -333,7 +354,7 @@ def price(use: JobUse, overhead_here: float, assume: Assumptions, *, spot: bool 
     by_stage["storage"] += prices.S3_GB_MONTH.per(gb_months)
     instance = prices.GPU_INSTANCES[assume.gpu]
     gpu = gpu_seconds(use, overhead_here, assume)
-    by_stage["transcription"] += (instance.spot if spot else instance.on_demand).per(gpu)
+    by_stage["transcription"] += instance.spot.per(gpu * spot_share) + instance.on_demand.per(gpu * (1 - spot_share))
     fargate = 0.0
     if "vision" in use.tasks:
         fargate = max(prices.FARGATE_MINIMUM_SECONDS, assume.fargate_pull_seconds + use.tasks["vision"])
@@ -427,7 +448,7 @@ def print_margins(uses: list[tuple[JobUse, Priced]], assume: Assumptions) -> Non
 
     print(
         f"\nCredits charged vs cost per capability (a credit at ${assume.credit_price:g}; per media minute, "
-        "the credits of started minutes; steady, on-demand GPU)"
+        "the credits of started minutes; steady, the deployed GPU mix)"
     )
     print(f"  {'capability':<16}{'workload':<34}{'credits/min':>12}{'charged/min':>13}{'cost/min':>11}{'margin':>8}")
     seen: set[str] = set()
@@ -467,6 +488,19 @@ def print_sources(assume: Assumptions) -> None:
         f"results kept {assume.results_retention_days:g} days, {assume.monthly_minutes:,.0f} media minutes a month, "
         f"Spot at the indicative {instance.name} level"
     )
+    print(
+        f"  steady load: the prod GPU pool busy at its maximum ({_gpu_mix(assume.shape)}); capacity-optimized "
+        f"Spot may launch another listed type (infra.config gpu_instance_types), priced here as a {instance.name}"
+    )
+
+
+def _gpu_mix(shape: Shape) -> str:
+    if not shape.gpu_spot:
+        return "all on demand"
+    return (
+        f"{shape.min_gpu_instances} of {shape.max_gpu_instances} instances on demand, the rest Spot: "
+        f"{shape.spot_share:.0%} of GPU time Spot"
+    )
 
 
 def explain(use: JobUse, priced: Priced, steady: float, spot: float, assume: Assumptions) -> None:
@@ -487,9 +521,15 @@ def explain(use: JobUse, priced: Priced, steady: float, spot: float, assume: Ass
             f"{fixed:.1f} s are per task ({assume.gpu_load_seconds:g} s of it the assumed model load, the rest process "
             "start, imports, download and upload measured here): a task per job pays them every time."
         )
+        spot_now = (
+            f"Spot is already deployed above the on-demand floor ({_gpu_mix(assume.shape)}; all Spot: "
+            f"{_money(spot)} per minute). "
+            if assume.shape.gpu_spot
+            else f"Lower it with Spot capacity for the GPU pool ({_money(spot)} per minute at the indicative price; "
+            "an interrupted task is retried by the existing Retry), "
+        )
         print(
-            f"  Lower it with Spot capacity for the GPU pool ({_money(spot)} per minute at the indicative price; an "
-            "interrupted task is retried by the existing Retry), a worker that keeps the model loaded across jobs, "
+            f"  {spot_now}Lower it further with a worker that keeps the model loaded across jobs, "
             "longer media per task, or large-v3-turbo (published RTF about 2.7x lower than large-v3)."
         )
 
@@ -553,22 +593,29 @@ def report(run: tuple[list[JobUse], dict[str, float]], inference_here: float, as
         f"\nCost per media minute: resource use measured on the local stack x us-east-1 list prices ({assume.gpu} GPU)"
     )
     priced_uses = []
+    shape = assume.shape
     for use in uses:
-        priced = price(use, overhead, assume)
-        spot = price(use, overhead, assume, spot=True).total / use.minutes
+        # As deployed: at steady load the pool runs at its maximum, the floor on demand, the rest Spot.
+        priced = price(use, overhead, assume, spot_share=shape.spot_share)
         steady = priced.total / use.minutes
-        low = steady + low_volume_extra(use, inits, assume)
+        on_demand = price(use, overhead, assume).total / use.minutes
+        spot = price(use, overhead, assume, spot_share=1.0).total / use.minutes
+        # At low volume the jobs land on the floor instance, which is on demand.
+        low = on_demand + low_volume_extra(use, inits, assume)
         print(
             f"\n{use.workload.name} ({use.workload.media}, {use.minutes:g} min, {sum(use.credits.values())} credits):"
         )
         print_resources(use, priced, inference_here, overhead)
         print(f"{use.workload.name}: {_money(steady)} per media minute (steady)")
         print(
+            f"  (steady, GPU as the stack deploys it: {_gpu_mix(shape)}; all on demand: {_money(on_demand)}, "
+            f"all Spot: {_money(spot)} per media minute)"
+        )
+        print(
             f"{use.workload.name}: {_money(low)} per media minute (low volume: cold starts, "
             f"{assume.shape.min_gpu_instances} x {assume.gpu} always on over "
             f"{assume.monthly_minutes:,.0f} media minutes a month)"
         )
-        print(f"  (steady with a Spot GPU: {_money(spot)} per media minute)")
         priced_uses.append((use, priced))
         if use.workload.name == "transcription + summary + brands":
             explain(use, priced, steady, spot, assume)
