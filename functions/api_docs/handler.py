@@ -33,8 +33,8 @@ def docs_page() -> Response[str]:
 
 
 def _console_headers() -> dict[str, str]:
-    # The artifact store's origin is the one its signed links name (no call: signing is local).
-    artifact_origin = console.origin_of(dependencies.media_store().presigned_url("console", expires_in=60))
+    # The artifact store's origin, as its signed links name it (computed: signing one is a call).
+    artifact_origin = dependencies.media_store().url_origin()
     policy = console.content_security_policy(artifact_origin, allow_loopback_media=get_settings().allow_loopback_urls)
     return {"Content-Security-Policy": policy, **console.SECURITY_HEADERS}
 

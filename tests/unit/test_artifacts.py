@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from vidscope.adapters.media_store import artifact_paths, artifact_ref, resolve_artifacts
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from vidscope.adapters.media_store import MediaStore, artifact_paths, artifact_ref, resolve_artifacts
 
 RESULT = {
     "shots": [{"index": 0, "thumbnail_url": artifact_ref("vision/keyframes/shot_0000.jpg")}],
@@ -27,3 +33,18 @@ def test_reading_mints_a_url_for_each_link_and_dates_the_download() -> None:
         "expires_at": "2026-12-02T16:00:00.000Z",
     }
     assert "expires_at" not in resolved["shots"][0]  # only a download's link carries its expiry
+
+
+@pytest.mark.parametrize("endpoint", [None, "http://127.0.0.1:5000", "http://localhost:4566"])
+def test_the_stores_origin_is_the_one_its_signed_links_name(endpoint: str | None) -> None:
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(signature_version="s3v4"),
+    )
+    store = MediaStore(client, "vidscope-media")
+    signed = urlsplit(store.presigned_url("tenants/t/jobs/j/artifacts/a.jpg", expires_in=60))
+    assert store.url_origin() == f"{signed.scheme}://{signed.netloc}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 # Downloaded media sit under their own top-level prefix, apart from the results, so that the
 # bucket's lifecycle rule (which filters by prefix only) can expire them while results live as
@@ -126,6 +128,17 @@ class MediaStore:
         )
         return url
 
+    def url_origin(self) -> str:
+        """``scheme://host[:port]`` of the links this store presigns, as botocore builds them
+        (the bucket's virtual host on AWS; the endpoint itself where it is an address, as the
+        local S3 is), without signing one: a signed link is a call made with the signer's role."""
+        endpoint = urlsplit(self._client.meta.endpoint_url)
+        addressing = (self._client.meta.config.s3 or {}).get("addressing_style")
+        host = endpoint.hostname or ""
+        if addressing == "path" or host == "localhost" or _is_ip_address(host):
+            return f"{endpoint.scheme}://{endpoint.netloc}"
+        return f"{endpoint.scheme}://{self._bucket}.{endpoint.netloc}"
+
     def delete_upload(self, tenant_id: str, upload_id: str) -> None:
         """Delete a client's uploaded file (gone already is fine: S3's delete is idempotent)."""
         self._client.delete_object(Bucket=self._bucket, Key=upload_key(tenant_id, upload_id))
@@ -221,3 +234,11 @@ def resolve_artifacts(document: Any, url_for: Callable[[str], str], expires_at: 
     if isinstance(document, list):
         return [resolve_artifacts(v, url_for, expires_at) for v in document]
     return document
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
