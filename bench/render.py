@@ -99,7 +99,7 @@ def main() -> None:
             wall = time.perf_counter() - started
             print(
                 f"remux {suffix}: {packaged.duration_seconds:.3f} s (source {media_seconds:.3f} s), "
-                f"{packaged.size_bytes / 1e6:.1f} MB, copied={packaged.copied}, {wall:.3f} s "
+                f"{packaged.size_bytes / 1e6:.1f} MB (packets copied), {wall:.3f} s "
                 f"= {wall / (media_seconds / 60):.3f} s per media minute"
             )
 

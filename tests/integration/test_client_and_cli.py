@@ -188,7 +188,7 @@ def test_jobs_create_extract_with_a_schema_file_prints_each_value_with_its_evide
     assert printed["/price"][1] == "200" and printed["/city"][1] == '"Lisbon"', shown.output
     for path, sentence in (("/price", said[1]), ("/city", said[2])):
         start = int(printed[path][2]) * 60 + float(printed[path][3])
-        assert sentence["start"] - 0.6 <= start <= sentence["end"], shown.output
+        assert float(sentence["start"]) - 0.6 <= start <= float(sentence["end"]), shown.output
     unreadable = CliRunner().invoke(
         main,
         [*options, "jobs", "create", "https://example.com/v.mp4", *asked, f"extract.schema=@{tmp_path}/missing.json"],
