@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from vidscope.text.extraction import Extraction, ExtractionRequest, JsonObject, Passage
-from vidscope.text.numbers import CURRENCY_WORDS, stated_numbers
+from vidscope.text.numbers import CURRENCY_WORDS, MONTHS, stated_numbers
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled
 
 # A title on screen is a short line, shown within a few seconds of its cue being said.
@@ -22,20 +22,6 @@ _TITLE_WORDS = 4
 _NEAR_SECONDS = 3.0
 _WORD = re.compile(r"[A-Za-z][\w'\u2019-]*|\$?\d[\d,.]*")
 _NAME_PART = re.compile(r"[A-Z][\w'\u2019-]*")
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 _STOP = frozenset(
     [  # noqa: RUF005 - three lists of words, read apart
         "a",
@@ -124,7 +110,7 @@ _STOP = frozenset(
         "two",
         "three",
     ]
-    + _MONTHS
+    + list(MONTHS)
     + ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 )
 _ROLE_WORDS = [
@@ -295,12 +281,12 @@ def _dates(text: str) -> list[tuple[str, int]]:
     """ISO dates said as a month name, a day and a year, with where each starts."""
     found = []
     numbers = stated_numbers(text)
-    for month in re.finditer(r"\b(" + "|".join(_MONTHS) + r")\b", text, re.IGNORECASE):
+    for month in re.finditer(r"\b(" + "|".join(MONTHS) + r")\b", text, re.IGNORECASE):
         near = [s for s in numbers if abs(s.begin - month.end()) < 40 or abs(month.start() - s.end) < 40]
         days = [s for s in near if 1 <= s.value <= 31 and s.value == int(s.value)]
         years = [s for s in near if 1900 <= s.value <= 2100 and s.value == int(s.value)]
         if days and years:
-            index = _MONTHS.index(month.group(1).lower()) + 1
+            index = MONTHS.index(month.group(1).lower()) + 1
             found.append((f"{int(years[0].value):04d}-{index:02d}-{int(days[0].value):02d}", month.start()))
     return found
 

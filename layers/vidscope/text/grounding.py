@@ -14,24 +14,10 @@ from typing import Any
 
 from vidscope.adapters.media_store import ARTIFACT_SCHEME
 from vidscope.text.extraction import Evidence, JsonObject, Passage
-from vidscope.text.numbers import as_decimal, stated_numbers
+from vidscope.text.numbers import MONTHS, as_decimal, stated_numbers
 
 _TOKEN = re.compile(r"[^\W_]+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 _MAX_REPAIRS = 50
 
 
@@ -101,7 +87,7 @@ def find_date(value: str, text: str) -> tuple[int, int] | None:
         return None
     numbers = stated_numbers(text)
     spans = [next(((s.begin, s.end) for s in numbers if s.value == year), None)]
-    spans.append(next(((b, e) for t, b, e in _tokens(text) if t in (_MONTHS[month - 1], _MONTHS[month - 1][:3])), None))
+    spans.append(next(((b, e) for t, b, e in _tokens(text) if t in (MONTHS[month - 1], MONTHS[month - 1][:3])), None))
     if day is not None:
         spans.append(next(((s.begin, s.end) for s in numbers if s.value == int(day) and s.value != year), None))
     if any(span is None for span in spans):

@@ -53,6 +53,21 @@ _DIGITS = re.compile(
 )
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 _JOINERS = {"and"}
+# Month names, in order, as the dates said in speech name them (English, as the local engines read).
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 CURRENCY_WORDS = ("dollar", "dollars", "euro", "euros", "pound", "pounds", "cents", "usd", "eur", "gbp")
 
 
