@@ -219,9 +219,11 @@ def test_an_expired_or_altered_link_is_refused(local_stack: stack.LocalStack) ->
     media = dependencies.media_store()
     key = "uploads/ten_x/upl_expiring"
     aws.client("s3").put_object(Bucket=get_settings().bucket_name, Key=key, Body=b"x")
-    url = media.presigned_url(key, 1)
+    # X-Amz-Date has whole seconds: a link signed late in a second has up to a second less to live,
+    # so a short life of 3 s (not 1, which a busy machine could spend before the first GET).
+    url = media.presigned_url(key, 3)
     assert httpx.get(url, timeout=10).status_code == 200
-    tampered = url.replace("X-Amz-Expires=1", "X-Amz-Expires=3600")
+    tampered = url.replace("X-Amz-Expires=3", "X-Amz-Expires=3600")
     assert _refused(httpx.get(tampered, timeout=10), 403, "SignatureDoesNotMatch")
-    time.sleep(2.1)
+    time.sleep(4.1)
     assert _refused(httpx.get(url, timeout=10), 403, "AccessDenied")
