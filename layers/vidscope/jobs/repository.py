@@ -415,32 +415,19 @@ class JobsRepository:
         except self._client.exceptions.ConditionalCheckFailedException as exc:
             raise TransitionRefused from exc
         if record.upload_id is not None:
-            # Only if it names this job: gone already (its TTL) or never consumed is fine.
-            with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
-                self._client.delete_item(
-                    TableName=self._table,
-                    Key=to_attributes(
-                        {
-                            table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
-                            table.SORT_KEY: table.upload_sk(record.upload_id),
-                        }
-                    ),
-                    ConditionExpression="job_id = :job_id",
-                    ExpressionAttributeValues=to_attributes({":job_id": record.job_id}),
-                )
-        if not record.idempotency_digest:
-            return
-        # Not in one transaction with the job: a record another job owns must not stop this
-        # delete. A failed condition means it is gone already or names a newer job now.
+            # Gone already (its TTL) or never consumed is fine.
+            self._delete_if_owned(record, table.upload_sk(record.upload_id))
+        if record.idempotency_digest:
+            # Not in one transaction with the job: a record another job owns must not stop this
+            # delete. A failed condition means it is gone already or names a newer job now.
+            self._delete_if_owned(record, table.idempotency_sk(record.idempotency_digest))
+
+    def _delete_if_owned(self, record: JobRecord, sort_key: str) -> None:
+        """Delete the tenant's item ``sort_key`` only if it names ``record``'s job."""
         with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
             self._client.delete_item(
                 TableName=self._table,
-                Key=to_attributes(
-                    {
-                        table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
-                        table.SORT_KEY: table.idempotency_sk(record.idempotency_digest),
-                    }
-                ),
+                Key=to_attributes({table.PARTITION_KEY: table.tenant_pk(record.tenant_id), table.SORT_KEY: sort_key}),
                 ConditionExpression="job_id = :job_id",
                 ExpressionAttributeValues=to_attributes({":job_id": record.job_id}),
             )
