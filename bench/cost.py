@@ -29,7 +29,6 @@ Run: ``python -m bench.cost [--minutes 10]`` (default 2; the media are built onc
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import accounting, prices
+from bench.local_environment import use_local_stack_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
@@ -48,17 +48,7 @@ GIB = 1024**3
 MONTH_DAYS = 30.4
 MONTH_HOURS = 730
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "VIDSCOPE_ALLOW_LOOPBACK_URLS": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-)
+use_local_stack_environment()
 
 # extract needs a prompt or a schema; the others run on their defaults.
 _EXTRACT = {"prompt": "the brands and products mentioned"}

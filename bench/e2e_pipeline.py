@@ -20,22 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.local_environment import use_local_stack_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 ROUNDS = 3
 CAPABILITIES = ["transcription", "summary", "brands"]
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "VIDSCOPE_ALLOW_LOOPBACK_URLS": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-)
+use_local_stack_environment()
 
 _TOPICS = ["the new phone", "electric cars", "coffee prices", "running shoes", "the football season", "cloud software"]
 _BRANDS = ["Samsung", "Toyota", "Starbucks", "Nike", "Adidas", "Microsoft", "Netflix", "Heineken"]
