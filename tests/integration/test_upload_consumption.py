@@ -5,6 +5,7 @@ the presigned PUT would store it (the link itself is tested on the local stack, 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -95,14 +96,23 @@ def test_a_job_refused_for_another_reason_leaves_its_upload_unused(api: Client, 
     assert _job_on(api, small, upload_id).status_code == 202
 
 
-def test_jobs_racing_for_one_upload_make_exactly_one(api: Client, tenant: TenantHandle, jobs_repo: Any) -> None:
-    # Each Lambda environment serves one request at a time: the race is between environments,
-    # here threads calling the domain against one moto table, several rounds of it.
+def _race_for_an_upload(
+    api: Client,
+    tenant: TenantHandle,
+    jobs_repo: Any,
+    racers: int,
+    key: Callable[[int, int], str],
+    tolerated: tuple[type[Exception], str],
+) -> Iterator[tuple[str, list[str]]]:
+    """Rounds of ``racers`` threads creating a job on one fresh upload at once, each with the
+    Idempotency-Key ``key(round, racer)``; yields each round's upload and outcomes (a job id, or
+    the name given to the tolerated refusal). Each Lambda environment serves one request at a
+    time: the race is between environments, here threads calling the domain against one table."""
     principal = Principal(
         tenant_id=tenant.tenant_id, key_id=tenant.key_id, rate_limit_per_minute=100, plan="enterprise"
     )
     guard = UrlGuard(allow_loopback=False, resolve=public_resolver)
-    racers = 6
+    refusal, name = tolerated
     for round_ in range(3):
         upload_id = _upload(api, tenant)
         request = CreateJobRequest.model_validate({"upload_id": upload_id, "capabilities": ["transcription"]})
@@ -116,18 +126,25 @@ def test_jobs_racing_for_one_upload_make_exactly_one(api: Client, tenant: Tenant
                 created = jobs.create_job(
                     request,
                     principal=principal,
-                    idempotency_key=f"round-{round_}-racer-{i}",  # each its own request
+                    idempotency_key=key(round_, i),
                     repo=jobs_repo,
                     url_guard=guard,
                     clock=utc_now,
                     uploads=dependencies.uploads(),
                 )
-            except UploadNotFound:
-                return "refused"
+            except refusal:
+                return name
             return created.job.job_id
 
         with ThreadPoolExecutor(max_workers=racers) as pool:
-            outcomes = list(pool.map(attempt, range(racers)))
+            yield upload_id, list(pool.map(attempt, range(racers)))
+
+
+def test_jobs_racing_for_one_upload_make_exactly_one(api: Client, tenant: TenantHandle, jobs_repo: Any) -> None:
+    racing = _race_for_an_upload(
+        api, tenant, jobs_repo, 6, lambda round_, i: f"round-{round_}-racer-{i}", (UploadNotFound, "refused")
+    )  # each its own request
+    for upload_id, outcomes in racing:
         made = [o for o in outcomes if o != "refused"]
         assert len(made) == 1, outcomes
         record = _upload_record(tenant.tenant_id, upload_id)
@@ -139,36 +156,10 @@ def test_one_request_retried_at_once_on_an_upload_gets_its_one_job(
 ) -> None:
     # The same request (one Idempotency-Key) sent again while the first is in flight gets the
     # job or is told to retry, never "upload not found" because its own first try used it.
-    principal = Principal(
-        tenant_id=tenant.tenant_id, key_id=tenant.key_id, rate_limit_per_minute=100, plan="enterprise"
+    racing = _race_for_an_upload(
+        api, tenant, jobs_repo, 8, lambda round_, _: f"retried-{round_}", (IdempotencyKeyInUse, "in_use")
     )
-    guard = UrlGuard(allow_loopback=False, resolve=public_resolver)
-    racers = 8
-    for round_ in range(3):
-        upload_id = _upload(api, tenant)
-        request = CreateJobRequest.model_validate({"upload_id": upload_id, "capabilities": ["transcription"]})
-        start = threading.Barrier(racers)
-
-        def attempt(
-            _: int, request: CreateJobRequest = request, start: threading.Barrier = start, round_: int = round_
-        ) -> str:
-            start.wait()
-            try:
-                created = jobs.create_job(
-                    request,
-                    principal=principal,
-                    idempotency_key=f"retried-{round_}",
-                    repo=jobs_repo,
-                    url_guard=guard,
-                    clock=utc_now,
-                    uploads=dependencies.uploads(),
-                )
-            except IdempotencyKeyInUse:
-                return "in_use"
-            return created.job.job_id
-
-        with ThreadPoolExecutor(max_workers=racers) as pool:
-            outcomes = list(pool.map(attempt, range(racers)))
+    for _, outcomes in racing:
         assert len({o for o in outcomes if o != "in_use"}) == 1, outcomes
 
 
