@@ -360,6 +360,13 @@ def _gather_results(
             results[name] = compute(capability, _inputs(capability, event, media), event.options)
         except (MediaHasNoVideo, VisionFailed) as exc:
             errors.append(CapabilityError(capability=name, code=exc.code, message=str(exc)))
+    # A capability asked for with neither a result nor an error would vanish from the job unseen.
+    answered = set(results) | {e.capability for e in errors}
+    errors += [
+        CapabilityError(capability=name, code=AnalysisFailed.code, message=f"The {name} analysis returned no result.")
+        for name in job.capabilities
+        if name not in answered
+    ]
     return results, errors
 
 
