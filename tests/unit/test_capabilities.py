@@ -192,6 +192,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "download": 1,
         "language": 1,
         "on_screen_text": 2,
+        "preview": 1,
         "shots": 1,
         "shorts": 2,
         "summary": 1,
