@@ -188,6 +188,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "transcription": 2,
         "brands": 1,
         "chapters": 1,
+        "comments": 1,
         "extract": 2,
         "download": 1,
         "language": 1,
