@@ -129,3 +129,32 @@ def test_the_plan_hands_ingestion_the_count_as_data() -> None:
     assert plan_for(["comments"]).comments == CommentsRequest(max_comments=100)
     assert plan_for(["comments"], {"comments": {"max_comments": 7}}).comments == CommentsRequest(max_comments=7)
     assert plan_for(["comments"]).stages == ("ingestion", "merging") and not plan_for(["comments"]).video
+
+
+def test_the_cli_prints_comment_text_as_text_never_as_markup() -> None:
+    from rich.console import Console
+
+    from vidscope.cli import _job_lines
+    from vidscope.models import Job
+
+    hostile = site_comment({"id": "c1", "author": "[red]mallory", "text": "\x1b[2J[bold]shout[/bold] \u202eevil"})
+    assert hostile is not None
+    job = Job.model_validate(
+        {
+            "job_id": "job_01",
+            "status": "completed",
+            "url": "https://example.com/talks/1",
+            "platform": "other",
+            "capabilities": ["comments"],
+            "credits_estimated": 1,
+            "return_proof": False,
+            "created_at": "2026-12-07T10:00:00.000Z",
+            "updated_at": "2026-12-07T10:01:00.000Z",
+            "results": {"comments": {"total": 1, "complete": True, "items": [hostile.model_dump(exclude_none=True)]}},
+        }
+    )
+    console = Console(record=True, width=200, color_system=None)
+    for line in _job_lines(job):
+        console.print(line)
+    shown = console.export_text()
+    assert "[red]mallory: [bold]shout[/bold] evil" in shown and "\x1b" not in shown and "\u202e" not in shown
