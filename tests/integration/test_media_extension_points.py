@@ -26,7 +26,7 @@ from tests.support.comment_site import comment, talk_site_plugin, write_talk
 from tests.support.media_server import MediaServer, serving
 from tests.support.vision_media import VideoTruth
 from vidscope import capabilities
-from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note, Options, RunsIn
+from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note, Options
 from vidscope.jobs.plan import plan_for
 from vidscope.text.comments import CommentsRequest
 
@@ -98,7 +98,6 @@ COMMENTERS: Capability[CommentersOptions, Commenters] = Capability(
     options=CommentersOptions,
     result=Commenters,
     compute=_commenters,
-    runs_in=RunsIn.MERGING,
     paged="authors",
     when_empty=lambda _options, _duration: Note(code="NO_COMMENTERS", message="nobody commented"),
     render=lambda r: [f"{c.author}: {c.comments}" for c in r.authors],
@@ -154,7 +153,7 @@ def test_a_capability_declared_in_a_test_alone_gets_the_site_comments_it_needs(
     # model is built when it loads, before a test registers a capability: this one takes its
     # options' defaults there, 100 comments.)
     plan = plan_for([commenters.name], {commenters.name: {"max_comments": 14}})
-    assert plan.comments == CommentsRequest(max_comments=14) and plan.stages == ("ingestion", "merging")
+    assert plan.comments == CommentsRequest(max_comments=14) and plan.stages == ("ingestion", "analysis", "merging")
     with serving(tmp_path) as server, talk_site_plugin():
         job = run_to_end(pipeline_api, pipeline_tenant, server.url("talks/chatty"), [commenters.name])
     assert job["status"] == "completed", job.get("error")

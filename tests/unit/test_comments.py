@@ -128,7 +128,7 @@ def test_the_plan_hands_ingestion_the_count_as_data() -> None:
     assert plan_for(["transcription"]).comments is None
     assert plan_for(["comments"]).comments == CommentsRequest(max_comments=100)
     assert plan_for(["comments"], {"comments": {"max_comments": 7}}).comments == CommentsRequest(max_comments=7)
-    assert plan_for(["comments"]).stages == ("ingestion", "merging") and not plan_for(["comments"]).video
+    assert plan_for(["comments"]).stages == ("ingestion", "analysis", "merging") and not plan_for(["comments"]).video
 
 
 def test_the_cli_prints_comment_text_as_text_never_as_markup() -> None:
@@ -158,3 +158,16 @@ def test_the_cli_prints_comment_text_as_text_never_as_markup() -> None:
         console.print(line)
     shown = console.export_text()
     assert "[red]mallory: [bold]shout[/bold] evil" in shown and "\x1b" not in shown and "\u202e" not in shown
+
+
+def test_merging_may_not_read_what_ingestion_downloaded() -> None:
+    from dataclasses import replace
+
+    from vidscope import capabilities
+    from vidscope.capabilities import comments
+    from vidscope.capabilities.base import RunsIn
+
+    merged = replace(comments.CAPABILITY, name="merged_comments", runs_in=RunsIn.MERGING)
+    with pytest.raises(capabilities.UnroutableCapability, match="only the analysis step may read"):
+        capabilities.register(merged)
+    assert "merged_comments" not in capabilities.REGISTRY

@@ -59,6 +59,9 @@ PRODUCED_BY: Mapping[Need, str] = {
     Need.VIDEO_FILE: "ingestion",
     Need.SITE_COMMENTS: "ingestion",
 }
+# What ingestion downloaded (the media file, the site's comments): only the analysis step may read
+# it (its function holds the grant), never merging.
+DOWNLOADED: frozenset[Need] = frozenset({Need.MEDIA, Need.VIDEO_FILE, Need.SITE_COMMENTS})
 # What only the vision stage makes: a capability that needs one fails on media without a video
 # track (MEDIA_HAS_NO_VIDEO); one that merely uses one does without.
 FRAME_NEEDS: frozenset[Need] = frozenset(need for need, stage in PRODUCED_BY.items() if stage == "vision")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn
+from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options
 from vidscope.text.comments import CommentsRequest, SiteComment
 
 
@@ -50,7 +50,7 @@ CAPABILITY = Capability(
     options=CommentsOptions,
     result=CommentsResult,
     compute=_comments,
-    runs_in=RunsIn.MERGING,  # ingestion read them; merging only shapes them
+    # In the analysis step, which may read what ingestion downloaded (merging may not).
     paged="items",
     when_empty=lambda _options, _duration: Note(
         code="NO_COMMENTS",

@@ -188,10 +188,12 @@ def _fetch(
 
 
 def _stage_comments(media: MediaStore, ref: JobRef, comments: SiteComments | None) -> str | None:
-    """Where the site's comments ingestion read are staged for the analyses (None: none read)."""
+    """Where the site's comments ingestion read are kept for the analyses (None: none read):
+    beside the download, the only objects ingestion (the parser of hostile input) may write, and
+    which the analysis step reads (a capability that needs them runs there)."""
     if comments is None:
         return None
-    key = staged_key(ref.tenant_id, ref.job_id, "site/comments.json")
+    key = media_key(ref.tenant_id, ref.job_id, "-comments.json")
     media.put_json(key, comments.model_dump(mode="json"))
     return key
 
