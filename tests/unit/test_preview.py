@@ -130,3 +130,30 @@ def test_audio_has_no_storyboard(tmp_path: Path) -> None:
     make_audio_only(tmp_path / "tone.m4a", seconds=2.0)
     with pytest.raises(ValueError, match="no video track"):
         render_storyboard(tmp_path / "tone.m4a", tmp_path / "s.jpg", duration_seconds=2.0)
+
+
+def _one_keyframe(path: Path, *, seconds: int = 12, fps: int = 10) -> None:
+    """A 160x90 video whose frame i is grey level 2i, with a single keyframe (the worst case for
+    seeking: every seek lands on the first frame)."""
+    import numpy as np
+
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"g": "100000", "keyint_min": "100000", "crf": "10"})
+        stream.width, stream.height, stream.pix_fmt = 160, 90, "yuv420p"
+        for index in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(np.full((90, 160, 3), 2 * index, np.uint8), format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def test_sparse_keyframes_still_give_each_cue_its_own_moment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidscope.editing import storyboard
+
+    monkeypatch.setattr(storyboard, "_RESEEK_SECONDS", 0.5)  # every still sought, as on long media
+    _one_keyframe(tmp_path / "gop.mp4")
+    board = render_storyboard(tmp_path / "gop.mp4", tmp_path / "s.jpg", duration_seconds=12.0, tile_side=160)
+    sheet = cv2.imread(str(tmp_path / "s.jpg"), cv2.IMREAD_GRAYSCALE)
+    for tile in board.tiles:  # each still from the middle of its interval: frame 10 x (start + 1 s)
+        shown = float(sheet[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width].mean())
+        assert shown == pytest.approx(2 * 10 * (tile.start + 1), abs=4), tile

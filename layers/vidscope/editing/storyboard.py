@@ -3,13 +3,15 @@ sprite sheet (JPEG), and a WebVTT track whose cue for each interval names the st
 sheet as ``sprite.jpg#xywh=x,y,w,h`` (the media fragment video.js, Plyr and JW Player read).
 
 The stills are decoded with PyAV by seeking near each moment (to the keyframe before it) and
-decoding forward to it, or by decoding on when the next moment is close: at most MAX_TILES stills,
-each at most ``tile_side`` pixels on its long side, never past ``billed_seconds`` (what the job
-paid for), so the work is bounded by the tile count and the media's keyframe interval, whatever
-its length."""
+decoding forward to it, or by decoding on when the next moment is close, or always once a seek
+lands before where decoding already was (keyframes far apart: the sheet then costs at most two
+passes): at most MAX_TILES stills, each at most ``tile_side`` pixels on its long side, never past
+``billed_seconds`` (what the job paid for), so the work is bounded by the tile count and the
+media's keyframe interval, whatever its length."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -64,10 +66,19 @@ def _frames_at(container: Any, video: Any, times: Sequence[float]) -> Iterator[a
     decoded: Iterator[av.VideoFrame] | None = None
     last: av.VideoFrame | None = None
     last_time = -math.inf
+    seeks = True  # until a seek lands no later than where decoding already was (sparse keyframes)
     for time in times:
-        if decoded is None or time - last_time > _RESEEK_SECONDS:
+        if decoded is None or (seeks and time - last_time > _RESEEK_SECONDS):
+            reached = last_time
             container.seek(int((time + origin) / video.time_base), stream=video, backward=True)
             decoded, last, last_time = container.decode(video), None, -math.inf
+            first = next(decoded, None)
+            if first is None:
+                return
+            decoded = itertools.chain([first], decoded)
+            # A file whose keyframes are far apart would be decoded again from one for every
+            # still: decode on instead, so the whole storyboard costs at most two passes.
+            seeks = first.time is None or first.time - origin > reached
         pending: av.VideoFrame | None = None
         for frame in decoded:
             frame_time = (frame.time - origin) if frame.time is not None else time
