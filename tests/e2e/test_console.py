@@ -26,6 +26,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from infra.local.serve import SAMPLE_DIR
 from infra.local.stack import free_port
 from tests.e2e.test_serve import serve_env, start_serve, stop
+from tests.support.comment_site import PLUGIN_DIR, comment, write_talk
 from tests.support.media import remux
 from tests.support.media_server import MediaServer, serving
 from tests.support.vision_media import make_video
@@ -38,7 +39,7 @@ AXE = REPO / "tests/support/axe/node_modules/axe-core/axe.min.js"
 ARTIFACTS = Path(os.environ.get("VIDSCOPE_TEST_ARTIFACTS", REPO / ".test-artifacts")) / "console"
 ALL_CAPABILITIES = [
     "transcription", "summary", "brands", "language", "chapters", "shots", "thumbnails", "on_screen_text",
-    "shorts", "download", "extract",
+    "shorts", "download", "extract", "preview",
 ]  # fmt: skip
 # Burned into the pictures (the OCR reads them back as they are) and put in the job's metadata.
 IMG_PAYLOAD = '<img src=x onerror="window.__xss=1">'
@@ -56,7 +57,10 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port = free_port()
-    server, output = start_serve(port, tmp_path_factory.mktemp("serve"), serve_env())
+    # The test-only yt-dlp plugin for the local talk site, found on the path as yt-dlp looks.
+    env = serve_env()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PLUGIN_DIR / "vidscope_site"), env.get("PYTHONPATH")) if p)
+    server, output = start_serve(port, tmp_path_factory.mktemp("serve"), env)
     try:
         key = next(line for line in output if "API key:" in line).rsplit(" ", 1)[-1].strip()
         yield Stack(f"http://127.0.0.1:{port}", key, "".join(output))
@@ -73,6 +77,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
     hostile = make_video(root / "hostile-pictures.mp4", seconds=22.0, words=("<img src=x>", "<script>"))
     remux(root / "hostile.mp4", video=hostile.path, audio=SAMPLE_DIR / "speech.mp4")
     shutil.copy(SAMPLE_DIR / "speech.mp4", root / "speech.mp4")
+    # A talk on the local talk site whose comments are markup, one answering the other.
+    talk = [comment(1, text=SCRIPT_PAYLOAD), comment(2, parent=1, text=IMG_PAYLOAD)]
+    write_talk(root, "hostile-talk", root / "speech.mp4", comments=talk)
     with serving(root) as server:
         yield server
 
@@ -231,9 +238,14 @@ def test_a_file_chosen_in_the_file_input_is_uploaded_then_analysed(page: WebDriv
     assert page.find_element(By.CSS_SELECTOR, ".job-meta").text.count("upload") >= 1
 
 
-def test_markup_in_metadata_and_on_screen_text_stays_text_and_runs_no_script(page: WebDriver, hostile_job: str) -> None:
+def test_markup_in_metadata_and_on_screen_text_stays_text_and_runs_no_script(
+    page: WebDriver, stack: Stack, hostile_job: str
+) -> None:
     page.execute_script("location.hash = arguments[0]", f"#/jobs/{hostile_job}")
     assert finished(page) == "completed"
+    with VidscopeClient(stack.base, stack.api_key) as client:
+        done = client.get_job(hostile_job)
+    assert not done.capability_errors and done.results and "preview" in done.results, done.capability_errors
 
     shown = [dd.text for dd in page.find_elements(By.CSS_SELECTOR, ".metadata dd")]
     assert IMG_PAYLOAD in shown and SCRIPT_PAYLOAD in shown
@@ -248,9 +260,30 @@ def test_markup_in_metadata_and_on_screen_text_stays_text_and_runs_no_script(pag
     # Read in the same look as the find: the box is redrawn as the player's time moves.
     shown_label = wait(page, lambda d: d.find_element(By.CSS_SELECTOR, ".overlay .text-label").text)
     assert shown_label in ("<img src=x>", "<script>")
+    # The preview: its clip and its storyboard's sheet, loaded from their presigned links.
+    preview = page.find_element(By.CSS_SELECTOR, 'section[aria-label="Preview"]')
+    assert preview.find_element(By.CSS_SELECTOR, "video").get_attribute("src")
+    wait(page, lambda d: d.execute_script("return document.querySelector('img.storyboard').naturalWidth > 0"))
     wait(page, lambda d: d.execute_script("const v = document.querySelector('.player video');"
                                           "return v.readyState >= 2 && !v.seeking;"))  # fmt: skip
     screenshot(page, "every-capability.png")
+
+
+def test_a_sites_comments_that_read_as_markup_stay_text_and_run_no_script(
+    page: WebDriver, stack: Stack, media: MediaServer
+) -> None:
+    with VidscopeClient(stack.base, stack.api_key) as client:
+        job = client.create_job(media.url("talks/hostile-talk"), ["comments"])
+    page.execute_script("location.hash = arguments[0]", f"#/jobs/{job.job_id}")
+    assert finished(page) == "completed"
+    shown = page.find_element(By.CSS_SELECTOR, 'section[aria-label="Comments"]')
+    quoted = [q.text for q in shown.find_elements(By.CSS_SELECTOR, "q")]
+    assert quoted == [SCRIPT_PAYLOAD, IMG_PAYLOAD]
+    assert len(shown.find_elements(By.CSS_SELECTOR, "li.reply")) == 1
+    assert page.execute_script(
+        "return [document.querySelectorAll('img[src=\"x\"]').length, window.__xss === undefined,"
+        " document.scripts.length]"
+    ) == [0, True, 1]
 
 
 def _axe(driver: WebDriver) -> list[dict[str, Any]]:

@@ -191,7 +191,13 @@ def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
 ARTIFACT_SCHEME: Final = "artifact://"
 # The result fields that hold a link, and only these: text a result carries (a transcript, text read
 # on screen) may spell anything, the scheme included, and must never be taken for a file.
-LINK_FIELDS: Final = frozenset({"thumbnail_url", "url", "frame_url", "clip_url", "download_url"})
+LINK_FIELDS: Final = frozenset(
+    {"thumbnail_url", "url", "frame_url", "clip_url", "download_url"}
+    | {"preview_url", "storyboard_url", "storyboard_vtt_url"}
+)
+# The links whose object states when they expire (``expires_at`` beside them): stored results drop
+# empty fields, so the object is known by one of these names.
+EXPIRING_LINK_FIELDS: Final = frozenset({"download_url", "preview_url"})
 
 
 def artifact_ref(path: str) -> str:
@@ -228,7 +234,7 @@ def resolve_artifacts(document: Any, url_for: Callable[[str], str], expires_at: 
         }
         holds_link = any(_is_link(k, v) for k, v in document.items())
         # Stored results drop empty fields, so the download's link is known by its name too.
-        if holds_link and ("expires_at" in document or "download_url" in document):
+        if holds_link and ("expires_at" in document or not EXPIRING_LINK_FIELDS.isdisjoint(document)):
             resolved["expires_at"] = expires_at
         return resolved
     if isinstance(document, list):

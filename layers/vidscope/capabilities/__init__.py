@@ -16,7 +16,7 @@ from typing import Any, Final
 from pydantic import BaseModel, RootModel
 
 from vidscope.access import Access
-from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, Need, Note, ResultOf, RunsIn
+from vidscope.capabilities.base import DOWNLOADED, PRODUCED_BY, Capability, Inputs, Need, Note, ResultOf, RunsIn
 
 __all__ = [
     "REGISTRY",
@@ -92,6 +92,11 @@ def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any,
         raise UnroutableCapability(f"{capability.name}'s result is not a model")
     if capability.runs_in is RunsIn.MERGING and capability.access:
         raise UnroutableCapability(f"{capability.name} is computed while merging, which holds no extra grants")
+    if capability.runs_in is RunsIn.MERGING and capability.wants(None) & DOWNLOADED:
+        raise UnroutableCapability(
+            f"{capability.name} reads what ingestion downloaded, which only the analysis step may read: "
+            "compute it in RunsIn.ANALYSIS"
+        )
     if capability.access & STEP_ACCESS:
         raise UnroutableCapability(
             f"{capability.name} declares {sorted(capability.access & STEP_ACCESS)}: the step's own"

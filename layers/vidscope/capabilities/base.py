@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
+from vidscope.text.comments import SiteComments
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
@@ -31,6 +32,8 @@ class Need(StrEnum):
     ON_SCREEN_TEXT = "on_screen_text"  # text read on screen (the vision stage)
     MEDIA = "media"  # the ingested file itself, to cut or re-package (ingestion stored it)
     VIDEO_FILE = "video_file"  # that file with its pictures: ingestion downloads video, not sound alone
+    # The comments the media's site shows (ingestion asks yt-dlp for them): a URL's, never an upload's.
+    SITE_COMMENTS = "site_comments"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,11 @@ PRODUCED_BY: Mapping[Need, str] = {
     Need.ON_SCREEN_TEXT: "vision",
     Need.MEDIA: "ingestion",
     Need.VIDEO_FILE: "ingestion",
+    Need.SITE_COMMENTS: "ingestion",
 }
+# What ingestion downloaded (the media file, the site's comments): only the analysis step may read
+# it (its function holds the grant), never merging.
+DOWNLOADED: frozenset[Need] = frozenset({Need.MEDIA, Need.VIDEO_FILE, Need.SITE_COMMENTS})
 # What only the vision stage makes: a capability that needs one fails on media without a video
 # track (MEDIA_HAS_NO_VIDEO); one that merely uses one does without.
 FRAME_NEEDS: frozenset[Need] = frozenset(need for need, stage in PRODUCED_BY.items() if stage == "vision")
@@ -135,6 +142,7 @@ class Inputs:
         media: MediaFiles | None = None,
         results: Mapping[str, Any] | None = None,
         extractor: Extractor | None = None,
+        site_comments: SiteComments | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
@@ -142,6 +150,7 @@ class Inputs:
         self._summarizer, self._media = summarizer, media
         self._results: Mapping[str, Any] = results or {}
         self._extractor = extractor
+        self._site_comments = site_comments
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -154,6 +163,7 @@ class Inputs:
             media=self._media,
             results={**self._results, **results},
             extractor=self._extractor,
+            site_comments=self._site_comments,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -163,6 +173,8 @@ class Inputs:
             return self._transcript is not None
         if requirement in FRAME_NEEDS:
             return self._vision is not None
+        if requirement is Need.SITE_COMMENTS:
+            return self._site_comments is not None
         return self._media is not None  # MEDIA, VIDEO_FILE
 
     @property
@@ -188,6 +200,11 @@ class Inputs:
     def extractor(self) -> Extractor:
         """The deployment's extraction engine (local by default, Bedrock in the cloud)."""
         return _present(self._extractor, "an extractor")
+
+    @property
+    def site_comments(self) -> SiteComments:
+        """What ingestion read of the comments on the media's site."""
+        return _present(self._site_comments, "the site's comments")
 
     @property
     def media(self) -> MediaFiles:

@@ -4,18 +4,47 @@ the parts of its score, starting and ending on word boundaries (and on a shot cu
 within a second), never overlapping, inside the media. With ``render`` each is cut into an
 H.264/AAC clip at the requested aspect, the crop window following on-screen text or the
 picture's busiest region. The picking (``vidscope.text.shorts``) and the cutting
-(``vidscope.editing.clips``) are imported only to compute."""
+(``vidscope.editing.clips``) are imported only to compute.
+
+With ``spans`` the user defines the shorts instead: exactly those spans, each edge snapped to a
+word edge within 0.3 s when the transcript has word timings (``vidscope.text.user_shorts``), with
+what is said in them and no score. Spans that overlap are a 400 naming them; a span past the media's
+end is known only once the media is: the capability then fails alone, uncharged
+(SPAN_OUTSIDE_MEDIA)."""
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, RootModel, model_validator
+from pydantic import AfterValidator, BaseModel, Field, RootModel, field_validator, model_validator
 
 from vidscope.capabilities import shots
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Requirement, ResultOf, clock_time
+from vidscope.catalog import MAX_MEDIA_SECONDS
+from vidscope.safe_text import refuse_unsafe_text
 
 Aspect = Literal["9:16", "1:1", "4:5", "16:9", "original"]
+MAX_SPAN_SECONDS = 90  # a user's span, as long as the longest picked short
+MIN_SPAN_SECONDS = 1
+# A span may end this far past the media's decoded end (a frame's rounding): it ends at the end.
+_END_SLACK_SECONDS = 0.05
+
+
+class Span(Options):
+    """A short the user defines: seconds from the media start."""
+
+    start: float = Field(ge=0, le=MAX_MEDIA_SECONDS)
+    end: float = Field(gt=0, le=MAX_MEDIA_SECONDS)
+    title: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(refuse_unsafe_text)] | None = None
+
+    @model_validator(mode="after")
+    def _a_span(self) -> Self:
+        if not MIN_SPAN_SECONDS <= self.end - self.start <= MAX_SPAN_SECONDS:
+            raise ValueError(
+                f"a span ends {MIN_SPAN_SECONDS} to {MAX_SPAN_SECONDS} s after it starts "
+                f"(this one: {self.start:g} to {self.end:g} s)"
+            )
+        return self
 
 
 class ShortsOptions(Options):
@@ -24,23 +53,49 @@ class ShortsOptions(Options):
     max_seconds: float = Field(default=60, ge=5, le=90)
     aspect: Aspect = "9:16"
     render: bool = Field(default=True, description="Cut each short into a clip (clip_url)")
+    spans: list[Span] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Shorts you define instead of picked ones: exactly these spans (edges snapped to word edges "
+        "within 0.3 s), in time order, none overlapping; count, min_seconds and max_seconds then do not apply",
+    )
 
     @model_validator(mode="after")
     def _a_range(self) -> Self:
         if self.min_seconds > self.max_seconds:
             raise ValueError("min_seconds must not exceed max_seconds")
+        # Set to other than their defaults (the job's options are stored with the defaults filled in).
+        fields = type(self).model_fields
+        picking = [n for n in ("count", "min_seconds", "max_seconds") if getattr(self, n) != fields[n].default]
+        if self.spans is not None and picking:
+            raise ValueError(f"spans define the shorts: {', '.join(picking)} cannot be given with them")
         return self
+
+    @field_validator("spans")
+    @classmethod
+    def _apart(cls, spans: list[Span] | None) -> list[Span] | None:
+        if spans is None:
+            return None
+        for j in range(1, len(spans)):
+            earlier, later = spans[j - 1], spans[j]
+            if later.start < earlier.end:
+                raise ValueError(
+                    f"spans[{j}] ({later.start:g}-{later.end:g} s) starts before spans[{j - 1}] "
+                    f"({earlier.start:g}-{earlier.end:g} s) ends: give spans in time order, none overlapping"
+                )
+        return spans
 
 
 class Short(BaseModel):
     id: str
     title: str
-    reason: str = Field(description="why this span, in words a person can check")
+    reason: str | None = Field(default=None, description="why this span, in words a person can check (picked shorts)")
     start: float
     end: float
     text: str
-    score: float = Field(ge=0, le=1)
-    components: dict[str, float] = Field(description="the parts of the score, each 0 to 1")
+    score: float | None = Field(default=None, ge=0, le=1, description="picked shorts only; none for spans given")
+    components: dict[str, float] | None = Field(default=None, description="the parts of the score, each 0 to 1")
     clip_url: str | None = Field(default=None, description="the rendered clip (presigned; see artifacts_expire_at)")
     clip_width: int | None = None
     clip_height: int | None = None
@@ -50,7 +105,25 @@ class ShortsResult(RootModel[list[Short]]):
     """The shorts, in the order they occur."""
 
 
+def _given(inputs: Inputs, spans: list[Span]) -> list[Short]:
+    from vidscope.text.user_shorts import GivenSpan, user_shorts  # deferred, as below
+
+    given = [GivenSpan(start=s.start, end=s.end, title=s.title) for s in spans]
+    return [
+        Short(id=f"short_{n}", title=s.title, start=s.start, end=s.end, text=s.text)
+        for n, s in enumerate(user_shorts(inputs.transcript, given, duration_seconds=inputs.duration_seconds), start=1)
+    ]
+
+
 def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
+    shorts = _given(inputs, options.spans) if options.spans is not None else _picked(inputs, options)
+    # Audio-only media has nothing to cut a picture from: its shorts come without clips.
+    if options.render and inputs.has_video and shorts:
+        _render(shorts, inputs, options.aspect)
+    return ShortsResult(shorts)
+
+
+def _picked(inputs: Inputs, options: ShortsOptions) -> list[Short]:
     from vidscope.text.shorts import pick_shorts  # deferred: the analysis function's work, not the API's
 
     cut = inputs.result(shots.CAPABILITY)
@@ -62,7 +135,7 @@ def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
         min_seconds=options.min_seconds,
         max_seconds=options.max_seconds,
     )
-    shorts = [
+    return [
         Short(
             id=f"short_{n}",
             title=s.title,
@@ -75,10 +148,6 @@ def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
         )
         for n, s in enumerate(spans, start=1)
     ]
-    # Audio-only media has nothing to cut a picture from: its shorts come without clips.
-    if options.render and inputs.has_video and shorts:
-        _render(shorts, inputs, options.aspect)
-    return ShortsResult(shorts)
 
 
 def _render(shorts: list[Short], inputs: Inputs, aspect: Aspect) -> None:
@@ -109,12 +178,26 @@ def _uses(options: ShortsOptions) -> frozenset[Requirement]:
 
 
 def _fits(options: ShortsOptions, duration: float) -> Note | None:
+    if options.spans is not None:
+        return _spans_fit(options.spans, duration)
     if duration >= options.min_seconds:
         return None
     return Note(
         code="MEDIA_SHORTER_THAN_MIN_SECONDS",
         message=f"the media is {duration:g} s long, shorter than min_seconds ({options.min_seconds:g} s); "
         "ask for shorter shorts or spans",
+    )
+
+
+def _spans_fit(spans: list[Span], duration: float) -> Note | None:
+    outside = [(n, s) for n, s in enumerate(spans) if s.end > duration + _END_SLACK_SECONDS]
+    if not outside:
+        return None
+    n, span = outside[0]
+    return Note(
+        code="SPAN_OUTSIDE_MEDIA",
+        message=f"spans[{n}] ({span.start:g}-{span.end:g} s) ends after the media, which is {duration:g} s long"
+        + (f", and so do {len(outside) - 1} more" if len(outside) > 1 else ""),
     )
 
 
@@ -139,7 +222,8 @@ CAPABILITY = Capability(
     compute=_shorts,
     paged="",
     render=lambda r: [
-        f"{clock_time(s.start)} → {clock_time(s.end)}  {s.title} ({s.score:.2f}): {s.reason}"
+        f"{clock_time(s.start)} → {clock_time(s.end)}  {s.title}"
+        + (f" ({s.score:.2f}): {s.reason}" if s.score is not None else "")
         + (f"\n    clip: {s.clip_url}" if s.clip_url else "")
         for s in r.root
     ],

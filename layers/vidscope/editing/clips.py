@@ -20,6 +20,7 @@ did not pay for is copied, decoded or rendered.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -428,15 +429,43 @@ def render_clip(
     (time, box) pairs, each box active from its time until the next one's; the crop window centres
     on the active box, else on the frame's busiest region. A span past the media's end, or past
     ``billed_seconds``, stops there. ValueError: no video track, an unknown aspect or an empty span."""
-    if not end > start >= 0:
-        raise ValueError(f"an empty span: [{start}, {end})")
+    return render_montage(
+        source,
+        out,
+        spans=[(start, end)],
+        aspect=aspect,
+        focus=focus,
+        max_side=max_side,
+        glide_seconds=glide_seconds,
+        billed_seconds=billed_seconds,
+    )
+
+
+def render_montage(
+    source: Path,
+    out: Path,
+    *,
+    spans: Sequence[tuple[float, float]],
+    aspect: str = "original",
+    focus: Sequence[tuple[float, Box]] = (),
+    max_side: int = MAX_CLIP_SIDE,
+    glide_seconds: float = _GLIDE_SECONDS,
+    billed_seconds: float | None = None,
+) -> ClipInfo:
+    """``render_clip`` over several spans of ``source`` (in time order, not overlapping), played
+    one after the other in one mp4: a preview's moments. Each span is bounded as ``render_clip``
+    bounds its one (the media's end, ``billed_seconds``, MAX_CLIP_FPS, ``max_side``)."""
+    if not spans or any(not end > start >= 0 for start, end in spans):
+        raise ValueError(f"empty spans: {list(spans)}")
+    if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans)):
+        raise ValueError(f"spans out of order or overlapping: {list(spans)}")
     with av.open(str(source)) as container:
         if not container.streams.video:
             raise ValueError(f"{source.name} has no video track to make a clip of")
         video = container.streams.video[0]
         video.thread_type = "AUTO"  # frame threads: decoding is half the work
-        end = _clip_span(container, source, start, end, billed_seconds)
-        samples = _clip_audio(source, start, end, _start_seconds(video))
+        bounded = [(start, _clip_span(container, source, start, end, billed_seconds)) for start, end in spans]
+        sound = _montage_audio(source, bounded, _start_seconds(video))
         window = _CropWindow.over(
             video.codec_context.width,
             video.codec_context.height,
@@ -448,21 +477,36 @@ def render_clip(
         with av.open(str(out), "w", format="mp4", options=_MP4_OPTIONS) as output:
             rate = min(video.average_rate or video.guessed_rate or Fraction(MAX_CLIP_FPS), Fraction(MAX_CLIP_FPS))
             pictures = _h264_stream(output, rate, *window.out, _FIXED_TIME_BASE)
-            sound = _ClipSound(output, *samples) if samples is not None else None
-            last_pts = -1
-            for time, frame in _frames_between(container, video, start, end):
-                picture = window.picture(frame, time)
-                picture.pts = last_pts = max(last_pts + 1, round((time - start) / _FIXED_TIME_BASE))
-                picture.time_base = _FIXED_TIME_BASE
-                # Audio up to this picture first: mux() interleaves what it is given by time.
-                output.mux([*(sound.until(time - start) if sound else []), *pictures.encode(picture)])
+            audio = _ClipSound(output, *sound) if sound is not None else None
+            last_pts, offset = -1, 0.0
+            for start, end in bounded:
+                for time, frame in _frames_between(container, video, start, end):
+                    picture = window.picture(frame, time)
+                    at = offset + time - start  # seconds into the clip
+                    picture.pts = last_pts = max(last_pts + 1, round(at / _FIXED_TIME_BASE))
+                    picture.time_base = _FIXED_TIME_BASE
+                    # Audio up to this picture first: mux() interleaves what it is given by time.
+                    output.mux([*(audio.until(at) if audio else []), *pictures.encode(picture)])
+                offset += end - start
             if last_pts < 0:
-                raise ValueError(f"{source.name} has no picture in [{start}, {end})")
-            output.mux([*pictures.encode(None), *(sound.finish() if sound else [])])
+                raise ValueError(f"{source.name} has no picture in {bounded}")
+            output.mux([*pictures.encode(None), *(audio.finish() if audio else [])])
     duration, written_width, written_height = _probe(out)
     return ClipInfo(
         width=written_width, height=written_height, duration_seconds=round(duration, 3), size_bytes=out.stat().st_size
     )
+
+
+def _montage_audio(
+    source: Path, spans: Sequence[tuple[float, float]], origin: float
+) -> tuple[np.ndarray, int, str] | None:
+    """The source's audio over each span, one after the other (``_clip_audio``'s samples)."""
+    parts = [_clip_audio(source, start, end, origin) for start, end in spans]
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    _, rate, layout = present[0]
+    return np.concatenate([samples for samples, _, _ in present], axis=1), rate, layout
 
 
 def _past(packet: av.Packet[Any], billed_seconds: float | None) -> bool:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidscope.capabilities import REGISTRY, requirements
 from vidscope.capabilities.base import PRODUCED_BY, Need, Options, RunsIn
 from vidscope.models import Stage
+from vidscope.text.comments import CommentsRequest
 from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 
 # The stages that turn the media into what the analyses read, each a container task; they run side
@@ -32,6 +33,8 @@ class Plan(BaseModel):
     # stage, or a capability that cuts or hands out the video file.
     video: bool = False
     vision: VisionRequest = Field(default_factory=VisionRequest)  # what the vision stage computes
+    # What ingestion reads of the comments on the media's site (None: it reads none).
+    comments: CommentsRequest | None = None
 
 
 def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequest:
@@ -53,6 +56,16 @@ def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequ
     )
 
 
+def _comments_request(options: Iterable[Options], wanted: set[Need]) -> CommentsRequest | None:
+    """How many comments ingestion reads, when the plan needs them: from the options that derive
+    from ``CommentsRequest``, else its defaults."""
+    if Need.SITE_COMMENTS not in wanted:
+        return None
+    given = next((o for o in options if isinstance(o, CommentsRequest)), None)
+    fields = set(CommentsRequest.model_fields)
+    return CommentsRequest() if given is None else CommentsRequest.model_validate(given.model_dump(include=fields))
+
+
 def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any]] | None = None) -> Plan:
     options = options or {}
     requested = [REGISTRY[name] for name in capabilities]
@@ -63,11 +76,13 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
     if analyses:
         stages.append(Stage.ANALYSIS)
     stages.append(Stage.MERGING)
+    parsed = [c.parse(options.get(c.name)) for c in requested]
     return Plan(
         stages=tuple(stages),
         analyses=analyses,
         video=Stage.VISION in made or Need.VIDEO_FILE in wanted,
-        vision=_vision_request([c.parse(options.get(c.name)) for c in requested], wanted),
+        vision=_vision_request(parsed, wanted),
+        comments=_comments_request(parsed, wanted),
     )
 
 

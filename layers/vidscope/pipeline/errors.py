@@ -60,6 +60,13 @@ class MediaHasNoVideo(StageFailed):
     code = "MEDIA_HAS_NO_VIDEO"
 
 
+class MediaHasNoSite(StageFailed):
+    """A capability that reads the media's site (its comments) on an upload, which has none: that
+    capability fails, uncharged, not the job."""
+
+    code = "MEDIA_HAS_NO_SITE"
+
+
 class TaskOutOfTime(StageFailed):
     """A container task ran out of the time budget its media's billed duration gave it
     (``catalog.time_budgets``): the worker stops itself and fails the task under this name, which
@@ -106,6 +113,7 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         AnalysisFailed,
         VisionFailed,
         MediaHasNoVideo,
+        MediaHasNoSite,
         ExtractionInvalid,
         DownloadFormatUnsupported,
         TaskOutOfTime,

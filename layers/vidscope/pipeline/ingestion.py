@@ -4,21 +4,24 @@ duration and size limits, a decodable audio track. No AWS here; the stage wires 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import itertools
 import re
 import socket
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from vidscope import catalog
 from vidscope.errors import InvalidUrl
 from vidscope.pipeline.errors import DownloadFailed, MediaTooLong, MediaUnsupported, StageFailed
 from vidscope.safe_text import clean_remote_text
 from vidscope.ssrf import UrlGuard
+from vidscope.text.comments import CommentsRequest, SiteComments, site_comment
 from vidscope.vision.limits import MAX_ASPECT, MAX_SOURCE_PIXELS, MAX_TIMESTAMP_FPS, REFERENCE_PIXEL_RATE
 
 
@@ -33,6 +36,7 @@ class DownloadedMedia:
     has_video: bool = False
     width: int | None = None
     height: int | None = None
+    comments: SiteComments | None = None  # the site's comments, when the plan reads them
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class Limits:
     # The whole download, whatever the server does: a read timeout alone lets a server trickling
     # a byte at a time hold the function to its own timeout. Below ingest_media's 900 s.
     budget_seconds: float = 600.0
+    # Reading the site's comments, after the media: at most this long, and never past the
+    # download's budget (what is read by then is kept; the media is never lost to its comments).
+    comments_seconds: float = 60.0
 
 
 # A URL result may point at another extractor's URL, which may point on again; a few hops is
@@ -121,10 +128,12 @@ class Downloader:
         *,
         on_probe: Callable[[float | None], None] | None = None,
         video: bool = False,
+        comments: CommentsRequest | None = None,
     ) -> DownloadedMedia:
         """Probe the URL (one video, its claimed duration), call ``on_probe`` with that duration
         (None when the site does not say) before a byte of media is fetched, then download: the
-        audio alone, or with ``video`` the pictures too, at most 720 lines."""
+        audio alone, or with ``video`` the pictures too, at most 720 lines; then, with
+        ``comments``, read up to that many of the site's comments (``read_comments``)."""
         try:
             self._guard.check_media_url(url)  # again at download time: DNS may have changed
         except InvalidUrl as exc:
@@ -153,6 +162,8 @@ class Downloader:
                 "progress_hooks": [lambda status: self._on_progress(status, budget)],
                 "logger": _QuietLogger(),
                 "noprogress": True,
+                # The extractor hands back a reader of the comments; it runs after the media (below).
+                "getcomments": comments is not None,
             }
             with self._guard.connections(on_connect=budget.on_connect) as refused, YoutubeDL(options) as ydl:
                 try:
@@ -160,6 +171,8 @@ class Downloader:
                     self._check_duration(info.get("duration"))
                     if on_probe is not None:
                         on_probe(info.get("duration"))
+                    # yt-dlp would read every comment before the media: they are read after, bounded.
+                    reader, claimed = info.pop("__post_extractor", None), info.get("comment_count")
                     info = ydl.process_ie_result(info, download=True)
                 except DownloadError as exc:
                     budget.check()
@@ -179,13 +192,29 @@ class Downloader:
                 except Exception as exc:  # a socket the budget cut, surfacing outside yt-dlp's own handling
                     budget.check()
                     raise DownloadFailed(f"could not download the media: {_clean(str(exc))}") from exc
-            budget.check()  # a cut socket can look like a complete chunked response
+                budget.check()  # a cut socket can look like a complete chunked response
+                read = self._site_comments(reader, claimed, comments, budget)
+            budget.check()
         files = [p for p in dest_dir.glob("source.*") if p.suffix not in (".part", ".ytdl")]
         if not files:
             raise MediaTooLong(f"the media is larger than the {self._limits.max_bytes // 2**20} MiB limit")
         # The site's words, stored and echoed in every read, event and webhook: cleaned and capped.
         title = clean_remote_text(info.get("title"), catalog.MAX_REMOTE_TITLE_LENGTH)
-        return self.checked(files[0], title, reads_video=video)
+        return dataclasses.replace(self.checked(files[0], title, reads_video=video), comments=read)
+
+    def _site_comments(
+        self, reader: Callable[[], Any] | None, claimed: Any, request: CommentsRequest | None, budget: _Budget
+    ) -> SiteComments | None:
+        """The comments the plan asked for (None when it asked none), read after the media for at
+        most ``comments_seconds``, and a read's timeout before the download's budget runs out (a
+        socket the budget cuts would fail the download)."""
+        if request is None:
+            return None
+        deadline = min(time.monotonic() + self._limits.comments_seconds, budget.deadline - self._limits.timeout_seconds)
+        read = read_comments(reader, request, deadline)
+        if read.site_count is None and isinstance(claimed, int) and not isinstance(claimed, bool) and claimed >= 0:
+            read.site_count = claimed
+        return read
 
     def check_size(self, size: int) -> None:
         """``MediaTooLong`` for a file larger than the limit."""
@@ -253,6 +282,58 @@ class Downloader:
             raise MediaTooLong(
                 f"the media is {duration / 60:.1f} minutes long; the limit is {self._limits.max_seconds / 60:g} minutes"
             )
+
+
+def _comment_stream(reader: Callable[[], Any]) -> Iterator[Any]:
+    """The comments ``reader`` (an extractor's ``__post_extractor``) would collect, one at a time:
+    yt-dlp's ``InfoExtractor.extract_comments`` wraps the extractor's generator of comments in a
+    function that drains it whole; the generator is taken from it so that reading stops at the
+    count and time allowed. A reader of another shape is called, and its list read."""
+    import inspect
+
+    for cell in getattr(reader, "__closure__", None) or ():
+        with contextlib.suppress(ValueError):  # an empty cell
+            if inspect.isgenerator(cell.cell_contents):
+                return cast(Iterator[Any], cell.cell_contents)
+    collected = reader()
+    listed = collected.get("comments") if isinstance(collected, Mapping) else None
+    if listed is None:
+        from yt_dlp.extractor.common import InfoExtractor
+
+        raise InfoExtractor.CommentsDisabled
+    return iter(listed)
+
+
+def read_comments(reader: Callable[[], Any] | None, request: CommentsRequest, deadline: float) -> SiteComments:
+    """Up to ``request.max_comments`` of the site's comments, read until ``deadline``
+    (``time.monotonic``), each cleaned (``site_comment``). Never raises: a site that offers none,
+    turned them off, or failed part way gives what was read and a note why."""
+    if reader is None:
+        return SiteComments(note="the site offers no comments that can be read")
+    from yt_dlp.extractor.common import InfoExtractor
+
+    items: list[Any] = []
+    try:
+        stream = _comment_stream(reader)
+        for raw in stream:
+            if time.monotonic() >= deadline:
+                return _cut(items, f"stopped after {len(items)} comments: the time allowed for reading them ran out")
+            comment = site_comment(raw) if isinstance(raw, Mapping) else None
+            if comment is not None:
+                items.append(comment)
+            if len(items) >= request.max_comments:
+                more = next(itertools.islice(stream, 1), None) is not None
+                note = f"read the first {len(items)} comments (max_comments); the site has more" if more else None
+                return SiteComments(items=items, offered=True, complete=not more, note=note)
+    except InfoExtractor.CommentsDisabled:
+        return SiteComments(note="comments are turned off for this media on its site")
+    except Exception as exc:  # the site's fault, never the job's: what was read is kept
+        return _cut(items, f"the site stopped answering after {len(items)} comments: {_clean(str(exc))[:200]}")
+    return SiteComments(items=items, offered=True)
+
+
+def _cut(items: list[Any], note: str) -> SiteComments:
+    return SiteComments(items=items, offered=True, complete=False, note=clean_remote_text(note, 500))
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,8 @@ class IngestedMedia(BaseModel):
     # why: they fail alone, uncharged, and no stage works for them.
     refused: dict[str, Note] = Field(default_factory=dict)
     time_budgets: TimeBudgets | None = None
+    # The site's comments ingestion read (vidscope.text.comments.SiteComments), when the plan reads them.
+    comments_key: str | None = None
 
 
 class TranscriptRef(BaseModel):

@@ -4,6 +4,7 @@ the job, its media and its credits. Handlers parse the event and call one of the
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from vidscope.capabilities import REGISTRY, compute, needed, refused, requiremen
 from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, RunsIn
 from vidscope.clock import Clock, iso_ms
 from vidscope.jobs import progress
-from vidscope.jobs.plan import MEDIA_STAGES
+from vidscope.jobs.plan import MEDIA_STAGES, plan_for
 from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
 from vidscope.log import logger
 from vidscope.models import (
@@ -40,13 +41,14 @@ from vidscope.pipeline.errors import (
     BalanceTooLow,
     DownloadFailed,
     JobNotActive,
+    MediaHasNoSite,
     MediaHasNoVideo,
     MediaUnsupported,
     TransientStageError,
     VisionFailed,
     public_message,
 )
-from vidscope.pipeline.ingestion import Downloader
+from vidscope.pipeline.ingestion import DownloadedMedia, Downloader
 from vidscope.pipeline.messages import (
     AnalysisOutcome,
     AnalyzeEvent,
@@ -58,6 +60,7 @@ from vidscope.pipeline.messages import (
     TimeBudgets,
 )
 from vidscope.tenancy import credits, failed_compute
+from vidscope.text.comments import SiteComments
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
 from vidscope.transcripts import Transcript
@@ -119,27 +122,14 @@ def ingest(
             hold_price(repo, ref, catalog.credits_for(billable(duration_seconds), duration_seconds), clock)
 
     with tempfile.TemporaryDirectory(prefix="vidscope-ingest-") as tmp:
-        if job.upload_id is not None:  # the client's file, checked at creation: only its contents now
-            key = upload_key(ref.tenant_id, job.upload_id)
-            # Its URL may still take a new file after the check: the size is read again before a
-            # byte is fetched, so an oversize swap is refused rather than filling the disk.
-            size = media.object_size(key)
-            if size is None:
-                raise DownloadFailed("the uploaded file is gone (uploads expire a day after they are made)")
-            downloader.check_size(size)
-            source = Path(tmp) / "upload"
-            media.download_file(key, source)
-            downloaded = downloader.checked(source, None, reads_video=ref.video)
-        elif job.url is not None:
-            downloaded = downloader.download(job.url, Path(tmp), on_probe=price, video=ref.video)
-        else:
-            raise MediaUnsupported("the job names neither a URL nor an upload")
+        downloaded = _fetch(job, ref, media, downloader, Path(tmp), price)
         duration, billed = round(downloaded.duration_seconds, 3), round(downloaded.billed_seconds, 3)
         # On what was decoded (its pictures weighted by their pixel rate), and on the file's size (a
         # capability that stores it is priced by it too); what can run is judged on the duration.
         hold_price(repo, ref, catalog.credits_for(billable(duration), billed, downloaded.size_bytes), clock)
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
+        comments_key = _stage_comments(media, ref, downloaded.comments)
     info = MediaInfo(
         duration_seconds=duration,
         billed_seconds=billed,
@@ -165,7 +155,47 @@ def ingest(
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
         refused=refused(job.capabilities, job.options, duration),
         time_budgets=_time_budgets(ref, billed),
+        comments_key=comments_key,
     )
+
+
+def _fetch(
+    job: JobRecord,
+    ref: IngestEvent,
+    media: MediaStore,
+    downloader: Downloader,
+    tmp: Path,
+    price: Callable[[float | None], None],
+) -> DownloadedMedia:
+    """The job's media in ``tmp``, checked: the client's upload, or the URL's download (``price``
+    told the site's claimed duration first), with the site's comments when the plan reads them."""
+    if job.upload_id is not None:  # the client's file, checked at creation: only its contents now
+        key = upload_key(ref.tenant_id, job.upload_id)
+        # Its URL may still take a new file after the check: the size is read again before a
+        # byte is fetched, so an oversize swap is refused rather than filling the disk.
+        size = media.object_size(key)
+        if size is None:
+            raise DownloadFailed("the uploaded file is gone (uploads expire a day after they are made)")
+        downloader.check_size(size)
+        source = tmp / "upload"
+        media.download_file(key, source)
+        return downloader.checked(source, None, reads_video=ref.video)
+    if job.url is not None:
+        # How many comments: the plan's, from the job's options, as data.
+        wanted = plan_for(job.capabilities, job.options).comments
+        return downloader.download(job.url, tmp, on_probe=price, video=ref.video, comments=wanted)
+    raise MediaUnsupported("the job names neither a URL nor an upload")
+
+
+def _stage_comments(media: MediaStore, ref: JobRef, comments: SiteComments | None) -> str | None:
+    """Where the site's comments ingestion read are kept for the analyses (None: none read):
+    beside the download, the only objects ingestion (the parser of hostile input) may write, and
+    which the analysis step reads (a capability that needs them runs there)."""
+    if comments is None:
+        return None
+    key = media_key(ref.tenant_id, ref.job_id, "-comments.json")
+    media.put_json(key, comments.model_dump(mode="json"))
+    return key
 
 
 def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
@@ -221,6 +251,11 @@ def _inputs(
         if failure is not None:
             raise VisionFailed(public_message(failure.Error, failure.Cause, Stage.VISION)[1])
         raise MediaHasNoVideo(f"{capability.name} needs pictures, and the media has no video track")
+    comments_key = event.media.comments_key
+    if Need.SITE_COMMENTS in needed(capability) and comments_key is None:
+        raise MediaHasNoSite(
+            f"{capability.name} reads the site a media URL names, and an uploaded file has none; nothing was charged"
+        )
     transcript = event.transcript if wanted & {Need.AUDIO, Need.TRANSCRIPT} else None
     vision = event.vision if wanted & FRAME_NEEDS else None
     return Inputs(
@@ -231,6 +266,9 @@ def _inputs(
         summarizer=summarizer,
         extractor=extractor,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
+        site_comments=SiteComments.model_validate(media.get_json(comments_key))
+        if Need.SITE_COMMENTS in wanted and comments_key is not None
+        else None,
     )
 
 
@@ -358,7 +396,7 @@ def _gather_results(
             continue
         try:
             results[name] = compute(capability, _inputs(capability, event, media), event.options)
-        except (MediaHasNoVideo, VisionFailed) as exc:
+        except (MediaHasNoVideo, MediaHasNoSite, VisionFailed) as exc:
             errors.append(CapabilityError(capability=name, code=exc.code, message=str(exc)))
     # A capability asked for with neither a result nor an error would vanish from the job unseen.
     answered = set(results) | {e.capability for e in errors}
@@ -400,6 +438,7 @@ def _remove_unclaimed_results(repo: JobsRepository, media: MediaStore, ref: JobR
 _CAPABILITY_CODES = frozenset(
     {
         MediaHasNoVideo.code,
+        MediaHasNoSite.code,
         VisionFailed.code,
         *(c.code for c in STAGE_FAILURES.values() if issubclass(c, AnalysisFailed)),
     }

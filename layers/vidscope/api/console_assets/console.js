@@ -597,6 +597,8 @@ function jobBody(job, deliveries) {
     brandsCard(results.brands, stage),
     onScreenTextCard(results.on_screen_text, stage),
     shortsCard(results.shorts, stage),
+    previewCard(results.preview),
+    commentsCard(results.comments),
     extractCard(results.extract, stage),
     languageCard(results.language),
     downloadCard(results.download),
@@ -611,7 +613,7 @@ function jobBody(job, deliveries) {
 }
 
 const KNOWN = new Set(["transcription", "summary", "brands", "shots", "thumbnails", "on_screen_text", "chapters",
-  "shorts", "download", "extract", "language"]);
+  "shorts", "download", "extract", "language", "preview", "comments"]);
 
 function card(title, ...children) {
   return el("section", { class: "card", "aria-label": title }, el("h3", { text: title }), ...children);
@@ -883,6 +885,30 @@ function shortsCard(shorts, stage) {
     el("p", {}, seekButton(stage, s.start, `Play ${s.title} in the player`), ` to ${fmtTime(s.end)}`,
       typeof s.score === "number" ? ` · score ${s.score}` : ""),
     s.reason ? el("p", { class: "muted", text: s.reason }) : null))));
+}
+
+function previewCard(preview) {
+  if (!preview) return null;
+  const clip = safeUrl(preview.preview_url);
+  const sheet = safeUrl(preview.storyboard_url);
+  const track = safeUrl(preview.storyboard_vtt_url);
+  return card("Preview",
+    clip ? el("video", { src: clip, controls: true, preload: "metadata", "aria-label": "Preview clip" }) : null,
+    el("p", { class: "muted", text: `${preview.duration_seconds} s from ${(preview.moments || []).length} moments · `
+      + `storyboard of ${preview.storyboard_tiles} stills, one every ${preview.storyboard_interval_seconds} s` }),
+    sheet ? el("img", { src: sheet, class: "storyboard", alt: "The storyboard's sprite sheet" }) : null,
+    track ? el("p", {}, el("a", { href: track, text: "Storyboard track (WebVTT)" })) : null);
+}
+
+// A site's comments: untrusted text, shown as text (el's children), never as markup.
+function commentsCard(comments) {
+  const items = (comments && comments.items) || [];
+  if (!items.length) return null;
+  return card("Comments",
+    el("p", { class: "muted", text: `${comments.total} comments${comments.note ? ` · ${comments.note}` : ""}` }),
+    el("ul", { class: "list comments" }, items.map((c) => el("li", c.parent_id ? { class: "reply" } : {},
+      el("strong", { text: c.author || "anonymous" }), typeof c.likes === "number" ? ` · ${c.likes} likes ` : " ",
+      el("q", { text: c.text })))));
 }
 
 function extractCard(extract, stage) {
