@@ -22,6 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from vidscope import catalog
 from vidscope.adapters import aws
 from vidscope.capabilities import REGISTRY
+from vidscope.capabilities.base import SWATCH
 from vidscope.client import DEFAULT_URL, VidscopeClient, VidscopeError
 from vidscope.clock import utc_now
 from vidscope.errors import TenantNotFound
@@ -227,12 +228,17 @@ def _job_lines(job: Job) -> Iterator[str]:
         yield f"credits charged: {job.credits_charged}"
 
 
+def _swatches(line: str) -> str:
+    """A render line's colour swatches (``capabilities.base.swatch``) as blocks of that colour."""
+    return SWATCH.sub(lambda match: f"[on {match.group(1)}]   [/]", line)
+
+
 def _result_lines(job: Job) -> Iterator[str]:
     for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
         result = (job.results or {}).get(name)
         if result is not None:
             lines = capability.render(capability.result.model_validate(result))
-            yield from (f"[bold]{name}[/bold]: {escape(line)}" for line in lines)
+            yield from (f"[bold]{name}[/bold]: {_swatches(escape(line))}" for line in lines)
     shown = catalog.BOUNDED_RESULT_ITEMS
     for name, total in (job.result_totals or {}).items():
         if total > shown:

@@ -194,6 +194,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "on_screen_text": 2,
         "shots": 1,
         "shorts": 2,
+        "style": 3,
         "summary": 1,
         "thumbnails": 1,
     }

@@ -11,7 +11,7 @@ import pytest
 from tests.support.style_media import make_clip, teal_orange
 from vidscope.style.audio import RATE, audio_style, read_sound, true_peak_dbtp
 from vidscope.style.colour import colour_style, noise_sigma, texture_style
-from vidscope.style.measure import NoPictures, measure
+from vidscope.style.measure import MediaHasNoVideo, measure
 from vidscope.style.models import STYLE_JSON_VERSION, MotionKind, StyleJSON
 from vidscope.style.pacing import pacing_style
 
@@ -160,7 +160,7 @@ def test_media_without_sound_has_no_audio_style_and_sound_alone_has_no_pictures(
     from tests.support.vision_media import make_audio_only
 
     make_audio_only(tmp_path / "sound.m4a")
-    with pytest.raises(NoPictures):
+    with pytest.raises(MediaHasNoVideo):
         measure(tmp_path / "sound.m4a", duration_seconds=2, shots=[], max_seconds=2)
 
 

@@ -191,7 +191,9 @@ def analysis_key(tenant_id: str, job_id: str, capability: str) -> str:
 ARTIFACT_SCHEME: Final = "artifact://"
 # The result fields that hold a link, and only these: text a result carries (a transcript, text read
 # on screen) may spell anything, the scheme included, and must never be taken for a file.
-LINK_FIELDS: Final = frozenset({"thumbnail_url", "url", "frame_url", "clip_url", "download_url"})
+LINK_FIELDS: Final = frozenset(
+    {"thumbnail_url", "url", "frame_url", "clip_url", "download_url", "output_video_url", "lut_url"}
+)
 
 
 def artifact_ref(path: str) -> str:
@@ -227,8 +229,9 @@ def resolve_artifacts(document: Any, url_for: Callable[[str], str], expires_at: 
             for k, v in document.items()
         }
         holds_link = any(_is_link(k, v) for k, v in document.items())
-        # Stored results drop empty fields, so the download's link is known by its name too.
-        if holds_link and ("expires_at" in document or "download_url" in document):
+        # Stored results drop empty fields, so the download's and the styled video's links are known
+        # by their names too.
+        if holds_link and ("expires_at" in document or "download_url" in document or "output_video_url" in document):
             resolved["expires_at"] = expires_at
         return resolved
     if isinstance(document, list):

@@ -85,6 +85,20 @@ class DownloadFormatUnsupported(AnalysisFailed):
     code = "DOWNLOAD_FORMAT_UNSUPPORTED"
 
 
+class TemplateHasNoVideo(AnalysisFailed):
+    """The style template holds no picture to take a look from: that capability fails, uncharged.
+    (A template without a video track is refused at ingestion with the same code.)"""
+
+    code = "TEMPLATE_HAS_NO_VIDEO"
+
+
+class TemplateIsSilent(AnalysisFailed):
+    """The style template has no sound to take the loudness from, and the job's media has sound
+    to bring to it: that capability fails, uncharged."""
+
+    code = "TEMPLATE_IS_SILENT"
+
+
 class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 
@@ -108,6 +122,8 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         MediaHasNoVideo,
         ExtractionInvalid,
         DownloadFormatUnsupported,
+        TemplateHasNoVideo,
+        TemplateIsSilent,
         TaskOutOfTime,
     )
 }

@@ -51,6 +51,18 @@ class TimeBudgets(BaseModel):
     vision_timeout: int
 
 
+class SecondMediaRef(BaseModel):
+    """A capability's second media (``Capability.second_media``), fetched and checked by ingestion:
+    where it is and what it holds. Its capability is priced on its billed seconds too."""
+
+    media_key: str
+    duration_seconds: float
+    billed_seconds: float
+    size_bytes: int
+    has_audio: bool
+    has_video: bool
+
+
 class IngestedMedia(BaseModel):
     media_key: str
     duration_seconds: float  # what the capabilities work on
@@ -68,6 +80,8 @@ class IngestedMedia(BaseModel):
     # why: they fail alone, uncharged, and no stage works for them.
     refused: dict[str, Note] = Field(default_factory=dict)
     time_budgets: TimeBudgets | None = None
+    # By capability: the second media its options named, fetched (a failed fetch is in ``refused``).
+    second_media: dict[str, SecondMediaRef] = Field(default_factory=dict)
 
 
 class TranscriptRef(BaseModel):

@@ -22,10 +22,35 @@ from vidscope.style.pacing import pacing_style
 MAX_SAMPLES = 90
 _COLOUR_WIDTH = 160  # the colour statistics' pictures: 14k pixels a frame
 _MOTION_WIDTH = 320
+# The cut detector: every frame as a 32x18 grey thumbnail; a mean change of more than this many
+# grey levels from the frame before is a cut (a pan of 15 % a second moves it by ~3).
+_CUT_SIZE = (32, 18)
+_CUT_THRESHOLD = 30.0
 
 
-class NoPictures(Exception):
-    """The file has no video track, or none of its frames could be decoded."""
+class _Cuts:
+    """Hard cuts found frame by frame, as shot spans."""
+
+    def __init__(self) -> None:
+        self._previous: np.ndarray | None = None
+        self._starts = [0.0]
+        self._end = 0.0
+
+    def see(self, frame: Any, time: float, fps: float) -> None:
+        thumb = frame.reformat(width=_CUT_SIZE[0], height=_CUT_SIZE[1], format="gray").to_ndarray().astype(np.int16)
+        if self._previous is not None and float(np.abs(thumb - self._previous).mean()) > _CUT_THRESHOLD:
+            self._starts.append(time)
+        self._previous = thumb
+        self._end = time + (1 / fps if fps else 0.0)
+
+    def spans(self) -> list[tuple[float, float]]:
+        ends = [*self._starts[1:], self._end]
+        return [(start, end) for start, end in zip(self._starts, ends, strict=True) if end > start]
+
+
+class MediaHasNoVideo(Exception):
+    """The file has no video track, or none of its frames could be decoded. Named as the stage
+    error it is (``pipeline.errors.MediaHasNoVideo``, MEDIA_HAS_NO_VIDEO): the capability fails alone."""
 
 
 @dataclass
@@ -38,6 +63,9 @@ class FrameSamples:
     width: int = 0
     height: int = 0
     fps: float = 0.0
+    # Shot spans (start, end seconds) from a cut detector run on every frame: what pacing uses
+    # where the vision stage did not see the video (a template).
+    cuts: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -63,7 +91,7 @@ def _resized(picture: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
 
 
-def _frame_times(container: Any, stream: Any, max_seconds: float) -> Iterator[tuple[Any, float]]:
+def frame_times(container: Any, stream: Any, max_seconds: float) -> Iterator[tuple[Any, float]]:
     """The stream's frames with their time from the first frame's pts, up to ``max_seconds``."""
     first_pts = None
     for frame in container.decode(stream):
@@ -78,20 +106,21 @@ def _frame_times(container: Any, stream: Any, max_seconds: float) -> Iterator[tu
 
 def sample_frames(video: Path, *, duration_seconds: float, max_seconds: float) -> FrameSamples:
     """Up to MAX_SAMPLES frames evenly spread over ``duration_seconds`` (at least a second apart),
-    each with its motion over the next frames. Raises NoPictures without a decodable video track."""
+    each with its motion over the next frames. Raises MediaHasNoVideo without a decodable video track."""
     import av  # deferred: only measuring and rendering decode
 
     step = max(1.0, min(duration_seconds, max_seconds) / MAX_SAMPLES)
     samples = FrameSamples()
     with av.open(str(video)) as container:
         if not container.streams.video:
-            raise NoPictures("the media has no video track")
+            raise MediaHasNoVideo("the media has no video track")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         rate = stream.average_rate or stream.guessed_rate
         samples.fps = float(rate) if rate else 0.0
-        next_time, following = 0.0, None
-        for frame, time in _frame_times(container, stream, max_seconds):
+        next_time, following, cuts = 0.0, None, _Cuts()
+        for frame, time in frame_times(container, stream, max_seconds):
+            cuts.see(frame, time, samples.fps)
             if following is None and time < next_time:
                 continue  # neither a sample nor a frame a sample follows: never converted
             picture = frame.to_ndarray(format="bgr24")
@@ -105,7 +134,8 @@ def sample_frames(video: Path, *, duration_seconds: float, max_seconds: float) -
                 samples.motion.append(following.pairs)
                 next_time += step
     if not samples.pictures:
-        raise NoPictures("no frame of the video could be decoded")
+        raise MediaHasNoVideo("no frame of the video could be decoded")
+    samples.cuts = cuts.spans()
     return samples
 
 
@@ -121,20 +151,24 @@ def measure(
     return style_of(samples, read_sound(video, max_seconds=max_seconds), duration_seconds, shots)
 
 
+def colour_pictures(samples: FrameSamples) -> list[np.ndarray]:
+    """The samples at the size colour is measured at."""
+    return [_resized(p, _COLOUR_WIDTH) for p in samples.pictures]
+
+
 def style_of(
     samples: FrameSamples,
     sound: np.ndarray | None,
     duration_seconds: float,
     shots: Sequence[tuple[float, float]],
 ) -> StyleJSON:
-    colour_pictures = [_resized(p, _COLOUR_WIDTH) for p in samples.pictures]
     return StyleJSON(
         duration_seconds=duration_seconds,
         width=samples.width,
         height=samples.height,
         fps=samples.fps,
         frames_sampled=len(samples.pictures),
-        colour=colour_style(colour_pictures),
+        colour=colour_style(colour_pictures(samples)),
         texture=texture_style(samples.pictures),
         pacing=pacing_style(shots, duration_seconds),
         motion=motion_style(samples.motion),
