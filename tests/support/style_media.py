@@ -32,9 +32,9 @@ def scene(width: int, height: int, seed: int) -> np.ndarray:
         colour = tuple(float(c) for c in rng.uniform(20, 235, 3))
         centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
         if rng.uniform() < 0.5:
-            cv2.circle(canvas, centre, int(rng.uniform(10, height / 6)), colour, -1, cv2.LINE_AA)
+            cv2.circle(canvas, centre, int(rng.uniform(2, max(3, height / 6))), colour, -1, cv2.LINE_AA)
         else:
-            size = rng.uniform(15, height / 5, 2).astype(int)
+            size = rng.uniform(2, max(3, height / 5), 2).astype(int)
             cv2.rectangle(canvas, centre, (centre[0] + int(size[0]), centre[1] + int(size[1])), colour, -1)
     drawn: np.ndarray = np.clip(canvas, 0, 255).astype(np.uint8)
     return drawn

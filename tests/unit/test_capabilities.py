@@ -41,13 +41,15 @@ def test_every_capability_module_is_registered_under_its_own_name() -> None:
 def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_names() -> None:
     states = _asl()["States"]
     analyze = states["Analyze"]
-    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analyses"
+    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analysis_items"
     inner = analyze["ItemProcessor"]["States"]
     tasks = [s for s in inner.values() if s["Type"] == "Task"]
-    assert len(tasks) == 1, "one Task for every capability: no per-capability branch"
-    assert not [s for s in inner.values() if s["Type"] == "Choice"]
-    [task] = tasks
-    assert task["Resource"] == "${" + f"{function('analyze').placeholder}" + "}"
+    # One Task per function, never per capability: the item names its function (RunsIn).
+    assert sorted(task["Resource"] for task in tasks) == sorted(
+        "${" + str(function(name).placeholder) + "}" for name in ("analyze", "render")
+    )
+    [route] = [s for s in inner.values() if s["Type"] == "Choice"]
+    assert [(c["Variable"], c["StringEquals"]) for c in route["Choices"]] == [("$.runs_in", RunsIn.RENDER.value)]
     # No Choice in the machine routes on a capability's name: the media stages run one Map
     # iteration each, over the stages ingestion picked from the plan.
     assert not [s for s in states.values() if s["Type"] == "Choice"]
@@ -55,6 +57,11 @@ def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_name
     assert media["Type"] == "Map" and media["ItemsPath"] == "$.media.media_stages"
     [route] = [s for s in media["ItemProcessor"]["States"].values() if s["Type"] == "Choice"]
     assert [c["Variable"] for c in route["Choices"]] == ["$.stage"]
+    plan = plan_for(["summary", "style"])
+    assert [(i.capability, i.runs_in) for i in plan.analysis_items] == [
+        ("summary", RunsIn.ANALYSIS),
+        ("style", RunsIn.RENDER),
+    ]
 
 
 def test_registry_asl_and_function_list_agree() -> None:
@@ -62,8 +69,9 @@ def test_registry_asl_and_function_list_agree() -> None:
     analyzer = function("analyze")
     # The analysis function holds what each capability it runs declares it needs.
     for capability in REGISTRY.values():
-        if capability.runs_in is RunsIn.ANALYSIS:
+        if capability.runs_in in (RunsIn.ANALYSIS, RunsIn.RENDER):
             assert capability.access <= analyzer.access, capability.name
+    assert function("render").access == analyzer.access  # the same code and grants, more CPU and time
     # Every need is made by a stage the state machine has.
     stage_states = {"ingestion": "Ingest", "transcription": "Transcribe", "vision": "See"}
     media_states = states["ProcessMedia"]["ItemProcessor"]["States"]

@@ -70,6 +70,10 @@ class RunsIn(StrEnum):
     # While merging: a reshaping of a stage's output too cheap to deserve its own invocation
     # (and the state transitions it bills).
     MERGING = "merging"
+    # One iteration of the analysis stage's Map on the render function: the analysis function's
+    # code with the CPUs and the time to encode video (a 10-minute 720p render), so the analyses
+    # that only read keep the small function.
+    RENDER = "render"
 
 
 class Options(BaseModel):

@@ -19,6 +19,7 @@ from vidscope.capabilities.base import (
     Options,
     Requirement,
     ResultOf,
+    RunsIn,
     SecondMedia,
     swatch,
 )
@@ -182,4 +183,6 @@ CAPABILITY = Capability(
     result=StyleResult,
     compute=_style,
     render=_render,
+    # It encodes video: the render function (6 vCPUs, 15 minutes) computes it, not the analysis function.
+    runs_in=RunsIn.RENDER,
 )

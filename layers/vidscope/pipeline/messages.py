@@ -49,6 +49,7 @@ class TimeBudgets(BaseModel):
     analysis: int
     transcription_timeout: int
     vision_timeout: int
+    render: int = 0  # the render function's analyses (RunsIn.RENDER)
 
 
 class SecondMediaRef(BaseModel):

@@ -159,7 +159,7 @@ def ingest(
         # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
         refused=refused(job.capabilities, job.options, duration) | second_refusals,
-        time_budgets=_time_budgets(ref, billed),
+        time_budgets=_time_budgets(ref, billed, max((m.billed_seconds for m in seconds.values()), default=0.0)),
         second_media=seconds,
     )
 
@@ -273,7 +273,7 @@ def _with_second_media(prices: dict[str, int], seconds: dict[str, SecondMediaRef
     return priced
 
 
-def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
+def _time_budgets(ref: IngestEvent, duration_seconds: float, second_media_seconds: float) -> TimeBudgets:
     """What each stage may take on media of this billed duration, under the configured ceilings."""
     config = ref.config
     return TimeBudgets.model_validate(
@@ -282,6 +282,7 @@ def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
             transcription_ceiling=config.transcription_timeout_seconds,
             vision_ceiling=config.vision_timeout_seconds,
             heartbeat_seconds=config.heartbeat_seconds,
+            second_media_seconds=second_media_seconds,
         )
     )
 
@@ -393,12 +394,19 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
 
 
 def analyze(
-    event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, extractor: Extractor | None = None
+    event: AnalyzeEvent,
+    *,
+    media: MediaStore,
+    summarizer: Summarizer,
+    extractor: Extractor | None = None,
+    runs_in: RunsIn = RunsIn.ANALYSIS,
 ) -> AnalysisOutcome:
-    """Compute one capability of the analysis stage (through the registry) and stage its result."""
+    """Compute one capability of the analysis stage (through the registry) and stage its result;
+    ``runs_in``: the function this is (the analysis or the render function), which computes only
+    the capabilities declared to run in it."""
     capability = REGISTRY.get(event.capability)
-    if capability is None or capability.runs_in is not RunsIn.ANALYSIS:
-        raise AnalysisFailed(f"no analysis named {event.capability!r}")
+    if capability is None or capability.runs_in is not runs_in:
+        raise AnalysisFailed(f"no {runs_in.value} analysis named {event.capability!r}")
     if event.capability in event.media.refused:
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
