@@ -93,8 +93,12 @@ def test_a_style_job_from_two_uploads_renders_the_template_look_and_loudness(
     assert result["style_json"]["version"] == "1.0" and result["source_style_json"]["motion"]["kind"] == "pan"
     # The shots the vision stage found give the source's pacing.
     assert result["source_style_json"]["pacing"]["shot_count"] == 2
-    stages = [view["progress"]["stage"] for view in seen if view.get("progress")]
-    assert "rendering" in stages or "style_application" in stages or "analysis" in stages
+    # Progress names the style engine's steps while the render function works, never moving back.
+    progress = [view["progress"] for view in seen if view.get("progress")]
+    steps = {"video_analysis", "audio_analysis", "motion_analysis", "style_extraction", "style_application"}
+    assert {p["stage"] for p in progress} & (steps | {"rendering"}), progress
+    percents = [p["percent"] for p in progress]
+    assert percents == sorted(percents)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from infra import workflow_definition
 from vidscope import capabilities, catalog
+from vidscope.access import Access
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, RunsIn
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
@@ -41,15 +42,20 @@ def test_every_capability_module_is_registered_under_its_own_name() -> None:
 def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_names() -> None:
     states = _asl()["States"]
     analyze = states["Analyze"]
-    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analysis_items"
+    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analyses"
     inner = analyze["ItemProcessor"]["States"]
-    tasks = [s for s in inner.values() if s["Type"] == "Task"]
-    # One Task per function, never per capability: the item names its function (RunsIn).
-    assert sorted(task["Resource"] for task in tasks) == sorted(
-        "${" + str(function(name).placeholder) + "}" for name in ("analyze", "render")
-    )
-    [route] = [s for s in inner.values() if s["Type"] == "Choice"]
-    assert [(c["Variable"], c["StringEquals"]) for c in route["Choices"]] == [("$.runs_in", RunsIn.RENDER.value)]
+    tasks = {name: s for name, s in inner.items() if s["Type"] == "Task"}
+    # One Task per function, never per capability: the analysis function, and the render function
+    # it hands a capability that encodes video to (a Catch, so other jobs pay no transition for it).
+    assert analyze["ItemProcessor"]["StartAt"] == "RunAnalysis"
+    assert tasks["RunAnalysis"]["Resource"] == "${" + str(function("analyze").placeholder) + "}"
+    assert tasks["RunRender"]["Resource"] == "${" + str(function("render").placeholder) + "}"
+    assert tasks["RunAnalysis"]["Catch"][0] == {
+        "ErrorEquals": ["RunsOnRenderFunction"],
+        "ResultPath": None,
+        "Next": "RunRender",
+    }
+    assert not [s for s in inner.values() if s["Type"] == "Choice"]
     # No Choice in the machine routes on a capability's name: the media stages run one Map
     # iteration each, over the stages ingestion picked from the plan.
     assert not [s for s in states.values() if s["Type"] == "Choice"]
@@ -57,11 +63,6 @@ def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_name
     assert media["Type"] == "Map" and media["ItemsPath"] == "$.media.media_stages"
     [route] = [s for s in media["ItemProcessor"]["States"].values() if s["Type"] == "Choice"]
     assert [c["Variable"] for c in route["Choices"]] == ["$.stage"]
-    plan = plan_for(["summary", "style"])
-    assert [(i.capability, i.runs_in) for i in plan.analysis_items] == [
-        ("summary", RunsIn.ANALYSIS),
-        ("style", RunsIn.RENDER),
-    ]
 
 
 def test_registry_asl_and_function_list_agree() -> None:
@@ -71,7 +72,8 @@ def test_registry_asl_and_function_list_agree() -> None:
     for capability in REGISTRY.values():
         if capability.runs_in in (RunsIn.ANALYSIS, RunsIn.RENDER):
             assert capability.access <= analyzer.access, capability.name
-    assert function("render").access == analyzer.access  # the same code and grants, more CPU and time
+    # The same code and grants, more CPU and time, and the job's progress (a render's steps).
+    assert function("render").access == analyzer.access | {Access.READ_JOBS, Access.UPDATE_JOBS}
     # Every need is made by a stage the state machine has.
     stage_states = {"ingestion": "Ingest", "transcription": "Transcribe", "vision": "See"}
     media_states = states["ProcessMedia"]["ItemProcessor"]["States"]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
+from vidscope.models import Stage
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
@@ -306,6 +307,9 @@ class Capability(Generic[OptionsT, ResultT]):
     # A second media file the options name (a template to take a style from), or None: ingestion
     # fetches it like the job's own, and the capability is priced on both durations.
     second_media: Callable[[OptionsT], SecondMedia | None] = _no_second_media
+    # The progress stages its compute reports through ``Inputs.progress`` (a render's steps): the
+    # plan lists them after the analysis stage, and the render function records them on the job.
+    steps: tuple[Stage, ...] = ()
 
     def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
         return self.options.model_validate(options or {})

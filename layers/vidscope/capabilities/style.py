@@ -23,6 +23,7 @@ from vidscope.capabilities.base import (
     SecondMedia,
     swatch,
 )
+from vidscope.models import Stage
 from vidscope.style.models import StyleJSON
 from vidscope.url_syntax import check_url_syntax
 
@@ -185,4 +186,12 @@ CAPABILITY = Capability(
     render=_render,
     # It encodes video: the render function (6 vCPUs, 15 minutes) computes it, not the analysis function.
     runs_in=RunsIn.RENDER,
+    steps=(
+        Stage.VIDEO_ANALYSIS,
+        Stage.AUDIO_ANALYSIS,
+        Stage.MOTION_ANALYSIS,
+        Stage.STYLE_EXTRACTION,
+        Stage.STYLE_APPLICATION,
+        Stage.RENDERING,
+    ),
 )

@@ -21,15 +21,6 @@ from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 MEDIA_STAGES: tuple[Stage, ...] = (Stage.TRANSCRIPTION, Stage.VISION)
 
 
-class AnalysisItem(BaseModel):
-    """One iteration of the analysis Map: the capability and the function that computes it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    capability: str
-    runs_in: RunsIn
-
-
 # The capabilities the analysis stage computes, each on the function its declaration names.
 ANALYSIS_STAGE_HOSTS = frozenset({RunsIn.ANALYSIS, RunsIn.RENDER})
 
@@ -41,8 +32,6 @@ class Plan(BaseModel):
 
     stages: tuple[Stage, ...]
     analyses: tuple[str, ...]  # the capabilities the analysis stage runs, one Map iteration each
-    # The same, each with its function: the Map iterates these (a Choice routes on ``runs_in``).
-    analysis_items: tuple[AnalysisItem, ...] = ()
     # Whether ingestion downloads the pictures too (a site's best audio has none): for the vision
     # stage, or a capability that cuts or hands out the video file.
     video: bool = False
@@ -78,11 +67,12 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
     stages = [Stage.INGESTION, *(s for s in MEDIA_STAGES if s in made)]
     if analyses:
         stages.append(Stage.ANALYSIS)
+        steps = {step for c in computed for step in c.steps}
+        stages += [s for s in Stage if s in steps]  # a render's steps, in their order
     stages.append(Stage.MERGING)
     return Plan(
         stages=tuple(stages),
         analyses=analyses,
-        analysis_items=tuple(AnalysisItem(capability=c.name, runs_in=c.runs_in) for c in computed),
         video=Stage.VISION in made or Need.VIDEO_FILE in wanted,
         vision=_vision_request([c.parse(options.get(c.name)) for c in requested], wanted),
     )

@@ -99,6 +99,13 @@ class TemplateIsSilent(AnalysisFailed):
     code = "TEMPLATE_IS_SILENT"
 
 
+class RunsOnRenderFunction(Exception):
+    """The analysis function was handed a capability that encodes video (``RunsIn.RENDER``): it
+    refuses it at once under this name, and the ASL's Catch hands the item to the render function.
+    Routing by a Catch costs a transition only for such a capability; a Choice in front of every
+    analysis would cost one for each."""
+
+
 class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 

@@ -4,6 +4,8 @@ the job, its media and its credits. Handlers parse the event and call one of the
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from vidscope.pipeline.errors import (
     MediaHasNoVideo,
     MediaTooLong,
     MediaUnsupported,
+    RunsOnRenderFunction,
     TransientStageError,
     VisionFailed,
     public_message,
@@ -318,6 +321,7 @@ def _inputs(
     summarizer: Summarizer | None = None,
     workdir: Path | None = None,
     extractor: Extractor | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -338,6 +342,7 @@ def _inputs(
         extractor=extractor,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
         second_media=_second_file(capability, event, media, workdir),
+        progress=progress,
     )
 
 
@@ -393,6 +398,28 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
     return [event.media.media_key, *refs, *(ref.vision_key for ref in (event.vision,) if ref)]
 
 
+class StepReporter:
+    """A render's steps (``Capability.steps``) recorded as the job's progress: each step as it
+    begins, and its share done at most every INTERVAL_SECONDS (a write per progress call would
+    cost a DynamoDB write every few frames). ``JobNotActive`` once the job was cancelled: the render stops."""
+
+    INTERVAL_SECONDS = 0.5
+
+    def __init__(self, repo: JobsRepository, ref: JobRef, steps: tuple[Stage, ...], clock: Clock) -> None:
+        self._repo, self._ref, self._steps, self._clock = repo, ref, steps, clock
+        self._last: tuple[Stage, float] | None = None
+
+    def __call__(self, step: str, fraction: float) -> None:
+        stage = next((s for s in self._steps if s.value == step), None)
+        if stage is None:
+            return
+        now = time.monotonic()
+        if self._last is not None and self._last[0] is stage and now - self._last[1] < self.INTERVAL_SECONDS:
+            return
+        self._last = (stage, now)
+        enter_stage(self._repo, self._ref, stage, self._clock, fraction)
+
+
 def analyze(
     event: AnalyzeEvent,
     *,
@@ -400,18 +427,23 @@ def analyze(
     summarizer: Summarizer,
     extractor: Extractor | None = None,
     runs_in: RunsIn = RunsIn.ANALYSIS,
+    progress: Callable[[Capability[Any, Any]], Callable[[str, float], None] | None] | None = None,
 ) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result;
     ``runs_in``: the function this is (the analysis or the render function), which computes only
-    the capabilities declared to run in it."""
+    the capabilities declared to run in it; ``progress``: where the capability's steps are
+    reported (the render function records them on the job)."""
     capability = REGISTRY.get(event.capability)
+    if capability is not None and capability.runs_in is RunsIn.RENDER and runs_in is RunsIn.ANALYSIS:
+        raise RunsOnRenderFunction(f"{capability.name} runs on the render function")
     if capability is None or capability.runs_in is not runs_in:
         raise AnalysisFailed(f"no {runs_in.value} analysis named {event.capability!r}")
     if event.capability in event.media.refused:
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
-            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor)
+            reporter = progress(capability) if progress is not None else None
+            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, reporter)
             result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc

@@ -23,7 +23,7 @@ X264_PRESET = "veryfast"
 X264_CRF = "20"
 _AUDIO_BITRATE = 160_000
 _AUDIO_FRAME = 1024  # AAC's frame: what the encoder takes at once
-_PROGRESS_EVERY_SECONDS = 2.0
+_PROGRESS_EVERY = 0.01  # of the media: whoever listens decides how often to record it
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def render(
 ) -> Rendered:
     """``source``'s pictures through ``lut`` (``transfer.build_lut``) with ``sound`` (an m4a made
     by ``encode_sound``, or None for none) as an H.264/AAC mp4 at ``target``; ``on_progress``
-    hears the share of ``max_seconds`` rendered every few seconds of media."""
+    hears the share of ``max_seconds`` rendered at every percent of it."""
     import av
 
     frames, last_end, reported = 0, 0.0, 0.0
@@ -189,7 +189,7 @@ def render(
             frames += 1
             last_end = time + 1 / float(rate)
             new_sound.until(out, time)
-            if on_progress is not None and time - reported >= _PROGRESS_EVERY_SECONDS:
+            if on_progress is not None and time - reported >= _PROGRESS_EVERY * max_seconds:
                 on_progress(min(1.0, time / max_seconds))
                 reported = time
         out.mux(video_out.encode(None))
