@@ -270,6 +270,26 @@ def _option_value(raw: str) -> Any:
         return raw
 
 
+def _media_options(client: VidscopeClient, options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A second media given by its role (``style.template=./look.mp4``), for a capability whose
+    options name one as ``<role>_url`` or ``<role>_upload_id``: a local file is uploaded first and
+    named by its upload, anything else is taken for a URL."""
+    resolved: dict[str, dict[str, Any]] = {}
+    for name, values in options.items():
+        fields = REGISTRY[name].options.model_fields if name in REGISTRY else {}
+        resolved[name] = {}
+        for key, value in values.items():
+            if f"{key}_url" in fields and f"{key}_upload_id" in fields and isinstance(value, str):
+                local = Path(value).expanduser()
+                if local.is_file():
+                    resolved[name][f"{key}_upload_id"] = _upload(client, local)
+                else:
+                    resolved[name][f"{key}_url"] = value
+            else:
+                resolved[name][key] = value
+    return resolved
+
+
 def _upload(client: VidscopeClient, path: Path) -> str:
     with Progress(TextColumn("upload"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), transient=True) as bar:
         task = bar.add_task("upload", total=path.stat().st_size)
@@ -305,7 +325,8 @@ def jobs(ctx: click.Context) -> None:
     metavar="CAPABILITY.NAME=VALUE",
     help=(
         "A capability's option (VALUE is JSON when it parses as JSON; @FILE reads it from FILE), "
-        "e.g. brands.return_proof=true, extract.schema=@schema.json"
+        "e.g. brands.return_proof=true, extract.schema=@schema.json; a second media by its role, a local "
+        "file (uploaded) or a URL: style.template=./template.mp4"
     ),
 )
 @click.option("--webhook-url", default=None)
@@ -333,7 +354,7 @@ def create_job(
                 list(capabilities),
                 upload_id=upload_id,
                 return_proof=proof,
-                options=_options(option_pairs),
+                options=_media_options(client, _options(option_pairs)),
                 webhook_url=webhook_url,
                 idempotency_key=idempotency_key,
             )

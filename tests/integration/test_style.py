@@ -5,6 +5,8 @@ capability alone, uncharged, while the job's other capabilities complete."""
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +15,14 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from werkzeug.test import Client
 
 from tests.integration.conftest import TenantHandle, new_tenant, run_to_end, wait_for
 from tests.support.media_server import MediaServer, serving
 from tests.support.style_media import make_clip, teal_orange
 from tests.support.vision_media import make_audio_only
+from vidscope.cli import main
 from vidscope.style.audio import integrated_lufs, read_sound
 from vidscope.style.colour import to_lab
 from vidscope.style.measure import sample_frames
@@ -147,3 +151,26 @@ def test_another_tenants_upload_is_not_found(
     )
     assert [(e["code"], e["capability"]) for e in job["capability_errors"]] == [("TEMPLATE_NOT_FOUND", "style")]
     assert job["credits_charged"] == 0
+
+
+def test_the_cli_uploads_source_and_template_and_shows_the_style(
+    served_api_url: str, pipeline_tenant: TenantHandle, style_media: tuple[Path, MediaServer]
+) -> None:
+    root, _ = style_media
+    connection = ["--url", served_api_url, "--api-key", pipeline_tenant.api_key]
+    command = ["jobs", "create", str(root / "source.mp4"), "--capability", "style"]
+    template = ["--option", f"style.template={root / 'template.mp4'}", "--wait"]
+    shown = CliRunner().invoke(main, [*connection, *command, *template, "--json"])
+    assert shown.exit_code == 0, shown.output
+    job = json.loads(shown.output.strip().splitlines()[-1])
+    assert job["status"] == "completed" and job["platform"] == "upload", job
+    assert job["options"]["style"]["template_upload_id"].startswith("upl_")  # the template was uploaded too
+    assert job["results"]["style"]["output_video_url"]
+    # Read as a person would: the palette as coloured blocks, loudness and pacing of both.
+    text = CliRunner(env={"FORCE_COLOR": "1", "COLUMNS": "200"}).invoke(
+        main, [*connection, "jobs", "get", job["job_id"]]
+    )
+    assert text.exit_code == 0, text.output
+    swatches = re.findall(r"\x1b\[(?:4[0-7]|10[0-7]|48;[0-9;]+)m {3}\x1b\[0m #", text.output)
+    assert len(swatches) == 10  # five palette colours of each, as blocks of a background colour
+    assert "LUFS" in text.output and "cuts/min" in text.output and "styled video:" in text.output
