@@ -28,6 +28,8 @@ Progress = Callable[[str, float], None]
 # Encoding can push a peak past the ceiling the samples kept: the encoded sound is measured, and
 # encoded again with the limiter's ceiling lowered by the excess, at most this many times.
 _ENCODE_TRIES = 3
+# The encoded sound is decoded again in the player: a peak this close under the ceiling can land on it.
+_ENCODED_MARGIN_DB = 0.1
 
 
 class TemplateHasNoVideo(Exception):
@@ -74,9 +76,9 @@ def _styled_sound(sound: np.ndarray, target_lufs: float, strength: float, workdi
         encode_sound(match.samples, encoded)
         decoded = read_sound(encoded, max_seconds=len(sound) / RATE + 1)
         peak = true_peak_dbtp(decoded) if decoded is not None else None
-        if peak is None or peak <= TRUE_PEAK_CEILING_DBTP:
+        if peak is None or peak <= TRUE_PEAK_CEILING_DBTP - _ENCODED_MARGIN_DB:
             break
-        ceiling -= peak - TRUE_PEAK_CEILING_DBTP + 0.1
+        ceiling -= peak - TRUE_PEAK_CEILING_DBTP + 2 * _ENCODED_MARGIN_DB
         match = match_loudness(sound, target_lufs, strength=strength, ceiling_dbtp=ceiling)
     return encoded, match
 
