@@ -10,7 +10,7 @@ IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 AXE := tests/support/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
+.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-style clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,11 @@ bench-cost: $(STAMP) speech-synthesizer
 # The worker's transcription on a CUDA device (RTF, GPU memory, WER); says so when there is none.
 bench-gpu: $(STAMP)
 	$(PY) -m bench.gpu $(if $(MINUTES),--minutes $(MINUTES))
+
+# Style transfer (issue 26): CIELAB distance to the template before and after, loudness against
+# the template's, structure kept, render time as a fraction of real time at 720p. SECONDS=60 for longer media.
+bench-style: $(STAMP)
+	$(PY) -m bench.style $(if $(SECONDS),--seconds $(SECONDS))
 
 clean:
 	rm -rf $(VENV) $(IAM_SIMULATOR)/node_modules $(AXE)/node_modules .pytest_cache .mypy_cache .ruff_cache cdk.out

@@ -7,8 +7,8 @@ from __future__ import annotations
 # Reserved concurrency: the most copies of a function that may run at once. A flood of requests
 # (or a loop) is throttled at this ceiling instead of running up an unbounded bill, and no one
 # function can take the whole account's pool from the others. Reserving takes from that pool
-# (1,000 per region by default, of which Lambda keeps 100 unreserved): prod's 380 and dev's 79
-# together leave 541 unreserved in an account that holds both stages.
+# (1,000 per region by default, of which Lambda keeps 100 unreserved): prod's 390 and dev's 84
+# together leave 526 unreserved in an account that holds both stages.
 # Sizes: a warm API call takes about 0.1 s, so API Gateway's stage limit (500 requests/s in
 # prod, 50 in dev) keeps about 50 (prod) or 5 (dev) copies busy if it all lands on one route:
 # the hot routes (submitting, polling a job) get that much, the others less. Pipeline tasks run
@@ -32,6 +32,8 @@ PROD_FUNCTION_CONCURRENCY = {
     "api_docs": 5,
     "ingest_media": 50,
     "analyze": 40,
+    # A render holds 10 GB for minutes (a 10-minute 720p video): ten at once bound what a flood costs.
+    "render": 10,
     "merge_results": 20,
     "fail_job": 10,
     "publish_job_events": 10,

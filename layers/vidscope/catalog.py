@@ -138,6 +138,14 @@ VISION_TIME_BUDGET: Final = TimeBudget(base_seconds=60, per_media_second=0.9)
 # stops the compute there whatever Step Functions waits for, so the budget stays under it.
 ANALYSIS_TIME_BUDGET: Final = TimeBudget(base_seconds=30, per_media_second=0.2)
 ANALYSIS_TIME_CEILING_SECONDS: Final = 280
+# One render (the render function: a capability that encodes video, style). Measured
+# (bench/style.py, 720p30 source): the whole application (two decodes, measures, LUT, sound,
+# H.264 encode) takes ~1.0-1.5 CPU-s per media second, which the function's 6 vCPUs (10 GB) run
+# in well under real time; 1 s per media second (of both media) is ~2x what 2 cores need, and a
+# 10-minute source with a 1-minute template gets 720 s, under the ceiling. Never above
+# RENDER_TIME_CEILING_SECONDS, under the render function's 900 s Lambda timeout.
+RENDER_TIME_BUDGET: Final = TimeBudget(base_seconds=60, per_media_second=1.0)
+RENDER_TIME_CEILING_SECONDS: Final = 880
 
 
 # Step Functions' timeout on a container task is the backstop behind the worker's own budget: it
@@ -147,11 +155,17 @@ TASK_TIMEOUT_MARGIN_SECONDS: Final = 30
 
 
 def time_budgets(
-    duration_seconds: float, *, transcription_ceiling: float, vision_ceiling: float, heartbeat_seconds: int
+    duration_seconds: float,
+    *,
+    transcription_ceiling: float,
+    vision_ceiling: float,
+    heartbeat_seconds: int,
+    second_media_seconds: float = 0.0,
 ) -> dict[str, int]:
     """Seconds each stage of a job on media of this billed duration may run, by stage name, and
     the backstop timeouts of the container tasks (``*_timeout``); the ceilings come from the
-    settings (deployed: 3 h and 1 h; tests: seconds)."""
+    settings (deployed: 3 h and 1 h; tests: seconds). ``second_media_seconds``: the longest
+    second media's billed seconds, which a render reads too."""
     transcription = TRANSCRIPTION_TIME_BUDGET.seconds(duration_seconds, transcription_ceiling)
     vision = VISION_TIME_BUDGET.seconds(duration_seconds, vision_ceiling)
     backstop = heartbeat_seconds + TASK_TIMEOUT_MARGIN_SECONDS
@@ -159,6 +173,8 @@ def time_budgets(
         "transcription": transcription,
         "vision": vision,
         "analysis": ANALYSIS_TIME_BUDGET.seconds(duration_seconds, ANALYSIS_TIME_CEILING_SECONDS),
+        # A render reads the job's media and its capability's second media (the template).
+        "render": RENDER_TIME_BUDGET.seconds(duration_seconds + second_media_seconds, RENDER_TIME_CEILING_SECONDS),
         "transcription_timeout": transcription + backstop,
         "vision_timeout": vision + backstop,
     }

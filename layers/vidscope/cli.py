@@ -22,6 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from vidscope import catalog
 from vidscope.adapters import aws
 from vidscope.capabilities import REGISTRY
+from vidscope.capabilities.base import SWATCH
 from vidscope.client import DEFAULT_URL, VidscopeClient, VidscopeError
 from vidscope.clock import utc_now
 from vidscope.errors import TenantNotFound
@@ -227,12 +228,17 @@ def _job_lines(job: Job) -> Iterator[str]:
         yield f"credits charged: {job.credits_charged}"
 
 
+def _swatches(line: str) -> str:
+    """A render line's colour swatches (``capabilities.base.swatch``) as blocks of that colour."""
+    return SWATCH.sub(lambda match: f"[on {match.group(1)}]   [/]", line)
+
+
 def _result_lines(job: Job) -> Iterator[str]:
     for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
         result = (job.results or {}).get(name)
         if result is not None:
             lines = capability.render(capability.result.model_validate(result))
-            yield from (f"[bold]{name}[/bold]: {escape(line)}" for line in lines)
+            yield from (f"[bold]{name}[/bold]: {_swatches(escape(line))}" for line in lines)
     shown = catalog.BOUNDED_RESULT_ITEMS
     for name, total in (job.result_totals or {}).items():
         if total > shown:
@@ -262,6 +268,26 @@ def _option_value(raw: str) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
+
+
+def _media_options(client: VidscopeClient, options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A second media given by its role (``style.template=./look.mp4``), for a capability whose
+    options name one as ``<role>_url`` or ``<role>_upload_id``: a local file is uploaded first and
+    named by its upload, anything else is taken for a URL."""
+    resolved: dict[str, dict[str, Any]] = {}
+    for name, values in options.items():
+        fields = REGISTRY[name].options.model_fields if name in REGISTRY else {}
+        resolved[name] = {}
+        for key, value in values.items():
+            if f"{key}_url" in fields and f"{key}_upload_id" in fields and isinstance(value, str):
+                local = Path(value).expanduser()
+                if local.is_file():
+                    resolved[name][f"{key}_upload_id"] = _upload(client, local)
+                else:
+                    resolved[name][f"{key}_url"] = value
+            else:
+                resolved[name][key] = value
+    return resolved
 
 
 def _upload(client: VidscopeClient, path: Path) -> str:
@@ -299,7 +325,8 @@ def jobs(ctx: click.Context) -> None:
     metavar="CAPABILITY.NAME=VALUE",
     help=(
         "A capability's option (VALUE is JSON when it parses as JSON; @FILE reads it from FILE), "
-        "e.g. brands.return_proof=true, extract.schema=@schema.json"
+        "e.g. brands.return_proof=true, extract.schema=@schema.json; a second media by its role, a local "
+        "file (uploaded) or a URL: style.template=./template.mp4"
     ),
 )
 @click.option("--webhook-url", default=None)
@@ -327,7 +354,7 @@ def create_job(
                 list(capabilities),
                 upload_id=upload_id,
                 return_proof=proof,
-                options=_options(option_pairs),
+                options=_media_options(client, _options(option_pairs)),
                 webhook_url=webhook_url,
                 idempotency_key=idempotency_key,
             )

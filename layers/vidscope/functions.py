@@ -225,6 +225,21 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
             image=ImageRole.ANALYSIS,
         ),
         FunctionSpec(
+            "render",
+            "Analysis that encodes video (RunsIn.RENDER: style): the analysis function's code with the CPUs and "
+            "the time for a 10-minute 720p render",
+            (),
+            # The analysis function's grants (the same registry and stage code), and the job's progress:
+            # a render runs for minutes and reports its steps (Capability.steps), as the workers do.
+            _STAGE | {Access.READ_STAGED, Access.WRITE_STAGED} | analysis_access,
+            # 10 GB buys Lambda's 6 vCPUs: decoding, the LUT's tables and x264's threads run side by side.
+            memory_mb=10240,
+            ephemeral_mb=10240,  # the media and a template (at most 2 GiB each) and the rendered copy
+            timeout_seconds=900,
+            placeholder="RenderFunctionArn",
+            image=ImageRole.ANALYSIS,
+        ),
+        FunctionSpec(
             "merge_results",
             "Merging stage: assemble results, charge credits, complete the job",
             (),

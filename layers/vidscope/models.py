@@ -50,6 +50,14 @@ class Stage(StrEnum):
     TRANSCRIPTION = "transcription"
     VISION = "vision"
     ANALYSIS = "analysis"
+    # The steps a capability that renders reports while it runs (``Capability.steps``): the style
+    # engine's, under the names of the system it replaces.
+    VIDEO_ANALYSIS = "video_analysis"
+    AUDIO_ANALYSIS = "audio_analysis"
+    MOTION_ANALYSIS = "motion_analysis"
+    STYLE_EXTRACTION = "style_extraction"
+    STYLE_APPLICATION = "style_application"
+    RENDERING = "rendering"
     MERGING = "merging"
 
 

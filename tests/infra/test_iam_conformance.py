@@ -54,7 +54,7 @@ _ABORT_UPLOAD = "boto3's transfer manager aborts a failed multipart upload (obje
 _UNUSED_ON_PURPOSE: dict[str, str] = {
     **{
         f"{name}: s3:AbortMultipartUpload": _ABORT_UPLOAD
-        for name in ("ingest_media", "analyze", "merge_results", "transcriber", "vision")
+        for name in ("ingest_media", "analyze", "render", "merge_results", "transcriber", "vision")
     },
     "publish_job_events: sqs:GetQueueAttributes": "CDK's grant for the stream's on-failure queue; Lambda reads it",
     "transcriber: dynamodb:GetItem": "read only when a progress write is refused (a cancel racing the worker)",

@@ -44,6 +44,8 @@ _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
     "vision": {("s3:GetObject", "download"), ("s3:PutObject", "staged")},
     # Reads the media to cut or re-package it (download, shorts), and to tell it still exists.
     "analyze": _STAGE | {("s3:GetObject", "download")},
+    # The render function: the analysis function's code and reads (the media and a template beside it).
+    "render": _STAGE | {("s3:GetObject", "download")},
     # Merging keeps the results, and removes them when its job was cancelled or deleted meanwhile.
     "merge_results": {("s3:GetObject", "staged")}
     | {(action, kind) for action in ("s3:PutObject", "s3:DeleteObject", "s3:ListBucket") for kind in _RESULTS},

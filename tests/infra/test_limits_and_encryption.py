@@ -80,7 +80,8 @@ def test_the_functions_that_hold_the_media_have_room_for_the_largest_allowed(pro
     largest_mib = catalog.MAX_MEDIA_BYTES // 2**20
     assert storage["ingest_media"] > largest_mib  # the download
     assert storage["analyze"] > 2 * largest_mib  # the media and its re-packaged copy (download, shorts)
-    assert {name for name, size in storage.items() if size > 512} == {"ingest_media", "analyze"}
+    assert storage["render"] > 3 * largest_mib  # the media, a template and the rendered copy (style)
+    assert {name for name, size in storage.items() if size > 512} == {"ingest_media", "analyze", "render"}
 
 
 def test_the_ceilings_cover_every_function_and_leave_the_account_pool_unreserved() -> None:

@@ -15,12 +15,13 @@ from pydantic import BaseModel
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import TenantHandle, run_to_end
+from tests.integration.conftest import FIXTURES, TenantHandle, run_to_end
 from tests.integration.test_vision import film  # noqa: F401 - the generated film and its server
 from tests.support.media_server import MediaServer
 from tests.support.vision_media import VideoTruth
-from vidscope import capabilities
-from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note
+from vidscope import capabilities, dependencies
+from vidscope.adapters.media_store import result_key
+from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note, SecondMedia
 
 
 class WordsOnScreen(BaseModel):
@@ -122,3 +123,61 @@ def test_an_empty_result_says_why_and_options_that_cannot_fit_are_refused_unchar
     ]
     assert "shorts" not in job["results"] and job["cost_breakdown"] == {"on_screen_text": 2}
     assert job["credits_charged"] == 2
+
+
+class SecondLength(BaseModel):
+    media_seconds: float
+    reference_seconds: float
+    reference_bytes: int
+
+
+def _second_media_capability(name: str, url: str) -> Capability[Any, SecondLength]:
+    """A capability that reads a second media file its options name, declared here alone: its
+    options' default names the file (a capability registered after the API's models were built
+    runs with its defaults; one name per file, since the models keep what they were built with)."""
+
+    class ReferenceOptions(NoOptions):
+        reference_url: str = url
+
+    def lengths(inputs: Inputs, _options: ReferenceOptions) -> SecondLength:
+        reference = inputs.second_media
+        return SecondLength(
+            media_seconds=inputs.duration_seconds,
+            reference_seconds=reference.duration_seconds,
+            reference_bytes=reference.fetch().stat().st_size,
+        )
+
+    return Capability(
+        name=name,
+        description="The length of a reference file beside the media's",
+        credits_per_minute=1,
+        needs=frozenset({Need.MEDIA}),
+        options=ReferenceOptions,
+        result=SecondLength,
+        compute=lengths,
+        second_media=lambda options: SecondMedia(role="reference", url=options.reference_url, needs_video=False),
+        render=lambda r: [f"{r.reference_seconds:.1f} s beside {r.media_seconds:.1f} s"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("reference", "code"),
+    [("speech.mp4", None), ("ninety-seconds.mp4", "REFERENCE_TOO_LONG"), ("missing.mp4", "REFERENCE_UNREACHABLE")],
+)
+def test_a_second_media_input_declared_in_a_test_alone_is_fetched_limited_and_priced(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, reference: str, code: str | None
+) -> None:
+    declared = _second_media_capability(f"reference_{(code or 'ok').lower()}", media_server.url(reference))
+    with capabilities.registered(declared):
+        job = _run(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"), [declared.name, "language"])
+    if code is not None:  # the capability fails alone, uncharged; the job's other capability completes
+        assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [(declared.name, code)]
+        assert job["cost_breakdown"] == {"language": 1}
+        return
+    assert not job.get("capability_errors")
+    # Fetched by ingestion through the job's own downloader and limits, read by the analysis, and
+    # priced on both files: a started minute of each.
+    kept = dependencies.media_store().get_json(result_key(pipeline_tenant.tenant_id, job["job_id"], declared.name))
+    assert kept["reference_seconds"] == pytest.approx(job["media"]["duration_seconds"], abs=0.1)
+    assert kept["reference_bytes"] == (FIXTURES / "speech.mp4").stat().st_size
+    assert job["cost_breakdown"] == {declared.name: 2, "language": 1}

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from infra import workflow_definition
 from vidscope import capabilities, catalog
+from vidscope.access import Access
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, RunsIn
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
@@ -43,11 +44,18 @@ def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_name
     analyze = states["Analyze"]
     assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analyses"
     inner = analyze["ItemProcessor"]["States"]
-    tasks = [s for s in inner.values() if s["Type"] == "Task"]
-    assert len(tasks) == 1, "one Task for every capability: no per-capability branch"
+    tasks = {name: s for name, s in inner.items() if s["Type"] == "Task"}
+    # One Task per function, never per capability: the analysis function, and the render function
+    # it hands a capability that encodes video to (a Catch, so other jobs pay no transition for it).
+    assert analyze["ItemProcessor"]["StartAt"] == "RunAnalysis"
+    assert tasks["RunAnalysis"]["Resource"] == "${" + str(function("analyze").placeholder) + "}"
+    assert tasks["RunRender"]["Resource"] == "${" + str(function("render").placeholder) + "}"
+    assert tasks["RunAnalysis"]["Catch"][0] == {
+        "ErrorEquals": ["RunsOnRenderFunction"],
+        "ResultPath": None,
+        "Next": "RunRender",
+    }
     assert not [s for s in inner.values() if s["Type"] == "Choice"]
-    [task] = tasks
-    assert task["Resource"] == "${" + f"{function('analyze').placeholder}" + "}"
     # No Choice in the machine routes on a capability's name: the media stages run one Map
     # iteration each, over the stages ingestion picked from the plan.
     assert not [s for s in states.values() if s["Type"] == "Choice"]
@@ -62,8 +70,10 @@ def test_registry_asl_and_function_list_agree() -> None:
     analyzer = function("analyze")
     # The analysis function holds what each capability it runs declares it needs.
     for capability in REGISTRY.values():
-        if capability.runs_in is RunsIn.ANALYSIS:
+        if capability.runs_in in (RunsIn.ANALYSIS, RunsIn.RENDER):
             assert capability.access <= analyzer.access, capability.name
+    # The same code and grants, more CPU and time, and the job's progress (a render's steps).
+    assert function("render").access == analyzer.access | {Access.READ_JOBS, Access.UPDATE_JOBS}
     # Every need is made by a stage the state machine has.
     stage_states = {"ingestion": "Ingest", "transcription": "Transcribe", "vision": "See"}
     media_states = states["ProcessMedia"]["ItemProcessor"]["States"]
@@ -196,6 +206,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "preview": 1,
         "shots": 1,
         "shorts": 2,
+        "style": 3,
         "summary": 1,
         "thumbnails": 1,
     }

@@ -73,6 +73,9 @@ CAPABILITY_MODULES = tuple(
 EDITING_MODULES = tuple(
     f"vidscope.editing.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "editing").glob("*.py"))
 )
+STYLE_MODULES = tuple(
+    f"vidscope.style.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "style").glob("*.py"))
+)
 VISION_MODULES = tuple(
     f"vidscope.vision.{path.stem}" for path in sorted((ROOT / "layers" / "vidscope" / "vision").glob("*.py"))
 )
@@ -88,6 +91,7 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
         "vidscope.text.language_model",
         *CAPABILITY_MODULES,
         *EDITING_MODULES,
+        *STYLE_MODULES,
     ),
     ImageRole.WORKER: ("vidscope.pipeline.transcription",),
     ImageRole.VISION: ("vidscope.pipeline.vision_worker", *VISION_MODULES),

@@ -43,6 +43,7 @@ ROOMS = {
     "events",
     "jobs",
     "pipeline",
+    "style",
     "tenancy",
     "text",
     "vision",
@@ -81,6 +82,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # that runs a job.
     "vision": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
     "editing": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
+    # Measuring and applying a style: an engine like vision and editing.
+    "style": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
 }  # fmt: skip
 
 

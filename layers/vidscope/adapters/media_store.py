@@ -194,10 +194,11 @@ ARTIFACT_SCHEME: Final = "artifact://"
 LINK_FIELDS: Final = frozenset(
     {"thumbnail_url", "url", "frame_url", "clip_url", "download_url"}
     | {"preview_url", "storyboard_url", "storyboard_vtt_url"}
+    | {"output_video_url", "lut_url"}
 )
 # The links whose object states when they expire (``expires_at`` beside them): stored results drop
 # empty fields, so the object is known by one of these names.
-EXPIRING_LINK_FIELDS: Final = frozenset({"download_url", "preview_url"})
+EXPIRING_LINK_FIELDS: Final = frozenset({"download_url", "preview_url", "output_video_url"})
 
 
 def artifact_ref(path: str) -> str:

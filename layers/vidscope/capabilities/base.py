@@ -5,6 +5,7 @@ grants, merging and the CLI's rendering."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
+from vidscope.models import Stage
 from vidscope.text.comments import SiteComments
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
@@ -76,6 +78,10 @@ class RunsIn(StrEnum):
     # While merging: a reshaping of a stage's output too cheap to deserve its own invocation
     # (and the state transitions it bills).
     MERGING = "merging"
+    # One iteration of the analysis stage's Map on the render function: the analysis function's
+    # code with the CPUs and the time to encode video (a 10-minute 720p render), so the analyses
+    # that only read keep the small function.
+    RENDER = "render"
 
 
 class Options(BaseModel):
@@ -112,6 +118,35 @@ class MediaFiles(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SecondMedia:
+    """A second media file a capability reads beside the job's own (a style's template), named by
+    its options: a URL, fetched through the job's egress guard and limits, or an upload of the
+    job's tenant. Ingestion fetches and inspects it as it does the job's media, stores it beside
+    it and prices the capability on both; what goes wrong with it fails that capability alone,
+    uncharged, with a code that starts with ``role`` in capitals (TEMPLATE_NOT_FOUND)."""
+
+    role: str  # what it is to the capability ("template"): its codes and messages name it
+    url: str | None = None
+    upload_id: str | None = None
+    needs_video: bool = True  # pictures required (ROLE_HAS_NO_VIDEO otherwise)
+
+    @property
+    def code_prefix(self) -> str:
+        return self.role.upper()
+
+
+class SecondMediaFile(Protocol):
+    """The second media as the compute reads it: fetched on first use, with what ingestion
+    measured (its decoded duration and what it is billed for)."""
+
+    duration_seconds: float
+    billed_seconds: float
+    has_audio: bool
+
+    def fetch(self) -> Path: ...
+
+
 class MissingInput(Exception):
     """A compute read an input its capability did not declare (a bug in the declaration): the
     registry hands every declared need, so a compute never checks for one."""
@@ -143,6 +178,8 @@ class Inputs:
         results: Mapping[str, Any] | None = None,
         extractor: Extractor | None = None,
         site_comments: SiteComments | None = None,
+        second_media: SecondMediaFile | None = None,
+        progress: Callable[[str, float], None] | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
@@ -151,6 +188,9 @@ class Inputs:
         self._results: Mapping[str, Any] = results or {}
         self._extractor = extractor
         self._site_comments = site_comments
+        self._second_media = second_media
+        # Where a long compute is (a named step and its share done): the job's progress shows it.
+        self.progress: Callable[[str, float], None] = progress or _no_progress
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -164,6 +204,8 @@ class Inputs:
             results={**self._results, **results},
             extractor=self._extractor,
             site_comments=self._site_comments,
+            second_media=self._second_media,
+            progress=self.progress,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -207,6 +249,15 @@ class Inputs:
         return _present(self._site_comments, "the site's comments")
 
     @property
+    def has_second_media(self) -> bool:
+        return self._second_media is not None
+
+    @property
+    def second_media(self) -> SecondMediaFile:
+        """The second media the capability's options named (``Capability.second_media``)."""
+        return _present(self._second_media, "the second media")
+
+    @property
     def media(self) -> MediaFiles:
         """The ingested file and a place for the capability's own files."""
         return _present(self._media, "the ingested media")
@@ -220,6 +271,14 @@ class Inputs:
 
 OptionsT = TypeVar("OptionsT", bound=Options)
 ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+def _no_progress(_step: str, _fraction: float) -> None:
+    return None
+
+
+def _no_second_media(_options: Any) -> SecondMedia | None:
+    return None
 
 
 def _no_requirements(_options: Any) -> frozenset[Requirement]:
@@ -262,6 +321,12 @@ class Capability(Generic[OptionsT, ResultT]):
     # on-screen text when the video has any), from the job's options: it may add stages to the plan
     # but never fails the capability when the media cannot give it.
     uses: Callable[[OptionsT], frozenset[Requirement]] = _no_requirements
+    # A second media file the options name (a template to take a style from), or None: ingestion
+    # fetches it like the job's own, and the capability is priced on both durations.
+    second_media: Callable[[OptionsT], SecondMedia | None] = _no_second_media
+    # The progress stages its compute reports through ``Inputs.progress`` (a render's steps): the
+    # plan lists them after the analysis stage, and the render function records them on the job.
+    steps: tuple[Stage, ...] = ()
 
     def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
         return self.options.model_validate(options or {})
@@ -280,9 +345,11 @@ class Capability(Generic[OptionsT, ResultT]):
     def run(self, inputs: Inputs, options: Mapping[str, Any] | None) -> Any:
         """Compute the result from JSON options (validated) and return it as JSON."""
         missing = [str(need) for need in self.needs if not inputs.has(need)]
+        parsed = self.parse(options)
+        if self.second_media(parsed) is not None and not inputs.has_second_media:
+            missing.append("its second media")
         if missing:
             raise MissingInput(f"{self.name} was run without {', '.join(sorted(missing))}")
-        parsed = self.parse(options)
         return self.result.model_validate(self.compute(inputs, parsed)).model_dump(mode="json", exclude_none=True)
 
     def is_empty(self, result: Any) -> bool:
@@ -295,9 +362,23 @@ class Capability(Generic[OptionsT, ResultT]):
     def empty_note(self, options: Mapping[str, Any] | None, duration_seconds: float) -> Note | None:
         return self.when_empty(self.parse(options), duration_seconds) if self.when_empty is not None else None
 
+    def second_media_of(self, options: Mapping[str, Any] | None) -> SecondMedia | None:
+        """The second media these (JSON) options name, if any."""
+        return self.second_media(self.parse(options))
+
     def refusal(self, options: Mapping[str, Any] | None, duration_seconds: float) -> Note | None:
         """Why this capability cannot run on media this long with these options, if it cannot."""
         return self.fits(self.parse(options), duration_seconds)
+
+
+# A colour swatch in a render line: the CLI shows it as a block of that colour, a plain reader
+# sees its hex code beside it.
+SWATCH = re.compile(r"\{swatch:(#[0-9a-f]{6})\}")
+
+
+def swatch(hex_colour: str) -> str:
+    """A swatch of ``hex_colour`` (``#rrggbb``) for a render line."""
+    return f"{{swatch:{hex_colour}}}"
 
 
 def clock_time(seconds: float) -> str:

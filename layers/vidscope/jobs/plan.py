@@ -22,6 +22,10 @@ from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 MEDIA_STAGES: tuple[Stage, ...] = (Stage.TRANSCRIPTION, Stage.VISION)
 
 
+# The capabilities the analysis stage computes, each on the function its declaration names.
+ANALYSIS_STAGE_HOSTS = frozenset({RunsIn.ANALYSIS, RunsIn.RENDER})
+
+
 class Plan(BaseModel):
     """What the state machine routes on (the execution's ``plan``)."""
 
@@ -71,10 +75,13 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
     requested = [REGISTRY[name] for name in capabilities]
     wanted = {need for c in requested for need in requirements(c, options)}
     made = {Stage(PRODUCED_BY[need]) for need in wanted}
-    analyses = tuple(c.name for c in requested if c.runs_in is RunsIn.ANALYSIS)
+    computed = [c for c in requested if c.runs_in in ANALYSIS_STAGE_HOSTS]
+    analyses = tuple(c.name for c in computed)
     stages = [Stage.INGESTION, *(s for s in MEDIA_STAGES if s in made)]
     if analyses:
         stages.append(Stage.ANALYSIS)
+        steps = {step for c in computed for step in c.steps}
+        stages += [s for s in Stage if s in steps]  # a render's steps, in their order
     stages.append(Stage.MERGING)
     parsed = [c.parse(options.get(c.name)) for c in requested]
     return Plan(

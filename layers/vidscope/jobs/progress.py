@@ -15,6 +15,13 @@ _WEIGHTS: dict[Stage, float] = {
     # Beside transcription (one Map); alone, it is most of a frames-only job.
     Stage.VISION: 40.0,
     Stage.ANALYSIS: 10.0,
+    # A render's steps (style): decoding and measuring both media, then the render, which dominates.
+    Stage.VIDEO_ANALYSIS: 8.0,
+    Stage.AUDIO_ANALYSIS: 3.0,
+    Stage.MOTION_ANALYSIS: 1.0,
+    Stage.STYLE_EXTRACTION: 2.0,
+    Stage.STYLE_APPLICATION: 3.0,
+    Stage.RENDERING: 40.0,
     Stage.MERGING: 5.0,
 }
 

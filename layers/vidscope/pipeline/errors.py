@@ -92,6 +92,27 @@ class DownloadFormatUnsupported(AnalysisFailed):
     code = "DOWNLOAD_FORMAT_UNSUPPORTED"
 
 
+class TemplateHasNoVideo(AnalysisFailed):
+    """The style template holds no picture to take a look from: that capability fails, uncharged.
+    (A template without a video track is refused at ingestion with the same code.)"""
+
+    code = "TEMPLATE_HAS_NO_VIDEO"
+
+
+class TemplateIsSilent(AnalysisFailed):
+    """The style template has no sound to take the loudness from, and the job's media has sound
+    to bring to it: that capability fails, uncharged."""
+
+    code = "TEMPLATE_IS_SILENT"
+
+
+class RunsOnRenderFunction(Exception):
+    """The analysis function was handed a capability that encodes video (``RunsIn.RENDER``): it
+    refuses it at once under this name, and the ASL's Catch hands the item to the render function.
+    Routing by a Catch costs a transition only for such a capability; a Choice in front of every
+    analysis would cost one for each."""
+
+
 class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 
@@ -116,6 +137,8 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         MediaHasNoSite,
         ExtractionInvalid,
         DownloadFormatUnsupported,
+        TemplateHasNoVideo,
+        TemplateIsSilent,
         TaskOutOfTime,
     )
 }

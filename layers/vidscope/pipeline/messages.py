@@ -49,6 +49,19 @@ class TimeBudgets(BaseModel):
     analysis: int
     transcription_timeout: int
     vision_timeout: int
+    render: int = 0  # the render function's analyses (RunsIn.RENDER)
+
+
+class SecondMediaRef(BaseModel):
+    """A capability's second media (``Capability.second_media``), fetched and checked by ingestion:
+    where it is and what it holds. Its capability is priced on its billed seconds too."""
+
+    media_key: str
+    duration_seconds: float
+    billed_seconds: float
+    size_bytes: int
+    has_audio: bool
+    has_video: bool
 
 
 class IngestedMedia(BaseModel):
@@ -70,6 +83,8 @@ class IngestedMedia(BaseModel):
     time_budgets: TimeBudgets | None = None
     # The site's comments ingestion read (vidscope.text.comments.SiteComments), when the plan reads them.
     comments_key: str | None = None
+    # By capability: the second media its options named, fetched (a failed fetch is in ``refused``).
+    second_media: dict[str, SecondMediaRef] = Field(default_factory=dict)
 
 
 class TranscriptRef(BaseModel):

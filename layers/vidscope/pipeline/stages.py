@@ -4,6 +4,7 @@ the job, its media and its credits. Handlers parse the event and call one of the
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from vidscope.adapters.media_store import (
     upload_key,
 )
 from vidscope.capabilities import REGISTRY, compute, needed, refused, requirements
-from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, RunsIn
+from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Note, RunsIn, SecondMedia
 from vidscope.clock import Clock, iso_ms
 from vidscope.jobs import progress
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
@@ -43,7 +44,9 @@ from vidscope.pipeline.errors import (
     JobNotActive,
     MediaHasNoSite,
     MediaHasNoVideo,
+    MediaTooLong,
     MediaUnsupported,
+    RunsOnRenderFunction,
     TransientStageError,
     VisionFailed,
     public_message,
@@ -57,6 +60,7 @@ from vidscope.pipeline.messages import (
     IngestEvent,
     JobRef,
     MergeEvent,
+    SecondMediaRef,
     TimeBudgets,
 )
 from vidscope.tenancy import credits, failed_compute
@@ -96,21 +100,7 @@ def ingest(
 ) -> IngestedMedia:
     """Start the job, download its media into S3 and check it against the limits."""
     job = _active_job(repo, ref)
-    if job.status is JobStatus.PENDING:
-        now = clock()
-        try:
-            repo.transition(
-                job,
-                to_status=JobStatus.PROCESSING,
-                allowed_from=frozenset({JobStatus.PENDING}),
-                now=now,
-                set_fields={
-                    "started_at": iso_ms(now),
-                    "progress": progress.at(Stage.INGESTION, 0.0, ref.stages).model_dump(mode="json"),
-                },
-            )
-        except TransitionRefused:
-            _active_job(repo, ref)  # a retry already started it (fine) or it was cancelled (stop)
+    _start(job, ref, repo=repo, clock=clock)
 
     def billable(duration_seconds: float) -> list[str]:
         """The capabilities that can run on media this long: the others are refused, uncharged."""
@@ -130,6 +120,13 @@ def ingest(
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
         comments_key = _stage_comments(media, ref, downloaded.comments)
+        runnable = billable(duration)
+        seconds, second_refusals = _second_media(job, ref, runnable, media=media, downloader=downloader, tmp=tmp)
+        # Each capability priced on its second media too: the hold covers both before any stage runs.
+        prices = catalog.cost_breakdown(
+            [n for n in runnable if n not in second_refusals], billed, downloaded.size_bytes
+        )
+        hold_price(repo, ref, sum(_with_second_media(prices, seconds).values()), clock)
     info = MediaInfo(
         duration_seconds=duration,
         billed_seconds=billed,
@@ -153,8 +150,9 @@ def ingest(
         # Without pictures there is nothing to see: the frame capabilities fail alone at analysis
         # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
-        refused=refused(job.capabilities, job.options, duration),
-        time_budgets=_time_budgets(ref, billed),
+        refused=refused(job.capabilities, job.options, duration) | second_refusals,
+        time_budgets=_time_budgets(ref, billed, max((m.billed_seconds for m in seconds.values()), default=0.0)),
+        second_media=seconds,
         comments_key=comments_key,
     )
 
@@ -198,7 +196,116 @@ def _stage_comments(media: MediaStore, ref: JobRef, comments: SiteComments | Non
     return key
 
 
-def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
+def _start(job: JobRecord, ref: IngestEvent, *, repo: JobsRepository, clock: Clock) -> None:
+    """The job pending -> processing (once: a retried ingestion finds it started)."""
+    if job.status is not JobStatus.PENDING:
+        return
+    now = clock()
+    try:
+        repo.transition(
+            job,
+            to_status=JobStatus.PROCESSING,
+            allowed_from=frozenset({JobStatus.PENDING}),
+            now=now,
+            set_fields={
+                "started_at": iso_ms(now),
+                "progress": progress.at(Stage.INGESTION, 0.0, ref.stages).model_dump(mode="json"),
+            },
+        )
+    except TransitionRefused:
+        _active_job(repo, ref)  # a retry already started it (fine) or it was cancelled (stop)
+
+
+def _second_media(
+    job: JobRecord, ref: IngestEvent, capabilities: list[str], *, media: MediaStore, downloader: Downloader, tmp: str
+) -> tuple[dict[str, SecondMediaRef], dict[str, Note]]:
+    """The second media each of ``capabilities`` names (``Capability.second_media``), fetched and
+    checked as the job's own is and stored beside it; and the capabilities whose second media could
+    not be used, with why (each fails alone, uncharged)."""
+    fetched: dict[str, SecondMediaRef] = {}
+    refusals: dict[str, Note] = {}
+    for name in capabilities:
+        wanted = REGISTRY[name].second_media_of(job.options.get(name))
+        if wanted is None:
+            continue
+        folder = Path(tmp) / f"second-{name}"
+        folder.mkdir()
+        try:
+            got = _fetch_second(wanted, ref.tenant_id, media=media, downloader=downloader, folder=folder)
+        except (DownloadFailed, MediaTooLong, MediaUnsupported, SecondMediaRefused) as exc:
+            refusals[name] = _second_media_note(wanted, exc)
+            continue
+        key = media_key(ref.tenant_id, ref.job_id, f"-{name}-{wanted.role}{got.path.suffix}")
+        media.put_file(key, got.path)
+        fetched[name] = SecondMediaRef(
+            media_key=key,
+            duration_seconds=round(got.duration_seconds, 3),
+            billed_seconds=round(got.billed_seconds, 3),
+            size_bytes=got.size_bytes,
+            has_audio=got.has_audio,
+            has_video=got.has_video,
+        )
+    return fetched, refusals
+
+
+class SecondMediaRefused(Exception):
+    """A second media that was fetched but cannot serve its capability (no pictures), or is not there."""
+
+    def __init__(self, suffix: str, message: str) -> None:
+        super().__init__(message)
+        self.suffix = suffix
+
+
+def _fetch_second(
+    wanted: SecondMedia, tenant_id: str, *, media: MediaStore, downloader: Downloader, folder: Path
+) -> DownloadedMedia:
+    """A second media through the job media's own path: an upload of the tenant's (read from the
+    tenant's own uploads only, so another tenant's is not found), or a URL through the egress guard;
+    then the same limits and inspection."""
+    if wanted.upload_id is not None:
+        key = upload_key(tenant_id, wanted.upload_id)
+        size = media.object_size(key)
+        if size is None:
+            raise SecondMediaRefused(
+                "NOT_FOUND",
+                f"no upload {wanted.upload_id} of this account was found (uploads expire a day after they are made)",
+            )
+        downloader.check_size(size)
+        local = folder / "upload"
+        media.download_file(key, local)
+        got = downloader.checked(local, None, reads_video=wanted.needs_video)
+    elif wanted.url is not None:
+        got = downloader.download(wanted.url, folder, video=wanted.needs_video)
+    else:
+        raise SecondMediaRefused("NOT_FOUND", "neither a URL nor an upload was given")
+    if wanted.needs_video and not got.has_video:
+        raise SecondMediaRefused("HAS_NO_VIDEO", "it has no video track (sound alone)")
+    return got
+
+
+_SECOND_MEDIA_CODES: dict[type[Exception], str] = {
+    DownloadFailed: "UNREACHABLE",
+    MediaTooLong: "TOO_LONG",
+    MediaUnsupported: "UNSUPPORTED",
+}
+
+
+def _second_media_note(wanted: SecondMedia, exc: Exception) -> Note:
+    suffix = exc.suffix if isinstance(exc, SecondMediaRefused) else _SECOND_MEDIA_CODES[type(exc)]
+    return Note(code=f"{wanted.code_prefix}_{suffix}", message=f"the {wanted.role}: {exc}")
+
+
+def _with_second_media(prices: dict[str, int], seconds: dict[str, SecondMediaRef]) -> dict[str, int]:
+    """``prices`` with each capability's price on its second media added (its own billed seconds
+    and size, at the capability's rate)."""
+    priced = dict(prices)
+    for name, ref in seconds.items():
+        if name in priced:
+            priced[name] += catalog.cost_breakdown([name], ref.billed_seconds, ref.size_bytes)[name]
+    return priced
+
+
+def _time_budgets(ref: IngestEvent, duration_seconds: float, second_media_seconds: float) -> TimeBudgets:
     """What each stage may take on media of this billed duration, under the configured ceilings."""
     config = ref.config
     return TimeBudgets.model_validate(
@@ -207,6 +314,7 @@ def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
             transcription_ceiling=config.transcription_timeout_seconds,
             vision_ceiling=config.vision_timeout_seconds,
             heartbeat_seconds=config.heartbeat_seconds,
+            second_media_seconds=second_media_seconds,
         )
     )
 
@@ -242,6 +350,7 @@ def _inputs(
     summarizer: Summarizer | None = None,
     workdir: Path | None = None,
     extractor: Extractor | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -269,7 +378,34 @@ def _inputs(
         site_comments=SiteComments.model_validate(media.get_json(comments_key))
         if Need.SITE_COMMENTS in wanted and comments_key is not None
         else None,
+        second_media=_second_file(capability, event, media, workdir),
+        progress=progress,
     )
+
+
+def _second_file(
+    capability: Capability[Any, Any], event: AnalyzeEvent | MergeEvent, media: MediaStore, workdir: Path | None
+) -> _SecondFile | None:
+    ref = event.media.second_media.get(capability.name)
+    return _SecondFile(media, ref, workdir) if ref is not None and workdir is not None else None
+
+
+class _SecondFile:
+    """``SecondMediaFile``: a capability's second media, fetched into ``workdir`` on first use."""
+
+    def __init__(self, media: MediaStore, ref: SecondMediaRef, workdir: Path) -> None:
+        self._media, self._ref, self._workdir = media, ref, workdir
+        self.duration_seconds, self.billed_seconds = ref.duration_seconds, ref.billed_seconds
+        self.has_audio = ref.has_audio
+        self._local: Path | None = None
+
+    def fetch(self) -> Path:
+        if self._local is None:
+            local = self._workdir / "second" / Path(self._ref.media_key).name
+            local.parent.mkdir(exist_ok=True)
+            self._media.download_file(self._ref.media_key, local)
+            self._local = local
+        return self._local
 
 
 class _JobFiles:
@@ -299,18 +435,52 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
     return [event.media.media_key, *refs, *(ref.vision_key for ref in (event.vision,) if ref)]
 
 
+class StepReporter:
+    """A render's steps (``Capability.steps``) recorded as the job's progress: each step as it
+    begins, and its share done at most every INTERVAL_SECONDS (a write per progress call would
+    cost a DynamoDB write every few frames). ``JobNotActive`` once the job was cancelled: the render stops."""
+
+    INTERVAL_SECONDS = 0.5
+
+    def __init__(self, repo: JobsRepository, ref: JobRef, steps: tuple[Stage, ...], clock: Clock) -> None:
+        self._repo, self._ref, self._steps, self._clock = repo, ref, steps, clock
+        self._last: tuple[Stage, float] | None = None
+
+    def __call__(self, step: str, fraction: float) -> None:
+        stage = next((s for s in self._steps if s.value == step), None)
+        if stage is None:
+            return
+        now = time.monotonic()
+        if self._last is not None and self._last[0] is stage and now - self._last[1] < self.INTERVAL_SECONDS:
+            return
+        self._last = (stage, now)
+        enter_stage(self._repo, self._ref, stage, self._clock, fraction)
+
+
 def analyze(
-    event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, extractor: Extractor | None = None
+    event: AnalyzeEvent,
+    *,
+    media: MediaStore,
+    summarizer: Summarizer,
+    extractor: Extractor | None = None,
+    runs_in: RunsIn = RunsIn.ANALYSIS,
+    progress: Callable[[Capability[Any, Any]], Callable[[str, float], None] | None] | None = None,
 ) -> AnalysisOutcome:
-    """Compute one capability of the analysis stage (through the registry) and stage its result."""
+    """Compute one capability of the analysis stage (through the registry) and stage its result;
+    ``runs_in``: the function this is (the analysis or the render function), which computes only
+    the capabilities declared to run in it; ``progress``: where the capability's steps are
+    reported (the render function records them on the job)."""
     capability = REGISTRY.get(event.capability)
-    if capability is None or capability.runs_in is not RunsIn.ANALYSIS:
-        raise AnalysisFailed(f"no analysis named {event.capability!r}")
+    if capability is not None and capability.runs_in is RunsIn.RENDER and runs_in is RunsIn.ANALYSIS:
+        raise RunsOnRenderFunction(f"{capability.name} runs on the render function")
+    if capability is None or capability.runs_in is not runs_in:
+        raise AnalysisFailed(f"no {runs_in.value} analysis named {event.capability!r}")
     if event.capability in event.media.refused:
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
-            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor)
+            reporter = progress(capability) if progress is not None else None
+            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, reporter)
             result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc
@@ -342,7 +512,9 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
         media.put_json(result_key(event.tenant_id, event.job_id, name), result)
     # A capability that failed is not charged.
     charged = [c for c in job.capabilities if c in results]
-    breakdown = catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes)
+    breakdown = _with_second_media(
+        catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes), event.media.second_media
+    )
     charge = min(sum(breakdown.values()), job.credits_held)
     now = clock()
     try:

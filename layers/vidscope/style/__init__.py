@@ -1,0 +1,1 @@
+"""Style: a video's look and sound measured as StyleJSON, and applied to another (capability style)."""
