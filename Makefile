@@ -10,7 +10,7 @@ IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 AXE := tests/support/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
+.PHONY: speech-synthesizer fingerprinter setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ $(AXE_STAMP): $(AXE)/package-lock.json
 
 setup: $(STAMP)
 
-serve: $(STAMP)
+serve: $(STAMP) fingerprinter
 	$(PY) -m infra.local.serve $(ARGS)
 
 lint: $(STAMP)
@@ -41,18 +41,22 @@ lint: $(STAMP)
 speech-synthesizer:
 	@command -v espeak-ng >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq espeak-ng)
 
+# The fingerprint prints sound with libchromaprint (Debian's libchromaprint-tools brings it and fpcalc).
+fingerprinter:
+	@(command -v fpcalc && ldconfig -p | grep -q libchromaprint) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libchromaprint-tools)
+
 # The console tests drive Debian's chromium through chromium-driver (Debian packages, not wheels).
 .PHONY: browser
 browser:
 	@(command -v chromium && command -v chromedriver) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer browser
+test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer fingerprinter browser
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-test-integration: $(STAMP) $(IAM_STAMP) speech-synthesizer
+test-integration: $(STAMP) $(IAM_STAMP) speech-synthesizer fingerprinter
 	$(PY) -m pytest tests/integration
 
 format: $(STAMP)

@@ -28,5 +28,6 @@ def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any
         media=dependencies.media_store(),
         summarizer=dependencies.summarizer(),
         extractor=dependencies.extractor(),
+        fingerprints=dependencies.fingerprint_index(),
     )
     return outcome.model_dump(mode="json")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vidscope.adapters.media_store import MediaStore
     from vidscope.adapters.workflow import WorkflowClient
     from vidscope.events.publisher import EventPublisher
+    from vidscope.fingerprints.index import FingerprintIndex
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.repository import JobsRepository
     from vidscope.jobs.uploads import Uploads
@@ -122,6 +123,14 @@ def summarizer() -> Summarizer:
     if settings.summary_provider == "bedrock":
         return BedrockSummarizer(aws.client("bedrock-runtime"), settings.bedrock_model_id)
     return ExtractiveSummarizer()
+
+
+@cache
+def fingerprint_index() -> FingerprintIndex:
+    """The tenants' fingerprint index (in the single table)."""
+    from vidscope.fingerprints.index import FingerprintIndex
+
+    return FingerprintIndex(aws.client("dynamodb"), get_settings().table_name)
 
 
 @cache

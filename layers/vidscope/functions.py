@@ -142,6 +142,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
             Access.DELETE_MEDIA,
             Access.DELETE_RESULTS,
             Access.DELETE_UPLOADS,
+            Access.REMOVE_FINGERPRINTS,  # its job's print leaves the tenant's index with it
         },
     ),
     FunctionSpec(

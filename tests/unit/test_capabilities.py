@@ -174,6 +174,7 @@ def test_the_vision_stage_is_handed_what_the_plan_needs_as_data() -> None:
     from its own models, and reading text from the need for it."""
     assert plan_for(["shots"]).vision == VisionRequest()
     assert plan_for(["on_screen_text"]).vision == VisionRequest(read_text=True)
+    assert plan_for(["fingerprint"]).vision == VisionRequest(hash_frames=True)  # used, so vision runs
     options = {"shots": {"detector": "content", "min_seconds": 2.0}, "thumbnails": {"width": 320, "format": "png"}}
     assert plan_for(["thumbnails", "shots", "brands"], options).vision == VisionRequest(
         read_text=True,
@@ -187,6 +188,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
     assert {name: c.credits_per_minute for name, c in REGISTRY.items()} == {
         "transcription": 2,
         "brands": 1,
+        "fingerprint": 1,
         "chapters": 1,
         "extract": 2,
         "download": 1,

@@ -87,6 +87,8 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
         "vidscope.text.stems",
         *CAPABILITY_MODULES,
         *EDITING_MODULES,
+        "vidscope.fingerprints.audio",
+        "vidscope.fingerprints.matching",
     ),
     ImageRole.WORKER: ("vidscope.pipeline.transcription",),
     ImageRole.VISION: ("vidscope.pipeline.vision_worker", *VISION_MODULES),

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,11 @@ from vidscope.adapters.media_store import artifact_ref
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
+from vidscope.vision.frame_hashes import FrameHashes
 from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
+
+if TYPE_CHECKING:  # the index's module loads numpy: only the analysis that fingerprints needs it
+    from vidscope.fingerprints.index import JobPrints
 
 
 class Need(StrEnum):
@@ -29,6 +33,7 @@ class Need(StrEnum):
     FRAMES = "frames"  # the decoded pictures: the vision stage runs (a video track is required)
     SHOTS = "shots"  # shot boundaries and a keyframe per shot (the vision stage)
     ON_SCREEN_TEXT = "on_screen_text"  # text read on screen (the vision stage)
+    FRAME_HASHES = "frame_hashes"  # perceptual hashes of the pictures at a fixed rate (the vision stage)
     MEDIA = "media"  # the ingested file itself, to cut or re-package (ingestion stored it)
     VIDEO_FILE = "video_file"  # that file with its pictures: ingestion downloads video, not sound alone
 
@@ -52,6 +57,7 @@ PRODUCED_BY: Mapping[Need, str] = {
     Need.FRAMES: "vision",
     Need.SHOTS: "vision",
     Need.ON_SCREEN_TEXT: "vision",
+    Need.FRAME_HASHES: "vision",
     Need.MEDIA: "ingestion",
     Need.VIDEO_FILE: "ingestion",
 }
@@ -135,6 +141,7 @@ class Inputs:
         media: MediaFiles | None = None,
         results: Mapping[str, Any] | None = None,
         extractor: Extractor | None = None,
+        fingerprints: JobPrints | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
@@ -142,6 +149,7 @@ class Inputs:
         self._summarizer, self._media = summarizer, media
         self._results: Mapping[str, Any] = results or {}
         self._extractor = extractor
+        self._fingerprints = fingerprints
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -154,6 +162,7 @@ class Inputs:
             media=self._media,
             results={**self._results, **results},
             extractor=self._extractor,
+            fingerprints=self._fingerprints,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -179,6 +188,17 @@ class Inputs:
     def screen_text(self) -> list[ScreenText]:
         """Text read on screen, for a capability that uses it: empty when the job saw no pictures."""
         return self._vision.text if self._vision is not None else []
+
+    @property
+    def frame_hashes(self) -> FrameHashes | None:
+        """The pictures' perceptual hashes, for a capability that uses them: None when the job saw
+        no pictures."""
+        return self._vision.frame_hashes if self._vision is not None else None
+
+    @property
+    def fingerprints(self) -> JobPrints:
+        """The tenant's fingerprint index, as this job sees it."""
+        return _present(self._fingerprints, "the fingerprint index")
 
     @property
     def summarizer(self) -> Summarizer:

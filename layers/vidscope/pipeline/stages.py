@@ -21,6 +21,7 @@ from vidscope.adapters.media_store import (
 from vidscope.capabilities import REGISTRY, compute, needed, refused, requirements
 from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, RunsIn
 from vidscope.clock import Clock, iso_ms
+from vidscope.fingerprints.index import FingerprintIndex, JobPrints
 from vidscope.jobs import progress
 from vidscope.jobs.plan import MEDIA_STAGES
 from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
@@ -212,6 +213,7 @@ def _inputs(
     summarizer: Summarizer | None = None,
     workdir: Path | None = None,
     extractor: Extractor | None = None,
+    fingerprints: JobPrints | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -230,6 +232,7 @@ def _inputs(
         vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
         summarizer=summarizer,
         extractor=extractor,
+        fingerprints=fingerprints,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
     )
 
@@ -262,7 +265,12 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
 
 
 def analyze(
-    event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, extractor: Extractor | None = None
+    event: AnalyzeEvent,
+    *,
+    media: MediaStore,
+    summarizer: Summarizer,
+    extractor: Extractor | None = None,
+    fingerprints: FingerprintIndex | None = None,
 ) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result."""
     capability = REGISTRY.get(event.capability)
@@ -270,9 +278,10 @@ def analyze(
         raise AnalysisFailed(f"no analysis named {event.capability!r}")
     if event.capability in event.media.refused:
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
+    prints = JobPrints(fingerprints, event.tenant_id, event.job_id) if fingerprints is not None else None
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
-            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor)
+            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, prints)
             result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc
@@ -282,6 +291,8 @@ def analyze(
     # instead: deleting the job deletes them. What still lands in the moment between is staged
     # and expires.
     if not all(media.exists(key) for key in _staged_outputs(event)):
+        if prints is not None:  # what it added to the tenant's index goes too: the deletion has swept it
+            prints.forget()
         raise JobNotActive(f"job {event.job_id} was deleted while its {event.capability} analysis ran")
     key = analysis_key(event.tenant_id, event.job_id, event.capability)
     media.put_json(key, result)
