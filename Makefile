@@ -10,7 +10,7 @@ IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 AXE := tests/support/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: speech-synthesizer fingerprinter setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
+.PHONY: speech-synthesizer fingerprinter setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-fingerprint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ bench-e2e: $(STAMP)
 # The vision benchmark builds a 10-minute 720p video with known cuts, flashes, dissolves and words.
 bench-vision: $(STAMP)
 	$(PY) -m bench.vision
+
+# Fingerprint matching (issue 27): precision/recall over generated variants and unrelated clips,
+# and the items a lookup reads with 100 and 10,000 stored prints.
+bench-fingerprint: $(STAMP) fingerprinter
+	$(PY) -m bench.fingerprint
 
 # Extraction (issue 24): generated talks with known facts through transcription, vision and the
 # local engine: field precision and recall, the share dropped as ungrounded, s per media minute.
