@@ -24,6 +24,8 @@ class Access(StrEnum):
     MATCH_FINGERPRINTS = "fingerprints:match"  # Query the key buckets, BatchGetItem the candidates' prints
     STORE_FINGERPRINTS = "fingerprints:store"  # BatchWriteItem the key entries and the print
     REMOVE_FINGERPRINTS = "fingerprints:remove"  # GetItem the print, BatchWriteItem its deletions
+    # Query the tenant's partition (content records: the reuse decision), never the status index.
+    FIND_REUSABLE = "jobs:content"
     CHECK_JOBS = "jobs:check"  # a transaction's ConditionCheck on an item in the tenant's partition
     # Objects: downloaded media (media/, which ingestion, the parser of hostile input, writes)
     # apart from results (tenants/), so no role holds both without needing both.

@@ -237,6 +237,7 @@ _FACTORIES = (
     downloader,
     summarizer,
     extractor,
+    fingerprint_index,
     event_publisher,
     webhook_deliveries,
     webhook_secrets,

@@ -78,7 +78,7 @@ VISION_MODULES = tuple(
 )
 RUNS: dict[ImageRole, tuple[str, ...]] = {
     ImageRole.WEBHOOKS: ("vidscope.webhooks.dispatcher", "vidscope.webhooks.sender"),
-    ImageRole.INGEST: ("vidscope.pipeline.ingestion",),
+    ImageRole.INGEST: ("vidscope.pipeline.ingestion", "vidscope.pipeline.content"),
     # The analysis function computes any capability of the registry.
     ImageRole.ANALYSIS: (
         "vidscope.text.summarizers",

@@ -120,6 +120,15 @@ def rate_limit_sk(window_start: int) -> str:
     return f"WINDOW#{window_start}"
 
 
+# A completed job's content record (vidscope.pipeline.content): what it computed, with which
+# options, found by the content hash of its media. Not under JOB#: listing reads jobs only.
+CONTENT_SK_PREFIX: Final = "CONTENT#"
+
+
+def content_sk(content_hash: str, job_id: str) -> str:
+    return f"{CONTENT_SK_PREFIX}{content_hash}#{job_id}"
+
+
 # The fingerprint index (vidscope.fingerprints.index): partitions of their own, apart from the
 # tenant's (TENANT#), so the analysis role that writes them is granted these keys and no job's.
 FINGERPRINT_PREFIX: Final = "FPRINT#"

@@ -265,6 +265,9 @@ class Capability(Generic[OptionsT, ResultT]):
     # on-screen text when the video has any), from the job's options: it may add stages to the plan
     # but never fails the capability when the media cannot give it.
     uses: Callable[[OptionsT], frozenset[Requirement]] = _no_requirements
+    # Whether another job on the same content may take its result instead of computing it (DESIGN
+    # §3b, Reuse): not when the result depends on more than the media and the options.
+    reusable: bool = True
 
     def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
         return self.options.model_validate(options or {})

@@ -110,5 +110,7 @@ CAPABILITY = Capability(
         code="NO_MATCH", message="none of this tenant's earlier fingerprinted jobs has the same content"
     ),
     access=frozenset({Access.MATCH_FINGERPRINTS, Access.STORE_FINGERPRINTS}),
+    # Its matches are the tenant's prints stored before it, not a function of the media alone.
+    reusable=False,
     render=_render,
 )

@@ -247,6 +247,7 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         credits_estimated=estimate,
         credits_held=estimate,
         return_proof=request.return_proof,
+        reuse=request.reuse,
         options=request.capability_options(),
         webhook_url=request.webhook_url,
         webhook=WebhookStatus(status=WebhookState.PENDING, attempts=0) if request.webhook_url else None,

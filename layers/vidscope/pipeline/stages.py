@@ -24,7 +24,7 @@ from vidscope.clock import Clock, iso_ms
 from vidscope.fingerprints.index import FingerprintIndex, JobPrints
 from vidscope.jobs import progress
 from vidscope.jobs.plan import MEDIA_STAGES
-from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
+from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused, content_record
 from vidscope.log import logger
 from vidscope.models import (
     CANCELLABLE_STATUSES,
@@ -35,6 +35,7 @@ from vidscope.models import (
     MediaInfo,
     Stage,
 )
+from vidscope.pipeline.content import content_hash, reusable_source
 from vidscope.pipeline.errors import (
     STAGE_FAILURES,
     AnalysisFailed,
@@ -43,11 +44,12 @@ from vidscope.pipeline.errors import (
     JobNotActive,
     MediaHasNoVideo,
     MediaUnsupported,
+    ReuseLost,
     TransientStageError,
     VisionFailed,
     public_message,
 )
-from vidscope.pipeline.ingestion import Downloader
+from vidscope.pipeline.ingestion import DownloadedMedia, Downloader
 from vidscope.pipeline.messages import (
     AnalysisOutcome,
     AnalyzeEvent,
@@ -141,18 +143,32 @@ def ingest(
         hold_price(repo, ref, catalog.credits_for(billable(duration), billed, downloaded.size_bytes), clock)
         key = media_key(ref.tenant_id, ref.job_id, downloaded.path.suffix)
         media.put_file(key, downloaded.path)
-    info = MediaInfo(
-        duration_seconds=duration,
-        billed_seconds=billed,
-        has_audio=downloaded.has_audio,
-        has_video=downloaded.has_video,
-        title=downloaded.title,
-        width=downloaded.width,
-        height=downloaded.height,
-    )
+        content = content_hash(downloaded.path)
+    ingested = _ingested(ref, job, downloaded, key, content)
     enter_stage(
-        repo, ref, Stage.INGESTION, clock, 1.0, media_duration_seconds=duration, media=info.model_dump(mode="json")
+        repo,
+        ref,
+        Stage.INGESTION,
+        clock,
+        1.0,
+        media_duration_seconds=ingested.duration_seconds,
+        media=MediaInfo(
+            duration_seconds=ingested.duration_seconds,
+            billed_seconds=ingested.billed_seconds,
+            has_audio=downloaded.has_audio,
+            has_video=downloaded.has_video,
+            title=downloaded.title,
+            width=downloaded.width,
+            height=downloaded.height,
+        ).model_dump(mode="json"),
+        content_hash=content,
     )
+    return _reusing(repo, job, ingested) if job.reuse else ingested
+
+
+def _ingested(ref: IngestEvent, job: JobRecord, downloaded: DownloadedMedia, key: str, content: str) -> IngestedMedia:
+    """What ingestion hands the rest of the workflow about the media it stored under ``key``."""
+    duration, billed = round(downloaded.duration_seconds, 3), round(downloaded.billed_seconds, 3)
     return IngestedMedia(
         media_key=key,
         duration_seconds=duration,
@@ -166,7 +182,25 @@ def ingest(
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
         refused=refused(job.capabilities, job.options, duration),
         time_budgets=_time_budgets(ref, billed),
+        analyses=ref.analyses,
+        content_hash=content,
     )
+
+
+def _reusing(repo: JobsRepository, job: JobRecord, ingested: IngestedMedia) -> IngestedMedia:
+    """The ingested media with no stage and no analysis to run when a completed job of the tenant
+    on the same content computed every capability asked with the same options (DESIGN §3b,
+    Reuse): merging copies its results. The plan's own stages stay in ``fallback``, which the ASL
+    runs instead if that job is deleted before merging copied them."""
+    if ingested.content_hash is None or ingested.refused:
+        return ingested
+    if not all(REGISTRY[name].reusable for name in job.capabilities):
+        return ingested
+    sources = repo.content_sources(job.tenant_id, ingested.content_hash)
+    source = reusable_source([s for s in sources if s.get("job_id") != job.job_id], job.capabilities, job.options)
+    if source is None:
+        return ingested
+    return ingested.model_copy(update={"media_stages": [], "analyses": [], "reused_from": source, "fallback": ingested})
 
 
 def _time_budgets(ref: IngestEvent, duration_seconds: float) -> TimeBudgets:
@@ -306,16 +340,22 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
         return job  # a retried merge after its write succeeded
     job = _active_job(repo, event, job)
     enter_stage(repo, event, Stage.MERGING, clock)
-    results, errors = _gather_results(job, event, media)
+    reused = event.media.reused_from
+    results, errors = _reused_results(job, reused, repo, media) if reused else _gather_results(job, event, media)
     notes = _notes_on_empty_results(results, event)
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
-    media.keep_artifacts(event.tenant_id, event.job_id, results)
+    if not reused:  # reused results' files were copied from their job's with them
+        media.keep_artifacts(event.tenant_id, event.job_id, results)
     for name, result in results.items():
         media.put_json(result_key(event.tenant_id, event.job_id, name), result)
-    # A capability that failed is not charged.
+    # A capability that failed is not charged; reused results are not computed, only ingested.
     charged = [c for c in job.capabilities if c in results]
-    breakdown = catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes)
+    breakdown = (
+        catalog.reuse_breakdown(event.media.billed_seconds)
+        if reused
+        else catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes)
+    )
     charge = min(sum(breakdown.values()), job.credits_held)
     now = clock()
     try:
@@ -330,8 +370,11 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
                 ),
                 # The frame capabilities failed uncharged: what their vision task ran counts against the tenant.
                 *failed_compute.spend(repo.table_name, job.tenant_id, _vision_failed_seconds(event), now),
+                # What it computed, found by its content: a later job on the same content reuses it.
+                *_content_record(repo, job, event.media.content_hash, charged),
             ],
             set_fields={
+                **({"reused_from": reused} if reused else {}),
                 "credits_charged": charge,
                 "cost_breakdown": breakdown,
                 "result_capabilities": list(results),
@@ -344,6 +387,25 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     except TransitionRefused as exc:  # cancelled while merging: the cancel refunded the hold
         _remove_unclaimed_results(repo, media, event)
         raise JobNotActive(f"job {job.job_id} ended while merging") from exc
+
+
+def _reused_results(
+    job: JobRecord, source_id: str, repo: JobsRepository, media: MediaStore
+) -> tuple[dict[str, Any], list[CapabilityError]]:
+    """The results of ``source_id`` (copied, with their files, under this job), asked again now
+    that they are copied: ``ReuseLost`` when that job is gone or going (deleted meanwhile), and
+    then the copies go too and the ASL computes the results instead. A job deleted once this
+    check passed was still a job when its results were copied."""
+    results = media.reuse_results(job.tenant_id, source_id, job.job_id, job.capabilities)
+    source = repo.get(job.tenant_id, source_id)
+    if results is None or source is None or source.status is not JobStatus.COMPLETED:
+        media.delete_job_results(job.tenant_id, job.job_id)
+        raise ReuseLost(f"job {source_id}, whose results {job.job_id} was to reuse, was deleted")
+    return results, []
+
+
+def _content_record(repo: JobsRepository, job: JobRecord, content: str | None, computed: list[str]) -> list[Any]:
+    return [content_record(repo.table_name, job, content, computed)] if content and computed else []
 
 
 def _gather_results(
