@@ -41,7 +41,9 @@ def test_every_capability_module_is_registered_under_its_own_name() -> None:
 def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_names() -> None:
     states = _asl()["States"]
     analyze = states["Analyze"]
-    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analyses"
+    # The plan's analyses as ingestion hands them on (none when the job reuses results).
+    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.media.analyses"
+    assert states["Ingest"]["Parameters"]["analyses.$"] == "$.plan.analyses"
     inner = analyze["ItemProcessor"]["States"]
     tasks = [s for s in inner.values() if s["Type"] == "Task"]
     assert len(tasks) == 1, "one Task for every capability: no per-capability branch"
