@@ -339,9 +339,12 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     if job is not None and job.status is JobStatus.COMPLETED:
         return job  # a retried merge after its write succeeded
     job = _active_job(repo, event, job)
-    enter_stage(repo, event, Stage.MERGING, clock)
     reused = event.media.reused_from
-    results, errors = _reused_results(job, reused, repo, media) if reused else _gather_results(job, event, media)
+    # Reused results are copied before the job shows it merges: when their job is gone, the job
+    # goes back to its media stages (ComputeInstead), and progress never moves back.
+    copied = _reused_results(job, reused, repo, media) if reused else None
+    enter_stage(repo, event, Stage.MERGING, clock)
+    results, errors = copied if copied is not None else _gather_results(job, event, media)
     notes = _notes_on_empty_results(results, event)
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
