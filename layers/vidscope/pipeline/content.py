@@ -2,7 +2,7 @@
 the same content as a completed job of its tenant, asking capabilities with options that job
 already computed, takes that job's results instead of computing them again.
 
-The hash is of the media's streams, not the file: each stream's codec parameters and the
+The hash is of the media's streams, not the file: each stream's codec, extra data and the
 payload of every packet, in order, read by PyAV's demuxer (no decode). Equal packets decode to
 equal pictures and sound (decoders are deterministic), so an equal hash is the same decoded
 content, whatever container or file metadata carries it: a re-download, a re-upload, a remux. A
@@ -17,21 +17,26 @@ from typing import Any
 
 
 def content_hash(path: Path) -> str:
-    """sha256 over the audio and video streams' parameters and packets (``sha256:…``)."""
+    """sha256 over each audio and video stream's codec, extra data, and packets (payload and time
+    in seconds), each stream on its own so the muxer's interleaving and time base do not count:
+    ``sha256:…``."""
     import av  # deferred: the ingestion image's; merging reads this module's reuse rule only
 
-    digest = hashlib.sha256()
     with av.open(str(path)) as container:
         streams = [s for s in container.streams if s.type in ("audio", "video")]
+        digests = {s.index: hashlib.sha256(f"{s.type}:{s.codec_context.name}:".encode()) for s in streams}
         for stream in streams:
-            context = stream.codec_context
-            digest.update(f"{stream.index}:{stream.type}:{context.name}:{stream.time_base}".encode())
-            digest.update(bytes(context.extradata or b""))
+            digests[stream.index].update(bytes(stream.codec_context.extradata or b""))
         for packet in container.demux(streams):
             if packet.size:
-                digest.update(f"{packet.stream.index}:{packet.pts}:{packet.size}".encode())
-                digest.update(bytes(packet))
-    return f"sha256:{digest.hexdigest()}"
+                # When each packet is shown, in seconds (ms), not in the container's time base:
+                # the same pictures at another pace are other content.
+                shown = round(float(packet.pts * packet.time_base), 3) if packet.pts is not None else None
+                digests[packet.stream.index].update(f"{shown}:".encode() + bytes(packet))
+    combined = hashlib.sha256()
+    for stream_digest in sorted(d.hexdigest() for d in digests.values()):
+        combined.update(stream_digest.encode())
+    return f"sha256:{combined.hexdigest()}"
 
 
 def reusable_source(
