@@ -10,7 +10,7 @@ IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 AXE := tests/support/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-style clean
+.PHONY: speech-synthesizer fingerprinter setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-style bench-fingerprint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ $(AXE_STAMP): $(AXE)/package-lock.json
 
 setup: $(STAMP)
 
-serve: $(STAMP)
+serve: $(STAMP) fingerprinter
 	$(PY) -m infra.local.serve $(ARGS)
 
 lint: $(STAMP)
@@ -41,18 +41,22 @@ lint: $(STAMP)
 speech-synthesizer:
 	@command -v espeak-ng >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq espeak-ng)
 
+# The fingerprint prints sound with libchromaprint (Debian's libchromaprint-tools brings it and fpcalc).
+fingerprinter:
+	@(command -v fpcalc && ldconfig -p | grep -q libchromaprint) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libchromaprint-tools)
+
 # The console tests drive Debian's chromium through chromium-driver (Debian packages, not wheels).
 .PHONY: browser
 browser:
 	@(command -v chromium && command -v chromedriver) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer browser
+test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer fingerprinter browser
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-test-integration: $(STAMP) $(IAM_STAMP) speech-synthesizer
+test-integration: $(STAMP) $(IAM_STAMP) speech-synthesizer fingerprinter
 	$(PY) -m pytest tests/integration
 
 format: $(STAMP)
@@ -80,6 +84,11 @@ bench-e2e: $(STAMP)
 # The vision benchmark builds a 10-minute 720p video with known cuts, flashes, dissolves and words.
 bench-vision: $(STAMP)
 	$(PY) -m bench.vision
+
+# Fingerprint matching (issue 27): precision/recall over generated variants and unrelated clips,
+# and the items a lookup reads with 100 and 10,000 stored prints.
+bench-fingerprint: $(STAMP) fingerprinter
+	$(PY) -m bench.fingerprint
 
 # Extraction (issue 24): generated talks with known facts through transcription, vision and the
 # local engine: field precision and recall, the share dropped as ungrounded, s per media minute.

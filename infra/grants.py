@@ -80,6 +80,19 @@ _TABLE_ACCESS: dict[Access, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     Access.PUT_JOBS: (("dynamodb:PutItem",), ("TENANT#",), False),
     Access.UPDATE_JOBS: (("dynamodb:UpdateItem",), ("TENANT#",), False),
     Access.DELETE_JOBS: (("dynamodb:DeleteItem",), ("TENANT#",), False),
+    Access.FIND_REUSABLE: (("dynamodb:Query",), ("TENANT#",), False),
+    # The fingerprint index's own partitions (FPRINT#): no job item is reachable through them.
+    Access.MATCH_FINGERPRINTS: (
+        ("dynamodb:Query", "dynamodb:BatchGetItem"),
+        (table_definition.FINGERPRINT_PREFIX,),
+        False,
+    ),
+    Access.STORE_FINGERPRINTS: (("dynamodb:BatchWriteItem",), (table_definition.FINGERPRINT_PREFIX,), False),
+    Access.REMOVE_FINGERPRINTS: (
+        ("dynamodb:GetItem", "dynamodb:BatchWriteItem"),
+        (table_definition.FINGERPRINT_PREFIX,),
+        False,
+    ),
 }
 
 

@@ -34,6 +34,7 @@ def run(
         extractor=dependencies.extractor(),
         runs_in=runs_in,
         progress=progress,
+        fingerprints=dependencies.fingerprint_index(),
     )
     return outcome.model_dump(mode="json")
 

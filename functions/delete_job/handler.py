@@ -34,6 +34,7 @@ def delete_job(job_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
         repo=dependencies.jobs_repository(),
         media=dependencies.media_store(),
         deliveries=dependencies.webhook_deliveries(),
+        fingerprints=dependencies.fingerprint_index(),
     )
     return json_response(DeletedJobEnvelope(data=DeletedJob(job_id=job_id, deleted=True), meta=meta()))
 

@@ -18,6 +18,14 @@ class Access(StrEnum):
     PUT_JOBS = "jobs:put"  # put items in the tenant's partition: jobs, credit holds, ledger, idempotency records
     UPDATE_JOBS = "jobs:update"  # update items in the tenant's partition (status, progress, balances)
     DELETE_JOBS = "jobs:delete"  # delete items in the tenant's partition
+    # The tenant's fingerprint index (FPRINT# partitions, vidscope.fingerprints.index): looked up
+    # and added to by the fingerprint analysis (which also takes back what it added when its job
+    # was deleted meanwhile), and removed with a deleted job.
+    MATCH_FINGERPRINTS = "fingerprints:match"  # Query the key buckets, BatchGetItem the candidates' prints
+    STORE_FINGERPRINTS = "fingerprints:store"  # BatchWriteItem the key entries and the print
+    REMOVE_FINGERPRINTS = "fingerprints:remove"  # GetItem the print, BatchWriteItem its deletions
+    # Query the tenant's partition (content records: the reuse decision), never the status index.
+    FIND_REUSABLE = "jobs:content"
     CHECK_JOBS = "jobs:check"  # a transaction's ConditionCheck on an item in the tenant's partition
     # Objects: downloaded media (media/, which ingestion, the parser of hostile input, writes)
     # apart from results (tenants/), so no role holds both without needing both.

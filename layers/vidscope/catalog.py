@@ -99,6 +99,18 @@ def cost_breakdown(capabilities: Iterable[str], duration_seconds: float, size_by
     return prices
 
 
+# What a job that reuses another's results (DESIGN §3b, Reuse) is charged: its ingestion (the
+# download, the probe and the content hash), per started minute, under the cost_breakdown key
+# "ingestion"; none of its capabilities is computed, so none is charged.
+INGESTION_CREDITS_PER_MINUTE: Final = 1
+INGESTION_CHARGE: Final = "ingestion"
+
+
+def reuse_breakdown(duration_seconds: float) -> dict[str, int]:
+    """The cost breakdown of a job whose results were reused: its ingestion only."""
+    return {INGESTION_CHARGE: INGESTION_CREDITS_PER_MINUTE * billable_minutes(duration_seconds)}
+
+
 def minimum_credits(capabilities: Iterable[str]) -> int:
     """The hold taken at creation, before the media's duration and size are known: one billable minute.
     Ingestion raises it to the real price once it knows the duration, or fails the job."""

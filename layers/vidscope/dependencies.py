@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vidscope.adapters.media_store import MediaStore
     from vidscope.adapters.workflow import WorkflowClient
     from vidscope.events.publisher import EventPublisher
+    from vidscope.fingerprints.index import FingerprintIndex
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.repository import JobsRepository
     from vidscope.jobs.uploads import Uploads
@@ -125,6 +126,14 @@ def summarizer() -> Summarizer:
 
 
 @cache
+def fingerprint_index() -> FingerprintIndex:
+    """The tenants' fingerprint index (in the single table)."""
+    from vidscope.fingerprints.index import FingerprintIndex
+
+    return FingerprintIndex(aws.client("dynamodb"), get_settings().table_name)
+
+
+@cache
 def extractor() -> Extractor:
     """The extraction engine: Bedrock where the deployment's model provider is Bedrock (the same
     setting and model as summaries), the local deterministic one otherwise."""
@@ -228,6 +237,7 @@ _FACTORIES = (
     downloader,
     summarizer,
     extractor,
+    fingerprint_index,
     event_publisher,
     webhook_deliveries,
     webhook_secrets,

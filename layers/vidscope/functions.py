@@ -142,6 +142,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
             Access.DELETE_MEDIA,
             Access.DELETE_RESULTS,
             Access.DELETE_UPLOADS,
+            Access.REMOVE_FINGERPRINTS,  # its job's print leaves the tenant's index with it
         },
     ),
     FunctionSpec(
@@ -205,7 +206,8 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
             # Raising the hold to the media's real price is an update of the job, the balance and a
             # new ledger entry (credits.raise_hold): no PutItem for the parser of hostile media.
             # An uploaded file is read from uploads/ instead of downloaded.
-            _STAGE | {Access.WRITE_MEDIA, Access.READ_UPLOADS},
+            # The reuse reads: the content records of the tenant's completed jobs (a Query of its partition).
+            _STAGE | {Access.WRITE_MEDIA, Access.READ_UPLOADS, Access.FIND_REUSABLE},
             memory_mb=2048,
             ephemeral_mb=4096,  # the download (at most 2 GiB) and yt-dlp's fragments
             timeout_seconds=900,
@@ -244,7 +246,9 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
             "Merging stage: assemble results, charge credits, complete the job",
             (),
             # Deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile.
-            _STAGE | {Access.PUT_JOBS, Access.READ_STAGED, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
+            # Reads (and copies) the results of the job whose results it reuses (READ_RESULTS).
+            _STAGE
+            | {Access.PUT_JOBS, Access.READ_STAGED, Access.READ_RESULTS, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
             timeout_seconds=120,
             placeholder="MergeResultsFunctionArn",
             image=ImageRole.WORKFLOW,

@@ -187,6 +187,13 @@ class Job(BaseModel):
     credits_charged: int | None = None
     cost_breakdown: dict[str, int] | None = Field(default=None, description="Credits charged per capability")
     return_proof: bool
+    reuse: bool = Field(
+        default=True,
+        description="Reuse the results of a completed job of yours on the same content with the same options",
+    )
+    reused_from: str | None = Field(
+        default=None, description="The job whose results this job reused (charged ingestion only)"
+    )
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         # Named apart from JobOptions (the request's), which generated clients would otherwise

@@ -272,6 +272,7 @@ def test_deleting_an_old_job_keeps_the_idempotency_record_of_the_newer_job_its_k
         repo=jobs_repo,
         media=dependencies.media_store(),
         deliveries=dependencies.webhook_deliveries(),
+        fingerprints=dependencies.fingerprint_index(),
     )
     # Then a retry of the newer request still replays the newer job instead of making a third
     retried = create_now()

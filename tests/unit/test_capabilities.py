@@ -42,7 +42,9 @@ def test_every_capability_module_is_registered_under_its_own_name() -> None:
 def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_names() -> None:
     states = _asl()["States"]
     analyze = states["Analyze"]
-    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.plan.analyses"
+    # The plan's analyses as ingestion hands them on (none when the job reuses results).
+    assert analyze["Type"] == "Map" and analyze["ItemsPath"] == "$.media.analyses"
+    assert states["Ingest"]["Parameters"]["analyses.$"] == "$.plan.analyses"
     inner = analyze["ItemProcessor"]["States"]
     tasks = {name: s for name, s in inner.items() if s["Type"] == "Task"}
     # One Task per function, never per capability: the analysis function, and the render function
@@ -184,6 +186,7 @@ def test_the_vision_stage_is_handed_what_the_plan_needs_as_data() -> None:
     from its own models, and reading text from the need for it."""
     assert plan_for(["shots"]).vision == VisionRequest()
     assert plan_for(["on_screen_text"]).vision == VisionRequest(read_text=True)
+    assert plan_for(["fingerprint"]).vision == VisionRequest(hash_frames=True)  # used, so vision runs
     options = {"shots": {"detector": "content", "min_seconds": 2.0}, "thumbnails": {"width": 320, "format": "png"}}
     assert plan_for(["thumbnails", "shots", "brands"], options).vision == VisionRequest(
         read_text=True,
@@ -197,6 +200,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
     assert {name: c.credits_per_minute for name, c in REGISTRY.items()} == {
         "transcription": 2,
         "brands": 1,
+        "fingerprint": 1,
         "chapters": 1,
         "comments": 1,
         "extract": 2,

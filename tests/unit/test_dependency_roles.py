@@ -81,7 +81,7 @@ VISION_MODULES = tuple(
 )
 RUNS: dict[ImageRole, tuple[str, ...]] = {
     ImageRole.WEBHOOKS: ("vidscope.webhooks.dispatcher", "vidscope.webhooks.sender"),
-    ImageRole.INGEST: ("vidscope.pipeline.ingestion",),
+    ImageRole.INGEST: ("vidscope.pipeline.ingestion", "vidscope.pipeline.content"),
     # The analysis function computes any capability of the registry.
     ImageRole.ANALYSIS: (
         "vidscope.text.summarizers",
@@ -92,6 +92,8 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
         *CAPABILITY_MODULES,
         *EDITING_MODULES,
         *STYLE_MODULES,
+        "vidscope.fingerprints.audio",
+        "vidscope.fingerprints.matching",
     ),
     ImageRole.WORKER: ("vidscope.pipeline.transcription",),
     ImageRole.VISION: ("vidscope.pipeline.vision_worker", *VISION_MODULES),

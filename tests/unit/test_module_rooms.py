@@ -41,6 +41,7 @@ ROOMS = {
     "capabilities",
     "editing",
     "events",
+    "fingerprints",
     "jobs",
     "pipeline",
     "style",
@@ -81,6 +82,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # The engines that see and cut media import their own models and the shared ones, nothing
     # that runs a job.
     "vision": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
+    # The fingerprint's maths and index: the table's adapter and its own modules.
+    "fingerprints": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities",
+                     "text"),
     "editing": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),
     # Measuring and applying a style: an engine like vision and editing.
     "style": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline", "capabilities", "text"),

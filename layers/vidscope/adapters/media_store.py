@@ -85,6 +85,30 @@ class MediaStore:
             )
         return len(paths)
 
+    def reuse_results(
+        self, tenant_id: str, source_id: str, job_id: str, capabilities: list[str]
+    ) -> dict[str, Any] | None:
+        """Another job's results of ``capabilities`` with every file they refer to, copied under
+        ``job_id``'s artifacts (the references stay as they are, so the results are byte for byte
+        the source's); None when any of them is gone (the source is being deleted)."""
+        results: dict[str, Any] = {}
+        try:
+            for name in capabilities:
+                results[name] = self.get_json(result_key(tenant_id, source_id, name))
+            for path in sorted(artifact_paths(results)):
+                self._client.copy_object(
+                    Bucket=self._bucket,
+                    Key=artifact_key(tenant_id, job_id, path),
+                    CopySource={"Bucket": self._bucket, "Key": artifact_key(tenant_id, source_id, path)},
+                )
+        except self._client.exceptions.NoSuchKey:
+            return None
+        except self._client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+        return results
+
     def object_size(self, key: str) -> int | None:
         """The stored object's size, None when nothing is stored under ``key``."""
         try:

@@ -118,3 +118,32 @@ def rate_limit_pk(subject: str) -> str:
 
 def rate_limit_sk(window_start: int) -> str:
     return f"WINDOW#{window_start}"
+
+
+# A completed job's content record (vidscope.pipeline.content): what it computed, with which
+# options, found by the content hash of its media. Not under JOB#: listing reads jobs only.
+CONTENT_SK_PREFIX: Final = "CONTENT#"
+
+
+def content_sk(content_hash: str, job_id: str) -> str:
+    return f"{CONTENT_SK_PREFIX}{content_hash}#{job_id}"
+
+
+# The fingerprint index (vidscope.fingerprints.index): partitions of their own, apart from the
+# tenant's (TENANT#), so the analysis role that writes them is granted these keys and no job's.
+FINGERPRINT_PREFIX: Final = "FPRINT#"
+FINGERPRINT_RECORD_SK: Final = "PRINT"
+
+
+def fingerprint_key_pk(tenant_id: str, key: str) -> str:
+    """One hash-band bucket of the tenant's index: the jobs (and steps) whose prints hold ``key``."""
+    return f"{FINGERPRINT_PREFIX}{tenant_id}#K#{key}"
+
+
+def fingerprint_record_pk(tenant_id: str, job_id: str) -> str:
+    """A job's whole print, read to score it once its keys made it a candidate."""
+    return f"{FINGERPRINT_PREFIX}{tenant_id}#J#{job_id}"
+
+
+def fingerprint_entry_sk(job_id: str, step: int) -> str:
+    return f"{job_id}#{step:07d}"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,11 @@ from vidscope.text.comments import SiteComments
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
+from vidscope.vision.frame_hashes import FrameHashes
 from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
+
+if TYPE_CHECKING:  # the index's module loads numpy: only the analysis that fingerprints needs it
+    from vidscope.fingerprints.index import JobPrints
 
 
 class Need(StrEnum):
@@ -32,6 +36,7 @@ class Need(StrEnum):
     FRAMES = "frames"  # the decoded pictures: the vision stage runs (a video track is required)
     SHOTS = "shots"  # shot boundaries and a keyframe per shot (the vision stage)
     ON_SCREEN_TEXT = "on_screen_text"  # text read on screen (the vision stage)
+    FRAME_HASHES = "frame_hashes"  # perceptual hashes of the pictures at a fixed rate (the vision stage)
     MEDIA = "media"  # the ingested file itself, to cut or re-package (ingestion stored it)
     VIDEO_FILE = "video_file"  # that file with its pictures: ingestion downloads video, not sound alone
     # The comments the media's site shows (ingestion asks yt-dlp for them): a URL's, never an upload's.
@@ -57,6 +62,7 @@ PRODUCED_BY: Mapping[Need, str] = {
     Need.FRAMES: "vision",
     Need.SHOTS: "vision",
     Need.ON_SCREEN_TEXT: "vision",
+    Need.FRAME_HASHES: "vision",
     Need.MEDIA: "ingestion",
     Need.VIDEO_FILE: "ingestion",
     Need.SITE_COMMENTS: "ingestion",
@@ -180,6 +186,7 @@ class Inputs:
         site_comments: SiteComments | None = None,
         second_media: SecondMediaFile | None = None,
         progress: Callable[[str, float], None] | None = None,
+        fingerprints: JobPrints | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
@@ -191,6 +198,7 @@ class Inputs:
         self._second_media = second_media
         # Where a long compute is (a named step and its share done): the job's progress shows it.
         self.progress: Callable[[str, float], None] = progress or _no_progress
+        self._fingerprints = fingerprints
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -206,6 +214,7 @@ class Inputs:
             site_comments=self._site_comments,
             second_media=self._second_media,
             progress=self.progress,
+            fingerprints=self._fingerprints,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -233,6 +242,17 @@ class Inputs:
     def screen_text(self) -> list[ScreenText]:
         """Text read on screen, for a capability that uses it: empty when the job saw no pictures."""
         return self._vision.text if self._vision is not None else []
+
+    @property
+    def frame_hashes(self) -> FrameHashes | None:
+        """The pictures' perceptual hashes, for a capability that uses them: None when the job saw
+        no pictures."""
+        return self._vision.frame_hashes if self._vision is not None else None
+
+    @property
+    def fingerprints(self) -> JobPrints:
+        """The tenant's fingerprint index, as this job sees it."""
+        return _present(self._fingerprints, "the fingerprint index")
 
     @property
     def summarizer(self) -> Summarizer:
@@ -327,6 +347,9 @@ class Capability(Generic[OptionsT, ResultT]):
     # The progress stages its compute reports through ``Inputs.progress`` (a render's steps): the
     # plan lists them after the analysis stage, and the render function records them on the job.
     steps: tuple[Stage, ...] = ()
+    # Whether another job on the same content may take its result instead of computing it (DESIGN
+    # §3b, Reuse): not when the result depends on more than the media and the options.
+    reusable: bool = True
 
     def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
         return self.options.model_validate(options or {})

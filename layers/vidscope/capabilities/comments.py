@@ -58,4 +58,6 @@ CAPABILITY = Capability(
         "or a site whose comments cannot be read)",
     ),
     render=_render,
+    # The site's comments change after the media is published: a new job reads them again.
+    reusable=False,
 )

@@ -194,4 +194,6 @@ CAPABILITY = Capability(
         Stage.STYLE_APPLICATION,
         Stage.RENDERING,
     ),
+    # A template named by URL may change behind it, and an upload is new content: always computed.
+    reusable=False,
 )

@@ -74,6 +74,13 @@ class CreateJobRequest(BaseModel):
     )
     return_proof: StrictBool = Field(default=False, description="Alias of options.brands.return_proof")
     webhook_url: Url | None = Field(default=None, description="https URL notified when the job ends")
+    reuse: StrictBool = Field(
+        default=True,
+        description=(
+            "Reuse the results of your completed job on the same content (same decoded streams) that computed "
+            "the same capabilities with the same options; the job is then charged its ingestion only"
+        ),
+    )
     metadata: (
         dict[
             Annotated[str, AfterValidator(refuse_unsafe_text)],

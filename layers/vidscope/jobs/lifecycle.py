@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     # Types only: the adapters are built in vidscope.dependencies, and each API function needs
     # few of them (its cold start is budgeted, DESIGN §9).
     from vidscope.adapters.workflow import WorkflowClient
+    from vidscope.fingerprints.index import FingerprintIndex
     from vidscope.jobs.capability_models import CreateJobRequest
     from vidscope.jobs.pagination import CursorCodec
     from vidscope.jobs.plan import ExecutionInput
@@ -246,6 +247,7 @@ def new_job_record(request: CreateJobRequest, tenant_id: str, digest: str | None
         credits_estimated=estimate,
         credits_held=estimate,
         return_proof=request.return_proof,
+        reuse=request.reuse,
         options=request.capability_options(),
         webhook_url=request.webhook_url,
         webhook=WebhookStatus(status=WebhookState.PENDING, attempts=0) if request.webhook_url else None,
@@ -353,7 +355,15 @@ class AttemptLog(Protocol):
     def delete_attempts(self, tenant_id: str, job_id: str) -> None: ...
 
 
-def delete_job(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, deliveries: AttemptLog) -> None:
+def delete_job(
+    tenant_id: str,
+    job_id: str,
+    *,
+    repo: JobsRepository,
+    media: MediaStore,
+    deliveries: AttemptLog,
+    fingerprints: FingerprintIndex,
+) -> None:
     """Delete a finished job with its stored media, results, upload (file and record) and
     webhook attempt log.
 
@@ -366,9 +376,13 @@ def delete_job(tenant_id: str, job_id: str, *, repo: JobsRepository, media: Medi
         raise JobNotDeletable(f"job {job_id} is {job.status}; cancel it before deleting it")
     media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
     deliveries.delete_attempts(tenant_id, job_id)
+    fingerprints.remove(tenant_id, job_id)
     try:
         repo.delete(job, allowed_from=TERMINAL_STATUSES)
     except TransitionRefused as exc:  # deleted by a concurrent request meanwhile
         raise JobNotFound(f"no job {job_id!r}") from exc
     media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
     deliveries.delete_attempts(tenant_id, job_id)
+    # A fingerprint analysis that stored its print after this sweep finds the media gone and
+    # takes its print back (pipeline.stages.analyze).
+    fingerprints.remove(tenant_id, job_id)

@@ -53,6 +53,7 @@ def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequ
                 stills.append(rendition)
     return VisionRequest(
         read_text=Need.ON_SCREEN_TEXT in wanted,
+        hash_frames=Need.FRAME_HASHES in wanted,
         shots=ShotDetection()
         if detection is None
         else ShotDetection.model_validate(detection.model_dump(include=set(ShotDetection.model_fields))),

@@ -46,6 +46,9 @@ class JobRecord(Job):
     # Counted in the tenant's active jobs when created; its move to a terminal state uncounts it.
     # Jobs created before the ceiling existed were never counted, so they are never uncounted.
     counts_as_active: bool = False
+    # The content hash of the media (pipeline.content), when ingestion computed one: the key of
+    # the job's content record, which deleting the job deletes.
+    content_hash: str | None = None
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -141,6 +144,29 @@ def uncount_active_job(table_name: str, tenant_id: str) -> TransactItem:
             "Key": _active_jobs_key(tenant_id),
             "UpdateExpression": "ADD active_jobs :minus_one",
             "ExpressionAttributeValues": to_attributes({":minus_one": -1}),
+        }
+    }
+
+
+# Content records read per reuse decision: the newest few jobs on one content.
+CONTENT_SOURCES_READ = 10
+
+
+def content_record(table_name: str, record: JobRecord, content_hash: str, computed: list[str]) -> TransactItem:
+    """The Put of a completing job's content record: what it computed, with which options."""
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": to_attributes(
+                {
+                    table.PARTITION_KEY: table.tenant_pk(record.tenant_id),
+                    table.SORT_KEY: table.content_sk(content_hash, record.job_id),
+                    "entity": "content",
+                    "job_id": record.job_id,
+                    "computed": computed,
+                    "options": {name: record.options.get(name, {}) for name in computed},
+                }
+            ),
         }
     }
 
@@ -242,6 +268,22 @@ class JobsRepository:
     def get(self, tenant_id: str, job_id: str) -> JobRecord | None:
         response = self._client.get_item(TableName=self._table, Key=job_key(tenant_id, job_id), ConsistentRead=True)
         return JobRecord.model_validate(from_attributes(response["Item"])) if "Item" in response else None
+
+    def content_sources(self, tenant_id: str, content_hash: str) -> list[dict[str, Any]]:
+        """The content records of the tenant's completed jobs on this content, newest first (at
+        most ``CONTENT_SOURCES_READ``): {job_id, computed, options}."""
+        answer = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames={"#pk": table.PARTITION_KEY, "#sk": table.SORT_KEY},
+            ExpressionAttributeValues=to_attributes(
+                {":pk": table.tenant_pk(tenant_id), ":prefix": table.content_sk(content_hash, "")}
+            ),
+            ScanIndexForward=False,
+            Limit=CONTENT_SOURCES_READ,
+            ConsistentRead=True,
+        )
+        return [from_attributes(item) for item in answer.get("Items", [])]
 
     def get_idempotency_record(self, tenant_id: str, digest: str) -> idempotency.IdempotencyRecord | None:
         response = self._client.get_item(
@@ -417,6 +459,8 @@ class JobsRepository:
         if record.upload_id is not None:
             # Gone already (its TTL) or never consumed is fine.
             self._delete_if_owned(record, table.upload_sk(record.upload_id))
+        if record.content_hash:  # a deleted job is never a source of reused results
+            self._delete_if_owned(record, table.content_sk(record.content_hash, record.job_id))
         if record.idempotency_digest:
             # Not in one transaction with the job: a record another job owns must not stop this
             # delete. A failed condition means it is gone already or names a newer job now.

@@ -117,6 +117,11 @@ class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 
 
+class ReuseLost(Exception):
+    """The job whose results this job was to reuse was deleted before they were copied: the ASL
+    sends the job back to compute them (its Merge Catch, ComputeInstead)."""
+
+
 class JobNotActive(Exception):
     """The job was cancelled (or already ended) while a stage ran; the stage stops quietly."""
 

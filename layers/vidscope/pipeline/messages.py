@@ -34,6 +34,7 @@ class IngestEvent(JobRef):
     its time budgets are capped by."""
 
     video: bool = False
+    analyses: list[str] = Field(default_factory=list)  # the plan's: run unless results are reused
     config: PipelineConfig = Field(default_factory=PipelineConfig)
 
 
@@ -85,6 +86,14 @@ class IngestedMedia(BaseModel):
     comments_key: str | None = None
     # By capability: the second media its options named, fetched (a failed fetch is in ``refused``).
     second_media: dict[str, SecondMediaRef] = Field(default_factory=dict)
+    # The capabilities the analysis stage computes (its Map's items): the plan's, or none when
+    # the results are reused.
+    analyses: list[str] = Field(default_factory=list)
+    content_hash: str | None = None
+    # The job whose results merging copies instead (DESIGN §3b, Reuse); then ``fallback`` is this
+    # media with the plan's stages and analyses, which the ASL runs if that job is deleted first.
+    reused_from: str | None = None
+    fallback: IngestedMedia | None = None
 
 
 class TranscriptRef(BaseModel):

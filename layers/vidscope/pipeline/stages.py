@@ -23,9 +23,10 @@ from vidscope.adapters.media_store import (
 from vidscope.capabilities import REGISTRY, compute, needed, refused, requirements
 from vidscope.capabilities.base import FRAME_NEEDS, Capability, Inputs, Need, Note, RunsIn, SecondMedia
 from vidscope.clock import Clock, iso_ms
+from vidscope.fingerprints.index import FingerprintIndex, JobPrints
 from vidscope.jobs import progress
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
-from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused
+from vidscope.jobs.repository import JobRecord, JobsRepository, TransitionRefused, content_record
 from vidscope.log import logger
 from vidscope.models import (
     CANCELLABLE_STATUSES,
@@ -36,6 +37,7 @@ from vidscope.models import (
     MediaInfo,
     Stage,
 )
+from vidscope.pipeline.content import content_hash, reusable_source
 from vidscope.pipeline.errors import (
     STAGE_FAILURES,
     AnalysisFailed,
@@ -46,6 +48,7 @@ from vidscope.pipeline.errors import (
     MediaHasNoVideo,
     MediaTooLong,
     MediaUnsupported,
+    ReuseLost,
     RunsOnRenderFunction,
     TransientStageError,
     VisionFailed,
@@ -127,18 +130,51 @@ def ingest(
             [n for n in runnable if n not in second_refusals], billed, downloaded.size_bytes
         )
         hold_price(repo, ref, sum(_with_second_media(prices, seconds).values()), clock)
-    info = MediaInfo(
-        duration_seconds=duration,
-        billed_seconds=billed,
-        has_audio=downloaded.has_audio,
-        has_video=downloaded.has_video,
-        title=downloaded.title,
-        width=downloaded.width,
-        height=downloaded.height,
+        content = content_hash(downloaded.path)
+    ingested = _ingested(
+        ref,
+        job,
+        downloaded,
+        key,
+        content,
+        comments_key=comments_key,
+        second_media=seconds,
+        second_refusals=second_refusals,
     )
     enter_stage(
-        repo, ref, Stage.INGESTION, clock, 1.0, media_duration_seconds=duration, media=info.model_dump(mode="json")
+        repo,
+        ref,
+        Stage.INGESTION,
+        clock,
+        1.0,
+        media_duration_seconds=ingested.duration_seconds,
+        media=MediaInfo(
+            duration_seconds=ingested.duration_seconds,
+            billed_seconds=ingested.billed_seconds,
+            has_audio=downloaded.has_audio,
+            has_video=downloaded.has_video,
+            title=downloaded.title,
+            width=downloaded.width,
+            height=downloaded.height,
+        ).model_dump(mode="json"),
+        content_hash=content,
     )
+    return _reusing(repo, job, ingested) if job.reuse else ingested
+
+
+def _ingested(
+    ref: IngestEvent,
+    job: JobRecord,
+    downloaded: DownloadedMedia,
+    key: str,
+    content: str,
+    *,
+    comments_key: str | None,
+    second_media: dict[str, SecondMediaRef],
+    second_refusals: dict[str, Note],
+) -> IngestedMedia:
+    """What ingestion hands the rest of the workflow about the media it stored under ``key``."""
+    duration, billed = round(downloaded.duration_seconds, 3), round(downloaded.billed_seconds, 3)
     return IngestedMedia(
         media_key=key,
         duration_seconds=duration,
@@ -151,10 +187,28 @@ def ingest(
         # (MEDIA_HAS_NO_VIDEO) and the rest of the job goes on.
         media_stages=[s for s in MEDIA_STAGES if s in ref.stages and (s is not Stage.VISION or downloaded.has_video)],
         refused=refused(job.capabilities, job.options, duration) | second_refusals,
-        time_budgets=_time_budgets(ref, billed, max((m.billed_seconds for m in seconds.values()), default=0.0)),
-        second_media=seconds,
+        time_budgets=_time_budgets(ref, billed, max((m.billed_seconds for m in second_media.values()), default=0.0)),
+        second_media=second_media,
         comments_key=comments_key,
+        analyses=ref.analyses,
+        content_hash=content,
     )
+
+
+def _reusing(repo: JobsRepository, job: JobRecord, ingested: IngestedMedia) -> IngestedMedia:
+    """The ingested media with no stage and no analysis to run when a completed job of the tenant
+    on the same content computed every capability asked with the same options (DESIGN §3b,
+    Reuse): merging copies its results. The plan's own stages stay in ``fallback``, which the ASL
+    runs instead if that job is deleted before merging copied them."""
+    if ingested.content_hash is None or ingested.refused:
+        return ingested
+    if not all(REGISTRY[name].reusable for name in job.capabilities):
+        return ingested
+    sources = repo.content_sources(job.tenant_id, ingested.content_hash)
+    source = reusable_source([s for s in sources if s.get("job_id") != job.job_id], job.capabilities, job.options)
+    if source is None:
+        return ingested
+    return ingested.model_copy(update={"media_stages": [], "analyses": [], "reused_from": source, "fallback": ingested})
 
 
 def _fetch(
@@ -351,6 +405,7 @@ def _inputs(
     workdir: Path | None = None,
     extractor: Extractor | None = None,
     progress: Callable[[str, float], None] | None = None,
+    fingerprints: JobPrints | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -374,6 +429,7 @@ def _inputs(
         vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
         summarizer=summarizer,
         extractor=extractor,
+        fingerprints=fingerprints,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
         site_comments=SiteComments.model_validate(media.get_json(comments_key))
         if Need.SITE_COMMENTS in wanted and comments_key is not None
@@ -465,6 +521,7 @@ def analyze(
     extractor: Extractor | None = None,
     runs_in: RunsIn = RunsIn.ANALYSIS,
     progress: Callable[[Capability[Any, Any]], Callable[[str, float], None] | None] | None = None,
+    fingerprints: FingerprintIndex | None = None,
 ) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result;
     ``runs_in``: the function this is (the analysis or the render function), which computes only
@@ -477,10 +534,11 @@ def analyze(
         raise AnalysisFailed(f"no {runs_in.value} analysis named {event.capability!r}")
     if event.capability in event.media.refused:
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
+    prints = JobPrints(fingerprints, event.tenant_id, event.job_id) if fingerprints is not None else None
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
             reporter = progress(capability) if progress is not None else None
-            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, reporter)
+            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, reporter, prints)
             result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc
@@ -490,6 +548,8 @@ def analyze(
     # instead: deleting the job deletes them. What still lands in the moment between is staged
     # and expires.
     if not all(media.exists(key) for key in _staged_outputs(event)):
+        if prints is not None:  # what it added to the tenant's index goes too: the deletion has swept it
+            prints.forget()
         raise JobNotActive(f"job {event.job_id} was deleted while its {event.capability} analysis ran")
     key = analysis_key(event.tenant_id, event.job_id, event.capability)
     media.put_json(key, result)
@@ -502,18 +562,28 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     if job is not None and job.status is JobStatus.COMPLETED:
         return job  # a retried merge after its write succeeded
     job = _active_job(repo, event, job)
+    reused = event.media.reused_from
+    # Reused results are copied before the job shows it merges: when their job is gone, the job
+    # goes back to its media stages (ComputeInstead), and progress never moves back.
+    copied = _reused_results(job, reused, repo, media) if reused else None
     enter_stage(repo, event, Stage.MERGING, clock)
-    results, errors = _gather_results(job, event, media)
+    results, errors = copied if copied is not None else _gather_results(job, event, media)
     notes = _notes_on_empty_results(results, event)
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
-    media.keep_artifacts(event.tenant_id, event.job_id, results)
+    if not reused:  # reused results' files were copied from their job's with them
+        media.keep_artifacts(event.tenant_id, event.job_id, results)
     for name, result in results.items():
         media.put_json(result_key(event.tenant_id, event.job_id, name), result)
-    # A capability that failed is not charged.
+    # A capability that failed is not charged; reused results are not computed, only ingested.
     charged = [c for c in job.capabilities if c in results]
-    breakdown = _with_second_media(
-        catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes), event.media.second_media
+    breakdown = (
+        catalog.reuse_breakdown(event.media.billed_seconds)
+        if reused
+        else _with_second_media(
+            catalog.cost_breakdown(charged, event.media.billed_seconds, event.media.size_bytes),
+            event.media.second_media,
+        )
     )
     charge = min(sum(breakdown.values()), job.credits_held)
     now = clock()
@@ -529,8 +599,11 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
                 ),
                 # The frame capabilities failed uncharged: what their vision task ran counts against the tenant.
                 *failed_compute.spend(repo.table_name, job.tenant_id, _vision_failed_seconds(event), now),
+                # What it computed, found by its content: a later job on the same content reuses it.
+                *_content_record(repo, job, event.media.content_hash, charged),
             ],
             set_fields={
+                **({"reused_from": reused} if reused else {}),
                 "credits_charged": charge,
                 "cost_breakdown": breakdown,
                 "result_capabilities": list(results),
@@ -543,6 +616,25 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     except TransitionRefused as exc:  # cancelled while merging: the cancel refunded the hold
         _remove_unclaimed_results(repo, media, event)
         raise JobNotActive(f"job {job.job_id} ended while merging") from exc
+
+
+def _reused_results(
+    job: JobRecord, source_id: str, repo: JobsRepository, media: MediaStore
+) -> tuple[dict[str, Any], list[CapabilityError]]:
+    """The results of ``source_id`` (copied, with their files, under this job), asked again now
+    that they are copied: ``ReuseLost`` when that job is gone or going (deleted meanwhile), and
+    then the copies go too and the ASL computes the results instead. A job deleted once this
+    check passed was still a job when its results were copied."""
+    results = media.reuse_results(job.tenant_id, source_id, job.job_id, job.capabilities)
+    source = repo.get(job.tenant_id, source_id)
+    if results is None or source is None or source.status is not JobStatus.COMPLETED:
+        media.delete_job_results(job.tenant_id, job.job_id)
+        raise ReuseLost(f"job {source_id}, whose results {job.job_id} was to reuse, was deleted")
+    return results, []
+
+
+def _content_record(repo: JobsRepository, job: JobRecord, content: str | None, computed: list[str]) -> list[Any]:
+    return [content_record(repo.table_name, job, content, computed)] if content and computed else []
 
 
 def _gather_results(

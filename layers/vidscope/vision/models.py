@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from vidscope.vision.frame_hashes import FrameHashes
+
 
 class Transition(StrEnum):
     """How a shot begins."""
@@ -68,6 +70,7 @@ class VisionOutput(BaseModel):
     poster: Keyframe
     keyframes: list[Keyframe]  # one per shot, in shot order
     text: list[ScreenText]  # ordered by start
+    frame_hashes: FrameHashes | None = None  # when the request hashed the pictures
 
 
 # The stage's folder among the job's staged outputs: results reference its files as

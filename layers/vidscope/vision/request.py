@@ -37,6 +37,8 @@ class VisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     read_text: bool = False
+    # Perceptual hashes of the pictures at a fixed rate (``vision.frame_hashes``).
+    hash_frames: bool = False
     shots: ShotDetection = Field(default_factory=ShotDetection)
     stills: list[Stills] = Field(default_factory=list)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vidscope.vision.frame_hashes import FrameHasher
 from vidscope.vision.frames import NoVideoTrack, VideoInfo, probe, read_frames, thumbnail
 from vidscope.vision.keyframes import Candidate, CandidateKeeper, choose_keyframes
 from vidscope.vision.limits import TextBudget
@@ -35,15 +36,17 @@ class _Watched:
     cuts: list[int]  # the detector's, flashes included
     candidates: list[Candidate]
     samples: list[TextSample]
+    hasher: FrameHasher | None
 
 
-def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool) -> _Watched:
+def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool, hash_frames: bool = False) -> _Watched:
     info = probe(video)
     size = (info.width, info.height)
     finder = CutFinder(detector, info.fps)
     # Candidates keep statistics, not pictures: the chosen ones are decoded again (few, small).
     keeper = CandidateKeeper(size, info.fps, keep_pictures=False) if keep_keyframes else None
     sampler = TextSampler(size) if read_text else None
+    hasher = FrameHasher() if hash_frames else None
     times: list[float] = []
     thumbs: list[np.ndarray] = []
     last_duration = 1 / (info.fps or 30.0)
@@ -55,6 +58,8 @@ def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool)
             keeper.offer(frame, jump)
         if sampler is not None:
             sampler.offer(frame)
+        if hasher is not None:
+            hasher.offer(frame.time, frame.luma)
         if frame.source.duration and frame.source.time_base is not None:
             last_duration = float(frame.source.duration * frame.source.time_base)
         times.append(frame.time)
@@ -69,6 +74,7 @@ def _watch(video: Path, detector: str, *, keep_keyframes: bool, read_text: bool)
         cuts=finder.finish(),
         candidates=keeper.finish() if keeper is not None else [],
         samples=sampler.samples if sampler is not None else [],
+        hasher=hasher,
     )
 
 
@@ -106,7 +112,7 @@ def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> Vis
     min_shot_seconds = request.shots.min_seconds if request.shots.min_seconds is not None else DEFAULT_MIN_SHOT_SECONDS
     _check_options(detector, min_shot_seconds)
     started = time.perf_counter()
-    watched = _watch(video, detector, keep_keyframes=True, read_text=read_text)
+    watched = _watch(video, detector, keep_keyframes=True, read_text=read_text, hash_frames=request.hash_frames)
     shots = _settle_shots(watched, min_shot_seconds)
     seen_at = time.perf_counter()
     size = (watched.info.width, watched.info.height)
@@ -142,6 +148,7 @@ def see(video: Path, out_dir: Path, request: VisionRequest | None = None) -> Vis
         poster=poster,
         keyframes=keyframes,
         text=text,
+        frame_hashes=watched.hasher.finish() if watched.hasher is not None else None,
     )
     (out_dir / VISION_FILE).write_text(output.model_dump_json(indent=1))
     return output
