@@ -10,7 +10,7 @@ IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 AXE := tests/support/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu clean
+.PHONY: speech-synthesizer setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-languages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ bench: $(STAMP)
 	$(PY) -m bench.cold_import
 	$(PY) -m bench.local_front
 	$(PY) -m bench.render
+
+# Language ID over 8 espeak-ng languages and a music lead-in, WER per language, speaker DER, speed.
+bench-languages: $(STAMP) speech-synthesizer
+	$(PY) -m bench.languages
 
 # The end-to-end pipeline benchmark builds a 10-minute speech video once (needs espeak-ng).
 bench-e2e: $(STAMP)

@@ -28,5 +28,6 @@ def lambda_handler(event: AnalyzeEvent, context: LambdaContext) -> dict[str, Any
         media=dependencies.media_store(),
         summarizer=dependencies.summarizer(),
         extractor=dependencies.extractor(),
+        translator=dependencies.translator(),
     )
     return outcome.model_dump(mode="json")

@@ -96,6 +96,10 @@ class Settings(BaseModel):
     whisper_batch_size: int = Field(default=8, ge=0)
     summary_provider: Literal["extractive", "bedrock"] = "extractive"
     bedrock_model_id: str = "amazon.nova-lite-v1:0"
+    # The translation engine: Amazon Translate in the cloud, the local language model otherwise.
+    translation_provider: Literal["local", "amazon"] = "local"
+    # Where the local models are assembled once (the language model for local translation).
+    model_cache_dir: str = ""
 
     # --- events and webhooks --------------------------------------------------------------
     event_bus_name: str = "vidscope"

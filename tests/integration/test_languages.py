@@ -17,6 +17,7 @@ from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, assert_option_refused, pipeline_stack, run_to_end
 from tests.support.media import music, speech_mp4
 from tests.support.media_server import MediaServer, serving
+from vidscope import dependencies
 
 SPOKEN = {
     "fr": "Bonjour à tous et bienvenue.\nAujourd'hui nous parlons de la cuisine de ma grand-mère.\n"
@@ -111,3 +112,83 @@ def test_a_bad_language_option_is_400_naming_its_path(
     pipeline_api: Client, pipeline_tenant: TenantHandle, options: dict[str, Any], field: str
 ) -> None:
     assert_option_refused(pipeline_api, pipeline_tenant, "transcription", options, field)
+
+
+def _translated(api: Client, tenant: TenantHandle, url: str, target: str) -> dict[str, Any]:
+    job = run_to_end(
+        api, tenant, url, ["transcription", "translation"], options={"translation": {"target_languages": [target]}}
+    )
+    assert job["status"] == "completed", job.get("error")
+    return job
+
+
+def test_spanish_speech_is_translated_to_english_and_served_as_subtitles(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, spoken: MediaServer
+) -> None:
+    job = _translated(pipeline_api, pipeline_tenant, spoken.url("es.mp4"), "en")
+    transcript, translated = job["results"]["transcription"], job["results"]["translation"]
+    assert translated["source_language"] == "es"
+    english = translated["translations"][0]
+    assert english["language"] == "en"
+    # The meaning carries: the city, its museums and parks, in English words
+    words = set(_words(english["text"]).split())
+    assert {"madrid", "museums", "parks"} <= words, english["text"]
+    assert [(s["start"], s["end"]) for s in english["segments"]] == [
+        (s["start"], s["end"]) for s in transcript["segments"]
+    ]
+    base = f"/v1/jobs/{job['job_id']}/transcript"
+    srt = pipeline_api.get(f"{base}?format=srt&language=en", headers=pipeline_tenant.headers)
+    assert srt.status_code == 200 and "Madrid" in srt.get_data(as_text=True)
+    assert "-->" in srt.get_data(as_text=True) and "Buenos" not in srt.get_data(as_text=True)
+    as_heard = pipeline_api.get(f"{base}?format=txt&language=es", headers=pipeline_tenant.headers)
+    assert "Buenos" in as_heard.get_data(as_text=True)
+    missing = pipeline_api.get(f"{base}?format=srt&language=de", headers=pipeline_tenant.headers)
+    assert missing.status_code == 409 and missing.json["error"]["code"] == "TRANSCRIPT_NOT_AVAILABLE"
+
+
+def test_a_pair_known_only_after_detection_fails_the_translation_alone_uncharged(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, spoken: MediaServer
+) -> None:
+    # Given Spanish speech and a translation into Spanish (the language is detected, not given)
+    job = _translated(pipeline_api, pipeline_tenant, spoken.url("es.mp4"), "es")
+    # Then the transcript comes, the translation fails alone and is not charged
+    assert set(job["results"]) == {"transcription"}
+    assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [
+        ("translation", "LANGUAGE_PAIR_UNSUPPORTED")
+    ]
+    assert job["cost_breakdown"] == {"transcription": 2}
+
+
+@pytest.fixture
+def amazon_translate(local_stack: LocalStack) -> Iterator[None]:
+    """Translations configured to come from Amazon Translate, which the local AWS does not serve:
+    the call is made (and recorded for the IAM conformance check) and fails for a real reason."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("VIDSCOPE_TRANSLATION_PROVIDER", "amazon")
+        dependencies.reset()
+        yield
+    dependencies.reset()
+
+
+def test_an_unreachable_translation_service_fails_the_translation_alone(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, spoken: MediaServer, amazon_translate: None
+) -> None:
+    job = _translated(pipeline_api, pipeline_tenant, spoken.url("de.mp4"), "en")
+    assert [(e["capability"], e["code"]) for e in job["capability_errors"]] == [("translation", "ANALYSIS_FAILED")]
+    assert job["cost_breakdown"] == {"transcription": 2}
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"target_languages": []}, "options.translation.target_languages"),
+        ({"target_languages": ["en", "xx"]}, "options.translation.target_languages.1"),
+        ({"target_languages": ["en", "fr", "de", "es", "it", "pt"]}, "options.translation.target_languages"),
+        ({"target_languages": ["en", "en"]}, "options.translation.target_languages"),
+        ({}, "options.translation.target_languages"),
+    ],
+)
+def test_a_bad_translation_option_is_400_naming_its_path(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, options: dict[str, Any], field: str
+) -> None:
+    assert_option_refused(pipeline_api, pipeline_tenant, "translation", options, field)

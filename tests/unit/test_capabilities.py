@@ -196,6 +196,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "shorts": 2,
         "summary": 1,
         "thumbnails": 1,
+        "translation": 2,
     }
     assert catalog.cost_breakdown(["transcription", "summary"], 61) == {"transcription": 4, "summary": 2}
     # What stores the file is priced by its size too, when that comes to more (issue 23: 64 MB of

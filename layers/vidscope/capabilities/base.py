@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,9 @@ from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
+
+if TYPE_CHECKING:  # the engines' module loads only where a translation is computed
+    from vidscope.text.translators import Translator
 
 
 class Need(StrEnum):
@@ -135,6 +138,7 @@ class Inputs:
         media: MediaFiles | None = None,
         results: Mapping[str, Any] | None = None,
         extractor: Extractor | None = None,
+        translator: Translator | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
@@ -142,6 +146,7 @@ class Inputs:
         self._summarizer, self._media = summarizer, media
         self._results: Mapping[str, Any] = results or {}
         self._extractor = extractor
+        self._translator = translator
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -154,6 +159,7 @@ class Inputs:
             media=self._media,
             results={**self._results, **results},
             extractor=self._extractor,
+            translator=self._translator,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -188,6 +194,11 @@ class Inputs:
     def extractor(self) -> Extractor:
         """The deployment's extraction engine (local by default, Bedrock in the cloud)."""
         return _present(self._extractor, "an extractor")
+
+    @property
+    def translator(self) -> Translator:
+        """The deployment's translation engine (the local model by default, Amazon Translate in the cloud)."""
+        return _present(self._translator, "a translator")
 
     @property
     def media(self) -> MediaFiles:

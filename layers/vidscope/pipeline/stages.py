@@ -60,6 +60,7 @@ from vidscope.pipeline.messages import (
 from vidscope.tenancy import credits, failed_compute
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
+from vidscope.text.translators import Translator
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VisionOutput
 
@@ -212,6 +213,7 @@ def _inputs(
     summarizer: Summarizer | None = None,
     workdir: Path | None = None,
     extractor: Extractor | None = None,
+    translator: Translator | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -230,6 +232,7 @@ def _inputs(
         vision=VisionOutput.model_validate(media.get_json(vision.vision_key)) if vision else None,
         summarizer=summarizer,
         extractor=extractor,
+        translator=translator,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
     )
 
@@ -262,7 +265,12 @@ def _staged_outputs(event: AnalyzeEvent) -> list[str]:
 
 
 def analyze(
-    event: AnalyzeEvent, *, media: MediaStore, summarizer: Summarizer, extractor: Extractor | None = None
+    event: AnalyzeEvent,
+    *,
+    media: MediaStore,
+    summarizer: Summarizer,
+    extractor: Extractor | None = None,
+    translator: Translator | None = None,
 ) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result."""
     capability = REGISTRY.get(event.capability)
@@ -272,7 +280,7 @@ def analyze(
         return AnalysisOutcome(capability=event.capability)  # merging lists why; nothing to compute
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
-            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor)
+            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, translator)
             result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc
