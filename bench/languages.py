@@ -11,7 +11,9 @@ Prints, from this one run:
   and confusion over the reference speech) on generated two- and three-voice dialogues, with and
   without the count given, and on one-voice speech (a false split shows as confusion);
 - seconds per media minute of each step on this machine.
-Translation quality (chrF) is not measured: the translation capability is not built yet."""
+- translation quality, chrF (sacrebleu) against reference English translations written for the
+  scripts, of the local engine (Gemma-3-270M few-shot) on the scripts themselves and on what the
+  transcription heard (the pipeline's path: ASR errors included), with its seconds per segment."""
 
 from __future__ import annotations
 
@@ -44,6 +46,18 @@ SCRIPTS = {
     "Het regent al drie dagen en de straten zijn nat.",
     "pl": "Dzień dobry wszystkim.\nDzisiaj rozmawiamy o historii Krakowa.\n"
     "Miasto ma wiele kościołów i pięknych parków.",
+}
+REFERENCES = {
+    "fr": "Hello everyone and welcome.\nToday we are talking about my grandmother's cooking.\n"
+    "The bread is baked every morning in the village oven.",
+    "de": "Good morning, everyone.\nToday we are talking about the weather in Berlin.\n"
+    "It has been raining for three days and the streets are wet.",
+    "es": "Good morning, everyone.\nToday we are going to talk about the history of Madrid.\n"
+    "The city has many museums and beautiful parks.",
+    "it": "Good morning, everyone.\nToday we talk about the history of Rome.\n"
+    "The city has many churches and beautiful squares.",
+    "pt": "Good morning, everyone.\nToday we are going to talk about the city of Lisbon.\n"
+    "The river is wide and the streets are very old.",
 }
 TWO_VOICES = [("en-us+m3", 40), ("en-us+f2", 70)]
 THREE_VOICES = [("en-us+m3", 40), ("en-us+f2", 70), ("en-gb+m7", 55)]
@@ -95,7 +109,29 @@ def der(reference: list[tuple[float, float, str]], hypothesis: list[speakers.Tur
     return float((missed + false_alarm + confusion) / total) if total else 0.0
 
 
-def _languages(folder: Path, config: WhisperConfig) -> None:
+def _translation(heard: dict[str, str]) -> None:
+    import sacrebleu
+
+    from vidscope.pipeline.whisper_models import default_cache_dir
+    from vidscope.text.language_model import local_language_model
+    from vidscope.text.translators import LocalTranslator
+
+    translator = LocalTranslator(lambda: local_language_model(default_cache_dir()))
+    print("translation into English, chrF (local engine: Gemma-3-270M, two-example few-shot, greedy)")
+    for code, reference in REFERENCES.items():
+        lines = SCRIPTS[code].splitlines()
+        started = time.perf_counter()
+        from_script = translator.translate(lines, code, "en")
+        per_line = (time.perf_counter() - started) / len(lines)
+        from_audio = translator.translate([heard[code]], code, "en")[0] if heard.get(code) else ""
+        script_chrf = sacrebleu.corpus_chrf(from_script, [reference.splitlines()]).score
+        audio_chrf = sacrebleu.corpus_chrf([from_audio], [[" ".join(reference.splitlines())]]).score
+        scores = f"from the script {script_chrf:5.1f}, from what was heard {audio_chrf:5.1f}"
+        print(f"  {code}: {scores}, {per_line:.1f} s a line")
+        print(f"      {' / '.join(from_script)}")
+
+
+def _languages(folder: Path, config: WhisperConfig) -> dict[str, str]:
     model = _model(config)
     files: dict[str, tuple[Path, str]] = {}
     for code, text in SCRIPTS.items():
@@ -106,12 +142,14 @@ def _languages(folder: Path, config: WhisperConfig) -> None:
     print("language ID and WER (bundled:base, int8, batch 8)")
     print(f"  {'file':9} {'voted':>12} {'first 30 s':>12} {'WER':>6} {'s/media min':>12}")
     right = first_right = 0
+    heard: dict[str, str] = {}
     for name, (path, truth) in files.items():
         audio = decode_audio(path, 600)
         whisper_guess = model.detect_language(audio=audio)[0]
         started = time.perf_counter()
         transcript = transcribe(path, config)
         seconds = time.perf_counter() - started
+        heard[name] = transcript.text
         reference = SCRIPTS[truth]
         wer = jiwer.wer(_words(reference), _words(transcript.text)) if transcript.text else 1.0
         right += transcript.language == truth
@@ -120,6 +158,7 @@ def _languages(folder: Path, config: WhisperConfig) -> None:
         per_minute = seconds / (transcript.duration_seconds / 60)
         print(f"  {name:9} {voted:>12} {whisper_guess:>12} {wer:6.2f} {per_minute:12.1f}")
     print(f"  accuracy: voted {right}/{len(files)}, Whisper's first 30 s {first_right}/{len(files)}")
+    return heard
 
 
 def _dialogue(folder: Path, voices: list[tuple[str, int]], name: str) -> tuple[Any, list[tuple[float, float, str]]]:
@@ -174,7 +213,8 @@ def _speed(folder: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-languages-") as tmp:
         folder = Path(tmp)
-        _languages(folder, WhisperConfig(model="bundled:base"))
+        heard = _languages(folder, WhisperConfig(model="bundled:base"))
+        _translation(heard)
         _speakers(folder)
         _speed(folder)
 

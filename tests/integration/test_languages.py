@@ -15,7 +15,7 @@ from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, assert_option_refused, pipeline_stack, run_to_end
-from tests.support.media import music, speech_mp4
+from tests.support.media import dialogue_mp4, music, speech_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope import dependencies
 
@@ -49,6 +49,10 @@ def spoken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServer]:
     for code, text in SPOKEN.items():
         speech_mp4(text, root / f"{code}.mp4", voice=code)
     speech_mp4(SPOKEN["fr"], root / "music-then-fr.mp4", voice="fr", lead_in=music(40))
+    english = "Good morning and welcome to the weekly news.\nToday we talk about the weather and the trains.\n"
+    switching = [("en-us", 50, line) for line in english.splitlines()] * 2
+    switching += [("de", 50, line) for line in SPOKEN["de"].splitlines()] * 2
+    dialogue_mp4(switching, root / "en-then-de.mp4")
     with serving(root) as server:
         yield server
 
@@ -81,6 +85,18 @@ def test_the_language_is_found_though_the_first_40_seconds_are_music(
     transcript = _transcribe(pipeline_api, pipeline_tenant, spoken.url("music-then-fr.mp4"))["transcription"]
     assert transcript["language"] == "fr"
     assert transcript["segments"] and transcript["segments"][0]["start"] >= 38
+
+
+def test_a_media_that_switches_language_gets_a_language_per_segment(
+    pipeline_api: Client, pipeline_tenant: TenantHandle, spoken: MediaServer
+) -> None:
+    transcript = _transcribe(pipeline_api, pipeline_tenant, spoken.url("en-then-de.mp4"))["transcription"]
+    languages = [s.get("language") for s in transcript["segments"]]
+    assert transcript["language"] in {"en", "de"} and set(languages) == {"en", "de"}, languages
+    # English first, German last: the segments say so in order
+    assert languages[0] == "en" and languages[-1] == "de"
+    switch = languages.index("de")
+    assert all(code == "de" for code in languages[switch + 1 :]), languages
 
 
 def test_a_forced_language_is_obeyed(pipeline_api: Client, pipeline_tenant: TenantHandle, spoken: MediaServer) -> None:
