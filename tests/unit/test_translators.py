@@ -71,9 +71,17 @@ def test_the_local_engine_translates_into_english_one_segment_at_a_time(local: L
     assert "restaurant" in out[2].lower()
 
 
-def test_the_local_engine_refuses_a_target_it_was_not_measured_on(local: LocalTranslator) -> None:
+def test_the_local_engine_translates_out_of_english_into_the_languages_it_was_measured_on(
+    local: LocalTranslator,
+) -> None:
+    assert "madrid" in local.translate(["Today we talk about the history of Madrid."], "en", "es")[0].lower()
+
+
+def test_the_local_engine_refuses_a_pair_it_was_not_measured_on(local: LocalTranslator) -> None:
     with pytest.raises(LanguagePairUnsupported, match="fr into de"):
         local.translate(["Bonjour."], "fr", "de")
+    with pytest.raises(LanguagePairUnsupported, match="en into ja"):
+        local.translate(["Hello."], "en", "ja")
 
 
 class _Echo:
