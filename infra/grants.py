@@ -202,6 +202,17 @@ def _invoke_model(grant: _Grant, item: Access) -> None:
     grant.allow(["bedrock:InvokeModel"], [model])
 
 
+def _translate(grant: _Grant, item: Access) -> None:
+    # Amazon Translate has no resource to scope TranslateText to (no ARN for the call).
+    grant.allow(["translate:TranslateText"], ["*"])
+    nag.acknowledge(
+        grant.grantee,
+        "IAM5",
+        "Amazon Translate's TranslateText supports no resource-level permission: '*' is the only resource.",
+        finding="Resource::*",
+    )
+
+
 def _read_cursor_secret(grant: _Grant, item: Access) -> None:
     # GetSecretValue alone (CDK's grant_read adds DescribeSecret, which no code calls).
     assert grant.resources.cursor_secret is not None
@@ -240,6 +251,7 @@ _GRANTERS: dict[Access, Callable[[_Grant, Access], None]] = {
     Access.READ_WEBHOOK_SECRETS: _read_webhook_secrets,
     Access.TASK_CALLBACK: _task_callback,
     Access.INVOKE_MODEL: _invoke_model,
+    Access.TRANSLATE: _translate,
     Access.READ_CURSOR_SECRET: _read_cursor_secret,
     Access.START_WORKFLOW: _start_workflow,
     Access.STOP_WORKFLOW: _stop_workflow,

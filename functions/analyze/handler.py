@@ -35,6 +35,7 @@ def run(
         runs_in=runs_in,
         progress=progress,
         fingerprints=dependencies.fingerprint_index(),
+        translator=dependencies.translator(),
     )
     return outcome.model_dump(mode="json")
 

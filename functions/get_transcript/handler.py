@@ -33,9 +33,21 @@ def get_transcript(
     format: Annotated[
         TranscriptFormat, Query(description="json (the default, in the usual envelope), txt, srt or vtt")
     ] = TranscriptFormat.JSON,
+    language: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z]{2,3}$",
+            description="A translation's language (ISO 639-1) of a job that asked for translation; "
+            "the transcript as heard when left out",
+        ),
+    ] = None,
 ) -> Response[str]:
     transcript = results.get_transcript(
-        current_principal().tenant_id, job_id, repo=dependencies.jobs_repository(), media=dependencies.media_store()
+        current_principal().tenant_id,
+        job_id,
+        repo=dependencies.jobs_repository(),
+        media=dependencies.media_store(),
+        language=language,
     )
     if format is TranscriptFormat.JSON:
         return json_response(TranscriptEnvelope(data=transcript, meta=meta()))

@@ -15,6 +15,7 @@ import sys
 from vidscope import dependencies
 from vidscope.pipeline import container_task, transcription_worker
 from vidscope.settings import get_settings
+from vidscope.transcripts import SpeechRequest
 
 
 def main() -> int:
@@ -24,6 +25,7 @@ def main() -> int:
         task,
         dependencies.task_runtime(),
         whisper=dependencies.whisper_config(),
+        request=SpeechRequest.model_validate_json(os.environ.get("VIDSCOPE_SPEECH_REQUEST", "{}")),
         progress_interval_seconds=settings.progress_interval_seconds,
         max_media_seconds=settings.max_media_seconds,
     )

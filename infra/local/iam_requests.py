@@ -264,4 +264,6 @@ def requests_for(
         return _bedrock(operation, params, region)
     if service == "lambda":
         return _lambda(operation, params, region)
+    if service == "translate":  # no resource-level permissions: the action on "*"
+        return [IamRequest(f"translate:{operation}", "*")]
     return [IamRequest(f"{service}:{operation}", "*")]

@@ -49,6 +49,7 @@ class Access(StrEnum):
     DELETE_UPLOADS = "uploads:delete"
     TASK_CALLBACK = "workflow:callback"  # states:SendTaskSuccess/Failure/Heartbeat
     INVOKE_MODEL = "bedrock:invoke"
+    TRANSLATE = "translate:text"  # translate:TranslateText (the translation capability's cloud engine)
     READ_JOB_CHANGES = "jobs:stream"  # the table's change stream
     PUT_EVENTS = "events:put"  # events:PutEvents on the Vidscope bus
     QUEUE_WEBHOOKS = "webhooks:queue"  # sqs:SendMessage to the webhook queue

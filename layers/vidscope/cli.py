@@ -403,10 +403,11 @@ def cancel_job(ctx: click.Context, job_id: str, as_json: bool) -> None:
 @jobs.command("transcript")
 @click.argument("job_id")
 @click.option("--format", "format_", type=click.Choice(["json", "txt", "srt", "vtt"]), default="txt")
+@click.option("--language", default=None, help="A translation's language (ISO 639-1), from the translation capability")
 @click.pass_context
-def transcript(ctx: click.Context, job_id: str, format_: str) -> None:
-    """Print a completed job's transcript."""
-    found = _call(ctx, lambda client: client.transcript(job_id, format_))
+def transcript(ctx: click.Context, job_id: str, format_: str, language: str | None) -> None:
+    """Print a completed job's transcript, or one of its translations."""
+    found = _call(ctx, lambda client: client.transcript(job_id, format_, language=language))
     click.echo(found if isinstance(found, str) else found.model_dump_json())
 
 

@@ -163,11 +163,13 @@ class VidscopeClient:
     def cancel_job(self, job_id: str) -> Job:
         return Job.model_validate(self._request("POST", f"/v1/jobs/{job_id}/cancel")["data"])
 
-    def transcript(self, job_id: str, format: str = "json") -> Transcript | str:
+    def transcript(self, job_id: str, format: str = "json", *, language: str | None = None) -> Transcript | str:
+        """The transcript as heard, or its translation into ``language``, in ``format``."""
+        params = {"format": format, **({"language": language} if language else {})}
         if format == "json":
-            return Transcript.model_validate(self._request("GET", f"/v1/jobs/{job_id}/transcript")["data"])
-        response = self._send("GET", f"/v1/jobs/{job_id}/transcript", params={"format": format})
-        return response.text
+            data = self._request("GET", f"/v1/jobs/{job_id}/transcript", params=params)["data"]
+            return Transcript.model_validate(data)
+        return self._send("GET", f"/v1/jobs/{job_id}/transcript", params=params).text
 
     def webhook_deliveries(self, job_id: str) -> list[WebhookAttempt]:
         data = self._request("GET", f"/v1/jobs/{job_id}/webhook_deliveries")["data"]

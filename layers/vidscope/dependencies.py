@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from vidscope.tenancy.tenants import TenantsRepository
     from vidscope.text.extraction import Extractor
     from vidscope.text.summarizers import Summarizer
+    from vidscope.text.translators import Translator
     from vidscope.webhooks.attempts import WebhookDeliveries
     from vidscope.webhooks.delivery_queue import WebhookQueue
     from vidscope.webhooks.dispatcher import Dispatcher
@@ -145,6 +146,24 @@ def extractor() -> Extractor:
     return LocalExtractor()
 
 
+@cache
+def translator() -> Translator:
+    """The translation engine: Amazon Translate where the deployment says so, the shared local
+    language model (Gemma-3-270M) otherwise."""
+    from vidscope.text.translators import AmazonTranslator, LocalTranslator
+
+    settings = get_settings()
+    if settings.translation_provider == "amazon":
+        return AmazonTranslator(aws.client("translate"))
+    from pathlib import Path
+
+    from vidscope.pipeline.whisper_models import default_cache_dir
+    from vidscope.text.language_model import local_language_model
+
+    cache_dir = Path(settings.model_cache_dir) if settings.model_cache_dir else default_cache_dir()
+    return LocalTranslator(lambda: local_language_model(cache_dir))
+
+
 def task_runtime() -> TaskRuntime:
     """What a media stage's container task works with (the transcription and vision workers)."""
     from vidscope.pipeline.container_task import TaskRuntime
@@ -238,6 +257,7 @@ _FACTORIES = (
     summarizer,
     extractor,
     fingerprint_index,
+    translator,
     event_publisher,
     webhook_deliveries,
     webhook_secrets,

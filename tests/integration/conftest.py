@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,12 +127,29 @@ def job_body(**overrides: Any) -> dict[str, Any]:
 
 # What a job must give for each capability that has no defaults for all its options (its options
 # model refuses {}: extract asks for a prompt or a schema).
-REQUIRED_OPTIONS: dict[str, dict[str, Any]] = {"extract": {"prompt": "the people, places and prices named"}}
+REQUIRED_OPTIONS: dict[str, dict[str, Any]] = {
+    "extract": {"prompt": "the people, places and prices named"},
+    "translation": {"target_languages": ["es"]},  # the test media speak English
+}
+
+
+# The transcription capability's options as a job shows them when none were given.
+SPEECH_DEFAULTS = {"language": None, "languages": None, "speakers": False, "speakers_expected": None}
 
 
 def required_options(capabilities: list[str]) -> dict[str, dict[str, Any]]:
     """The least options a job asking for ``capabilities`` must give."""
     return {name: REQUIRED_OPTIONS[name] for name in capabilities if name in REQUIRED_OPTIONS}
+
+
+def assert_option_refused(
+    api: Client, tenant: TenantHandle, capability: str, options: dict[str, Any], field: str
+) -> None:
+    """A job asking ``capability`` with ``options`` is a 400 VALIDATION_ERROR naming ``field``."""
+    response = create(api, tenant, job_body(capabilities=[capability], options={capability: options}))
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["code"] == "VALIDATION_ERROR"
+    assert field in [d["field"] for d in response.json["error"]["details"]], response.json
 
 
 def create(api: Client, tenant: TenantHandle, body: dict[str, Any] | None = None, **headers: str) -> TestResponse:
@@ -163,6 +181,9 @@ PIPELINE_ENV = {
     "VIDSCOPE_HEARTBEAT_SECONDS": "3",
     "VIDSCOPE_PROGRESS_INTERVAL_SECONDS": "0.2",
     "VIDSCOPE_MAX_MEDIA_SECONDS": "60",
+    # The pipeline tests speak English: tiny.en hears it ~3x faster than the multilingual default
+    # (bundled:base); the language tests (test_languages.py) run the default.
+    "VIDSCOPE_WHISPER_MODEL": "bundled:tiny.en",
     "VIDSCOPE_DOWNLOAD_TIMEOUT_SECONDS": "5",
     # The webhook retry schedule, shortened (the Standard Webhooks one runs for a day and more),
     # and how long a receiver gets to answer.
@@ -184,14 +205,21 @@ def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MediaServ
         yield server
 
 
-@pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.LocalStack]:
+@contextmanager
+def pipeline_stack(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[stack.LocalStack]:
+    """The local stack under the pipeline tests' settings, ``settings`` (VIDSCOPE_* names) over them."""
     with pytest.MonkeyPatch.context() as env:
-        for key, value in PIPELINE_ENV.items():
+        for key, value in {**PIPELINE_ENV, **settings}.items():
             env.setenv(key, value)
         dependencies.reset()
         with stack.running(log_dir=tmp_path_factory.mktemp("worker-logs")) as running:
             yield running
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.LocalStack]:
+    with pipeline_stack(tmp_path_factory) as running:
+        yield running
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from tests.integration.conftest import TenantHandle, create, job_body
+from tests.integration.conftest import SPEECH_DEFAULTS, TenantHandle, create, job_body
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_the_job_shows_every_capabilitys_options_with_defaults(api: Client, tena
     response = create(api, tenant, job_body(capabilities=["transcription", "summary", "brands"]))
     assert response.status_code == 202
     assert response.json["data"]["options"] == {
-        "transcription": {},
+        "transcription": SPEECH_DEFAULTS,
         "summary": {},
         "brands": {"return_proof": False, "sources": None},
     }
@@ -92,5 +92,6 @@ def test_a_capability_given_the_options_it_requires_is_accepted_with_the_rest_de
     response = create(api, tenant, body)
     assert response.status_code == 202, response.json
     options = response.json["data"]["options"]
-    assert options["transcription"] == {} and options["extract"]["prompt"] == "the people named"
+    assert options["transcription"] == SPEECH_DEFAULTS
+    assert options["extract"]["prompt"] == "the people named"
     assert options["extract"]["segmentation"] == {"strategy": "uniform", "window_seconds": 30.0}

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 from infra.local import resources
-from tests.integration.conftest import FakeClock, TenantHandle, create
+from tests.integration.conftest import SPEECH_DEFAULTS, FakeClock, TenantHandle, create
 from vidscope.adapters.media_store import MEDIA_PREFIX, job_prefix, media_key, result_key
 from vidscope.clock import utc_now
 from vidscope.jobs import progress
@@ -175,7 +175,10 @@ def test_a_job_completed_before_results_were_stored_apart_still_shows_them(
     )
     shown = api.get(f"/v1/jobs/{job_id}", headers=tenant.headers).json["data"]
     assert shown["results"] == {"transcription": transcript, "brands": []}
-    assert shown["options"] == {"transcription": {}, "brands": {"return_proof": True, "sources": ["speech"]}}
+    assert shown["options"] == {
+        "transcription": SPEECH_DEFAULTS,
+        "brands": {"return_proof": True, "sources": ["speech"]},
+    }
     assert api.get(f"/v1/jobs/{job_id}/transcript", headers=tenant.headers).json["data"] == transcript
     page = api.get(f"/v1/jobs/{job_id}/results/transcription", headers=tenant.headers).json["data"]
     assert page["results"]["transcription"]["segments"] == transcript["segments"] and page["total"] == 1

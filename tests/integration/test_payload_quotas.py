@@ -39,7 +39,7 @@ from vidscope.jobs.repository import job_key
 from vidscope.pipeline import transcription
 from vidscope.pipeline.ingestion import DownloadedMedia, Downloader
 from vidscope.settings import get_settings
-from vidscope.transcripts import Segment, Transcript
+from vidscope.transcripts import Segment, SpeechRequest, Transcript
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -87,6 +87,7 @@ def transcribe_an_hour(
     on_segment: Callable[[Segment, float], None] | None = None,
     *,
     max_seconds: float | None = None,
+    request: SpeechRequest | None = None,
 ) -> Transcript:
     """Stands in for ``vidscope.pipeline.transcription.transcribe``: the same contract, a fixed hour."""
     segments = hour_of_speech()

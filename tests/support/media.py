@@ -17,12 +17,16 @@ _FRAME_SAMPLES = 1024
 _VIDEO_SIZE = (64, 36)
 
 
-def speak(text: str, wav_path: Path, *, words_per_minute: int = 150) -> None:
-    """Synthesize ``text`` with espeak-ng (Debian package ``espeak-ng``) into a WAV file."""
+def speak(text: str, wav_path: Path, *, words_per_minute: int = 150, voice: str = "en-us", pitch: int = 50) -> None:
+    """Synthesize ``text`` with espeak-ng (Debian package ``espeak-ng``) into a WAV file, in
+    ``voice`` (a language: fr, de, es, …, optionally with a variant: ``en-us+m3``) at ``pitch``
+    (0 to 99)."""
     argv = [
         "espeak-ng",
         "-v",
-        "en-us",
+        voice,
+        "-p",
+        str(pitch),
         "-s",
         str(words_per_minute),
         "-w",
@@ -74,25 +78,65 @@ def write_mp4(samples: np.ndarray, out_path: Path) -> float:
     return seconds
 
 
-def speech_mp4(text: str, out_path: Path, *, pause_seconds: float = 0.6) -> list[dict[str, float | str]]:
-    """An mp4 of ``text`` spoken sentence by sentence (newline-separated), with short pauses.
-    Returns when each sentence is spoken: [{"text", "start", "end"}] in seconds."""
+def speech_mp4(
+    text: str, out_path: Path, *, pause_seconds: float = 0.6, voice: str = "en-us", lead_in: np.ndarray | None = None
+) -> list[dict[str, float | str]]:
+    """An mp4 of ``text`` spoken sentence by sentence (newline-separated) in ``voice``, with short
+    pauses, after ``lead_in`` (16 kHz int16 samples: music, silence) when given. Returns when each
+    sentence is spoken: [{"text", "start", "end"}] in seconds."""
+    return dialogue_mp4(
+        [(voice, 50, line) for line in text.splitlines() if line.strip()],
+        out_path,
+        pause_seconds=pause_seconds,
+        lead_in=lead_in,
+    )
+
+
+def dialogue_mp4(
+    lines: list[tuple[str, int, str]],
+    out_path: Path,
+    *,
+    pause_seconds: float = 0.6,
+    lead_in: np.ndarray | None = None,
+) -> list[dict[str, float | str]]:
+    """An mp4 of ``lines`` — (espeak-ng voice, pitch, sentence) each — spoken one after another
+    with short pauses. Returns when each is spoken: [{"text", "voice", "start", "end"}] in seconds."""
     pause = np.zeros(int(pause_seconds * _SAMPLE_RATE), dtype=np.int16)
-    parts: list[np.ndarray] = []
+    parts: list[np.ndarray] = [] if lead_in is None else [lead_in.astype(np.int16)]
     timings: list[dict[str, float | str]] = []
-    offset = 0
+    offset = sum(len(p) for p in parts)
     with tempfile.TemporaryDirectory() as tmp:
-        for i, sentence in enumerate(line.strip() for line in text.splitlines() if line.strip()):
+        for i, (voice, pitch, sentence) in enumerate(lines):
             wav = Path(tmp) / f"{i}.wav"
-            speak(sentence, wav)
+            speak(sentence.strip(), wav, voice=voice, pitch=pitch)
             samples = _read_mono(wav)
             timings.append(
-                {"text": sentence, "start": offset / _SAMPLE_RATE, "end": (offset + len(samples)) / _SAMPLE_RATE}
+                {
+                    "text": sentence.strip(),
+                    "voice": f"{voice}/{pitch}",
+                    "start": offset / _SAMPLE_RATE,
+                    "end": (offset + len(samples)) / _SAMPLE_RATE,
+                }
             )
             parts.extend([samples, pause])
             offset += len(samples) + len(pause)
     write_mp4(np.concatenate(parts), out_path)
     return timings
+
+
+def music(seconds: float, *, seed: int = 7) -> np.ndarray:
+    """``seconds`` of a synthetic tune (16 kHz int16): chords of sine tones on a beat, over a
+    little noise — sound that is not speech, for a lead-in before it."""
+    rng = np.random.default_rng(seed)
+    beat = _SAMPLE_RATE // 2
+    t = np.arange(beat) / _SAMPLE_RATE
+    notes = (220.0, 247.0, 262.0, 294.0, 330.0, 349.0, 392.0, 440.0)
+    bars = []
+    for _ in range(int(seconds * 2)):
+        root = notes[rng.integers(len(notes))]
+        bars.append(sum(a * np.sin(2 * np.pi * root * k * t) for a, k in ((0.2, 1), (0.1, 1.5), (0.1, 2))))
+    tune = np.concatenate(bars) + 0.02 * rng.standard_normal(len(bars) * beat)
+    return np.asarray(np.clip(tune, -1, 1) * 32767, dtype=np.int16)
 
 
 def silent_mp4(seconds: float, out_path: Path) -> float:

@@ -213,6 +213,7 @@ def test_prices_are_per_capability_per_started_minute() -> None:
         "style": 3,
         "summary": 1,
         "thumbnails": 1,
+        "translation": 2,
     }
     assert catalog.cost_breakdown(["transcription", "summary"], 61) == {"transcription": 4, "summary": 2}
     # What stores the file is priced by its size too, when that comes to more (issue 23: 64 MB of
@@ -255,12 +256,32 @@ def test_options_are_strict_and_filled_with_defaults() -> None:
     assert spelled.model_dump(mode="json") == request.model_dump(mode="json")
 
 
-def test_language_reads_the_transcripts_words() -> None:
+def test_language_reads_the_transcripts_words_when_the_model_did_not_detect_it() -> None:
     def run(text: str) -> Any:
         transcript = Transcript.from_segments([Segment(start=0, end=5, text=text)], language="en", duration_seconds=5)
         return REGISTRY["language"].run(Inputs(duration_seconds=5, transcript=transcript), None)
 
-    assert run("Der schnelle braune Fuchs springt über den faulen Hund und ist dann weg.")["language"] == "de"
+    german = run("Der schnelle braune Fuchs springt über den faulen Hund und ist dann weg.")
+    assert (german["language"], german["source"]) == ("de", "text")
     assert run("The quick brown fox jumps over the lazy dog and then it is gone.")["language"] == "en"
     assert run("これは日本語の文章です。")["language"] == "ja"
-    assert run("") == {"language": "und", "confidence": 0.0, "candidates": []}
+    assert run("") == {"language": "und", "confidence": 0.0, "source": "none", "candidates": []}
+
+
+def test_language_reports_the_audio_detection_when_transcription_made_one() -> None:
+    # Given a transcript whose model heard French from the audio (its words, mis-heard, look English)
+    transcript = Transcript.from_segments(
+        [Segment(start=0, end=5, text="The quick brown fox jumps over the lazy dog.")],
+        language="fr",
+        duration_seconds=5,
+        language_confidence=0.82,
+    )
+    # When the language capability runs
+    result = REGISTRY["language"].run(Inputs(duration_seconds=5, transcript=transcript), None)
+    # Then it reports what the audio said, and says so
+    assert result == {
+        "language": "fr",
+        "confidence": 0.82,
+        "source": "audio",
+        "candidates": [{"language": "fr", "score": 0.82}],
+    }

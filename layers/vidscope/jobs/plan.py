@@ -15,6 +15,7 @@ from vidscope.capabilities import REGISTRY, requirements
 from vidscope.capabilities.base import PRODUCED_BY, Need, Options, RunsIn
 from vidscope.models import Stage
 from vidscope.text.comments import CommentsRequest
+from vidscope.transcripts import SpeechRequest
 from vidscope.vision.request import ShotDetection, Stills, VisionRequest
 
 # The stages that turn the media into what the analyses read, each a container task; they run side
@@ -39,6 +40,7 @@ class Plan(BaseModel):
     vision: VisionRequest = Field(default_factory=VisionRequest)  # what the vision stage computes
     # What ingestion reads of the comments on the media's site (None: it reads none).
     comments: CommentsRequest | None = None
+    transcription: SpeechRequest = Field(default_factory=SpeechRequest)  # what the transcription stage hears
 
 
 def _vision_request(options: Iterable[Options], wanted: set[Need]) -> VisionRequest:
@@ -71,6 +73,14 @@ def _comments_request(options: Iterable[Options], wanted: set[Need]) -> Comments
     return CommentsRequest() if given is None else CommentsRequest.model_validate(given.model_dump(include=fields))
 
 
+def _speech_request(options: Iterable[Options]) -> SpeechRequest:
+    """The transcription stage's parameters: those of the options deriving from its model."""
+    asked = next((o for o in options if isinstance(o, SpeechRequest)), None)
+    if asked is None:
+        return SpeechRequest()
+    return SpeechRequest.model_validate(asked.model_dump(include=set(SpeechRequest.model_fields)))
+
+
 def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any]] | None = None) -> Plan:
     options = options or {}
     requested = [REGISTRY[name] for name in capabilities]
@@ -91,6 +101,7 @@ def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any
         video=Stage.VISION in made or Need.VIDEO_FILE in wanted,
         vision=_vision_request(parsed, wanted),
         comments=_comments_request(parsed, wanted),
+        transcription=_speech_request(parsed),
     )
 
 

@@ -16,7 +16,7 @@ from vidscope.errors import ResultNotAvailable, TranscriptNotAvailable
 from vidscope.jobs.lifecycle import get_job
 from vidscope.jobs.repository import JobRecord, JobsRepository
 from vidscope.models import Job, JobStatus
-from vidscope.transcripts import Transcript
+from vidscope.transcripts import Segment, Transcript
 
 
 def job_view(job: JobRecord, *, media: MediaStore) -> Job:
@@ -79,14 +79,29 @@ def result_page(
     return ResultPage(capability, _with_artifact_urls(job, page, media)[0], len(items), offset, limit)
 
 
-def get_transcript(tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore) -> Transcript:
+def get_transcript(
+    tenant_id: str, job_id: str, *, repo: JobsRepository, media: MediaStore, language: str | None = None
+) -> Transcript:
+    """The job's transcript, or its translation into ``language`` (the translation capability's,
+    timed like the transcript's segments) when that is not the language it was heard in."""
     job = get_job(tenant_id, job_id, repo=repo)
     if "transcription" not in job.capabilities:
         raise TranscriptNotAvailable(f"job {job_id} did not ask for the transcription capability")
     stored = stored_results(job, media, "transcription") if job.status is JobStatus.COMPLETED else {}
     if "transcription" not in stored:
         raise TranscriptNotAvailable(f"job {job_id} is {job.status}; its transcript is ready once it is completed")
-    return Transcript.model_validate(stored["transcription"])
+    transcript = Transcript.model_validate(stored["transcription"])
+    if language is None or language == transcript.language:
+        return transcript
+    translated = stored_results(job, media, "translation").get("translation") or {}
+    for translation in translated.get("translations", []):
+        if translation["language"] == language:
+            segments = [Segment.model_validate(s) for s in translation["segments"]]
+            return Transcript.from_segments(segments, language=language, duration_seconds=transcript.duration_seconds)
+    raise TranscriptNotAvailable(
+        f"job {job_id} has no {language} transcript: it was heard in {transcript.language}, "
+        "and the translation capability did not translate it into that language"
+    )
 
 
 def _with_artifact_urls(job: JobRecord, document: Any, media: MediaStore) -> tuple[Any, str | None]:

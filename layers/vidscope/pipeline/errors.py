@@ -113,6 +113,15 @@ class RunsOnRenderFunction(Exception):
     analysis would cost one for each."""
 
 
+class LanguagePairUnsupported(AnalysisFailed):
+    """The translation engine cannot translate the media's language (known only after detection)
+    into a target: that capability fails, uncharged, not the job. Raised by its engine room under
+    this name (``vidscope.text.translators.LanguagePairUnsupported``), which imports nothing of the
+    pipeline."""
+
+    code = "LANGUAGE_PAIR_UNSUPPORTED"
+
+
 class TransientStageError(Exception):
     """Worth retrying as it is (a throttled call, a dropped connection): the ASL retries it."""
 
@@ -144,6 +153,7 @@ STAGE_FAILURES: dict[str, type[StageFailed]] = {
         DownloadFormatUnsupported,
         TemplateHasNoVideo,
         TemplateIsSilent,
+        LanguagePairUnsupported,
         TaskOutOfTime,
     )
 }

@@ -70,6 +70,7 @@ from vidscope.tenancy import credits, failed_compute
 from vidscope.text.comments import SiteComments
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled, Summarizer
+from vidscope.text.translators import Translator
 from vidscope.transcripts import Transcript
 from vidscope.vision.models import VisionOutput
 
@@ -406,6 +407,7 @@ def _inputs(
     extractor: Extractor | None = None,
     progress: Callable[[str, float], None] | None = None,
     fingerprints: JobPrints | None = None,
+    translator: Translator | None = None,
 ) -> Inputs:
     """What ``capability`` reads of the stage outputs the job's media stages made; a frame
     capability without the vision stage's output fails alone, with the reason."""
@@ -430,6 +432,7 @@ def _inputs(
         summarizer=summarizer,
         extractor=extractor,
         fingerprints=fingerprints,
+        translator=translator,
         media=_JobFiles(media, event, workdir) if Need.MEDIA in wanted and workdir is not None else None,
         site_comments=SiteComments.model_validate(media.get_json(comments_key))
         if Need.SITE_COMMENTS in wanted and comments_key is not None
@@ -522,6 +525,7 @@ def analyze(
     runs_in: RunsIn = RunsIn.ANALYSIS,
     progress: Callable[[Capability[Any, Any]], Callable[[str, float], None] | None] | None = None,
     fingerprints: FingerprintIndex | None = None,
+    translator: Translator | None = None,
 ) -> AnalysisOutcome:
     """Compute one capability of the analysis stage (through the registry) and stage its result;
     ``runs_in``: the function this is (the analysis or the render function), which computes only
@@ -538,7 +542,9 @@ def analyze(
     with tempfile.TemporaryDirectory(prefix="vidscope-analysis-") as workdir:
         try:
             reporter = progress(capability) if progress is not None else None
-            inputs = _inputs(capability, event, media, summarizer, Path(workdir), extractor, reporter, prints)
+            inputs = _inputs(
+                capability, event, media, summarizer, Path(workdir), extractor, reporter, prints, translator
+            )
             result = compute(capability, inputs, event.options)
         except ModelThrottled as exc:
             raise TransientStageError(str(exc)) from exc

