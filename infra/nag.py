@@ -51,6 +51,9 @@ UNSCOPED_ACTIONS = frozenset(
         "states:SendTaskHeartbeat",
         # pulling the worker image
         "ecr:GetAuthorizationToken",
+        # Amazon Translate: TranslateText names a resource only for custom terminologies, which we
+        # do not use (vidscope.text.translators)
+        "translate:TranslateText",
         # Step Functions' vended log delivery
         "logs:CreateLogDelivery",
         "logs:GetLogDelivery",

@@ -46,9 +46,14 @@ _OBJECT_ACCESS: dict[str, set[tuple[str, str]]] = {
     "analyze": _STAGE | {("s3:GetObject", "download")},
     # The render function: the analysis function's code and reads (the media and a template beside it).
     "render": _STAGE | {("s3:GetObject", "download")},
-    # Merging keeps the results, and removes them when its job was cancelled or deleted meanwhile.
+    # Merging keeps the results, and removes them when its job was cancelled or deleted meanwhile;
+    # a job that reuses a completed job's results reads them to copy them (DESIGN §3b, Reuse).
     "merge_results": {("s3:GetObject", "staged")}
-    | {(action, kind) for action in ("s3:PutObject", "s3:DeleteObject", "s3:ListBucket") for kind in _RESULTS},
+    | {
+        (action, kind)
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")
+        for kind in _RESULTS
+    },
     "get_job": _RESULTS_READER,
     "get_transcript": _RESULTS_READER,
     "get_job_results": _RESULTS_READER,

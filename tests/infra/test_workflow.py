@@ -105,7 +105,12 @@ def test_a_stage_cannot_ask_for_spot_and_a_warm_pool() -> None:
 def test_stage_functions_get_only_their_part(prod_template: Template) -> None:
     analyze = actions(policies_of(prod_template, "analyze"))
     assert "bedrock:InvokeModel" in analyze  # declared by the summary capability
-    assert not {a for a in analyze if a.startswith("dynamodb:")}  # analysis never touches the table
+    # The analysis touches no job, tenant or key item: only the fingerprint index's partitions.
+    table = [s for s in policies_of(prod_template, "analyze") if any(a.startswith("dynamodb:") for a in actions([s]))]
+    assert actions(table) == {"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"}
+    for statement in table:
+        leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert all(key.startswith("FPRINT#") for key in ([leading] if isinstance(leading, str) else leading))
     fail_job = actions(policies_of(prod_template, "failjob"))
     assert {"dynamodb:UpdateItem", "dynamodb:GetItem"} <= fail_job
     assert not {a for a in fail_job if a.startswith("s3:")}
