@@ -3,6 +3,8 @@
 Prints, for every filter combination, the ScannedCount and read units (computed from item sizes
 per DynamoDB's sizing rules, eventually consistent) of a first page and of a cursor page, side
 by side for both tenant sizes. Target: identical at both sizes and ScannedCount <= limit + 1.
+A capability filter reads the capability's markers (ScannedCount) and then the page's jobs by
+key (BatchGetItem): both are printed, items read = markers + jobs fetched <= 2 x limit + 1.
 moto's own query time grows with the partition, so time is deliberately not the measure.
 
 Run: ``make bench`` (or ``python -m bench.listing``).
@@ -28,7 +30,7 @@ from vidscope.adapters import table
 from vidscope.adapters.dynamo import to_attributes
 from vidscope.ids import new_job_id
 from vidscope.jobs import lifecycle as jobs
-from vidscope.jobs.repository import JobPage, JobRecord, JobsRepository, job_item
+from vidscope.jobs.repository import JobPage, JobRecord, JobsRepository, capability_marker_items, job_item
 from vidscope.models import JobStatus, Platform
 
 # Small enough that even the 100-job tenant has two full pages for every filter combination
@@ -42,10 +44,17 @@ class RecordingRepository(JobsRepository):
     """The real repository, remembering the raw page it read last."""
 
     last: JobPage | None = None
+    fetched: tuple[JobRecord, ...] = ()
 
     def query(self, *args: Any, **kwargs: Any) -> JobPage:
         self.last = super().query(*args, **kwargs)
+        self.fetched = ()
         return self.last
+
+    def get_many(self, tenant_id: str, job_ids: Any) -> list[JobRecord]:
+        found = super().get_many(tenant_id, job_ids)
+        self.fetched = tuple(found)
+        return found
 
 
 def item_size(value: Any) -> int:
@@ -79,7 +88,9 @@ def seed(client: Any, table_name: str, tenant_id: str, count: int) -> None:
             status=STATUSES[n % len(STATUSES)],
             url="https://www.youtube.com/watch?v=bench",
             platform=Platform.YOUTUBE,
-            capabilities=["transcription", "summary", "brands"],
+            # Two jobs in three also ask for shots: the filter skips the others, and the 100-job
+            # tenant still has two full pages of them between the time filters.
+            capabilities=["transcription", "summary", "brands"] + (["shots"] if n % 3 else []),
             credits_estimated=240,
             credits_held=240,
             return_proof=False,
@@ -87,30 +98,50 @@ def seed(client: Any, table_name: str, tenant_id: str, count: int) -> None:
             updated_at=moment.isoformat(),
         )
         requests.append({"PutRequest": {"Item": to_attributes(job_item(record))}})
+        requests += [{"PutRequest": {"Item": item}} for item in capability_marker_items(record)]
     for start in range(0, len(requests), 25):
         client.batch_write_item(RequestItems={table_name: requests[start : start + 25]})
 
 
-def measure(
-    repo: RecordingRepository, tenant_id: str, count: int, combo: dict[str, Any]
-) -> tuple[int, float, int, float]:
+Measure = tuple[int, float, int, float]
+
+
+def _read(repo: RecordingRepository) -> tuple[int, float]:
+    """Items read by the last page (markers and the jobs fetched for them) and their read units:
+    the Query's in one, each fetched job's on its own (BatchGetItem sizes each item apart)."""
+    assert repo.last is not None
+    fetched = [to_attributes(job_item(r)) for r in repo.fetched]
+    units = read_units(repo.last.raw_items) + sum(read_units([item]) for item in fetched)
+    return repo.last.scanned_count + len(fetched), units
+
+
+def measure(repo: RecordingRepository, tenant_id: str, count: int, combo: dict[str, Any]) -> Measure:
     span = timedelta(seconds=count)
     query = jobs.ListQuery(
         limit=LIMIT,
         status=combo.get("status"),
         created_after=START + span * 0.25 if combo.get("after") else None,
         created_before=START + span * 0.75 if combo.get("before") else None,
+        capability=combo.get("capability"),
     )
     first = jobs.list_jobs(tenant_id, query, repo=repo, cursors=dependencies.cursor_codec())
-    assert repo.last is not None
-    first_scanned, first_units = repo.last.scanned_count, read_units(repo.last.raw_items)
+    assert len(first.jobs) == LIMIT and first.has_more
+    if query.capability is not None:
+        assert all(query.capability in j.capabilities for j in first.jobs)
+    first_read = _read(repo)
     nxt = jobs.ListQuery(**{**query.__dict__, "cursor": first.next_cursor})
     jobs.list_jobs(tenant_id, nxt, repo=repo, cursors=dependencies.cursor_codec())
-    return first_scanned, first_units, repo.last.scanned_count, read_units(repo.last.raw_items)
+    return (*first_read, *_read(repo))
 
 
-def cell(m: tuple[int, float, int, float]) -> str:
+def cell(m: Measure) -> str:
     return f"{m[0]}/{m[1]:.1f} | {m[2]}/{m[3]:.1f}"
+
+
+def label_of(combo: dict[str, Any]) -> str:
+    parts = [f"{key}={combo[key]}" for key in ("status", "capability") if combo.get(key)]
+    parts += [f"created_{name}" for name in ("after", "before") if combo.get(name)]
+    return ", ".join(parts) or "(none)"
 
 
 def main() -> None:
@@ -122,23 +153,24 @@ def main() -> None:
         for name, count in sizes.items():
             seed(client, "bench", name, count)
         combos = [
-            dict(zip(("status", "after", "before"), values, strict=True))
-            for values in itertools.product([None, JobStatus.COMPLETED], [False, True], [False, True])
+            dict(zip(("status", "capability", "after", "before"), values, strict=True))
+            for values in itertools.product([None, JobStatus.COMPLETED], [None, "shots"], [False, True], [False, True])
+            if not (values[0] and values[1])  # status with capability is a 400
         ]
-        print(f"limit={LIMIT}; columns: ScannedCount/read units, first page | cursor page")
+        print(f"limit={LIMIT}; columns: items read/read units, first page | cursor page")
         print(f"{'filters':<48}{'100 jobs':>26}{'10,000 jobs':>26}  same?")
         all_ok = True
         for combo in combos:
-            parts = [f"status={combo['status']}"] if combo["status"] else []
-            parts += [name for name in ("after", "before") if combo[name]]
-            label = ", ".join(p if p.startswith("status") else f"created_{p}" for p in parts) or "(none)"
             small = measure(repo, "small", sizes["small"], combo)
             large = measure(repo, "large", sizes["large"], combo)
-            same = small == large and max(small[0], small[2], large[0], large[2]) <= LIMIT + 1
+            # The job list's Query reads limit + 1 items; a capability's, limit + 1 markers + limit jobs.
+            bound = LIMIT + 1 + (LIMIT if combo["capability"] else 0)
+            same = small == large and max(small[0], small[2], large[0], large[2]) <= bound
             all_ok &= same
-            print(f"{label:<48}{cell(small):>26}{cell(large):>26}  {'yes' if same else 'NO'}")
+            print(f"{label_of(combo):<48}{cell(small):>26}{cell(large):>26}  {'yes' if same else 'NO'}")
         print(f"ratio items read per page (10,000 / 100 jobs): {'1.00 for every filter' if all_ok else 'DIFFERS'}")
-        print(f"max ScannedCount per page: {LIMIT + 1} = limit + 1 (one look-ahead item answers has_more)")
+        print(f"max items a Query reads per page: {LIMIT + 1} = limit + 1 (one look-ahead item answers has_more);")
+        print(f"a capability filter's page: {LIMIT + 1} markers + the {LIMIT} jobs they name, fetched by key")
         assert catalog.LIST_MAX_LIMIT >= LIMIT
 
 

@@ -76,6 +76,7 @@ _TABLE_ACCESS: dict[Access, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     Access.AUTHENTICATE: (("dynamodb:GetItem",), ("APIKEY#", "TENANT#"), False),
     Access.READ_JOBS: (("dynamodb:GetItem",), ("TENANT#",), False),
     Access.QUERY_JOBS: (("dynamodb:Query",), ("TENANT#",), True),
+    Access.FETCH_JOBS: (("dynamodb:BatchGetItem",), ("TENANT#",), False),
     Access.CHECK_JOBS: (("dynamodb:ConditionCheckItem",), ("TENANT#",), False),
     Access.PUT_JOBS: (("dynamodb:PutItem",), ("TENANT#",), False),
     Access.UPDATE_JOBS: (("dynamodb:UpdateItem",), ("TENANT#",), False),

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from vidscope import catalog, dependencies
 from vidscope.api.http import build_app, current_principal, documented, json_response, lambda_entry, meta
 from vidscope.api.openapi import ApiTag
-from vidscope.errors import InvalidCursor
+from vidscope.errors import InvalidCursor, UnsupportedCapability, ValidationFailed
 from vidscope.functions import api_function
 from vidscope.jobs import lifecycle as jobs
 from vidscope.models import JobListEnvelope, JobStatus, Pagination
@@ -33,7 +33,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     summary=SPEC.description,
     operation_id="listJobs",
     tags=[ApiTag.JOBS],
-    responses=documented(200, JobListEnvelope, InvalidCursor),
+    responses=documented(200, JobListEnvelope, InvalidCursor, UnsupportedCapability, ValidationFailed),
 )
 def list_jobs(
     limit: Annotated[int, Query(ge=1, le=catalog.LIST_MAX_LIMIT)] = catalog.LIST_DEFAULT_LIMIT,
@@ -41,6 +41,10 @@ def list_jobs(
     created_after: Annotated[datetime | None, Query(description="Only jobs created after this instant")] = None,
     created_before: Annotated[datetime | None, Query(description="Only jobs created before this instant")] = None,
     cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
+    capability: Annotated[
+        str | None,
+        Query(max_length=64, description="Only jobs that asked for this capability (not combined with status)"),
+    ] = None,
 ) -> Response[str]:
     query = jobs.ListQuery(
         limit=limit,
@@ -48,6 +52,7 @@ def list_jobs(
         created_after=_utc(created_after),
         created_before=_utc(created_before),
         cursor=cursor,
+        capability=capability,
     )
     page = jobs.list_jobs(
         current_principal().tenant_id, query, repo=dependencies.jobs_repository(), cursors=dependencies.cursor_codec()

@@ -103,7 +103,7 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
         "list_jobs",
         "List jobs, newest first",
         (Route("GET", "/v1/jobs"),),
-        _AUTH | {Access.QUERY_JOBS, Access.READ_CURSOR_SECRET},
+        _AUTH | {Access.QUERY_JOBS, Access.FETCH_JOBS, Access.READ_CURSOR_SECRET},
     ),
     FunctionSpec(
         "get_job",

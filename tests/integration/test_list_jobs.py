@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
-from werkzeug.test import Client
+from werkzeug.test import Client, TestResponse
 
-from tests.integration.conftest import FakeClock, TenantHandle, create, job_body
+from tests.integration.conftest import REQUIRED_OPTIONS, FakeClock, TenantHandle, create, job_body
+from vidscope import dependencies
 from vidscope.adapters.dynamo import to_attributes
 from vidscope.adapters.workflow import WorkflowClient
 from vidscope.clock import iso_ms
@@ -141,3 +144,90 @@ def test_list_shows_only_the_callers_jobs(api: Client, make_tenant) -> None:  # 
     mine = create(api, a).json["data"]["job_id"]
     create(api, b)
     assert [j["job_id"] for j in api.get("/v1/jobs", headers=a.headers).json["data"]] == [mine]
+
+
+def _refused(response: TestResponse, code: str) -> dict[str, Any]:
+    """The error of a 400 answer with ``code``."""
+    assert (response.status_code, response.json["error"]["code"]) == (400, code)
+    error: dict[str, Any] = response.json["error"]
+    return error
+
+
+def _create_with(api: Client, tenant: TenantHandle, capabilities: list[str]) -> str:
+    options = {name: REQUIRED_OPTIONS[name] for name in capabilities if name in REQUIRED_OPTIONS}
+    response = create(api, tenant, job_body(capabilities=capabilities, options=options))
+    assert response.status_code == 202, response.json
+    time.sleep(0.002)  # job ids order by their millisecond: the next job's is later
+    return str(response.json["data"]["job_id"])
+
+
+def test_capability_filter_pages_the_jobs_that_asked_for_it_and_forgets_a_deleted_one(
+    api: Client, make_tenant, jobs_repo: JobsRepository
+) -> None:  # type: ignore[no-untyped-def]
+    tenant, other = make_tenant(), make_tenant()
+    asked = [["transcription"], ["transcription", "summary"], ["summary"], ["transcription", "shots"]]
+    ids = [_create_with(api, tenant, capabilities) for capabilities in asked * 2]
+    _create_with(api, other, ["summary"])  # another tenant's: never listed
+    summary_jobs = [job_id for job_id, capabilities in zip(ids, asked * 2, strict=True) if "summary" in capabilities]
+    # Then each capability's list holds its jobs newest first, page by page, and only them
+    seen = walk(api, tenant, "capability=summary&limit=1")
+    assert [j["job_id"] for j in seen] == list(reversed(summary_jobs))
+    assert all("summary" in cast(list[str], j["capabilities"]) for j in seen)
+    assert [j["job_id"] for j in walk(api, tenant, "capability=shots&limit=1")] == [ids[7], ids[3]]
+    assert walk(api, tenant, "capability=brands") == []
+    # When a job is cancelled and deleted, its places in its capabilities' lists go with it
+    jobs.cancel_job(tenant.tenant_id, ids[1], repo=jobs_repo, workflow=WorkflowClient(None, None), clock=FakeClock())
+    assert api.delete(f"/v1/jobs/{ids[1]}", headers=tenant.headers).status_code == 200
+    assert ids[1] not in [j["job_id"] for j in walk(api, tenant, "capability=summary&limit=2")]
+    for capability in asked[1]:  # the markers themselves, not only the job they name
+        markers = jobs_repo.query(
+            tenant.tenant_id,
+            status=None,
+            sk_from="JOB#",
+            sk_to="JOB#~",
+            start_after_job_id=None,
+            limit=100,
+            capability=capability,
+        )
+        assert ids[1] not in markers.listed
+        assert markers.records == []
+    assert ids[1] not in [j["job_id"] for j in walk(api, tenant, "capability=transcription&limit=2")]
+    assert [j["job_id"] for j in walk(api, tenant, "capability=transcription&limit=2")] == [
+        ids[7],
+        ids[5],
+        ids[4],
+        ids[3],
+        ids[0],
+    ]
+
+
+def test_a_capability_page_reads_limit_plus_one_markers_and_the_limit_jobs(
+    api: Client, tenant: TenantHandle, jobs_repo: JobsRepository
+) -> None:
+    ids = [_create_with(api, tenant, ["transcription", "summary"]) for _ in range(5)]
+    codec = dependencies.cursor_codec()
+    page = jobs.list_jobs(
+        tenant.tenant_id, jobs.ListQuery(limit=2, capability="summary"), repo=jobs_repo, cursors=codec
+    )
+    assert page.scanned_count == 3
+    assert [j.job_id for j in page.jobs] == [ids[4], ids[3]]
+    assert page.has_more
+
+
+def test_capability_filter_with_time_range_and_cursor_bound_to_it(api: Client, tenant: TenantHandle) -> None:
+    ids = [_create_with(api, tenant, ["summary"]) for _ in range(3)]
+    created = [api.get(f"/v1/jobs/{j}", headers=tenant.headers).json["data"]["created_at"] for j in ids]
+    seen = walk(api, tenant, f"capability=summary&created_before={created[2]}&limit=1")
+    assert [j["job_id"] for j in seen] == [ids[1], ids[0]]
+    cursor = api.get("/v1/jobs?capability=summary&limit=1", headers=tenant.headers).json["pagination"]["next_cursor"]
+    for other_filters in ("capability=transcription&", ""):
+        _refused(api.get(f"/v1/jobs?{other_filters}limit=1&cursor={cursor}", headers=tenant.headers), "INVALID_CURSOR")
+
+
+def test_an_unknown_capability_or_one_with_status_is_400_naming_capability(api: Client, tenant: TenantHandle) -> None:
+    unknown = _refused(api.get("/v1/jobs?capability=teleport", headers=tenant.headers), "UNSUPPORTED_CAPABILITY")
+    assert unknown["details"][0]["field"] == "capability"
+    assert "transcription" in unknown["message"]
+    both = _refused(api.get("/v1/jobs?capability=summary&status=pending", headers=tenant.headers), "VALIDATION_ERROR")
+    assert both["details"][0]["field"] == "capability"
+    assert "status" in both["details"][0]["message"]

@@ -84,6 +84,12 @@ def status_pk(tenant_id: str, status: str) -> str:
     return f"TENANT#{tenant_id}#STATUS#{status}"
 
 
+def capability_pk(tenant_id: str, capability: str) -> str:
+    """The partition listing the tenant's jobs that asked for ``capability`` (GET /v1/jobs?capability=):
+    one marker per job under ``job_sk``, so the list reads it newest first by key, like every list."""
+    return f"TENANT#{tenant_id}#CAP#{capability}"
+
+
 # The tenant's count of pending and processing jobs (its concurrency ceiling, ``catalog``).
 ACTIVE_JOBS_SK: Final = "ACTIVEJOBS"
 

@@ -20,6 +20,7 @@ from vidscope.errors import (
     JobNotCancellable,
     JobNotDeletable,
     JobNotFound,
+    UnsupportedCapability,
     UploadNotFound,
     ValidationFailed,
 )
@@ -32,6 +33,7 @@ from vidscope.ids import (
     new_job_id,
 )
 from vidscope.jobs import idempotency
+from vidscope.jobs.capability_names import CAPABILITY_NAMES
 from vidscope.jobs.repository import (
     IdempotencyRecordExists,
     JobRecord,
@@ -273,6 +275,7 @@ class ListQuery:
     created_after: datetime | None = None
     created_before: datetime | None = None
     cursor: str | None = None
+    capability: str | None = None
 
     def filters_key(self) -> str:
         """What a cursor is bound to: the filters, not the page size."""
@@ -281,6 +284,8 @@ class ListQuery:
             self.created_after.isoformat() if self.created_after else "",
             self.created_before.isoformat() if self.created_before else "",
         ]
+        if self.capability is not None:  # appended only when given: earlier cursors stay valid
+            parts.append(self.capability)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -292,8 +297,25 @@ class JobList:
     scanned_count: int
 
 
+def _check_capability_filter(query: ListQuery) -> None:
+    """A capability the service has, and not with ``status``: a job's capability markers do not
+    follow its status, so that pair has no key condition to serve it."""
+    if query.capability is None:
+        return
+    if query.capability not in CAPABILITY_NAMES:
+        message = f"no capability named {query.capability!r}; supported: {', '.join(sorted(CAPABILITY_NAMES))}"
+        raise UnsupportedCapability(message, [{"field": "capability", "location": "query", "message": message}])
+    if query.status is not None:
+        message = "cannot be combined with status; filter by one of them"
+        raise ValidationFailed(
+            f"capability {message}", [{"field": "capability", "location": "query", "message": message}]
+        )
+
+
 def list_jobs(tenant_id: str, query: ListQuery, *, repo: JobsRepository, cursors: CursorCodec) -> JobList:
-    """One page of the tenant's jobs, newest first; reads at most ``limit + 1`` items."""
+    """One page of the tenant's jobs, newest first; reads at most ``limit + 1`` items (a
+    capability's list: ``limit + 1`` markers, then the ``limit`` jobs by key)."""
+    _check_capability_filter(query)
     for field, moment in (("created_after", query.created_after), ("created_before", query.created_before)):
         if moment is not None and not in_job_time_range(moment):
             message = f"must lie {JOB_TIME_RANGE}"
@@ -313,12 +335,12 @@ def list_jobs(tenant_id: str, query: ListQuery, *, repo: JobsRepository, cursors
         start_after_job_id=start_after,
         # One extra item tells whether another page exists without a second, empty read.
         limit=query.limit + 1,
+        capability=query.capability,
     )
-    jobs = page.records[: query.limit]
-    has_more = len(page.records) > query.limit
-    next_cursor = (
-        cursors.encode(tenant_id=tenant_id, filters=filters, last_job_id=jobs[-1].job_id) if has_more else None
-    )
+    listed = page.listed[: query.limit]
+    jobs = page.records[: query.limit] if query.capability is None else repo.get_many(tenant_id, listed)
+    has_more = len(page.listed) > query.limit
+    next_cursor = cursors.encode(tenant_id=tenant_id, filters=filters, last_job_id=listed[-1]) if has_more else None
     return JobList(jobs=jobs, has_more=has_more, next_cursor=next_cursor, scanned_count=page.scanned_count)
 
 
@@ -355,6 +377,20 @@ class AttemptLog(Protocol):
     def delete_attempts(self, tenant_id: str, job_id: str) -> None: ...
 
 
+def _delete_item(job: JobRecord, repo: JobsRepository) -> None:
+    """The job item and its list markers, retried while another write touches them at once."""
+    for attempt in range(_CONFLICT_RETRIES):
+        try:
+            repo.delete(job, allowed_from=TERMINAL_STATUSES)
+            return
+        except TransitionRefused as exc:  # deleted by a concurrent request meanwhile
+            raise JobNotFound(f"no job {job.job_id!r}") from exc
+        except WriteConflict:
+            if attempt == _CONFLICT_RETRIES - 1:
+                raise
+            time.sleep(_CONFLICT_BACKOFF_SECONDS * (attempt + 1))
+
+
 def delete_job(
     tenant_id: str,
     job_id: str,
@@ -377,10 +413,7 @@ def delete_job(
     media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
     deliveries.delete_attempts(tenant_id, job_id)
     fingerprints.remove(tenant_id, job_id)
-    try:
-        repo.delete(job, allowed_from=TERMINAL_STATUSES)
-    except TransitionRefused as exc:  # deleted by a concurrent request meanwhile
-        raise JobNotFound(f"no job {job_id!r}") from exc
+    _delete_item(job, repo)
     media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
     deliveries.delete_attempts(tenant_id, job_id)
     # A fingerprint analysis that stored its print after this sweep finds the media gone and

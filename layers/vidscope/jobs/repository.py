@@ -100,7 +100,11 @@ class JoinedWriteRefused(Exception):
 
 @dataclass(frozen=True)
 class JobPage:
+    """What one list query read: the jobs (none for a capability's list, whose items are markers),
+    the ids of the jobs listed, in order, and DynamoDB's count of items read."""
+
     records: list[JobRecord]
+    listed: list[str]
     scanned_count: int
     raw_items: list[dict[str, Any]]
 
@@ -183,6 +187,28 @@ def job_item(record: JobRecord) -> dict[str, Any]:
     }
 
 
+def capability_markers(record: JobRecord) -> list[dict[str, Any]]:
+    """The keys of the job's place in each of its capabilities' lists (``table.capability_pk``)."""
+    return [
+        to_attributes(
+            {
+                table.PARTITION_KEY: table.capability_pk(record.tenant_id, name),
+                table.SORT_KEY: table.job_sk(record.job_id),
+            }
+        )
+        for name in sorted(set(record.capabilities))
+    ]
+
+
+def capability_marker_items(record: JobRecord) -> list[dict[str, Any]]:
+    """The markers themselves, as stored (DynamoDB attribute values)."""
+    return [{**key, "entity": {"S": "capability_marker"}} for key in capability_markers(record)]
+
+
+# DynamoDB's BatchGetItem reads at most 100 keys per call; a list page asks for at most LIST_MAX_LIMIT.
+_BATCH_GET_KEYS = 100
+
+
 class JobsRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
@@ -216,6 +242,8 @@ class JobsRepository:
             },
             *credits.hold(self._table, record.tenant_id, record.job_id, record.credits_held, now),
         ]
+        # Written with the job, so a job is in its capabilities' lists exactly when it exists.
+        items += [{"Put": {"TableName": self._table, "Item": item}} for item in capability_marker_items(record)]
         counter_index = len(items)
         if active_jobs_ceiling is not None:
             items.append(count_active_job(self._table, record.tenant_id, active_jobs_ceiling))
@@ -304,10 +332,15 @@ class JobsRepository:
         sk_to: str,
         start_after_job_id: str | None,
         limit: int,
+        capability: str | None = None,
     ) -> JobPage:
         """Newest first, at most ``limit`` items read; only key conditions, so nothing read is
-        thrown away. A status filter reads the status index instead of the base table."""
-        if status is None:
+        thrown away. A status filter reads the status index instead of the base table; a
+        capability filter reads the capability's markers (``table.capability_pk``), which list
+        the jobs without holding them: ``get_many`` fetches those by key."""
+        if capability is not None:
+            pk_name, pk_value, sk_name = table.PARTITION_KEY, table.capability_pk(tenant_id, capability), table.SORT_KEY
+        elif status is None:
             pk_name, pk_value, sk_name = table.PARTITION_KEY, table.tenant_pk(tenant_id), table.SORT_KEY
         else:
             index = table.STATUS_INDEX
@@ -320,20 +353,36 @@ class JobsRepository:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        if status is not None:
+        if status is not None and capability is None:
             kwargs["IndexName"] = table.STATUS_INDEX.name
         if start_after_job_id is not None:
+            # The base table's key, and the index's where an index is read.
             start = {table.PARTITION_KEY: table.tenant_pk(tenant_id), table.SORT_KEY: table.job_sk(start_after_job_id)}
-            if status is not None:
-                start[pk_name] = pk_value
-                start[sk_name] = table.job_sk(start_after_job_id)
-            kwargs["ExclusiveStartKey"] = to_attributes(start)
+            kwargs["ExclusiveStartKey"] = to_attributes({**start, pk_name: pk_value, sk_name: start[table.SORT_KEY]})
         response = self._client.query(**kwargs)
+        items = [from_attributes(i) for i in response["Items"]]
         return JobPage(
-            records=[JobRecord.model_validate(from_attributes(i)) for i in response["Items"]],
+            records=[] if capability is not None else [JobRecord.model_validate(i) for i in items],
+            listed=[str(i[sk_name]).removeprefix(table.JOB_SK_PREFIX) for i in items],
             scanned_count=int(response["ScannedCount"]),
             raw_items=response["Items"],
         )
+
+    def get_many(self, tenant_id: str, job_ids: Sequence[str]) -> list[JobRecord]:
+        """The tenant's jobs ``job_ids`` by key (BatchGetItem), in that order; one deleted since
+        it was listed is left out."""
+        found: dict[str, JobRecord] = {}
+        for start in range(0, len(job_ids), _BATCH_GET_KEYS):
+            request: dict[str, Any] = {
+                self._table: {"Keys": [job_key(tenant_id, j) for j in job_ids[start : start + _BATCH_GET_KEYS]]}
+            }
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    record = JobRecord.model_validate(from_attributes(item))
+                    found[record.job_id] = record
+                request = answer.get("UnprocessedKeys") or {}
+        return [found[j] for j in job_ids if j in found]
 
     def transition(
         self,
@@ -442,20 +491,32 @@ class JobsRepository:
         )
 
     def delete(self, record: JobRecord, *, allowed_from: frozenset[JobStatus]) -> None:
-        """Remove a job if it is in ``allowed_from``, then its idempotency record if that still
-        names this job (after 48 h the key may have made a newer job: its record stays), and the
-        record of the upload it was made from."""
+        """Remove a job if it is in ``allowed_from``, with its places in its capabilities' lists
+        (one transaction: listed exactly while it exists), then its idempotency record if that
+        still names this job (after 48 h the key may have made a newer job: its record stays),
+        and the record of the upload it was made from."""
         allowed = {f":s{i}": s.value for i, s in enumerate(sorted(allowed_from))}
+        job_delete: TransactItem = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": job_key(record.tenant_id, record.job_id),
+                "ConditionExpression": f"#status IN ({', '.join(allowed)})",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_attributes(allowed),
+            }
+        }
+        markers: list[TransactItem] = [
+            {"Delete": {"TableName": self._table, "Key": key}} for key in capability_markers(record)
+        ]
         try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key=job_key(record.tenant_id, record.job_id),
-                ConditionExpression=f"#status IN ({', '.join(allowed)})",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_attributes(allowed),
-            )
-        except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise TransitionRefused from exc
+            self._client.transact_write_items(TransactItems=[job_delete, *markers])
+        except self._client.exceptions.TransactionCanceledException as exc:
+            codes = cancellation_codes(exc)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                raise TransitionRefused from exc
+            if "TransactionConflict" in codes:
+                raise WriteConflict from exc
+            raise
         if record.upload_id is not None:
             # Gone already (its TTL) or never consumed is fine.
             self._delete_if_owned(record, table.upload_sk(record.upload_id))
