@@ -14,6 +14,7 @@ from pydantic import (
 from pydantic.json_schema import WithJsonSchema
 
 from vidscope import catalog
+from vidscope.job_stages import Stage as Stage  # where a capability's declaration reads it, below these models
 
 # Re-exported: tests/integration/test_api_properties.py reads it here (vidscope.safe_text is its home).
 from vidscope.safe_text import UNSAFE_TEXT as UNSAFE_TEXT
@@ -43,22 +44,6 @@ class JobStatus(StrEnum):
 
 TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
 CANCELLABLE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.PROCESSING})
-
-
-class Stage(StrEnum):
-    INGESTION = "ingestion"
-    TRANSCRIPTION = "transcription"
-    VISION = "vision"
-    ANALYSIS = "analysis"
-    # The steps a capability that renders reports while it runs (``Capability.steps``): the style
-    # engine's, under the names of the system it replaces.
-    VIDEO_ANALYSIS = "video_analysis"
-    AUDIO_ANALYSIS = "audio_analysis"
-    MOTION_ANALYSIS = "motion_analysis"
-    STYLE_EXTRACTION = "style_extraction"
-    STYLE_APPLICATION = "style_application"
-    RENDERING = "rendering"
-    MERGING = "merging"
 
 
 # The stages every job ran before jobs had a plan of their own (and before vision existed): the

@@ -25,6 +25,7 @@ SHARED = {
     "functions",
     "http_headers",
     "ids",
+    "job_stages",
     "log",
     "models",
     "observability",

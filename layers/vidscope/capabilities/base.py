@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
-from vidscope.models import Stage
+from vidscope.job_stages import Stage
 from vidscope.text.comments import SiteComments
 from vidscope.text.extraction import Extractor
 from vidscope.text.summaries import Summarizer
