@@ -195,9 +195,15 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
     capability registry, which the API functions (that import this module for their own spec)
     never need to load (DESIGN §9: their cold import is budgeted)."""
     from vidscope.capabilities import REGISTRY, STEP_ACCESS
+    from vidscope.capabilities.base import RunsIn
 
-    # The step's own (it fetches the media for any capability that reads it) and each capability's extra.
-    analysis_access = STEP_ACCESS | {access for capability in REGISTRY.values() for access in capability.access}
+    def access_of(runs_in: RunsIn) -> frozenset[Access]:
+        """The step's own (it fetches the media for any capability that reads it) and the extra of
+        each capability computed on that function: the other function refuses it unread."""
+        declared = {access for c in REGISTRY.values() if c.runs_in is runs_in for access in c.access}
+        return STEP_ACCESS | declared
+
+    analysis_access = access_of(RunsIn.ANALYSIS)
     return (
         FunctionSpec(
             "ingest_media",
@@ -231,9 +237,9 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
             "Analysis that encodes video (RunsIn.RENDER: style): the analysis function's code with the CPUs and "
             "the time for a 10-minute 720p render",
             (),
-            # The analysis function's grants (the same registry and stage code), and the job's progress:
-            # a render runs for minutes and reports its steps (Capability.steps), as the workers do.
-            _STAGE | {Access.READ_STAGED, Access.WRITE_STAGED} | analysis_access,
+            # The same registry and stage code with the grants of the capabilities it renders, and
+            # the job's progress: a render runs for minutes and reports its steps (Capability.steps).
+            frozenset({Access.UPDATE_JOBS, Access.READ_STAGED, Access.WRITE_STAGED}) | access_of(RunsIn.RENDER),
             # 10 GB buys Lambda's 6 vCPUs: decoding, the LUT's tables and x264's threads run side by side.
             memory_mb=10240,
             ephemeral_mb=10240,  # the media and a template (at most 2 GiB each) and the rendered copy
