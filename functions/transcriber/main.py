@@ -10,7 +10,6 @@ the task, which frees the GPU.
 from __future__ import annotations
 
 import os
-import sys
 
 from vidscope import dependencies
 from vidscope.pipeline import container_task, transcription_worker
@@ -33,4 +32,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    container_task.exit_process(main())

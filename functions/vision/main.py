@@ -9,7 +9,6 @@ awaited, and non-zero only when the process itself broke.
 from __future__ import annotations
 
 import os
-import sys
 
 from vidscope import dependencies
 from vidscope.pipeline import container_task, vision_worker
@@ -24,4 +23,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    container_task.exit_process(main())

@@ -69,13 +69,18 @@ def test_the_analysis_stage_is_one_generic_step_that_runs_whatever_the_plan_name
 
 def test_registry_asl_and_function_list_agree() -> None:
     states = _asl()["States"]
-    analyzer = function("analyze")
-    # The analysis function holds what each capability it runs declares it needs.
+    analyzer, renderer = function("analyze"), function("render")
+    # Each function holds what each capability it computes declares it needs, and no other's.
     for capability in REGISTRY.values():
-        if capability.runs_in in (RunsIn.ANALYSIS, RunsIn.RENDER):
+        if capability.runs_in is RunsIn.ANALYSIS:
             assert capability.access <= analyzer.access, capability.name
-    # The same code and grants, more CPU and time, and the job's progress (a render's steps).
-    assert function("render").access == analyzer.access | {Access.READ_JOBS, Access.UPDATE_JOBS}
+        if capability.runs_in is RunsIn.RENDER:
+            assert capability.access <= renderer.access, capability.name
+    rendered = {a for c in REGISTRY.values() if c.runs_in is RunsIn.RENDER for a in c.access}
+    analysed = {a for c in REGISTRY.values() if c.runs_in is RunsIn.ANALYSIS for a in c.access}
+    assert not (analysed - rendered) & renderer.access
+    # The same stage reads and writes, and the job's progress (a render's steps) where it reads none.
+    assert renderer.access - rendered == (analyzer.access - analysed) | {Access.UPDATE_JOBS}
     # Every need is made by a stage the state machine has.
     stage_states = {"ingestion": "Ingest", "transcription": "Transcribe", "vision": "See"}
     media_states = states["ProcessMedia"]["ItemProcessor"]["States"]

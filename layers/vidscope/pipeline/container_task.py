@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
@@ -42,6 +44,9 @@ class TaskRuntime:
     clock: Clock
     heartbeat_seconds: float
     heartbeat_interval_seconds: float
+
+
+_WORK_THREAD = "work"
 
 
 class Heartbeat(threading.Thread):
@@ -145,7 +150,7 @@ def _within_budget(
         except BaseException as exc:  # handed to the waiting thread, which answers for the task
             outcome.append(exc)
 
-    worker = threading.Thread(target=run_work, name="work", daemon=True)
+    worker = threading.Thread(target=run_work, name=_WORK_THREAD, daemon=True)
     worker.start()
     worker.join(budget_seconds)
     if worker.is_alive() or not outcome:
@@ -157,6 +162,18 @@ def _within_budget(
     if isinstance(result, BaseException):
         raise result
     return result
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the worker's process with ``code``. When a task ran out of its time, its work thread may
+    still be inside native code (a decoder, ONNX Runtime, CTranslate2); the interpreter's shutdown
+    would then destroy running C++ threads and abort (SIGABRT: "terminate called without an active
+    exception"). The answer to Step Functions is already sent, so such a process leaves at once."""
+    if any(thread.name == _WORK_THREAD and thread.is_alive() for thread in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def task_from_environment(environ: Mapping[str, str]) -> WorkerTask:
