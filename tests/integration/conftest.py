@@ -317,3 +317,15 @@ def served_api_url(local_stack: stack.LocalStack) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@contextmanager
+def configured(**environment: str) -> Iterator[None]:
+    """The deployment configured with these environment variables for the block (a provider the
+    local AWS does not serve, say), the process's cached dependencies rebuilt on the way in and out."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in environment.items():
+            env.setenv(name, value)
+        dependencies.reset()
+        yield
+    dependencies.reset()

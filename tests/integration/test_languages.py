@@ -14,10 +14,9 @@ import pytest
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import TenantHandle, assert_option_refused, pipeline_stack, run_to_end
+from tests.integration.conftest import TenantHandle, assert_option_refused, configured, pipeline_stack, run_to_end
 from tests.support.media import dialogue_mp4, music, speech_mp4
 from tests.support.media_server import MediaServer, serving
-from vidscope import dependencies
 
 SPOKEN = {
     "fr": "Bonjour à tous et bienvenue.\nAujourd'hui nous parlons de la cuisine de ma grand-mère.\n"
@@ -179,11 +178,8 @@ def test_a_pair_known_only_after_detection_fails_the_translation_alone_uncharged
 def amazon_translate(local_stack: LocalStack) -> Iterator[None]:
     """Translations configured to come from Amazon Translate, which the local AWS does not serve:
     the call is made (and recorded for the IAM conformance check) and fails for a real reason."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("VIDSCOPE_TRANSLATION_PROVIDER", "amazon")
-        dependencies.reset()
+    with configured(VIDSCOPE_TRANSLATION_PROVIDER="amazon"):
         yield
-    dependencies.reset()
 
 
 def test_an_unreachable_translation_service_fails_the_translation_alone(

@@ -16,6 +16,7 @@ from tests.integration.conftest import (
     ALL_CAPABILITIES,
     TenantHandle,
     balance_and_ledger,
+    configured,
     is_terminal,
     submit,
     transcribing_or_over,
@@ -108,11 +109,8 @@ def test_a_worker_that_dies_twice_fails_the_job_as_transcription_failed(
 def unreachable_summary_provider(local_stack: LocalStack) -> Iterator[None]:
     """Summaries configured to come from Bedrock, which the local AWS does not serve: the
     summary capability fails for a real reason while brands runs as usual."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("VIDSCOPE_SUMMARY_PROVIDER", "bedrock")
-        dependencies.reset()
+    with configured(VIDSCOPE_SUMMARY_PROVIDER="bedrock"):
         yield
-    dependencies.reset()
 
 
 def test_a_failing_capability_is_reported_and_not_charged_while_the_others_complete(
