@@ -378,12 +378,17 @@ def get_job(ctx: click.Context, job_id: str, as_json: bool) -> None:
 
 @jobs.command("list")
 @click.option("--status", default=None)
+@click.option("--capability", default=None, help="Only jobs that asked for this capability")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def list_jobs(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+def list_jobs(ctx: click.Context, status: str | None, capability: str | None, limit: int, as_json: bool) -> None:
     """List jobs, newest first."""
-    for job in _call(ctx, lambda client: list(itertools.islice(client.list_jobs(status=status), limit))):
+
+    def first_jobs(client: VidscopeClient) -> list[Job]:
+        return list(itertools.islice(client.list_jobs(status=status, capability=capability), limit))
+
+    for job in _call(ctx, first_jobs):
         click.echo(
             job.model_dump_json(exclude_none=True)
             if as_json

@@ -148,11 +148,16 @@ class VidscopeClient:
                 return
             offset += len(items)
 
-    def list_jobs(self, *, status: str | None = None, page_size: int = 100) -> Iterator[Job]:
-        """Every job (newest first), following the cursors page by page."""
+    def list_jobs(
+        self, *, status: str | None = None, capability: str | None = None, page_size: int = 100
+    ) -> Iterator[Job]:
+        """Every job (newest first), or those in ``status`` or that asked for ``capability``,
+        following the cursors page by page."""
         params: dict[str, Any] = {"limit": page_size}
         if status:
             params["status"] = status
+        if capability:
+            params["capability"] = capability
         while True:
             page = self._request("GET", "/v1/jobs", params=params)
             yield from (Job.model_validate(j) for j in page["data"])

@@ -52,6 +52,13 @@ def test_the_client_creates_waits_lists_and_reads_the_transcript(
         assert done.status.value == "completed" and done.results is not None
         assert updates[-1] == "completed" and "processing" in updates
         assert job.job_id in [j.job_id for j in client.list_jobs(page_size=1)]  # followed the cursors
+        assert job.job_id in [j.job_id for j in client.list_jobs(capability="transcription")]
+        assert job.job_id not in [j.job_id for j in client.list_jobs(capability="shots")]
+        listed = CliRunner().invoke(
+            main,
+            ["--url", api_url, "--api-key", pipeline_tenant.api_key, "jobs", "list", "--capability", "transcription"],
+        )
+        assert listed.exit_code == 0 and job.job_id in listed.output, listed.output
         srt = client.transcript(job.job_id, "srt")
         assert isinstance(srt, str) and "-->" in srt
         with pytest.raises(VidscopeError) as missing:
