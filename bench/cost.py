@@ -227,7 +227,12 @@ class Bench:
         stored_before = accounting.stored_bytes(s3, bucket)
         invoked_before = len(self.timer.invocations)
         started = time.time()
-        body: dict[str, Any] = {"url": self.media_server.url(media.name), "capabilities": list(workload.capabilities)}
+        # reuse off: each workload is measured computing, not copying an earlier one's results
+        body: dict[str, Any] = {
+            "url": self.media_server.url(media.name),
+            "capabilities": list(workload.capabilities),
+            "reuse": False,
+        }
         if "extract" in workload.capabilities:
             body["options"] = {"extract": _EXTRACT}
         created = self.api.post("/v1/jobs", json=body, headers=self.headers).get_json()

@@ -119,6 +119,26 @@ def run_baseline(url: str) -> float:
     return time.perf_counter() - start
 
 
+def seconds_by_state(local: Any, job_id: str) -> str:
+    """Where the job's time went: seconds between each state's entry and exit (a Map's items
+    overlap), from the execution history's timestamps."""
+    from vidscope.adapters.workflow import execution_arn
+
+    sfn = local.client("stepfunctions")
+    arn = execution_arn(local.resources.state_machine_arn, job_id)
+    entered: dict[str, datetime] = {}
+    spent: dict[str, float] = {}
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
+        for event in page["events"]:
+            if event["type"].endswith("StateEntered"):
+                entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+            elif event["type"].endswith("StateExited"):
+                name = event["stateExitedEventDetails"]["name"]
+                if name in entered:
+                    spent[name] = spent.get(name, 0.0) + (event["timestamp"] - entered.pop(name)).total_seconds()
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(spent.items(), key=lambda i: -i[1]))
+
+
 def main() -> None:
     from werkzeug.test import Client
 
@@ -145,7 +165,10 @@ def main() -> None:
             units_before = counter.units
             start = time.perf_counter()
             created: dict[str, Any] = api.post(
-                "/v1/jobs", json={"url": url, "capabilities": CAPABILITIES}, headers=headers
+                # reuse off: every round computes (a repeat would otherwise copy round 1's results)
+                "/v1/jobs",
+                json={"url": url, "capabilities": CAPABILITIES, "reuse": False},
+                headers=headers,
             ).get_json()
             job = created["data"]
             while job["status"] not in ("completed", "failed", "cancelled"):
@@ -156,6 +179,7 @@ def main() -> None:
                 job = polled["data"]
             elapsed = time.perf_counter() - start
             assert job["status"] == "completed", job["error"]
+            print(f"  time by state: {seconds_by_state(local, job['job_id'])}", flush=True)
             return elapsed, local.state_transitions(job["job_id"]), counter.units - units_before
 
         pipeline_times, baseline_times = [], []

@@ -98,3 +98,57 @@ def test_the_windows_vote_by_speech_weighted_probability_within_the_candidates(
     narrowed = spoken_language.detect(_Model(), audio, ["de", "it"])
     assert narrowed is not None and narrowed.language == "de" and narrowed.heard == ("de",)
     assert set(narrowed.scores) <= {"de", "it"} and abs(sum(narrowed.scores.values()) - 1) < 0.01
+
+
+class _CountingModel(_Model):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def detect_language(self, audio: object) -> tuple[str, float, list[tuple[str, float]]]:
+        self.calls += 1
+        return super().detect_language(audio)
+
+
+def test_three_spread_windows_one_language_wins_clearly_decide_the_vote(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    # Given five minutes of "French" speech (short media: the VAD reads it all)
+    audio = np.zeros(300 * SAMPLING_RATE, dtype=np.float32)
+    monkeypatch.setattr(spoken_language, "speech_spans", lambda _audio: [(0, audio.shape[0])])
+    model = _CountingModel()
+    detection = spoken_language.detect(model, audio)
+    assert detection is not None and detection.language == "fr" and not detection.switches
+    assert model.calls == spoken_language.AGREEING_WINDOWS < spoken_language.WINDOWS
+
+
+def test_on_long_media_the_vad_reads_only_the_audio_around_each_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    # Given twenty minutes: "French" for the first ten, "German" after
+    audio = np.concatenate([np.zeros(600 * SAMPLING_RATE), np.ones(600 * SAMPLING_RATE)]).astype(np.float32)
+    heard: list[int] = []
+
+    def vad(part: np.ndarray) -> list[tuple[int, int]]:
+        heard.append(part.shape[0])
+        return [(0, part.shape[0])]
+
+    monkeypatch.setattr(spoken_language, "speech_spans", vad)
+    model = _CountingModel()
+    detection = spoken_language.detect(model, audio)
+    # The first and last windows disagree, so all six are scored, and the switch is heard
+    assert detection is not None and detection.heard == ("fr", "de") and model.calls == spoken_language.WINDOWS
+    assert sum(heard) == spoken_language.WINDOWS * spoken_language.REGION_SECONDS * SAMPLING_RATE < audio.shape[0] / 4
+
+
+def test_long_media_whose_regions_hold_no_speech_falls_back_to_the_whole_vad(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    audio = np.zeros(1200 * SAMPLING_RATE, dtype=np.float32)
+    speech = (700 * SAMPLING_RATE, 760 * SAMPLING_RATE)  # a minute of speech the regional VAD missed
+
+    def vad(part: np.ndarray) -> list[tuple[int, int]]:
+        return [speech] if part.shape[0] == audio.shape[0] else []
+
+    monkeypatch.setattr(spoken_language, "speech_spans", vad)
+    model = _CountingModel()
+    assert spoken_language.detect(model, audio) is not None and model.calls >= 1

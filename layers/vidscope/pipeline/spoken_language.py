@@ -5,11 +5,16 @@ a presenter's greeting in another language is then transcribed in the wrong one.
 speech (Silero, shipped with faster-whisper) is cut into a few windows spread over the whole
 media, the model scores every language on each window, and the windows vote, each weighted by the
 seconds of speech it holds. A window that another language wins clearly marks a media that
-switches language: its segments then get a language each."""
+switches language: its segments then get a language each.
+
+The cost stays near one detection whatever the length: on long media the VAD reads only the
+audio around each window's place (not the whole media, ~2 s a 10-minute file), and the windows
+are scored first, last, middle, then the rest, so three that one language wins clearly end the
+vote (a short insert in another language between them can then go unheard)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +23,8 @@ WINDOWS = 6  # windows spread over the media: a few encoder passes, each ~5 % of
 WINDOW_SECONDS = 30.0  # Whisper's input
 MIN_WINDOW_SECONDS = 6.0  # less speech than this says little about its language
 SWITCH_PROBABILITY = 0.75  # a window won this clearly by another language: the media switches
+AGREEING_WINDOWS = 3  # spread windows that one language wins clearly: the vote is decided
+REGION_SECONDS = 40.0  # on long media, the audio around a window's place that the VAD reads
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,32 @@ def windows(spans: Sequence[tuple[int, int]], count: int = WINDOWS) -> list[list
     return chosen
 
 
+def _spread(count: int) -> list[int]:
+    """Window numbers in the order they are scored: first, last, middle, then the rest."""
+    head = list(dict.fromkeys([0, count - 1, count // 2]))[:count]
+    return head + [n for n in range(count) if n not in head]
+
+
+def _spread_windows(audio: Any) -> Iterator[list[tuple[int, int]]]:
+    """The speech windows, in ``_spread`` order. Media longer than ``WINDOWS`` regions (with room
+    to spare) has the VAD run only on the ``REGION_SECONDS`` at each window's place; where those
+    hold too little speech (music, silence), the VAD reads everything."""
+    region = int(REGION_SECONDS * SAMPLING_RATE)
+    total = int(audio.shape[0])
+    if total > 2 * WINDOWS * region:
+        found = 0
+        for n in _spread(WINDOWS):
+            begin = (total - region) * n // (WINDOWS - 1)
+            spans = [(begin + a, begin + b) for a, b in speech_spans(audio[begin : begin + region])]
+            if sum(b - a for a, b in spans) >= MIN_WINDOW_SECONDS * SAMPLING_RATE:
+                found += 1
+                yield windows(spans, count=1)[0]
+        if found:
+            return
+    chosen = windows(speech_spans(audio))
+    yield from (chosen[n] for n in _spread(len(chosen)))
+
+
 def _scores(model: Any, samples: Any, candidates: Sequence[str] | None) -> dict[str, float]:
     """Each language's probability on ``samples`` (at most 30 s), among ``candidates`` when given."""
     _, _, ranked = model.detect_language(audio=samples)
@@ -80,7 +113,8 @@ def detect(model: Any, audio: Any, candidates: Sequence[str] | None = None) -> D
 
     vote: dict[str, float] = {}
     winners: dict[str, float] = {}
-    for window in windows(speech_spans(audio)):
+    clear: list[str | None] = []  # each scored window's clear winner, if it had one
+    for window in _spread_windows(audio):
         samples = np.concatenate([audio[start:end] for start, end in window])
         scores = _scores(model, samples, candidates)
         if not scores:
@@ -89,8 +123,11 @@ def detect(model: Any, audio: Any, candidates: Sequence[str] | None = None) -> D
         for code, p in scores.items():
             vote[code] = vote.get(code, 0.0) + weight * p
         best = max(scores, key=lambda code: scores[code])
-        if scores[best] >= SWITCH_PROBABILITY:
+        clear.append(best if scores[best] >= SWITCH_PROBABILITY else None)
+        if clear[-1] is not None:
             winners[best] = winners.get(best, 0.0) + weight
+        if len(clear) >= AGREEING_WINDOWS and clear[0] is not None and clear.count(clear[0]) == len(clear):
+            break
     if not vote:
         return None
     total = sum(vote.values())
