@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import FIXTURES, TenantHandle, run_to_end
+from tests.integration.conftest import FIXTURES, TenantHandle, new_tenant, run_to_end
 from tests.integration.test_vision import film  # noqa: F401 - the generated film and its server
 from tests.support.media_server import MediaServer
 from tests.support.vision_media import VideoTruth
@@ -181,3 +181,17 @@ def test_a_second_media_input_declared_in_a_test_alone_is_fetched_limited_and_pr
     assert kept["reference_seconds"] == pytest.approx(job["media"]["duration_seconds"], abs=0.1)
     assert kept["reference_bytes"] == (FIXTURES / "speech.mp4").stat().st_size
     assert job["cost_breakdown"] == {declared.name: 2, "language": 1}
+
+
+def test_a_balance_short_of_the_second_media_fails_that_capability_alone_uncharged(
+    pipeline_api: Client, media_server: MediaServer
+) -> None:
+    # Given a balance that holds the job's own minute (1 credit each) but not the reference's too
+    tenant = new_tenant(credits=2, name="Frugal")
+    declared = _second_media_capability("reference_short", media_server.url("speech.mp4"))
+    with capabilities.registered(declared):
+        job = _run(pipeline_api, tenant, media_server.url("speech.mp4"), [declared.name, "language"])
+    [error] = job["capability_errors"]
+    assert (error["capability"], error["code"]) == (declared.name, "INSUFFICIENT_CREDITS"), error
+    assert "language" in job["results"] and declared.name not in job["results"]
+    assert job["cost_breakdown"] == {"language": 1} and job["credits_charged"] == 1

@@ -126,11 +126,10 @@ def ingest(
         comments_key = _stage_comments(media, ref, downloaded.comments)
         runnable = billable(duration)
         seconds, second_refusals = _second_media(job, ref, runnable, media=media, downloader=downloader, tmp=tmp)
-        # Each capability priced on its second media too: the hold covers both before any stage runs.
         prices = catalog.cost_breakdown(
             [n for n in runnable if n not in second_refusals], billed, downloaded.size_bytes
         )
-        hold_price(repo, ref, sum(_with_second_media(prices, seconds).values()), clock)
+        _hold_second_media(repo, ref, clock, prices, seconds, second_refusals)
         content = content_hash(downloaded.path)
     ingested = _ingested(
         ref,
@@ -348,6 +347,32 @@ _SECOND_MEDIA_CODES: dict[type[Exception], str] = {
 def _second_media_note(wanted: SecondMedia, exc: Exception) -> Note:
     suffix = exc.suffix if isinstance(exc, SecondMediaRefused) else _SECOND_MEDIA_CODES[type(exc)]
     return Note(code=f"{wanted.code_prefix}_{suffix}", message=f"the {wanted.role}: {exc}")
+
+
+def _hold_second_media(
+    repo: JobsRepository,
+    ref: JobRef,
+    clock: Clock,
+    prices: dict[str, int],
+    seconds: dict[str, SecondMediaRef],
+    refusals: dict[str, Note],
+) -> None:
+    """Each capability priced on its second media too: the hold covers both before any stage
+    runs. A balance that covers the job's own media but not the second media too refuses the
+    capabilities that read one (``INSUFFICIENT_CREDITS``, each alone and uncharged), and the
+    others run on the hold already taken: the template's price is no reason to lose the rest."""
+    try:
+        hold_price(repo, ref, sum(_with_second_media(prices, seconds).values()), clock)
+    except BalanceTooLow:
+        for name in list(seconds):
+            second = seconds.pop(name)
+            refusals[name] = Note(
+                code="INSUFFICIENT_CREDITS",
+                message=(
+                    f"pricing its second media too ({second.billed_seconds:.0f} billed seconds) is more than the "
+                    "balance can hold; it was not run and nothing is charged for it"
+                ),
+            )
 
 
 def _with_second_media(prices: dict[str, int], seconds: dict[str, SecondMediaRef]) -> dict[str, int]:
