@@ -77,7 +77,7 @@ def create_job(
         url_guard=dependencies.url_guard(),
         clock=utc_now,
         workflow=dependencies.workflow_client(),
-        uploads=dependencies.uploads() if request.upload_id is not None else None,
+        uploads=dependencies.uploads() if request.upload_id is not None or request.second_media_uploads() else None,
     )
     envelope = JobEnvelope(data=created.job.to_public(), meta=meta())
     logger.append_keys(job_id=created.job.job_id)

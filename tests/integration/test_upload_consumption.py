@@ -217,3 +217,37 @@ def test_uploads_made_at_once_never_pass_the_cap(tenant: TenantHandle) -> None:
     with ThreadPoolExecutor(max_workers=racers) as pool:
         outcomes = list(pool.map(attempt, range(racers)))
     assert 0 < len([o for o in outcomes if o != "refused"]) <= catalog.MAX_OPEN_UPLOADS
+
+
+def test_a_template_upload_is_consumed_with_the_job_and_deleted_with_it(api: Client, tenant: TenantHandle) -> None:
+    source_id, template_id, missing_id = _upload(api, tenant), _upload(api, tenant), _upload(api, tenant, stored=False)
+
+    def styled(upload_id: str, template: str) -> TestResponse:
+        body = {
+            "upload_id": upload_id,
+            "capabilities": ["style"],
+            "options": {"style": {"template_upload_id": template}},
+        }
+        return api.post("/v1/jobs", json=body, headers=tenant.headers)
+
+    # Both uploads go to the job in its own transaction (one update of the open-uploads list).
+    created = styled(source_id, template_id)
+    assert created.status_code == 202, created.json
+    job_id = created.json["data"]["job_id"]
+    for upload_id in (source_id, template_id):
+        record = _upload_record(tenant.tenant_id, upload_id)
+        assert record is not None and record["job_id"]["S"] == job_id
+    # Used: as another job's media it is refused, naming the job that took it.
+    again = _job_on(api, tenant, template_id)
+    assert again.status_code == 404 and job_id in again.json["error"]["message"], again.json
+    # A template upload that cannot serve is no reason to refuse the job: its capability fails
+    # alone at ingestion (TEMPLATE_NOT_FOUND); and it is left unconsumed.
+    other = styled(_upload(api, tenant), missing_id)
+    assert other.status_code == 202, other.json
+    record = _upload_record(tenant.tenant_id, missing_id)
+    assert record is not None and "job_id" not in record
+    # Deleting the job deletes both files and both records.
+    assert api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code == 200
+    assert api.delete(f"/v1/jobs/{job_id}", headers=tenant.headers).status_code == 200
+    for upload_id in (source_id, template_id):
+        assert not _stored(tenant.tenant_id, upload_id) and _upload_record(tenant.tenant_id, upload_id) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
@@ -55,11 +55,11 @@ class MediaStore:
         """Whether ``key`` is stored (a stage's input disappears when its job is deleted)."""
         return self.object_size(key) is not None
 
-    def delete_job_objects(self, tenant_id: str, job_id: str, *, upload_id: str | None = None) -> int:
-        """Delete everything stored for a job, and the file it was made from when it was made
-        from an upload; returns how many objects were listed and removed under the job."""
+    def delete_job_objects(self, tenant_id: str, job_id: str, *, uploads: Sequence[str] = ()) -> int:
+        """Delete everything stored for a job, and the uploaded files it consumed; returns how
+        many objects were listed and removed under the job."""
         results = job_prefix(tenant_id, job_id)
-        if upload_id is not None:
+        for upload_id in uploads:
             self.delete_upload(tenant_id, upload_id)
         return self._delete_under(results) + self._delete_under(MEDIA_PREFIX + results)
 

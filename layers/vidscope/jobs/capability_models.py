@@ -164,6 +164,13 @@ class CreateJobRequest(BaseModel):
             for name in self.capabilities
         }
 
+    def second_media_uploads(self) -> list[str]:
+        """The uploads the options name as capabilities' second media (a style's template), each
+        once, apart from the job's own upload."""
+        named = (REGISTRY[name].second_media_of(options) for name, options in self.capability_options().items())
+        ids = [media.upload_id for media in named if media is not None and media.upload_id is not None]
+        return [upload_id for upload_id in dict.fromkeys(ids) if upload_id != self.upload_id]
+
     def idempotency_document(self) -> dict[str, Any]:
         """What makes two requests the same request: the body with its options as the job will
         run them. Options left at their defaults are left out, and return_proof (the older

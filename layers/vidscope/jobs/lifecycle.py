@@ -3,6 +3,7 @@ job's results back (the job view, result pages, the transcript) is ``vidscope.jo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from vidscope.errors import (
     JobNotDeletable,
     JobNotFound,
     UnsupportedCapability,
+    UploadIncomplete,
     UploadNotFound,
+    UploadTooLarge,
     ValidationFailed,
 )
 from vidscope.ids import (
@@ -183,18 +186,26 @@ def _upload_consumption(
     digest: str | None,
     fingerprint: str,
 ) -> list[TransactItem] | None:
-    """The writes that consume the job's upload in the job's own transaction (none for a job on a
-    URL), once the upload is found whole and unused (``Uploads.check``); None when this request's
-    own Idempotency-Key made a job with it since the replay check (the caller replays that)."""
-    if request.upload_id is None or uploads is None:
+    """The writes that consume the job's uploads in the job's own transaction (none for a job on
+    a URL with no uploaded second media), once each is found whole and unused
+    (``Uploads.check``); None when this request's own Idempotency-Key made a job with them since
+    the replay check (the caller replays that). A second media upload that cannot be used is left
+    to ingestion, which fails its capability alone (TEMPLATE_NOT_FOUND, …), not the job."""
+    if uploads is None:
         return []
-    try:
-        upload = uploads.check(record.tenant_id, request.upload_id, now)
-    except UploadNotFound:
-        if digest is None or _replay(repo, record.tenant_id, digest, fingerprint, now) is None:
-            raise
-        return None
-    return uploads.consume(upload, record.job_id, now)
+    found = []
+    if request.upload_id is not None:
+        try:
+            found.append(uploads.check(record.tenant_id, request.upload_id, now))
+        except UploadNotFound:
+            if digest is None or _replay(repo, record.tenant_id, digest, fingerprint, now) is None:
+                raise
+            return None
+    for upload_id in request.second_media_uploads():
+        with contextlib.suppress(UploadNotFound, UploadIncomplete, UploadTooLarge):
+            found.append(uploads.check(record.tenant_id, upload_id, now))
+            record.second_uploads = [*(record.second_uploads or []), upload_id]
+    return uploads.consume(found, record.job_id, now)
 
 
 def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowClient) -> JobRecord:
@@ -410,11 +421,11 @@ def delete_job(
     job = get_job(tenant_id, job_id, repo=repo)
     if job.status not in TERMINAL_STATUSES:
         raise JobNotDeletable(f"job {job_id} is {job.status}; cancel it before deleting it")
-    media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
+    media.delete_job_objects(tenant_id, job_id, uploads=job.uploads)
     deliveries.delete_attempts(tenant_id, job_id)
     fingerprints.remove(tenant_id, job_id)
     _delete_item(job, repo)
-    media.delete_job_objects(tenant_id, job_id, upload_id=job.upload_id)
+    media.delete_job_objects(tenant_id, job_id, uploads=job.uploads)
     deliveries.delete_attempts(tenant_id, job_id)
     # A fingerprint analysis that stored its print after this sweep finds the media gone and
     # takes its print back (pipeline.stages.analyze).

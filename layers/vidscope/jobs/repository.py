@@ -49,6 +49,14 @@ class JobRecord(Job):
     # The content hash of the media (pipeline.content), when ingestion computed one: the key of
     # the job's content record, which deleting the job deletes.
     content_hash: str | None = None
+    # The uploads the job consumed at creation as capabilities' second media (a style's
+    # template): only these can be read as such, and they are deleted with the job.
+    second_uploads: list[str] | None = None
+
+    @property
+    def uploads(self) -> list[str]:
+        """Every upload the job consumed: the one it was made from, then its second media."""
+        return [*([self.upload_id] if self.upload_id else []), *(self.second_uploads or [])]
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -494,7 +502,7 @@ class JobsRepository:
         """Remove a job if it is in ``allowed_from``, with its places in its capabilities' lists
         (one transaction: listed exactly while it exists), then its idempotency record if that
         still names this job (after 48 h the key may have made a newer job: its record stays),
-        and the record of the upload it was made from."""
+        and the records of the uploads it consumed."""
         allowed = {f":s{i}": s.value for i, s in enumerate(sorted(allowed_from))}
         job_delete: TransactItem = {
             "Delete": {
@@ -517,9 +525,9 @@ class JobsRepository:
             if "TransactionConflict" in codes:
                 raise WriteConflict from exc
             raise
-        if record.upload_id is not None:
+        for upload_id in record.uploads:
             # Gone already (its TTL) or never consumed is fine.
-            self._delete_if_owned(record, table.upload_sk(record.upload_id))
+            self._delete_if_owned(record, table.upload_sk(upload_id))
         if record.content_hash:  # a deleted job is never a source of reused results
             self._delete_if_owned(record, table.content_sk(record.content_hash, record.job_id))
         if record.idempotency_digest:

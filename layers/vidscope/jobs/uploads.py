@@ -19,6 +19,7 @@ What bounds an upload, from the URL on (DESIGN §7):
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -208,11 +209,12 @@ class Uploads:
             raise UploadIncomplete(f"upload {upload_id} holds {size} of the {record.size_bytes} bytes declared")
         return record
 
-    def consume(self, record: UploadRecord, job_id: str, now: datetime) -> list[TransactItem]:
-        """The writes that give ``record`` to ``job_id``, made in the job's own transaction (so a
-        job refused for any reason leaves the upload unused): the record names the job, on
-        condition that it is still there, unused and unexpired; and the upload leaves the
-        tenant's open uploads. A failed condition means another job took it first."""
+    def consume(self, records: Sequence[UploadRecord], job_id: str, now: datetime) -> list[TransactItem]:
+        """The writes that give ``records`` (distinct uploads of one tenant) to ``job_id``, made in
+        the job's own transaction (so a job refused for any reason leaves them unused): each
+        record names the job, on condition that it is still there, unused and unexpired; and
+        the uploads leave the tenant's open uploads. A failed condition means another job took
+        one first."""
         consumed: list[TransactItem] = [
             {
                 "Update": {
@@ -225,17 +227,21 @@ class Uploads:
                     "ExpressionAttributeValues": to_attributes({":job_id": job_id, ":now": iso_ms(now)}),
                 }
             }
+            for record in records
         ]
-        if record.counted:
-            # The version moves too: an upload being made now rewrites the list it read, and
-            # must read it again rather than put this one back.
+        counted = [record for record in records if record.counted]
+        if counted:
+            # One update of the list for them all (a transaction touches an item once). The
+            # version moves too: an upload being made now rewrites the list it read, and must
+            # read it again rather than put these back.
+            names = {f"#upload{n}": record.upload_id for n, record in enumerate(counted)}
             consumed.append(
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": _open_uploads_key(record.tenant_id),
-                        "UpdateExpression": "REMOVE uploads.#upload ADD version :one",
-                        "ExpressionAttributeNames": {"#upload": record.upload_id},
+                        "Key": _open_uploads_key(counted[0].tenant_id),
+                        "UpdateExpression": f"REMOVE {', '.join(f'uploads.{name}' for name in names)} ADD version :one",
+                        "ExpressionAttributeNames": names,
                         "ExpressionAttributeValues": to_attributes({":one": 1}),
                     }
                 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -285,7 +285,7 @@ def _second_media(
         folder = Path(tmp) / f"second-{name}"
         folder.mkdir()
         try:
-            got = _fetch_second(wanted, ref.tenant_id, media=media, downloader=downloader, folder=folder)
+            got = _fetch_second(wanted, ref.tenant_id, job.uploads, media=media, downloader=downloader, folder=folder)
         except (DownloadFailed, MediaTooLong, MediaUnsupported, SecondMediaRefused) as exc:
             refusals[name] = _second_media_note(wanted, exc)
             continue
@@ -311,18 +311,26 @@ class SecondMediaRefused(Exception):
 
 
 def _fetch_second(
-    wanted: SecondMedia, tenant_id: str, *, media: MediaStore, downloader: Downloader, folder: Path
+    wanted: SecondMedia,
+    tenant_id: str,
+    consumed: Sequence[str],
+    *,
+    media: MediaStore,
+    downloader: Downloader,
+    folder: Path,
 ) -> DownloadedMedia:
-    """A second media through the job media's own path: an upload of the tenant's (read from the
-    tenant's own uploads only, so another tenant's is not found), or a URL through the egress guard;
-    then the same limits and inspection."""
+    """A second media through the job media's own path: an upload the job ``consumed`` when it
+    was created (read from the tenant's own uploads only, so another tenant's is not found, and
+    one another job used or that had expired was not consumed), or a URL through the egress
+    guard; then the same limits and inspection."""
     if wanted.upload_id is not None:
         key = upload_key(tenant_id, wanted.upload_id)
-        size = media.object_size(key)
+        size = media.object_size(key) if wanted.upload_id in consumed else None
         if size is None:
             raise SecondMediaRefused(
                 "NOT_FOUND",
-                f"no upload {wanted.upload_id} of this account was found (uploads expire a day after they are made)",
+                f"no unused upload {wanted.upload_id} of this account was found when the job was created "
+                "(an upload makes one job, and expires a day after it is made)",
             )
         downloader.check_size(size)
         local = folder / "upload"
