@@ -48,12 +48,20 @@ speech-synthesizer:
 fingerprinter:
 	@(command -v fpcalc && ldconfig -p | grep -q libchromaprint) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libchromaprint-tools)
 
+# The release source of libchromaprint that the Lambda image builds (functions/chromaprint_library.py),
+# for tests/infra/test_chromaprint_image.py: Debian's orig tarball, the release's very bytes.
+CHROMAPRINT_SOURCE := .cache/chromaprint/chromaprint_1.5.1.orig.tar.gz
+.PHONY: chromaprint-source
+chromaprint-source: $(CHROMAPRINT_SOURCE)
+$(CHROMAPRINT_SOURCE):
+	bash tests/support/fetch_chromaprint_source.sh $(@D)
+
 # The console tests drive Debian's chromium through chromium-driver (Debian packages, not wheels).
 .PHONY: browser
 browser:
 	@(command -v chromium && command -v chromedriver) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
-test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer fingerprinter browser
+test: lint $(IAM_STAMP) $(AXE_STAMP) speech-synthesizer fingerprinter browser chromaprint-source
 	$(PY) -m pytest tests
 
 test-unit: $(STAMP)

@@ -4,19 +4,21 @@
   nothing but its address. A lookup Queries the bounded sample of keys its print asks
   (``matching.query_keys``), each read capped at ``BUCKET_READ_LIMIT`` items: its cost depends on
   the query, never on how many prints the tenant has stored.
-- A record per job (``fingerprint_record_pk``): the whole print (compressed), read for the few
-  candidates the keys voted for, and the sign that the job's entries are complete: entries are
-  written first, the record last, so a job without its record is never a match.
+- A record per job (``fingerprint_record_pk``): the whole print (compressed) and the version of
+  the keys its entries were written under (``keys.KEYS_VERSION``; none written: version 1), read
+  for the few candidates the keys voted for, and the sign that the job's entries are complete:
+  entries are written first, the record last, so a job without its record is never a match.
 The tenant is in every partition key: no lookup can reach another tenant's prints. Storing and
 removing need no numpy (``keys``): deleting a job runs in an API function."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from vidscope.adapters import table
-from vidscope.fingerprints.keys import StoredPrint, index_keys, pack, unpack
+from vidscope.fingerprints.keys import KEYS_VERSION, StoredPrint, index_keys, pack, unpack
 
 if TYPE_CHECKING:
     from vidscope.fingerprints.matching import Match, Print
@@ -61,13 +63,28 @@ class FingerprintIndex:
         """Index the job's print: its keys, then its record (what makes it findable)."""
         entries = _entries(tenant_id, job_id, fingerprint)
         self._write([{"PutRequest": {"Item": entry}} for entry in entries])
-        record = {
-            **_record_key(tenant_id, job_id),
-            "audio": {"B": pack(fingerprint.audio, "I")},
-            "visual": {"B": pack(fingerprint.visual, "Q")},
-            "visual_step": {"N": repr(fingerprint.visual_step)},
-        }
-        self._write([{"PutRequest": {"Item": record}}])
+        self._write([{"PutRequest": {"Item": _record(tenant_id, job_id, fingerprint)}}])
+
+    def reindex(self, tenant_id: str, job_id: str) -> bool:
+        """Move a stored print to the current keys: lookups ask those alone, so a print written
+        under older keys is found again only once moved. True when its version changed. The
+        entries the current keys no longer hold go first, then the record (now naming the current
+        version), then the current entries: cut short anywhere, deleting the job removes all that
+        is left, and running it again completes it."""
+        found = self._client.get_item(
+            TableName=self._table, Key=_record_key(tenant_id, job_id), ConsistentRead=True
+        ).get("Item")
+        if found is None:
+            return False
+        old = _stored(found)
+        new = replace(old, keys_version=KEYS_VERSION)
+        current = _entries(tenant_id, job_id, new)
+        kept = {(entry["PK"]["S"], entry["SK"]["S"]) for entry in current}
+        stale = [e for e in _entries(tenant_id, job_id, old) if (e["PK"]["S"], e["SK"]["S"]) not in kept]
+        self._write([{"DeleteRequest": {"Key": entry}} for entry in stale])
+        self._write([{"PutRequest": {"Item": _record(tenant_id, job_id, new)}}])
+        self._write([{"PutRequest": {"Item": entry}} for entry in current])
+        return old.keys_version != KEYS_VERSION
 
     def remove(self, tenant_id: str, job_id: str) -> None:
         """Remove the job's print and its key entries (found again from the stored print); nothing
@@ -150,8 +167,18 @@ class JobPrints:
 def _entries(tenant_id: str, job_id: str, fingerprint: StoredPrint) -> list[dict[str, Any]]:
     return [
         {"PK": {"S": table.fingerprint_key_pk(tenant_id, key)}, "SK": {"S": table.fingerprint_entry_sk(job_id, step)}}
-        for key, step in index_keys(fingerprint.audio, fingerprint.visual)
+        for key, step in index_keys(fingerprint.audio, fingerprint.visual, fingerprint.keys_version)
     ]
+
+
+def _record(tenant_id: str, job_id: str, fingerprint: StoredPrint) -> dict[str, Any]:
+    return {
+        **_record_key(tenant_id, job_id),
+        "audio": {"B": pack(fingerprint.audio, "I")},
+        "visual": {"B": pack(fingerprint.visual, "Q")},
+        "visual_step": {"N": repr(fingerprint.visual_step)},
+        "keys_version": {"N": str(fingerprint.keys_version)},
+    }
 
 
 def _record_key(tenant_id: str, job_id: str) -> dict[str, Any]:
@@ -163,4 +190,5 @@ def _stored(item: dict[str, Any]) -> StoredPrint:
         audio=unpack(item["audio"]["B"], "I"),
         visual=unpack(item["visual"]["B"], "Q"),
         visual_step=float(item["visual_step"]["N"]),
+        keys_version=int(item.get("keys_version", {"N": "1"})["N"]),  # written before versions: 1
     )

@@ -19,7 +19,8 @@ from vidscope.fingerprints.audio import AUDIO_STEP_SECONDS
 from vidscope.fingerprints.keys import StoredPrint, audio_keys, visual_keys
 
 # What a lookup asks at most, whatever the media's length: the lookup's cost is bounded.
-MAX_QUERY_KEYS = 48  # per kind, spread evenly over the query's media
+MAX_QUERY_KEYS = 48  # audio keys, spread evenly over the query's media
+MAX_VISUAL_QUERY_KEYS = 64  # picture keys (three per picture: ~21 pictures), spread the same way
 MAX_CANDIDATES = 8  # jobs scored on their whole prints
 MIN_VOTES = 2  # hits agreeing on one offset that make a job a candidate
 VOTE_BUCKET_SECONDS = 0.5
@@ -88,7 +89,7 @@ def query_keys(fingerprint: Print) -> list[tuple[str, int]]:
     """The keys a lookup asks: a bounded, even sample of the print's own keys."""
     return [
         *_spread(audio_keys(fingerprint.audio.tolist()), MAX_QUERY_KEYS),
-        *_spread(visual_keys(fingerprint.visual.tolist()), MAX_QUERY_KEYS),
+        *_spread(visual_keys(fingerprint.visual.tolist()), MAX_VISUAL_QUERY_KEYS),
     ]
 
 
