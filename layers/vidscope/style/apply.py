@@ -18,6 +18,7 @@ from vidscope.style.render import encode_sound, render
 from vidscope.style.transfer import (
     TRUE_PEAK_CEILING_DBTP,
     LoudnessMatch,
+    Transfer,
     build_lut,
     colour_map,
     match_loudness,
@@ -115,7 +116,8 @@ def style_from(
     if not render_video:
         return Styled(template_style, source_style, None, None)
     progress("style_application", 0.0)
-    lut = build_lut(colour_map(_lab_pixels(source_frames), _lab_pixels(template_frames)), strength=strength)
+    mapping = colour_map(_lab_pixels(source_frames), _lab_pixels(template_frames), Transfer.MKL_CHROMA)
+    lut = build_lut(mapping, strength=strength)
     cube = workdir / "style.cube"
     write_cube(lut, cube)
     encoded, gain = None, None
