@@ -22,11 +22,12 @@ from vidscope.style.measure import frame_times
 # x264's speed preset and quality, measured by bench/style.py on a 20-s 720p30 clip (the same LUT;
 # structure = edge-map correlation with the source, 0.922 before encoding; CPU-s of the whole render):
 #   superfast CRF 18: 0.907, 16.5 MB, 13.5 CPU-s    superfast CRF 16: 0.912, 24.6 MB, 12.7-14.5
-#   superfast CRF 14: 0.916, 34.1 MB, 14.1          veryfast CRF 16 (the MKL LUT): 0.008 below superfast
+#   superfast CRF 14: 0.916, 34.1 MB, 14.1          veryfast (the MKL LUT): 0.006-0.009 below superfast
 #   ultrafast CRF 18: 0.910, 22.8 MB,  9.3          ultrafast CRF 17: 0.913, 26.0 MB, 8.6
 # ultrafast (no deblocking, no B-frames, CAVLC) keeps edges as well as superfast a CRF step finer, in
-# 6 % more bytes and ~40 % less CPU, and its wall time stayed at its CPU time on a loaded machine where
-# superfast's frame threads took 2.5x theirs. tune=grain kept 0.006 more at CRF 18 in twice the bytes.
+# 6 % more bytes and ~40 % less CPU; back to back on the loaded bench machine its wall time stayed near
+# its CPU time where superfast's frame threads took 2.6x theirs. tune=grain kept 0.006 more at CRF 18
+# in twice the bytes.
 X264_PRESET = "ultrafast"
 X264_CRF = "17"
 _AUDIO_BITRATE = 160_000
