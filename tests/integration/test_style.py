@@ -20,7 +20,7 @@ from werkzeug.test import Client
 
 from tests.integration.conftest import TenantHandle, new_tenant, run_to_end, wait_for
 from tests.support.media_server import MediaServer, serving
-from tests.support.style_media import make_clip, teal_orange
+from tests.support.style_media import make_clip, structure_kept, teal_orange
 from tests.support.vision_media import make_audio_only
 from vidscope.cli import main
 from vidscope.style.audio import integrated_lufs, read_sound
@@ -91,6 +91,7 @@ def test_a_style_job_from_two_uploads_renders_the_template_look_and_loudness(
     before = lab_distance(*_lab(root / "source.mp4", 4), *_lab(root / "template.mp4", 3))
     after = lab_distance(*_lab(output, 4), *_lab(root / "template.mp4", 3))
     assert after <= 0.3 * before
+    assert structure_kept(root / "source.mp4", output, 4, every=5) >= 0.9  # the source's edges, frame by frame
     out, reference = read_sound(output, max_seconds=5), read_sound(root / "template.mp4", max_seconds=5)
     assert out is not None and reference is not None
     assert abs((integrated_lufs(out) or 0) - (integrated_lufs(reference) or 99)) <= 1.0

@@ -149,3 +149,27 @@ def make_clip(
                 container.mux(audio.encode(sound))
             container.mux(audio.encode(None))
     return Clip(path, width, height, fps, seconds, tuple(starts))
+
+
+def edge_correlation(one: np.ndarray, two: np.ndarray) -> float:
+    """The structure two BGR pictures share: the correlation of their edge maps (the Sobel gradient's
+    magnitude of their grey), 1 for the same edges whatever their contrast."""
+    magnitudes = []
+    for picture in (one, two):
+        grey = cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        magnitudes.append(cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)).ravel())
+    return float(np.corrcoef(np.stack(magnitudes))[0, 1])
+
+
+def structure_kept(source: Path, output: Path, seconds: float, every: int = 15) -> float:
+    """The mean edge-map correlation of ``output``'s frames with ``source``'s at the same frames (every
+    ``every``-th): a render keeps every frame and its timestamp, so the n-th of each show one moment."""
+    correlations = []
+    with av.open(str(source)) as a, av.open(str(output)) as b:
+        pairs = zip(a.decode(video=0), b.decode(video=0), strict=False)
+        for number, (one, two) in enumerate(pairs):
+            if number >= seconds * float(a.streams.video[0].average_rate or 0):
+                break
+            if number % every == 0:
+                correlations.append(edge_correlation(one.to_ndarray(format="bgr24"), two.to_ndarray(format="bgr24")))
+    return float(np.mean(correlations))

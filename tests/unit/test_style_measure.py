@@ -14,6 +14,7 @@ from vidscope.style.colour import colour_style, noise_sigma, texture_style
 from vidscope.style.measure import MediaHasNoVideo, measure
 from vidscope.style.models import STYLE_JSON_VERSION, MotionKind, StyleJSON
 from vidscope.style.pacing import pacing_style
+from vidscope.style.transfer import Transfer, colour_map
 
 
 def _flat(bgr: tuple[int, int, int], size: tuple[int, int] = (64, 36)) -> np.ndarray:
@@ -170,3 +171,21 @@ def test_nothing_is_decoded_past_what_was_paid_for(tmp_path: Path) -> None:
     assert style.frames_sampled == 2  # at 0 s and 1 s; nothing after 1.5 s
     sound = read_sound(clip.path, max_seconds=1.5)
     assert sound is not None and len(sound) == int(1.5 * RATE)
+
+
+def test_mkl_chroma_matches_the_template_and_keeps_lightness_apart_from_colour() -> None:
+    rng = np.random.default_rng(3)
+    # Source and template pixels (CIELAB) whose lightness and chroma are correlated differently.
+    source = rng.multivariate_normal([55, -5, 3], [[150, 40, 20], [40, 60, 10], [20, 10, 40]], 20_000)
+    template = rng.multivariate_normal([65, 8, 20], [[300, -30, 60], [-30, 90, 25], [60, 25, 120]], 20_000)
+    chroma_only = colour_map(source, template, Transfer.MKL_CHROMA)
+    # The output's lightness is the source's, re-toned: none of it comes from the source's chroma.
+    assert chroma_only.matrix[0, 1:] == pytest.approx([0, 0]) and chroma_only.matrix[1:, 0] == pytest.approx([0, 0])
+    moved = chroma_only.apply(source)
+    assert moved.mean(axis=0) == pytest.approx(template.mean(axis=0), abs=0.01)
+    assert moved.std(axis=0) == pytest.approx(template.std(axis=0), rel=0.01)
+    assert np.cov(moved[:, 1:], rowvar=False) == pytest.approx(np.cov(template[:, 1:], rowvar=False), rel=0.02)
+    # Full MKL matches the whole covariance, lightness fed from chroma.
+    full = colour_map(source, template, Transfer.MKL)
+    assert np.cov(full.apply(source), rowvar=False) == pytest.approx(np.cov(template, rowvar=False), rel=0.02)
+    assert np.abs(full.matrix[0, 1:]).max() > 0.05

@@ -18,6 +18,7 @@ from vidscope.style.render import encode_sound, render
 from vidscope.style.transfer import (
     TRUE_PEAK_CEILING_DBTP,
     LoudnessMatch,
+    Transfer,
     build_lut,
     colour_map,
     match_loudness,
@@ -72,11 +73,12 @@ def _styled_sound(sound: np.ndarray, target_lufs: float, strength: float, workdi
     encoded = workdir / "sound.m4a"
     ceiling = TRUE_PEAK_CEILING_DBTP
     match = match_loudness(sound, target_lufs, strength=strength, ceiling_dbtp=ceiling)
-    for _ in range(_ENCODE_TRIES):
+    for attempt in range(_ENCODE_TRIES):
         encode_sound(match.samples, encoded)
         decoded = read_sound(encoded, max_seconds=len(sound) / RATE + 1)
         peak = true_peak_dbtp(decoded) if decoded is not None else None
-        if peak is None or peak <= TRUE_PEAK_CEILING_DBTP - _ENCODED_MARGIN_DB:
+        # After the last try the match stays the one encoded (its gain is what the result reports).
+        if peak is None or peak <= TRUE_PEAK_CEILING_DBTP - _ENCODED_MARGIN_DB or attempt == _ENCODE_TRIES - 1:
             break
         ceiling -= peak - TRUE_PEAK_CEILING_DBTP + 2 * _ENCODED_MARGIN_DB
         match = match_loudness(sound, target_lufs, strength=strength, ceiling_dbtp=ceiling)
@@ -115,7 +117,8 @@ def style_from(
     if not render_video:
         return Styled(template_style, source_style, None, None)
     progress("style_application", 0.0)
-    lut = build_lut(colour_map(_lab_pixels(source_frames), _lab_pixels(template_frames)), strength=strength)
+    mapping = colour_map(_lab_pixels(source_frames), _lab_pixels(template_frames), Transfer.MKL_CHROMA)
+    lut = build_lut(mapping, strength=strength)
     cube = workdir / "style.cube"
     write_cube(lut, cube)
     encoded, gain = None, None

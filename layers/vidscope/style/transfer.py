@@ -24,6 +24,12 @@ _GAIN_PASSES = 4
 
 class Transfer(StrEnum):
     MKL = "mkl"
+    # MKL on the chroma (a*, b*) alone, lightness matched on its own (mean and spread): full MKL
+    # feeds the source's chroma into the output's lightness (in the bench's grade, L* took 0.51 of
+    # a* and 0.31 of b*), turning colour edges into lightness edges and clipping more; this keeps
+    # the picture's lightness structure, only re-toned (edge-map correlation before encoding 0.927
+    # vs 0.910, at 0.162 vs 0.137 of the source's colour distance on the bench's sampled frames).
+    MKL_CHROMA = "mkl-chroma"
     REINHARD = "reinhard"
 
 
@@ -46,20 +52,32 @@ def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     return root
 
 
-def colour_map(source: np.ndarray, template: np.ndarray, transfer: Transfer = Transfer.MKL) -> ColourMap:
-    """The map carrying ``source`` pixels (N x 3 CIELAB) to ``template``'s distribution: MKL
-    matches the means and the full covariances (the least displacement that does), Reinhard the
-    means and each axis's spread."""
-    mean_s, mean_t = source.mean(axis=0), template.mean(axis=0)
-    if transfer is Transfer.REINHARD:
-        scale = template.std(axis=0) / np.maximum(source.std(axis=0), 1e-3)
-        return ColourMap(np.diag(scale), mean_s, mean_t)
-    cov_s = np.cov(source, rowvar=False) + np.eye(3) * 1e-3
-    cov_t = np.cov(template, rowvar=False) + np.eye(3) * 1e-3
+def _mkl(source: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """The linear map carrying ``source``'s covariance (N x d) to ``template``'s with the least
+    displacement (Pitié and Kokaram)."""
+    ridge = np.eye(source.shape[1]) * 1e-3
+    cov_s = np.cov(source, rowvar=False) + ridge
+    cov_t = np.cov(template, rowvar=False) + ridge
     root_s = _sqrt_psd(cov_s)
     inv_root_s = np.linalg.inv(root_s)
-    middle = _sqrt_psd(root_s @ cov_t @ root_s)
-    return ColourMap(inv_root_s @ middle @ inv_root_s, mean_s, mean_t)
+    matrix: np.ndarray = inv_root_s @ _sqrt_psd(root_s @ cov_t @ root_s) @ inv_root_s
+    return matrix
+
+
+def colour_map(source: np.ndarray, template: np.ndarray, transfer: Transfer = Transfer.MKL_CHROMA) -> ColourMap:
+    """The map carrying ``source`` pixels (N x 3 CIELAB) to ``template``'s distribution: MKL
+    matches the means and the full covariances (the least displacement that does), MKL_CHROMA the
+    chroma's covariance and the lightness's spread apart, Reinhard the means and each axis's spread."""
+    mean_s, mean_t = source.mean(axis=0), template.mean(axis=0)
+    scale = template.std(axis=0) / np.maximum(source.std(axis=0), 1e-3)
+    if transfer is Transfer.REINHARD:
+        return ColourMap(np.diag(scale), mean_s, mean_t)
+    if transfer is Transfer.MKL:
+        return ColourMap(_mkl(source, template), mean_s, mean_t)
+    matrix = np.zeros((3, 3))
+    matrix[0, 0] = scale[0]
+    matrix[1:, 1:] = _mkl(source[:, 1:], template[:, 1:])
+    return ColourMap(matrix, mean_s, mean_t)
 
 
 def identity_grid(size: int = LUT_SIZE) -> np.ndarray:
@@ -108,7 +126,7 @@ def read_cube(path: Path) -> np.ndarray:
 
 def apply_lut(picture: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """A BGR uint8 picture through ``lut`` (trilinear): for tests and measures; the render applies
-    the .cube with FFmpeg's lut3d filter."""
+    it as tables on the decoder's YUV planes (``render.YuvLut``)."""
     size = lut.shape[0]
     rgb = picture[:, :, ::-1].astype(np.float32) / 255.0 * (size - 1)
     low = np.clip(np.floor(rgb).astype(np.int32), 0, size - 2)
