@@ -152,8 +152,9 @@ ANALYSIS_TIME_BUDGET: Final = TimeBudget(base_seconds=30, per_media_second=0.2)
 ANALYSIS_TIME_CEILING_SECONDS: Final = 280
 # One render (the render function: a capability that encodes video, style). Measured
 # (bench/style.py, 720p30 source): the whole application (two decodes, measures, LUT, sound,
-# H.264 encode) takes ~1.0-1.5 CPU-s per media second, which the function's 6 vCPUs (10 GB) run
-# in well under real time; 1 s per media second (of both media) is ~2x what 2 cores need, and a
+# H.264 encode) takes ~0.74 CPU-s per media second (the render alone 0.55), which the function's
+# 6 vCPUs (10 GB) run in well under real time; 1 s per media second (of both media) is more than
+# twice what 2 cores need even if it all ran on one thread, and a
 # 10-minute source with a 1-minute template gets 720 s, under the ceiling. Never above
 # RENDER_TIME_CEILING_SECONDS, under the render function's 900 s Lambda timeout.
 RENDER_TIME_BUDGET: Final = TimeBudget(base_seconds=60, per_media_second=1.0)
