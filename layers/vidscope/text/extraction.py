@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.transcripts import Segment
 
@@ -32,6 +32,10 @@ SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "depen
 class Evidence(BaseModel):
     """Where a returned value was said or shown: the passage that states it and when."""
 
+    # Built on first validation: create_job imports this module for the options' types alone and
+    # never validates entities (DESIGN §9).
+    model_config = ConfigDict(defer_build=True)
+
     path: str = Field(description="JSON pointer to the value in entities")
     source: Source
     start: float
@@ -40,6 +44,10 @@ class Evidence(BaseModel):
 
 
 class SegmentEntities(BaseModel):
+    # Built on first validation: create_job imports this module for the options' types alone and
+    # never validates entities (DESIGN §9).
+    model_config = ConfigDict(defer_build=True)
+
     index: int
     start: float
     end: float
