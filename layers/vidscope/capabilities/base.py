@@ -114,6 +114,9 @@ class Note(BaseModel):
     """Why a result is empty, or why a capability was refused before any work: a code a program
     can branch on and a sentence a person can act on."""
 
+    # Built on first use: ingestion, the analyses and merging make notes, creating a job never does.
+    model_config = ConfigDict(defer_build=True)
+
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     message: str
 

@@ -16,17 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from vidscope.access import Access
 from vidscope.capabilities import shots
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Requirement, ResultOf, clock_time
-from vidscope.text.extraction import (
-    MAX_PROMPT_CHARS,
-    Evidence,
-    JsonObject,
-    SegmentEntities,
-    Source,
-    check_schema,
-)
+from vidscope.text.schema_bounds import MAX_PROMPT_CHARS, JsonObject, Source, check_schema
 
 if TYPE_CHECKING:
     from vidscope.capabilities.results.extract import ExtractResult
+    from vidscope.text.extraction import Evidence
 
 MIN_WINDOW_SECONDS = 5.0
 
@@ -36,7 +30,8 @@ def _both_sources() -> list[Source]:
 
 
 class Segmentation(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # Built on first use, as options are (``Options``): ExtractOptions' schema holds it.
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     strategy: Literal["uniform", "shots", "chapters"] = Field(
         default="uniform", description="Windows of window_seconds, the video's shots, or its narrative chapters"
@@ -121,6 +116,7 @@ def _spans(inputs: Inputs, options: ExtractOptions) -> list[tuple[float, float, 
 def _extract(inputs: Inputs, options: ExtractOptions) -> ExtractResult:
     from vidscope.capabilities.results.extract import ExtractResult  # deferred (DESIGN §9)
     from vidscope.text import entity_extraction as ee  # deferred: the analysis function's work, not the API's
+    from vidscope.text.extraction import SegmentEntities
 
     sources: list[Source] = [s for s in options.sources if s == "speech" or inputs.has_video]
     segments = inputs.transcript.segments if "speech" in sources else []

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vidscope.text.extraction import (
-    Evidence,
-    JsonObject,
-    SegmentEntities,
-    Source,
-)
+from vidscope.text.extraction import Evidence, SegmentEntities
+from vidscope.text.schema_bounds import JsonObject, Source
 
 
 class ExtractResult(BaseModel):
