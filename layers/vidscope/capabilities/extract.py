@@ -30,8 +30,7 @@ def _both_sources() -> list[Source]:
 
 
 class Segmentation(BaseModel):
-    # Built on first use, as options are (``Options``): ExtractOptions' schema holds it.
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     strategy: Literal["uniform", "shots", "chapters"] = Field(
         default="uniform", description="Windows of window_seconds, the video's shots, or its narrative chapters"
