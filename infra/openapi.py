@@ -66,11 +66,11 @@ def generate_document() -> dict[str, Any]:
             # from the function, 502 or 504 from API Gateway when Lambda fails or runs too long.
             if "500" in responses:
                 responses["5XX"] = responses.pop("500")
-    from vidscope.jobs.capability_models import JobResults
+    from vidscope.jobs.capability_models import job_results_model
 
     document["webhooks"] = _webhooks(document["components"]["schemas"])
     # Job.results is marked as JobResults (vidscope.models.Results): its schema joins the rest.
-    _add_schemas(document["components"]["schemas"], JobResults)
+    _add_schemas(document["components"]["schemas"], job_results_model())
     _refer_to_marked_schemas(document)
     _drop_unreferenced_schemas(document)
     return _named_by_title(document)

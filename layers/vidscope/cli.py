@@ -237,7 +237,7 @@ def _result_lines(job: Job) -> Iterator[str]:
     for name, capability in REGISTRY.items():  # each capability says how it reads in a terminal
         result = (job.results or {}).get(name)
         if result is not None:
-            lines = capability.render(capability.result.model_validate(result))
+            lines = capability.render(capability.result_model.model_validate(result))
             yield from (f"[bold]{name}[/bold]: {_swatches(escape(line))}" for line in lines)
     shown = catalog.BOUNDED_RESULT_ITEMS
     for name, total in (job.result_totals or {}).items():

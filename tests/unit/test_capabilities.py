@@ -19,7 +19,7 @@ from vidscope.access import Access
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, RunsIn
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
-from vidscope.jobs.capability_models import CreateJobRequest, JobOptions, JobResults
+from vidscope.jobs.capability_models import CreateJobRequest, JobOptions, job_results_model
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
 from vidscope.models import UNPLANNED_STAGES, Stage
 from vidscope.transcripts import Segment, Transcript
@@ -92,11 +92,12 @@ def test_registry_asl_and_function_list_agree() -> None:
 
 
 def test_the_api_models_have_one_typed_property_per_capability() -> None:
-    for model in (JobOptions, JobResults):
+    results = job_results_model()
+    for model in (JobOptions, results):
         assert set(model.model_fields) == set(REGISTRY)
     assert CreateJobRequest.model_json_schema()["properties"]["capabilities"]["items"]["enum"] == list(REGISTRY)
     for name, capability in REGISTRY.items():
-        assert JobResults.model_fields[name].annotation == capability.result | None
+        assert results.model_fields[name].annotation == capability.result_model | None
         assert JobOptions.model_fields[name].annotation == capability.options | None
 
 
@@ -147,6 +148,31 @@ def test_a_declaration_that_anything_downstream_would_trip_on_cannot_be_register
     with capabilities.registered(_capability(paged="items", when_empty=_empty)):  # the same, routable, is fine
         assert "probe" in REGISTRY
     assert "probe" not in REGISTRY
+
+
+def test_every_result_declared_by_reference_is_a_model_the_api_can_serve() -> None:
+    # A result named "module:Name" is checked when first used, not at registration (create_job
+    # never loads results): this resolves and checks every capability's here.
+    by_reference = [c for c in REGISTRY.values() if isinstance(c.result, str)]
+    assert by_reference
+    for capability in by_reference:
+        model = capability.result_model
+        assert issubclass(model, BaseModel) and f"{model.__module__}:{model.__name__}" == capability.result
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"result": f"{__name__}:_empty"}, "is not a model"),
+        ({"result": f"{__name__}:_Nothing", "paged": "value", "when_empty": _empty}, "not a list field"),
+        ({"result": f"{__name__}:_Nothing", "paged": "", "when_empty": _empty}, "not a list"),
+    ],
+)
+def test_a_result_declared_by_reference_that_the_api_could_not_serve_fails_on_first_use(
+    overrides: dict[str, Any], reason: str
+) -> None:
+    with capabilities.registered(_capability(**overrides)) as probe, pytest.raises(UnroutableCapability, match=reason):
+        probe.result_model  # noqa: B018 - resolving it is what is tested
 
 
 def test_a_result_read_from_another_capability_is_computed_from_the_same_stage_outputs() -> None:

@@ -25,7 +25,7 @@ print(json.dumps("vidscope.capabilities" in sys.modules))
 """
 
 
-def _loads_registry(module: str) -> bool:
+def _run(script: str, module: str) -> str:
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers'}",
@@ -33,17 +33,35 @@ def _loads_registry(module: str) -> bool:
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     result = subprocess.run(  # noqa: S603 - this interpreter running our own script
-        [sys.executable, "-c", _LOADED_AFTER_IMPORT, module],
+        [sys.executable, "-c", script, module],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=env,
         check=True,
     )
-    loaded: bool = json.loads(result.stdout)
+    return result.stdout
+
+
+def _loads_registry(module: str) -> bool:
+    loaded: bool = json.loads(_run(_LOADED_AFTER_IMPORT, module))
     return loaded
 
 
 @pytest.mark.parametrize("spec", API_FUNCTIONS, ids=lambda spec: spec.name)
 def test_only_the_function_that_validates_options_imports_the_registry(spec: FunctionSpec) -> None:
     assert _loads_registry(spec.module) is (spec.name in LOADS_THE_REGISTRY)
+
+
+_RESULTS_LOADED_AFTER_IMPORT = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("vidscope.capabilities.results."))))
+"""
+
+
+def test_creating_a_job_loads_no_capability_result_model() -> None:
+    # create_job validates options and never reads a result: each capability's result models
+    # (``vidscope.capabilities.results``) load where results are used, not in its cold start.
+    spec = next(spec for spec in API_FUNCTIONS if spec.name == "create_job")
+    assert json.loads(_run(_RESULTS_LOADED_AFTER_IMPORT, spec.module)) == []

@@ -164,7 +164,7 @@ def test_media_without_sound_gets_colour_only(clips: dict[str, Clip], tmp_path: 
 def test_without_a_template_the_media_own_style_is_measured(clips: dict[str, Clip], tmp_path: Path) -> None:
     result, stored = _run(clips["source"], None, tmp_path, apply=False)
     assert set(result) == {"style_json"} and not stored.exists()
-    lines = STYLE.render(STYLE.result.model_validate(result))
+    lines = STYLE.render(STYLE.result_model.model_validate(result))
     assert len(SWATCH.findall(lines[1])) == 5  # the palette's swatches
     assert any("LUFS" in line for line in lines) and any("pacing" in line for line in lines)
 

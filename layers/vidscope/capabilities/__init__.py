@@ -1,27 +1,39 @@
 """The capability registry: every module of this package that declares ``CAPABILITY`` is one
 capability (DESIGN §3b). Adding a capability is adding its module (and its tests): discovery
 finds it, and registration refuses a declaration that anything downstream would trip on — a need
-no stage makes, a result read that cannot be computed, a paged field that is not a list."""
+no stage makes, a result read that cannot be computed, a paged field that is not a list (checked
+when the result's model is first used where a capability names it by reference, as every built-in
+one does: the models of ``capabilities.results`` load where results are used, never in create_job's
+cold start, DESIGN §9)."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import types
-import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
-from pydantic import BaseModel, RootModel
-
 from vidscope.access import Access
-from vidscope.capabilities.base import DOWNLOADED, PRODUCED_BY, Capability, Inputs, Need, Note, ResultOf, RunsIn
+from vidscope.capabilities.base import (
+    DOWNLOADED,
+    PRODUCED_BY,
+    Capability,
+    Inputs,
+    Need,
+    Note,
+    Requirement,
+    ResultOf,
+    RunsIn,
+    UnroutableCapability,
+    check_result,
+)
 
 __all__ = [
     "REGISTRY",
     "STEP_ACCESS",
     "Capability",
+    "UnroutableCapability",
     "compute",
     "needed",
     "refused",
@@ -30,43 +42,27 @@ __all__ = [
     "requirements",
 ]
 
-_NOT_CAPABILITIES = frozenset({"base"})
+# base: what a capability declares; results: the capabilities' result models, each module
+# imported when its results are first used (``Capability.result_model``).
+_NOT_CAPABILITIES = frozenset({"base", "results"})
 # What the analysis step does for every capability it runs, granted to the step itself: a
 # capability declares only the access its own compute adds.
 STEP_ACCESS: frozenset[Access] = frozenset({Access.READ_MEDIA})
 
 
-class UnroutableCapability(Exception):
-    """A declaration the workflow could not run, or whose result the API could not serve."""
-
-
-def _is_list(annotation: Any) -> bool:
-    return typing.get_origin(annotation) is list or annotation is list
-
-
 def _check_paged(capability: Capability[Any, Any]) -> None:
-    if capability.paged is None:
-        return
-    result = capability.result
-    if capability.paged == "":
-        root = result.model_fields.get("root") if issubclass(result, RootModel) else None
-        if root is None or not _is_list(root.annotation):
-            raise UnroutableCapability(f"{capability.name} pages its result itself, which is not a list")
-    else:
-        field = result.model_fields.get(capability.paged)
-        annotation = field.annotation if field is not None else None
-        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-            annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
-        if not _is_list(annotation):
-            raise UnroutableCapability(
-                f"{capability.name} pages {capability.paged!r}, which is not a list field of {result.__name__}"
-            )
-    if capability.when_empty is None:
+    if capability.paged is not None and capability.when_empty is None:
         raise UnroutableCapability(f"{capability.name} has a list that can come out empty: declare when_empty")
 
 
+def _reads(capability: Capability[Any, Any]) -> frozenset[Requirement]:
+    # What it reads with its default options, unvalidated: validating would build its options
+    # model, which only a request needs (DESIGN §9).
+    return capability.needs | capability.uses(capability.defaults())
+
+
 def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
-    for requirement in capability.needs | capability.uses(capability.defaults()):
+    for requirement in _reads(capability):
         if not isinstance(requirement, ResultOf):
             if requirement not in PRODUCED_BY:
                 raise UnroutableCapability(
@@ -76,9 +72,7 @@ def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capabilit
         read = known.get(requirement.capability)
         if read is None:
             raise UnroutableCapability(f"{capability.name} reads {requirement.capability}, which is not registered")
-        if read.runs_in is not RunsIn.MERGING or any(
-            isinstance(r, ResultOf) for r in read.needs | read.uses(read.defaults())
-        ):
+        if read.runs_in is not RunsIn.MERGING or any(isinstance(r, ResultOf) for r in _reads(read)):
             raise UnroutableCapability(
                 f"{capability.name} reads {read.name}'s result, which only a capability computed while merging "
                 "from stage outputs alone can give"
@@ -87,12 +81,12 @@ def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capabilit
 
 def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
     _check_reads(capability, known)
+    if not isinstance(capability.result, str):  # one declared by reference is checked on first use
+        check_result(capability, capability.result)
     _check_paged(capability)
-    if not issubclass(capability.result, BaseModel):
-        raise UnroutableCapability(f"{capability.name}'s result is not a model")
     if capability.runs_in is RunsIn.MERGING and capability.access:
         raise UnroutableCapability(f"{capability.name} is computed while merging, which holds no extra grants")
-    if capability.runs_in is RunsIn.MERGING and capability.wants(None) & DOWNLOADED:
+    if capability.runs_in is RunsIn.MERGING and _reads(capability) & DOWNLOADED:
         raise UnroutableCapability(
             f"{capability.name} reads what ingestion downloaded, which only the analysis step may read: "
             "compute it in RunsIn.ANALYSIS"

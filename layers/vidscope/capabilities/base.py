@@ -5,10 +5,14 @@ grants, merging and the CLI's rendering."""
 
 from __future__ import annotations
 
+import importlib
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
@@ -17,16 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
 from vidscope.job_stages import Stage
-from vidscope.text.comments import SiteComments
-from vidscope.text.extraction import Extractor
-from vidscope.text.summaries import Summarizer
-from vidscope.transcripts import Transcript
-from vidscope.vision.frame_hashes import FrameHashes
-from vidscope.vision.models import VISION_DIR, ScreenText, VisionOutput
 
-if TYPE_CHECKING:  # these engines' modules load numpy or a model runtime: only the analyses that need them
+if TYPE_CHECKING:
+    # What a compute reads, typed for it: the stages' output models are the analyses' to load,
+    # not create_job's (DESIGN §9), and these engines' modules load numpy or a model runtime.
     from vidscope.fingerprints.index import JobPrints
+    from vidscope.text.comments import SiteComments
+    from vidscope.text.extraction import Extractor
+    from vidscope.text.summaries import Summarizer
     from vidscope.text.translators import Translator
+    from vidscope.transcripts import Transcript
+    from vidscope.vision.frame_hashes import FrameHashes
+    from vidscope.vision.models import ScreenText, VisionOutput
 
 
 class Need(StrEnum):
@@ -108,6 +114,9 @@ class Note(BaseModel):
     """Why a result is empty, or why a capability was refused before any work: a code a program
     can branch on and a sentence a person can act on."""
 
+    # Built on first use: ingestion, the analyses and merging make notes, creating a job never does.
+    model_config = ConfigDict(defer_build=True)
+
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     message: str
 
@@ -157,6 +166,37 @@ class SecondMediaFile(Protocol):
 class MissingInput(Exception):
     """A compute read an input its capability did not declare (a bug in the declaration): the
     registry hands every declared need, so a compute never checks for one."""
+
+
+class UnroutableCapability(Exception):
+    """A declaration the workflow could not run, or whose result the API could not serve."""
+
+
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is list or annotation is list
+
+
+def check_result(capability: Capability[Any, Any], model: Any) -> None:
+    """Refuse a result model the API could not serve: not a model, or a paged list that is not a
+    list. Run on registration for a model declared as such, on first use for one declared by
+    reference (and for every capability by the registry's tests)."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise UnroutableCapability(f"{capability.name}'s result is not a model")
+    if capability.paged is None:
+        return
+    if capability.paged == "":
+        root = model.model_fields.get("root") if model.__pydantic_root_model__ else None
+        if root is None or not _is_list(root.annotation):
+            raise UnroutableCapability(f"{capability.name} pages its result itself, which is not a list")
+        return
+    field = model.model_fields.get(capability.paged)
+    annotation = field.annotation if field is not None else None
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
+    if not _is_list(annotation):
+        raise UnroutableCapability(
+            f"{capability.name} pages {capability.paged!r}, which is not a list field of {model.__name__}"
+        )
 
 
 T = TypeVar("T")
@@ -295,7 +335,7 @@ class Inputs:
         """Another capability's result (declared as ``ResultOf``), None when the job's media could
         not make it (a result used, not needed)."""
         value = self._results.get(capability.name)
-        return None if value is None else capability.result.model_validate(value)
+        return None if value is None else capability.result_model.model_validate(value)
 
 
 OptionsT = TypeVar("OptionsT", bound=Options)
@@ -325,7 +365,10 @@ class Capability(Generic[OptionsT, ResultT]):
     credits_per_minute: int
     needs: frozenset[Requirement]
     options: type[OptionsT]
-    result: type[ResultT]
+    # The result's model, or where it is defined ("module:Name"), imported on first use: only the
+    # functions that compute, merge or document results load them, never create_job, which
+    # validates options (DESIGN §9). ``result_model`` reads it.
+    result: type[ResultT] | str
     compute: Callable[[Inputs, OptionsT], ResultT]
     # The result in a few lines of plain text, for the CLI.
     render: Callable[[ResultT], list[str]]
@@ -360,6 +403,16 @@ class Capability(Generic[OptionsT, ResultT]):
     # §3b, Reuse): not when the result depends on more than the media and the options.
     reusable: bool = True
 
+    @cached_property
+    def result_model(self) -> type[ResultT]:
+        """The result's model, imported and checked on first use when declared by reference."""
+        if not isinstance(self.result, str):
+            return self.result
+        module, _, name = self.result.partition(":")
+        model: type[ResultT] = getattr(importlib.import_module(module), name)
+        check_result(self, model)
+        return model
+
     def parse(self, options: Mapping[str, Any] | None) -> OptionsT:
         return self.options.model_validate(options or {})
 
@@ -382,7 +435,7 @@ class Capability(Generic[OptionsT, ResultT]):
             missing.append("its second media")
         if missing:
             raise MissingInput(f"{self.name} was run without {', '.join(sorted(missing))}")
-        return self.result.model_validate(self.compute(inputs, parsed)).model_dump(mode="json", exclude_none=True)
+        return self.result_model.model_validate(self.compute(inputs, parsed)).model_dump(mode="json", exclude_none=True)
 
     def is_empty(self, result: Any) -> bool:
         """Whether a result (JSON) found nothing: its paged list is empty."""
@@ -424,4 +477,6 @@ def clock_time(seconds: float) -> str:
 
 def frame_ref(file: str) -> str:
     """The artifact reference of a file the vision stage made (a keyframe, a thumbnail)."""
+    from vidscope.vision.models import VISION_DIR  # deferred: a compute's, and the stage models load with it
+
     return artifact_ref(f"{VISION_DIR}/{file}")

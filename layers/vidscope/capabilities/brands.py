@@ -6,10 +6,15 @@ reads this declaration and never runs it (DESIGN §9)."""
 
 from __future__ import annotations
 
-from pydantic import Field, RootModel, StrictBool, field_validator
+from typing import TYPE_CHECKING
+
+from pydantic import Field, StrictBool, field_validator
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Requirement
-from vidscope.text.brand_mentions import BrandMention, Source
+from vidscope.text.brand_mentions import Source
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.brands import BrandsResult
 
 
 class BrandsOptions(Options):
@@ -37,11 +42,8 @@ class BrandsOptions(Options):
         return self.sources is None or source in self.sources
 
 
-class BrandsResult(RootModel[list[BrandMention]]):
-    """Brands mentioned, most mentioned first."""
-
-
 def _detect(inputs: Inputs, options: BrandsOptions) -> BrandsResult:
+    from vidscope.capabilities.results.brands import BrandsResult  # deferred (DESIGN §9)
     from vidscope.text import brand_matching  # deferred: the analysis function's work, not the API's
 
     segments = inputs.transcript.segments if options.reads("speech") else []
@@ -60,14 +62,14 @@ def _nothing_found(options: BrandsOptions, _duration: float) -> Note:
     return Note(code="NO_BRANDS_FOUND", message=f"no brand of the catalog was found in the {where}")
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[BrandsOptions, BrandsResult] = Capability(
     name="brands",
     description="Brand mentions in the speech and on screen, optionally with timestamped proof",
     credits_per_minute=1,
     needs=frozenset({Need.TRANSCRIPT}),
     uses=_uses,
     options=BrandsOptions,
-    result=BrandsResult,
+    result="vidscope.capabilities.results.brands:BrandsResult",
     compute=_detect,
     paged="",
     when_empty=_nothing_found,

@@ -7,31 +7,24 @@ follow the speech alone rather than failing for want of pictures."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
+
+from pydantic import Field
 
 from vidscope.access import Access
 from vidscope.capabilities import shots
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, ResultOf, clock_time
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.chapters import ChaptersResult
 
 
 class ChaptersOptions(Options):
     max_chapters: int | None = Field(default=None, ge=1, le=50, description="At most this many (default: by length)")
 
 
-class Chapter(BaseModel):
-    index: int
-    start: float
-    end: float
-    title: str
-    summary: str
-
-
-class ChaptersResult(BaseModel):
-    total_chapters: int
-    chapters: list[Chapter]
-
-
 def _chapters(inputs: Inputs, options: ChaptersOptions) -> ChaptersResult:
+    from vidscope.capabilities.results.chapters import Chapter, ChaptersResult  # deferred (DESIGN §9)
     from vidscope.text.chapters import find_chapters  # deferred: the analysis function's work, not the API's
 
     cut = inputs.result(shots.CAPABILITY)
@@ -56,14 +49,14 @@ def _render(result: ChaptersResult) -> list[str]:
     return lines
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[ChaptersOptions, ChaptersResult] = Capability(
     name="chapters",
     description="Narrative chapters aligned to shot boundaries, each with a title and a one-sentence summary",
     credits_per_minute=1,
     needs=frozenset({Need.TRANSCRIPT}),
     uses=lambda _options: frozenset({ResultOf(shots.CAPABILITY.name)}),
     options=ChaptersOptions,
-    result=ChaptersResult,
+    result="vidscope.capabilities.results.chapters:ChaptersResult",
     compute=_chapters,
     access=frozenset({Access.INVOKE_MODEL}),  # the Bedrock provider
     paged="chapters",

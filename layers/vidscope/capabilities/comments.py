@@ -7,25 +7,22 @@ note; an uploaded file has no site, so the capability fails alone, uncharged (ME
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options
-from vidscope.text.comments import CommentsRequest, SiteComment
+from vidscope.text.comments import CommentsRequest
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.comments import CommentsResult
 
 
 class CommentsOptions(Options, CommentsRequest):
     """How many comments ingestion reads: the plan hands them over as data."""
 
 
-class CommentsResult(BaseModel):
-    total: int = Field(description="how many comments were read (the items)")
-    site_count: int | None = Field(default=None, description="how many comments the site says it has")
-    complete: bool = Field(description="every comment the site listed was read (max_comments or time cut none)")
-    note: str | None = Field(default=None, description="why the list stopped short or is empty")
-    items: list[SiteComment]
-
-
 def _comments(inputs: Inputs, _options: CommentsOptions) -> CommentsResult:
+    from vidscope.capabilities.results.comments import CommentsResult  # deferred (DESIGN §9)
+
     read = inputs.site_comments
     return CommentsResult(
         total=len(read.items), site_count=read.site_count, complete=read.complete, note=read.note, items=read.items
@@ -42,13 +39,13 @@ def _render(result: CommentsResult) -> list[str]:
     return lines
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[CommentsOptions, CommentsResult] = Capability(
     name="comments",
     description="The comments on the media's site (yt-dlp), with author, likes, time and the comment each answers",
     credits_per_minute=1,
     needs=frozenset({Need.SITE_COMMENTS}),
     options=CommentsOptions,
-    result=CommentsResult,
+    result="vidscope.capabilities.results.comments:CommentsResult",
     compute=_comments,
     # In the analysis step, which may read what ingestion downloaded (merging may not).
     paged="items",

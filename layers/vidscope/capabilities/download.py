@@ -5,26 +5,22 @@ capability alone, uncharged (DOWNLOAD_FORMAT_UNSUPPORTED)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Options
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.download import DownloadResult
 
 
 class DownloadOptions(Options):
     format: Literal["mp4", "m4a"] = Field(default="mp4", description="mp4: video and sound; m4a: sound alone")
 
 
-class DownloadResult(BaseModel):
-    download_url: str = Field(description="presigned; a fresh one on every read")
-    expires_at: str | None = Field(default=None, description="when download_url stops working")
-    format: Literal["mp4", "m4a"]
-    size_bytes: int
-    duration_seconds: float
-
-
 def _package(inputs: Inputs, options: DownloadOptions) -> DownloadResult:
+    from vidscope.capabilities.results.download import DownloadResult  # deferred (DESIGN §9)
     from vidscope.editing.clips import remux  # deferred: the analysis function's work, not the API's
 
     source = inputs.media.fetch()
@@ -40,7 +36,7 @@ def _package(inputs: Inputs, options: DownloadOptions) -> DownloadResult:
     )
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[DownloadOptions, DownloadResult] = Capability(
     name="download",
     description="The media as an mp4 or m4a file, with a presigned download URL",
     credits_per_minute=1,
@@ -50,7 +46,7 @@ CAPABILITY = Capability(
     # An mp4 holds the pictures: ingestion then downloads video, where a site's best audio has none.
     uses=lambda options: frozenset({Need.VIDEO_FILE}) if options.format == "mp4" else frozenset(),
     options=DownloadOptions,
-    result=DownloadResult,
+    result="vidscope.capabilities.results.download:DownloadResult",
     compute=_package,
     render=lambda r: [f"{r.format}, {r.size_bytes / 2**20:.1f} MiB, {r.duration_seconds:.1f} s: {r.download_url}"],
 )

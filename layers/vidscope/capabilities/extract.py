@@ -9,21 +9,18 @@ same for both and are imported only to compute."""
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from vidscope.access import Access
 from vidscope.capabilities import shots
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Requirement, ResultOf, clock_time
-from vidscope.text.extraction import (
-    MAX_PROMPT_CHARS,
-    Evidence,
-    JsonObject,
-    SegmentEntities,
-    Source,
-    check_schema,
-)
+from vidscope.text.schema_bounds import MAX_PROMPT_CHARS, JsonObject, Source, check_schema
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.extract import ExtractResult
+    from vidscope.text.extraction import Evidence
 
 MIN_WINDOW_SECONDS = 5.0
 
@@ -87,17 +84,6 @@ class ExtractOptions(Options):
         return self
 
 
-class ExtractResult(BaseModel):
-    entities: JsonObject = Field(description="For the whole video: valid against the schema, every value grounded")
-    evidence: list[Evidence] = Field(description="Where each value of entities was said or shown")
-    ungrounded_dropped: int = Field(description="Values the engine gave that no passage states: dropped")
-    sources_read: list[Source] = Field(
-        description="Where values were looked for (speech only on media without pictures)"
-    )
-    total_segments: int
-    segment_entities: list[SegmentEntities]
-
-
 class _Untitled:
     """Chapters as segments need their bounds only: no titles, no summaries."""
 
@@ -127,7 +113,9 @@ def _spans(inputs: Inputs, options: ExtractOptions) -> list[tuple[float, float, 
 
 
 def _extract(inputs: Inputs, options: ExtractOptions) -> ExtractResult:
+    from vidscope.capabilities.results.extract import ExtractResult  # deferred (DESIGN §9)
     from vidscope.text import entity_extraction as ee  # deferred: the analysis function's work, not the API's
+    from vidscope.text.extraction import SegmentEntities
 
     sources: list[Source] = [s for s in options.sources if s == "speech" or inputs.has_video]
     segments = inputs.transcript.segments if "speech" in sources else []
@@ -214,7 +202,7 @@ def _render(result: ExtractResult) -> list[str]:
     return lines
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[ExtractOptions, ExtractResult] = Capability(
     name="extract",
     description=(
         "Entities by JSON Schema or prompt, for the video and per segment, each value grounded in timed evidence"
@@ -223,7 +211,7 @@ CAPABILITY = Capability(
     needs=frozenset({Need.TRANSCRIPT}),
     uses=_uses,
     options=ExtractOptions,
-    result=ExtractResult,
+    result="vidscope.capabilities.results.extract:ExtractResult",
     compute=_extract,
     access=frozenset({Access.INVOKE_MODEL}),  # the Bedrock engine
     paged="segment_entities",

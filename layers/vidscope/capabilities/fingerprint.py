@@ -12,39 +12,13 @@ the vision stage's decode, at two a second, under that stage's caps."""
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
-
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
 from vidscope.access import Access
 from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note, clock_time
 
-
-class AudioPrint(BaseModel):
-    algorithm: Literal["chromaprint"] = "chromaprint"
-    items: int = Field(description="32-bit sub-fingerprints, one every step_seconds")
-    step_seconds: float
-    digest: str | None = Field(description="sha256 of the raw print (equal prints, equal digests); null without sound")
-
-
-class VisualPrint(BaseModel):
-    algorithm: Literal["phash"] = "phash"
-    items: int = Field(description="64-bit perceptual hashes of the pictures, one every step_seconds")
-    step_seconds: float
-    digest: str | None = Field(description="sha256 of the hashes; null without pictures")
-
-
-class FingerprintMatch(BaseModel):
-    job_id: str = Field(description="an earlier job of the same tenant whose media is the same content")
-    similarity: float = Field(ge=0, le=1)
-    offset_seconds: float = Field(description="where this media starts inside the other job's")
-    kind: Literal["audio", "visual", "both"] = Field(description="which prints matched")
-
-
-class FingerprintResult(BaseModel):
-    audio: AudioPrint
-    visual: VisualPrint
-    matches: list[FingerprintMatch] = Field(description="most similar first")
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.fingerprint import FingerprintResult
 
 
 def _digest(data: bytes) -> str | None:
@@ -52,7 +26,9 @@ def _digest(data: bytes) -> str | None:
 
 
 def _fingerprint(inputs: Inputs, _options: NoOptions) -> FingerprintResult:
-    # Deferred: numpy and libchromaprint load only in the analysis that prints.
+    # Deferred: numpy and libchromaprint load only in the analysis that prints, the result models
+    # where results are used (DESIGN §9).
+    from vidscope.capabilities.results.fingerprint import AudioPrint, FingerprintMatch, FingerprintResult, VisualPrint
     from vidscope.fingerprints.audio import AUDIO_STEP_SECONDS, audio_print
     from vidscope.fingerprints.matching import Print
     from vidscope.vision.frame_hashes import FRAME_HASH_STEP_SECONDS
@@ -95,7 +71,7 @@ def _render(result: FingerprintResult) -> list[str]:
     return lines
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[NoOptions, FingerprintResult] = Capability(
     name="fingerprint",
     description="Audio and visual fingerprints, and the tenant's earlier jobs with the same content",
     credits_per_minute=1,
@@ -103,7 +79,7 @@ CAPABILITY = Capability(
     # The pictures' hashes when the media has pictures; a podcast is printed by its sound alone.
     uses=lambda _options: frozenset({Need.FRAME_HASHES}),
     options=NoOptions,
-    result=FingerprintResult,
+    result="vidscope.capabilities.results.fingerprint:FingerprintResult",
     compute=_fingerprint,
     paged="matches",
     when_empty=lambda _options, _duration: Note(

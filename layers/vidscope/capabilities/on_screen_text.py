@@ -4,31 +4,23 @@ show it into timed items with their box."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
+
+from pydantic import Field
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn, clock_time, frame_ref
-from vidscope.vision.models import Box
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.on_screen_text import OnScreenTextResult
 
 
 class OnScreenTextOptions(Options):
     min_confidence: float = Field(default=0.6, ge=0, le=1, description="Drop text read with less confidence")
 
 
-class TextItem(BaseModel):
-    start: float
-    end: float
-    text: str
-    confidence: float
-    box: Box = Field(description="fractions of the frame's width and height")
-    frame_url: str = Field(description="a frame showing it (presigned; see artifacts_expire_at)")
-
-
-class OnScreenTextResult(BaseModel):
-    total: int
-    items: list[TextItem]
-
-
 def _read(inputs: Inputs, options: OnScreenTextOptions) -> OnScreenTextResult:
+    from vidscope.capabilities.results.on_screen_text import OnScreenTextResult, TextItem  # deferred (DESIGN §9)
+
     items = [
         TextItem(start=t.start, end=t.end, text=t.text, confidence=t.confidence, box=t.box, frame_url=frame_ref(t.file))
         for t in inputs.vision.text
@@ -37,13 +29,13 @@ def _read(inputs: Inputs, options: OnScreenTextOptions) -> OnScreenTextResult:
     return OnScreenTextResult(total=len(items), items=items)
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[OnScreenTextOptions, OnScreenTextResult] = Capability(
     name="on_screen_text",
     description="Text shown on screen, with its time range, box and confidence",
     credits_per_minute=2,
     needs=frozenset({Need.FRAMES, Need.ON_SCREEN_TEXT}),
     options=OnScreenTextOptions,
-    result=OnScreenTextResult,
+    result="vidscope.capabilities.results.on_screen_text:OnScreenTextResult",
     compute=_read,
     runs_in=RunsIn.MERGING,
     paged="items",

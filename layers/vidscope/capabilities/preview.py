@@ -13,10 +13,15 @@ by ``vidscope.editing.storyboard`` (at most MAX_TILES stills): imported only to 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
+
+from pydantic import Field
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Options, clock_time
-from vidscope.vision.models import DetectedShot, VisionOutput
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.preview import Moment, PreviewResult
+    from vidscope.vision.models import DetectedShot, VisionOutput
 
 PREVIEW_SIDE = 640  # a preview is watched small: a quarter of a 720p clip's pixels
 MAX_MOMENTS = 5  # pieces in a preview: enough to show what the video holds, each long enough to read
@@ -27,28 +32,6 @@ SHEET_NAME = "sprite.jpg"
 class PreviewOptions(Options):
     seconds: float = Field(default=8, ge=5, le=10, description="the preview clip's length")
     tile_width: int = Field(default=160, ge=64, le=320, description="the storyboard stills' long side, pixels")
-
-
-class Moment(BaseModel):
-    """A span of the media the preview plays."""
-
-    start: float
-    end: float
-
-
-class PreviewResult(BaseModel):
-    preview_url: str = Field(description="the preview clip, mp4 (presigned; a fresh one on every read)")
-    storyboard_url: str = Field(description="the sprite sheet, JPEG (presigned)")
-    storyboard_vtt_url: str = Field(
-        description="WebVTT track; each cue's payload is sprite.jpg#xywh=x,y,w,h, the sheet beside it (presigned)"
-    )
-    expires_at: str | None = Field(default=None, description="when the links stop working")
-    duration_seconds: float = Field(description="the preview clip's length")
-    moments: list[Moment] = Field(description="the spans of the media it plays, in order")
-    storyboard_interval_seconds: float
-    storyboard_tiles: int
-    tile_width: int
-    tile_height: int
 
 
 def _moments(vision: VisionOutput, duration: float, seconds: float) -> list[Moment]:
@@ -77,6 +60,8 @@ def _keyframe_time(vision: VisionOutput, shot: DetectedShot) -> float:
 def _span_around(middle: float, length: float, low: float, high: float, limit: float | None = None) -> Moment:
     """``length`` seconds centred on ``middle``, moved inside [low, high] when it fits there, else
     inside [0, limit]."""
+    from vidscope.capabilities.results.preview import Moment  # deferred (DESIGN §9)
+
     limit = high if limit is None else limit
     if high - low < length:
         low, high = 0.0, limit
@@ -87,6 +72,8 @@ def _span_around(middle: float, length: float, low: float, high: float, limit: f
 def _apart(spans: list[Moment], duration: float) -> list[Moment]:
     """The spans moved later where one would overlap the one before (shots too short to hold
     their piece), none past the media's end; dropped when no room is left."""
+    from vidscope.capabilities.results.preview import Moment  # deferred (DESIGN §9)
+
     kept: list[Moment] = []
     for span in spans:
         start = max(span.start, kept[-1].end if kept else 0.0)
@@ -98,6 +85,7 @@ def _apart(spans: list[Moment], duration: float) -> list[Moment]:
 
 def _preview(inputs: Inputs, options: PreviewOptions) -> PreviewResult:
     # Deferred: the analysis function's work, not the API's.
+    from vidscope.capabilities.results.preview import PreviewResult  # deferred (DESIGN §9)
     from vidscope.editing.clips import render_montage
     from vidscope.editing.storyboard import render_storyboard, webvtt
 
@@ -134,14 +122,14 @@ def _preview(inputs: Inputs, options: PreviewOptions) -> PreviewResult:
     )
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[PreviewOptions, PreviewResult] = Capability(
     name="preview",
     description="A 5-10 s preview clip of representative moments and a storyboard (sprite sheet + WebVTT) for players",
     credits_per_minute=1,
     # The shots and their keyframes pick the moments; the file itself is cut.
     needs=frozenset({Need.FRAMES, Need.SHOTS, Need.MEDIA, Need.VIDEO_FILE}),
     options=PreviewOptions,
-    result=PreviewResult,
+    result="vidscope.capabilities.results.preview:PreviewResult",
     compute=_preview,
     render=lambda r: [
         f"preview ({r.duration_seconds:.1f} s, "

@@ -14,14 +14,17 @@ end is known only once the media is: the capability then fails alone, uncharged
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, Field, RootModel, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from vidscope.capabilities import shots
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, Requirement, ResultOf, clock_time
 from vidscope.catalog import MAX_MEDIA_SECONDS
 from vidscope.safe_text import refuse_unsafe_text
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.shorts import Short, ShortsResult
 
 Aspect = Literal["9:16", "1:1", "4:5", "16:9", "original"]
 MAX_SPAN_SECONDS = 90  # a user's span, as long as the longest picked short
@@ -87,25 +90,8 @@ class ShortsOptions(Options):
         return spans
 
 
-class Short(BaseModel):
-    id: str
-    title: str
-    reason: str | None = Field(default=None, description="why this span, in words a person can check (picked shorts)")
-    start: float
-    end: float
-    text: str
-    score: float | None = Field(default=None, ge=0, le=1, description="picked shorts only; none for spans given")
-    components: dict[str, float] | None = Field(default=None, description="the parts of the score, each 0 to 1")
-    clip_url: str | None = Field(default=None, description="the rendered clip (presigned; see artifacts_expire_at)")
-    clip_width: int | None = None
-    clip_height: int | None = None
-
-
-class ShortsResult(RootModel[list[Short]]):
-    """The shorts, in the order they occur."""
-
-
 def _given(inputs: Inputs, spans: list[Span]) -> list[Short]:
+    from vidscope.capabilities.results.shorts import Short  # deferred (DESIGN §9)
     from vidscope.text.user_shorts import GivenSpan, user_shorts  # deferred, as below
 
     given = [GivenSpan(start=s.start, end=s.end, title=s.title) for s in spans]
@@ -116,6 +102,8 @@ def _given(inputs: Inputs, spans: list[Span]) -> list[Short]:
 
 
 def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
+    from vidscope.capabilities.results.shorts import ShortsResult  # deferred (DESIGN §9)
+
     shorts = _given(inputs, options.spans) if options.spans is not None else _picked(inputs, options)
     # Audio-only media has nothing to cut a picture from: its shorts come without clips.
     if options.render and inputs.has_video and shorts:
@@ -124,6 +112,7 @@ def _shorts(inputs: Inputs, options: ShortsOptions) -> ShortsResult:
 
 
 def _picked(inputs: Inputs, options: ShortsOptions) -> list[Short]:
+    from vidscope.capabilities.results.shorts import Short  # deferred (DESIGN §9)
     from vidscope.text.shorts import pick_shorts  # deferred: the analysis function's work, not the API's
 
     cut = inputs.result(shots.CAPABILITY)
@@ -209,7 +198,7 @@ def _nothing_found(options: ShortsOptions, duration: float) -> Note:
     )
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[ShortsOptions, ShortsResult] = Capability(
     name="shorts",
     description="Highlights with their reason and score, on word and shot boundaries, rendered as vertical clips",
     credits_per_minute=2,
@@ -218,7 +207,7 @@ CAPABILITY = Capability(
     fits=_fits,
     when_empty=_nothing_found,
     options=ShortsOptions,
-    result=ShortsResult,
+    result="vidscope.capabilities.results.shorts:ShortsResult",
     compute=_shorts,
     paged="",
     render=lambda r: [

@@ -3,34 +3,22 @@ flashes ignored and fades found), each with its keyframe."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn, clock_time, frame_ref
-from vidscope.vision.models import Transition
 from vidscope.vision.request import ShotDetection
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.shots import ShotsResult
 
 
 class ShotsOptions(Options, ShotDetection):
     """The shot detector's parameters: the vision stage reads them from here."""
 
 
-class Shot(BaseModel):
-    index: int
-    start: float = Field(description="seconds, ms precision")
-    end: float
-    start_frame: int
-    end_frame: int = Field(description="exclusive")
-    transition: Transition = Field(description="how the shot begins")
-    thumbnail_url: str | None = Field(default=None, description="its keyframe (presigned; see artifacts_expire_at)")
-
-
-class ShotsResult(BaseModel):
-    total_shots: int
-    fps: float
-    shots: list[Shot]
-
-
 def _shots(inputs: Inputs, options: ShotsOptions) -> ShotsResult:
+    from vidscope.capabilities.results.shots import Shot, ShotsResult  # deferred (DESIGN §9)
+
     keyframes = {k.shot_index: k for k in inputs.vision.keyframes}
     shots = [
         Shot(
@@ -52,13 +40,13 @@ def _render(result: ShotsResult) -> list[str]:
     return lines
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[ShotsOptions, ShotsResult] = Capability(
     name="shots",
     description="Shot boundaries with frame numbers, transitions (cut or fade) and keyframes",
     credits_per_minute=1,
     needs=frozenset({Need.FRAMES, Need.SHOTS}),
     options=ShotsOptions,
-    result=ShotsResult,
+    result="vidscope.capabilities.results.shots:ShotsResult",
     compute=_shots,
     runs_in=RunsIn.MERGING,  # the vision stage made them; merging only shapes them
     paged="shots",

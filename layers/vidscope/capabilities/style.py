@@ -7,9 +7,9 @@ the source. The engine (``vidscope.style``) is imported only to compute."""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vidscope.capabilities import shots
 from vidscope.capabilities.base import (
@@ -24,8 +24,11 @@ from vidscope.capabilities.base import (
     swatch,
 )
 from vidscope.models import Stage
-from vidscope.style.models import StyleJSON
 from vidscope.url_syntax import check_url_syntax
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.style import StyleResult
+    from vidscope.style.models import StyleJSON
 
 
 class StyleOptions(Options):
@@ -63,24 +66,6 @@ class StyleOptions(Options):
         return SecondMedia(role="template", url=self.template_url, upload_id=self.template_upload_id)
 
 
-class StyleResult(BaseModel):
-    style_json: StyleJSON = Field(description="the template's style; the job's own media's without a template")
-    source_style_json: StyleJSON | None = Field(
-        default=None, description="the job's own media's style, when a template was given"
-    )
-    output_video_url: str | None = Field(
-        default=None, description="the styled video, H.264/AAC mp4 (presigned; see expires_at)"
-    )
-    lut_url: str | None = Field(
-        default=None, description="the colour transfer as a 33-point 3D LUT in .cube format (presigned)"
-    )
-    expires_at: str | None = Field(default=None, description="when output_video_url and lut_url stop working")
-    output_duration_seconds: float | None = None
-    loudness_gain_db: float | None = Field(
-        default=None, description="gain applied to the sound before its true-peak ceiling, dB; null: sound left as is"
-    )
-
-
 def _shot_spans(inputs: Inputs) -> list[tuple[float, float]]:
     cut = inputs.result(shots.CAPABILITY)
     return [(s.start, s.end) for s in cut.shots] if cut is not None else []
@@ -97,6 +82,7 @@ def _style(inputs: Inputs, options: StyleOptions) -> StyleResult:
 
 
 def _compute(inputs: Inputs, options: StyleOptions) -> StyleResult:
+    from vidscope.capabilities.results.style import StyleResult  # deferred (DESIGN §9)
     from vidscope.style import apply  # deferred: the analysis function's work, not the API's
 
     source = inputs.media.fetch()
@@ -173,7 +159,7 @@ def _render(result: StyleResult) -> list[str]:
     return lines
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[StyleOptions, StyleResult] = Capability(
     name="style",
     description="The video's look and sound as StyleJSON; with a template, its style applied and rendered",
     credits_per_minute=3,
@@ -181,7 +167,7 @@ CAPABILITY = Capability(
     uses=_uses,
     second_media=lambda options: options.template,
     options=StyleOptions,
-    result=StyleResult,
+    result="vidscope.capabilities.results.style:StyleResult",
     compute=_style,
     render=_render,
     # It encodes video: the render function (6 vCPUs, 15 minutes) computes it, not the analysis function.

@@ -5,22 +5,26 @@ deployment's providers, handed to the compute in its inputs."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vidscope.access import Access
 from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions
-from vidscope.text.summaries import Summary
+
+if TYPE_CHECKING:
+    from vidscope.text.summaries import Summary
 
 
 def _summarize(inputs: Inputs, options: NoOptions) -> Summary:
-    return Summary.model_validate(inputs.summarizer.summarize(inputs.transcript))
+    return inputs.summarizer.summarize(inputs.transcript)  # checked against the model by Capability.run
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[NoOptions, Summary] = Capability(
     name="summary",
     description="Extractive summary and key topics",
     credits_per_minute=1,
     needs=frozenset({Need.TRANSCRIPT}),
     options=NoOptions,
-    result=Summary,
+    result="vidscope.text.summaries:Summary",  # imported where results are used (DESIGN §9)
     compute=_summarize,
     access=frozenset({Access.INVOKE_MODEL}),  # the Bedrock provider
     render=lambda s: [s.text, f"key topics: {', '.join(s.key_topics)}"],

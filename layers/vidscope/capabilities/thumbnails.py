@@ -4,29 +4,22 @@ vision worker to the size the job asked for."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
 from vidscope.capabilities.base import Capability, Inputs, Need, Note, Options, RunsIn, clock_time, frame_ref
 from vidscope.vision.request import Stills, stills_file
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.thumbnails import ThumbnailsResult
 
 
 class ThumbnailsOptions(Options, Stills):
     """The size and format of the stills the vision stage renders for this job."""
 
 
-class Thumbnail(BaseModel):
-    shot_index: int
-    time: float = Field(description="the moment it shows, seconds")
-    url: str = Field(description="presigned; see artifacts_expire_at")
-
-
-class ThumbnailsResult(BaseModel):
-    thumbnail_url: str = Field(description="the file's poster (presigned)")
-    poster_time: float
-    items: list[Thumbnail]
-
-
 def _thumbnails(inputs: Inputs, options: ThumbnailsOptions) -> ThumbnailsResult:
+    from vidscope.capabilities.results.thumbnails import Thumbnail, ThumbnailsResult  # deferred (DESIGN §9)
+
     poster = inputs.vision.poster
     return ThumbnailsResult(
         thumbnail_url=frame_ref(stills_file(None, options)),
@@ -39,13 +32,13 @@ def _thumbnails(inputs: Inputs, options: ThumbnailsOptions) -> ThumbnailsResult:
     )
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[ThumbnailsOptions, ThumbnailsResult] = Capability(
     name="thumbnails",
     description="A poster and one thumbnail per shot, chosen for sharpness and exposure",
     credits_per_minute=1,
     needs=frozenset({Need.FRAMES, Need.SHOTS}),
     options=ThumbnailsOptions,
-    result=ThumbnailsResult,
+    result="vidscope.capabilities.results.thumbnails:ThumbnailsResult",
     compute=_thumbnails,
     runs_in=RunsIn.MERGING,
     paged="items",

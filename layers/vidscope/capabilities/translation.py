@@ -8,11 +8,16 @@ heard in (known only after detection) fails the capability alone, uncharged
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from typing import TYPE_CHECKING
+
+from pydantic import Field, field_validator
 
 from vidscope.access import Access
 from vidscope.capabilities.base import Capability, Inputs, Need, Options
 from vidscope.transcripts import UNDETERMINED_LANGUAGE, LanguageCode
+
+if TYPE_CHECKING:
+    from vidscope.capabilities.results.translation import TranslationResult
 
 MAX_TARGETS = 5
 
@@ -30,24 +35,12 @@ class TranslationOptions(Options):
         return codes
 
 
-class TranslatedSegment(BaseModel):
-    start: float = Field(ge=0, description="seconds from the start of the media (the source segment's)")
-    end: float = Field(ge=0)
-    text: str
-
-
-class Translation(BaseModel):
-    language: str = Field(description="ISO 639-1 code of this translation")
-    text: str
-    segments: list[TranslatedSegment]
-
-
-class TranslationResult(BaseModel):
-    source_language: str = Field(description="The language the media was heard in")
-    translations: list[Translation] = Field(description="One per target language, in the order asked")
-
-
 def _translate(inputs: Inputs, options: TranslationOptions) -> TranslationResult:
+    from vidscope.capabilities.results.translation import (
+        TranslatedSegment,
+        Translation,
+        TranslationResult,
+    )  # deferred (DESIGN §9)
     from vidscope.text.translators import LanguagePairUnsupported  # deferred: the engines' room
 
     transcript = inputs.transcript
@@ -72,13 +65,13 @@ def _render(result: TranslationResult) -> list[str]:
     return [f"{result.source_language} -> {t.language}: {t.text}" for t in result.translations]
 
 
-CAPABILITY = Capability(
+CAPABILITY: Capability[TranslationOptions, TranslationResult] = Capability(
     name="translation",
     description="The transcript translated into up to five languages, timed like its segments",
     credits_per_minute=2,
     needs=frozenset({Need.TRANSCRIPT}),
     options=TranslationOptions,
-    result=TranslationResult,
+    result="vidscope.capabilities.results.translation:TranslationResult",
     compute=_translate,
     access=frozenset({Access.TRANSLATE}),  # the Amazon Translate engine
     render=_render,

@@ -1,11 +1,12 @@
 """The API models typed by the capability registry: the body of ``POST /v1/jobs``
 (``CreateJobRequest``, its options one schema per capability: ``JobOptions``) and the results'
-schema (``JobResults``). Apart from ``vidscope.models`` so that only the functions that validate
+schema (``job_results_model``). Apart from ``vidscope.models`` so that only the functions that validate
 options or type results load the registry and every capability's models: the others (reading,
 listing, cancelling jobs) stay under their cold-import budget (DESIGN §9)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -40,14 +41,21 @@ JobOptions: type[BaseModel] = create_model(
     __doc__="Options per capability; each applies only to a requested capability.",
     **{name: _omitted_when_none(c.options) for name, c in REGISTRY.items()},
 )
-JobResults: type[BaseModel] = create_model(
-    "JobResults",
-    # A capability this document does not list yet (registered after it was generated, or run by
-    # a newer worker during a deploy) is served as it was stored rather than dropped.
-    __config__=ConfigDict(extra="allow", defer_build=True),  # the document's (infra.openapi), not a handler's
-    __doc__="The result of each requested capability that completed.",
-    **{name: _omitted_when_none(c.result) for name, c in REGISTRY.items()},
-)
+
+
+@cache
+def job_results_model() -> type[BaseModel]:
+    """The results' schema (``JobResults``), one property per capability: the OpenAPI document's
+    (``infra.openapi``), not a handler's. Built on first use, since it imports every capability's
+    result models, which create_job never reads (DESIGN §9)."""
+    return create_model(
+        "JobResults",
+        # A capability this document does not list yet (registered after it was generated, or run
+        # by a newer worker during a deploy) is served as it was stored rather than dropped.
+        __config__=ConfigDict(extra="allow", defer_build=True),
+        __doc__="The result of each requested capability that completed.",
+        **{name: _omitted_when_none(c.result_model) for name, c in REGISTRY.items()},
+    )
 
 
 class CreateJobRequest(BaseModel):

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Source = Literal["speech", "on_screen"]
 
 
 class Proof(BaseModel):
     """Where a mention was found: the spoken words (``speech``) or a piece of on-screen text."""
+
+    # Built on first validation: create_job imports this module for the options' types alone and
+    # never validates mentions (DESIGN §9).
+    model_config = ConfigDict(defer_build=True)
 
     # Results stored before on-screen matching had only spoken proof.
     source: Source = "speech"
@@ -27,6 +31,10 @@ class Proof(BaseModel):
 
 
 class BrandMention(BaseModel):
+    # Built on first validation: create_job imports this module for the options' types alone and
+    # never validates mentions (DESIGN §9).
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     mentions: int
     confidence: float

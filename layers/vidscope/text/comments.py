@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vidscope.safe_text import clean_remote_text
 
@@ -28,6 +28,10 @@ class CommentsRequest(BaseModel):
 
 
 class SiteComment(BaseModel):
+    # Built on first validation: create_job imports this module for the options' types alone and
+    # never validates comments (DESIGN §9).
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     author: str | None = None
     text: str
@@ -39,6 +43,10 @@ class SiteComment(BaseModel):
 class SiteComments(BaseModel):
     """What ingestion read of the site's comments: the comments, in the site's order, and why the
     list may be short."""
+
+    # Built on first validation: create_job imports this module for the options' types alone and
+    # never validates comments (DESIGN §9).
+    model_config = ConfigDict(defer_build=True)
 
     items: list[SiteComment] = Field(default_factory=list)
     # The site offers comments on this media (an extractor that reads them, comments not turned off).

@@ -8,17 +8,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from vidscope.text.extraction import (
-    ONE_SCHEMA,
-    SCHEMA_LISTS,
-    SCHEMA_MAPS,
-    ExtractionInvalid,
-    ExtractionRequest,
-    Extractor,
-    JsonObject,
-    Passage,
-)
+from vidscope.text.extraction import ExtractionInvalid, ExtractionRequest, Extractor, Passage
 from vidscope.text.grounding import Grounded, ground, repair
+from vidscope.text.schema_bounds import ONE_SCHEMA, SCHEMA_LISTS, SCHEMA_MAPS, JsonObject
 from vidscope.transcripts import Segment
 from vidscope.vision.models import ScreenText
 

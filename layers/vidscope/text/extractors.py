@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from vidscope.text.extraction import Extraction, ExtractionRequest, JsonObject, Passage
+from vidscope.text.extraction import Extraction, ExtractionRequest, Passage
 from vidscope.text.numbers import CURRENCY_WORDS, MONTHS, stated_numbers
+from vidscope.text.schema_bounds import JsonObject
 from vidscope.text.summaries import ModelAnswerUnreadable, ModelThrottled
 
 # A title on screen is a short line, shown within a few seconds of its cue being said.

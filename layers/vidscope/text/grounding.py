@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from vidscope.adapters.media_store import ARTIFACT_SCHEME
-from vidscope.text.extraction import Evidence, JsonObject, Passage
+from vidscope.text.extraction import Evidence, Passage
 from vidscope.text.numbers import MONTHS, as_decimal, stated_numbers
+from vidscope.text.schema_bounds import JsonObject
 
 _TOKEN = re.compile(r"[^\W_]+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
