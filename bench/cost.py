@@ -33,6 +33,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,8 +51,16 @@ MONTH_HOURS = 730
 
 use_local_stack_environment()
 
-# extract needs a prompt or a schema; the others run on their defaults.
-_EXTRACT = {"prompt": "the brands and products mentioned"}
+# The options a capability cannot run without (the others run on their defaults):
+# extract, what to look for; translation, into what.
+_REQUIRED_OPTIONS: dict[str, dict[str, Any]] = {
+    "extract": {"prompt": "the brands and products mentioned"},
+    "translation": {"target_languages": ["es"]},  # the media speak English
+}
+
+
+def _options(capabilities: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {name: _REQUIRED_OPTIONS[name] for name in capabilities if name in _REQUIRED_OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -233,8 +242,8 @@ class Bench:
             "capabilities": list(workload.capabilities),
             "reuse": False,
         }
-        if "extract" in workload.capabilities:
-            body["options"] = {"extract": _EXTRACT}
+        if _options(workload.capabilities):
+            body["options"] = _options(workload.capabilities)
         created = self.api.post("/v1/jobs", json=body, headers=self.headers).get_json()
         assert "data" in created, created
         job_id = created["data"]["job_id"]
@@ -384,7 +393,7 @@ def by_capability(use: JobUse, priced: Priced) -> dict[str, float]:
     from vidscope.capabilities import REGISTRY, requirements
     from vidscope.capabilities.base import PRODUCED_BY
 
-    options = {"extract": _EXTRACT} if "extract" in use.workload.capabilities else {}
+    options = _options(use.workload.capabilities)
     readers: dict[str, list[str]] = defaultdict(list)
     for name in use.workload.capabilities:
         for stage in {PRODUCED_BY[need] for need in requirements(REGISTRY[name], options)}:
