@@ -33,7 +33,6 @@ import statistics
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any
 
 from bench import accounting, prices
 from bench.local_environment import use_local_stack_environment
+from tests.support.required_options import required_options
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
@@ -50,17 +50,6 @@ MONTH_DAYS = 30.4
 MONTH_HOURS = 730
 
 use_local_stack_environment()
-
-# The options a capability cannot run without (the others run on their defaults):
-# extract, what to look for; translation, into what.
-_REQUIRED_OPTIONS: dict[str, dict[str, Any]] = {
-    "extract": {"prompt": "the brands and products mentioned"},
-    "translation": {"target_languages": ["es"]},  # the media speak English
-}
-
-
-def _options(capabilities: Sequence[str]) -> dict[str, dict[str, Any]]:
-    return {name: _REQUIRED_OPTIONS[name] for name in capabilities if name in _REQUIRED_OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -240,10 +229,9 @@ class Bench:
         body: dict[str, Any] = {
             "url": self.media_server.url(media.name),
             "capabilities": list(workload.capabilities),
+            "options": required_options(workload.capabilities),
             "reuse": False,
         }
-        if _options(workload.capabilities):
-            body["options"] = _options(workload.capabilities)
         created = self.api.post("/v1/jobs", json=body, headers=self.headers).get_json()
         assert "data" in created, created
         job_id = created["data"]["job_id"]
@@ -393,7 +381,7 @@ def by_capability(use: JobUse, priced: Priced) -> dict[str, float]:
     from vidscope.capabilities import REGISTRY, requirements
     from vidscope.capabilities.base import PRODUCED_BY
 
-    options = _options(use.workload.capabilities)
+    options = required_options(use.workload.capabilities)
     readers: dict[str, list[str]] = defaultdict(list)
     for name in use.workload.capabilities:
         for stage in {PRODUCED_BY[need] for need in requirements(REGISTRY[name], options)}:

@@ -125,21 +125,8 @@ def job_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-# What a job must give for each capability that has no defaults for all its options (its options
-# model refuses {}: extract asks for a prompt or a schema).
-REQUIRED_OPTIONS: dict[str, dict[str, Any]] = {
-    "extract": {"prompt": "the people, places and prices named"},
-    "translation": {"target_languages": ["es"]},  # the test media speak English
-}
-
-
 # The transcription capability's options as a job shows them when none were given.
 SPEECH_DEFAULTS = {"language": None, "languages": None, "speakers": False, "speakers_expected": None}
-
-
-def required_options(capabilities: list[str]) -> dict[str, dict[str, Any]]:
-    """The least options a job asking for ``capabilities`` must give."""
-    return {name: REQUIRED_OPTIONS[name] for name in capabilities if name in REQUIRED_OPTIONS}
 
 
 def assert_option_refused(

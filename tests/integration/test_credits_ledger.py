@@ -6,7 +6,8 @@ import random
 
 from werkzeug.test import Client
 
-from tests.integration.conftest import create, job_body, required_options
+from tests.integration.conftest import create, job_body
+from tests.support.required_options import required_options
 from vidscope import catalog
 from vidscope.capabilities import REGISTRY
 from vidscope.tenancy.tenants import TenantsRepository

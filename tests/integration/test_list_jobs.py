@@ -9,7 +9,8 @@ from typing import Any, cast
 import pytest
 from werkzeug.test import Client, TestResponse
 
-from tests.integration.conftest import REQUIRED_OPTIONS, FakeClock, TenantHandle, create, job_body
+from tests.integration.conftest import FakeClock, TenantHandle, create, job_body
+from tests.support.required_options import required_options
 from vidscope import dependencies
 from vidscope.adapters.dynamo import to_attributes
 from vidscope.adapters.workflow import WorkflowClient
@@ -154,7 +155,7 @@ def _refused(response: TestResponse, code: str) -> dict[str, Any]:
 
 
 def _create_with(api: Client, tenant: TenantHandle, capabilities: list[str]) -> str:
-    options = {name: REQUIRED_OPTIONS[name] for name in capabilities if name in REQUIRED_OPTIONS}
+    options = required_options(capabilities)
     response = create(api, tenant, job_body(capabilities=capabilities, options=options))
     assert response.status_code == 202, response.json
     time.sleep(0.002)  # job ids order by their millisecond: the next job's is later

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from werkzeug.test import Client
 
 from infra.local.stack import LocalStack
-from tests.integration.conftest import TenantHandle, balance_and_ledger, new_tenant, required_options, wait_for
+from tests.integration.conftest import TenantHandle, balance_and_ledger, new_tenant, wait_for
 from tests.support.media_server import MediaServer
+from tests.support.required_options import required_options
 from vidscope import capabilities, catalog, dependencies
 from vidscope.adapters.media_store import result_key
 from vidscope.adapters.workflow import execution_arn

@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from infra import workflow_definition
+from tests.support.required_options import required_options
 from vidscope import capabilities, catalog
 from vidscope.access import Access
 from vidscope.capabilities import REGISTRY, UnroutableCapability
@@ -316,3 +317,13 @@ def test_language_reports_the_audio_detection_when_transcription_made_one() -> N
         "source": "audio",
         "candidates": [{"language": "fr", "score": 0.82}],
     }
+
+
+def test_every_capability_is_accepted_with_the_options_tests_and_benchmarks_give() -> None:
+    # A capability whose options refuse {} must be in tests/support/required_options.py, or the
+    # benchmarks' every-capability job (bench/cost.py) is refused at creation.
+    names = list(REGISTRY)
+    request = CreateJobRequest.model_validate(
+        {"url": "https://example.com/talk.mp4", "capabilities": names, "options": required_options(names)}
+    )
+    assert request.capabilities == names
