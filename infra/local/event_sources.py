@@ -14,6 +14,7 @@ hands to the real handler in-process).
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import uuid
@@ -234,7 +235,31 @@ class _StreamSource(_Source):
         created = change.get("ApproximateCreationDateTime")
         if isinstance(created, datetime):
             change["ApproximateCreationDateTime"] = created.timestamp()
-        return {**record, "dynamodb": change, "eventSourceARN": self.source_arn}
+        return {**record, "dynamodb": lambda_images(change), "eventSourceARN": self.source_arn}
+
+
+def lambda_images(change: dict[str, Any]) -> dict[str, Any]:
+    """A stream record's change with its keys and images as Lambda's event carries them."""
+    images = ("Keys", "NewImage", "OldImage")
+    return {
+        field: {name: lambda_attribute(v) for name, v in value.items()} if field in images else value
+        for field, value in change.items()
+    }
+
+
+def lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """An attribute value as a stream event carries it to Lambda: JSON, so binary as base64 text
+    (GetRecords through boto3 gives bytes)."""
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {"B": base64.b64encode(inner).decode()}
+    if kind == "BS":
+        return {"BS": [base64.b64encode(b).decode() for b in inner]}
+    if kind == "M":
+        return {"M": {name: lambda_attribute(v) for name, v in inner.items()}}
+    if kind == "L":
+        return {"L": [lambda_attribute(v) for v in inner]}
+    return value
 
 
 def _iso(moment: datetime | None) -> str | None:

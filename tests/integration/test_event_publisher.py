@@ -12,6 +12,7 @@ import boto3
 import pytest
 from werkzeug.test import Client
 
+from infra.local.event_sources import lambda_images
 from tests.integration.conftest import TenantHandle, create
 from tests.support.subscriber import subscribe
 from vidscope.events.publisher import EventPublisher, stream_records
@@ -102,3 +103,23 @@ def test_entries_still_refused_stop_the_batch_at_their_record_and_nothing_after_
     types = [(e["detail"]["job_id"], e["detail-type"]) for e in received + subscriber()]
     assert types.count((second, "Job Created")) == 1 and types.count((second, "Job Cancelled")) == 1
     assert types.count((first, "Job Created")) == 1
+
+
+def test_a_table_item_with_binary_attributes_in_the_stream_stops_no_job_event(
+    api: Client, tenant: TenantHandle, subscriber: Callable[[], list[dict[str, Any]]]
+) -> None:
+    # A fingerprint's index entry (binary attributes) is written between two changes of a job.
+    job_id = str(create(api, tenant).json["data"]["job_id"])
+    boto3.client("dynamodb").put_item(
+        TableName=get_settings().table_name,
+        Item={"PK": {"S": f"FPRINT#{tenant.tenant_id}#J#{job_id}"}, "SK": {"S": "PRINT"}, "audio": {"B": b"\x00\x01"}},
+    )
+    assert api.post(f"/v1/jobs/{job_id}/cancel", headers=tenant.headers).status_code == 200
+    # The records as Lambda hands them to the function: JSON, binary as base64 text.
+    delivered = [{**r, "dynamodb": lambda_images(r["dynamodb"])} for r in table_stream()]
+    assert any("B" in v for r in delivered for v in r["dynamodb"].get("NewImage", {}).values())
+
+    published = EventPublisher(boto3.client("events"), get_settings().event_bus_name)
+    assert published.publish_stream(stream_records(json.loads(json.dumps(delivered, default=str)))) == []
+    received = [e["detail-type"] for e in subscriber() if e["detail"]["job_id"] == job_id]
+    assert received == ["Job Created", "Job Cancelled"]

@@ -32,12 +32,12 @@ class StreamRecord:
 
 
 def _job(image: dict[str, Any] | None) -> JobRecord | None:
-    if not image:
+    # Told apart before it is read: the table's other items are no job's business, and some hold
+    # binary attributes (fingerprints), which a stream event carries as base64 text that boto3's
+    # deserializer refuses: reading them failed every batch they were in.
+    if not image or image.get("entity") != {"S": "job"}:
         return None
-    item = from_attributes(image)
-    if item.get("entity") != "job":
-        return None
-    return JobRecord.model_validate(item)
+    return JobRecord.model_validate(from_attributes(image))
 
 
 def stream_records(records: Iterable[dict[str, Any]]) -> list[StreamRecord]:
