@@ -40,12 +40,17 @@ LanguageCode = Annotated[
 ]
 
 
+# Every API handler imports these models (through vidscope.models) and most never validate one:
+# each is built on first use, not at import (a cold start's 2-3 ms, DESIGN §9).
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class SpeechRequest(BaseModel):
     """What a job asks of the transcription stage, as data (the plan hands it to the worker, as it
     hands the vision stage its ``VisionRequest``): the transcription capability's options derive
     from it, so the worker never learns which capability asked."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     language: LanguageCode | None = Field(
         default=None, description="Transcribe in this language; no detection (default: detected from the audio)"
@@ -84,6 +89,8 @@ def _absent(value: object) -> bool:
 class Word(BaseModel):
     """One spoken word and when it was said (seconds from the media start)."""
 
+    model_config = _DEFERRED
+
     start: float = Field(ge=0)
     end: float = Field(ge=0)
     word: str
@@ -91,6 +98,8 @@ class Word(BaseModel):
 
 
 class Segment(BaseModel):
+    model_config = _DEFERRED
+
     start: float = Field(ge=0, description="seconds from the start of the media")
     end: float = Field(ge=0)
     text: str
@@ -129,12 +138,16 @@ class Segment(BaseModel):
 
 
 class SpeakerTalk(BaseModel):
+    model_config = _DEFERRED
+
     id: str = Field(description="A, B, …: in the order they first speak")
     talk_seconds: float = Field(ge=0)
 
 
 class Utterance(BaseModel):
     """Consecutive segments of one speaker, merged: a turn in the conversation."""
+
+    model_config = _DEFERRED
 
     speaker: str
     start: float = Field(ge=0)
@@ -143,6 +156,8 @@ class Utterance(BaseModel):
 
 
 class Transcript(BaseModel):
+    model_config = _DEFERRED
+
     text: str
     segments: list[Segment]
     language: str = Field(description="ISO 639-1 code of the main language, und when nothing was said")

@@ -30,7 +30,7 @@ def _both_sources() -> list[Source]:
 
 
 class Segmentation(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     strategy: Literal["uniform", "shots", "chapters"] = Field(
         default="uniform", description="Windows of window_seconds, the video's shots, or its narrative chapters"

@@ -24,6 +24,8 @@ class CommentsRequest(BaseModel):
     """How many of the site's comments ingestion reads (an options model deriving from this one
     hands it to the plan)."""
 
+    model_config = ConfigDict(defer_build=True)  # the options deriving from it build their own
+
     max_comments: int = Field(default=100, ge=1, le=MAX_COMMENTS, description="read at most this many comments")
 
 

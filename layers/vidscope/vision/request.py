@@ -15,6 +15,10 @@ ImageFormat = Literal["jpeg", "png", "webp"]
 class ShotDetection(BaseModel):
     """How shots are cut: the parameters of the shot detector."""
 
+    # Built on first use: create_job imports these for the options deriving from them, which
+    # build their own schemas (DESIGN §9's cold import).
+    model_config = ConfigDict(defer_build=True)
+
     detector: Literal["adaptive", "content"] = Field(
         default="adaptive",
         description="adaptive: PySceneDetect's AdaptiveDetector (steady under camera motion); content: ContentDetector",
@@ -27,6 +31,8 @@ class ShotDetection(BaseModel):
 class Stills(BaseModel):
     """One rendition of the poster and of each shot's keyframe."""
 
+    model_config = ConfigDict(defer_build=True)
+
     width: int = Field(default=480, ge=64, le=1280, description="pixels; the height keeps the aspect")
     format: ImageFormat = "jpeg"
 
@@ -34,7 +40,7 @@ class Stills(BaseModel):
 class VisionRequest(BaseModel):
     """Everything the vision stage computes for one job."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     read_text: bool = False
     # Perceptual hashes of the pictures at a fixed rate (``vision.frame_hashes``).
