@@ -103,6 +103,7 @@ RUNS: dict[ImageRole, tuple[str, ...]] = {
     ImageRole.WORKER: (
         "vidscope.pipeline.transcription",
         "vidscope.pipeline.spoken_language",
+        "vidscope.pipeline.speech_chunks",
         "vidscope.pipeline.speakers",
         "vidscope.pipeline.whisper_models",
     ),

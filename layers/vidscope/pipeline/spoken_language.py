@@ -10,11 +10,13 @@ switches language: its segments then get a language each.
 The cost stays near one detection whatever the length: on long media the VAD reads only the
 audio around each window's place (not the whole media, ~2 s a 10-minute file), and the windows
 are scored first, last, middle, then the rest, so three that one language wins clearly end the
-vote (a short insert in another language between them can then go unheard)."""
+vote (a short insert in another language between them can then go unheard). A batched
+transcription on CPU votes on its own chunks instead (``speech_chunks``), reusing their encodings:
+the vote then costs a decoder step per window."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,21 +75,21 @@ def windows(spans: Sequence[tuple[int, int]], count: int = WINDOWS) -> list[list
     return chosen
 
 
-def _spread(count: int) -> list[int]:
+def spread(count: int) -> list[int]:
     """Window numbers in the order they are scored: first, last, middle, then the rest."""
     head = list(dict.fromkeys([0, count - 1, count // 2]))[:count]
     return head + [n for n in range(count) if n not in head]
 
 
 def _spread_windows(audio: Any) -> Iterator[list[tuple[int, int]]]:
-    """The speech windows, in ``_spread`` order. Media longer than ``WINDOWS`` regions (with room
+    """The speech windows, in ``spread`` order. Media longer than ``WINDOWS`` regions (with room
     to spare) has the VAD run only on the ``REGION_SECONDS`` at each window's place; where those
     hold too little speech (music, silence), the VAD reads everything."""
     region = int(REGION_SECONDS * SAMPLING_RATE)
     total = int(audio.shape[0])
     if total > 2 * WINDOWS * region:
         found = 0
-        for n in _spread(WINDOWS):
+        for n in spread(WINDOWS):
             begin = (total - region) * n // (WINDOWS - 1)
             spans = [(begin + a, begin + b) for a, b in speech_spans(audio[begin : begin + region])]
             if sum(b - a for a, b in spans) >= MIN_WINDOW_SECONDS * SAMPLING_RATE:
@@ -96,48 +98,62 @@ def _spread_windows(audio: Any) -> Iterator[list[tuple[int, int]]]:
         if found:
             return
     chosen = windows(speech_spans(audio))
-    yield from (chosen[n] for n in _spread(len(chosen)))
+    yield from (chosen[n] for n in spread(len(chosen)))
+
+
+def normalised(ranked: Iterable[tuple[str, float]], candidates: Sequence[str] | None) -> dict[str, float]:
+    """The model's language probabilities (code, p), kept to ``candidates`` when given, summing to 1."""
+    probabilities = {code: float(p) for code, p in ranked if candidates is None or code in candidates}
+    total = sum(probabilities.values())
+    return {code: p / total for code, p in probabilities.items()} if total > 0 else {}
 
 
 def _scores(model: Any, samples: Any, candidates: Sequence[str] | None) -> dict[str, float]:
     """Each language's probability on ``samples`` (at most 30 s), among ``candidates`` when given."""
     _, _, ranked = model.detect_language(audio=samples)
-    probabilities = {code: float(p) for code, p in ranked if candidates is None or code in candidates}
-    total = sum(probabilities.values())
-    return {code: p / total for code, p in probabilities.items()} if total > 0 else {}
+    return normalised(ranked, candidates)
 
 
 def detect(model: Any, audio: Any, candidates: Sequence[str] | None = None) -> Detection | None:
     """The media's language, voted over speech windows; None when the VAD hears no speech."""
     import numpy as np
 
-    vote: dict[str, float] = {}
+    def scored() -> Iterator[tuple[float, dict[str, float]]]:
+        for window in _spread_windows(audio):
+            samples = np.concatenate([audio[start:end] for start, end in window])
+            yield samples.shape[0] / SAMPLING_RATE, _scores(model, samples, candidates)
+
+    return vote(scored())
+
+
+def vote(scored: Iterable[tuple[float, dict[str, float]]]) -> Detection | None:
+    """The language of windows scored in ``spread`` order, each (seconds of speech, language
+    probabilities): the speech-weighted vote, ended early once ``AGREEING_WINDOWS`` agree clearly.
+    ``scored`` is read lazily, so a window after the decision costs nothing."""
+    tally: dict[str, float] = {}
     winners: dict[str, float] = {}
     clear: list[str | None] = []  # each scored window's clear winner, if it had one
-    for window in _spread_windows(audio):
-        samples = np.concatenate([audio[start:end] for start, end in window])
-        scores = _scores(model, samples, candidates)
+    for weight, scores in scored:
         if not scores:
             continue
-        weight = samples.shape[0] / SAMPLING_RATE
         for code, p in scores.items():
-            vote[code] = vote.get(code, 0.0) + weight * p
+            tally[code] = tally.get(code, 0.0) + weight * p
         best = max(scores, key=lambda code: scores[code])
         clear.append(best if scores[best] >= SWITCH_PROBABILITY else None)
         if clear[-1] is not None:
             winners[best] = winners.get(best, 0.0) + weight
         if len(clear) >= AGREEING_WINDOWS and clear[0] is not None and clear.count(clear[0]) == len(clear):
             break
-    if not vote:
+    if not tally:
         return None
-    total = sum(vote.values())
-    ranked = sorted(vote, key=lambda code: -vote[code])
+    total = sum(tally.values())
+    ranked = sorted(tally, key=lambda code: -tally[code])
     heard = (ranked[0], *sorted((c for c in winners if c != ranked[0]), key=lambda c: -winners[c]))
     return Detection(
         language=ranked[0],
-        confidence=round(vote[ranked[0]] / total, 3),
+        confidence=round(tally[ranked[0]] / total, 3),
         heard=heard,
-        scores={code: round(vote[code] / total, 4) for code in ranked[:5]},
+        scores={code: round(tally[code] / total, 4) for code in ranked[:5]},
     )
 
 

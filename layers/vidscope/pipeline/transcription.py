@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from vidscope.catalog import MAX_MEDIA_SECONDS
-from vidscope.pipeline import spoken_language
+from vidscope.pipeline import speech_chunks, spoken_language
+from vidscope.pipeline.spoken_language import Detection
 from vidscope.pipeline.whisper_models import BUNDLED_PREFIX, bundled_path
 from vidscope.transcripts import UNDETERMINED_LANGUAGE, Segment, SpeechRequest, Transcript, Word
 
@@ -44,14 +45,14 @@ class _Language:
     heard: tuple[str, ...] = ()
 
 
-def _language(model: Any, audio: Any, request: SpeechRequest) -> _Language:
+def _language(model: Any, request: SpeechRequest, detect: Callable[[], Detection | None]) -> _Language:
     if not model.model.is_multilingual:  # tiny.en: faster-whisper pins English, nothing to detect
         if request.language not in (None, "en"):
             raise LanguageNotSupported(f"the configured model transcribes English only, not {request.language!r}")
         return _Language(decode="en", reported="en", confidence=None)
     if request.language is not None:
         return _Language(decode=request.language, reported=request.language, confidence=1.0)
-    detection = spoken_language.detect(model, audio, request.languages)
+    detection = detect()
     if detection is None:  # no speech the VAD could hear: the model's own guess, within the set
         first = request.languages[0] if request.languages else None
         return _Language(decode=first, reported=first or UNDETERMINED_LANGUAGE, confidence=None)
@@ -110,6 +111,31 @@ def _words(raw: list[Any] | None, start: float, end: float) -> list[Word] | None
     return words
 
 
+def _segments(
+    model: Any,
+    audio: Any,
+    config: WhisperConfig,
+    options: dict[str, Any],
+    chunks: speech_chunks.SpeechChunks | None,
+    encoder: speech_chunks.ReusingEncoder | None,
+) -> Iterator[Any]:
+    """faster-whisper's segments of ``audio``: batched when configured, from the chunks cut for
+    the vote when there are some (their times mapped back to the media, as the pipeline's VAD path
+    maps them)."""
+    if config.batch_size == 0:
+        return iter(model.transcribe(audio, beam_size=1, **options)[0])
+    if encoder is not None and chunks is not None:
+        return speech_chunks.transcribed(encoder, chunks, batch_size=config.batch_size, **options)
+    from faster_whisper import BatchedInferencePipeline
+
+    # With timestamps, a batch's 30 s window comes back as several segments: brand proofs then
+    # point at a few seconds of speech rather than half a minute.
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        audio, batch_size=config.batch_size, without_timestamps=False, **options
+    )
+    return iter(segments)
+
+
 def transcribe(
     media: Path,
     config: WhisperConfig,
@@ -124,23 +150,29 @@ def transcribe(
     if audio.size == 0:
         return Transcript.from_segments([], language=UNDETERMINED_LANGUAGE, duration_seconds=0.0)
     model = _model(config)
-    language = _language(model, audio, request or SpeechRequest())
+    request = request or SpeechRequest()
+    # Batched on CPU, the speech is cut once as the pipeline would cut it, and on media with
+    # enough of it the vote's windows are chunks whose encodings the transcription reuses
+    # (speech_chunks); otherwise the vote reads windows of its own.
+    reuse = config.batch_size > 0 and config.device == "cpu" and model.model.is_multilingual and not request.language
+    chunks = speech_chunks.cut(audio) if reuse else None
+    encoder = speech_chunks.ReusingEncoder(model) if chunks is not None else None
+    language = _language(
+        model,
+        request,
+        lambda: (
+            speech_chunks.detect(encoder, chunks, request.languages)
+            if encoder is not None and chunks is not None and chunks.spread_enough
+            else spoken_language.detect(model, audio, request.languages)
+        ),
+    )
     # Word timings place brand proofs and chapter starts on the words themselves; they cost about
     # 5 % more decoding time (tiny.en, int8 CPU: 1.07x sequential, 1.04x batched). A media that
     # switches language is decoded with the language found again for every 30 s window.
     options: dict[str, Any] = {"word_timestamps": True, "language": language.decode}
     options["multilingual"] = language.decode is None
-    segments: Iterator[Any]
-    if config.batch_size > 0:
-        from faster_whisper import BatchedInferencePipeline
-
-        # With timestamps, a batch's 30 s window comes back as several segments: brand proofs
-        # then point at a few seconds of speech rather than half a minute.
-        segments, info = BatchedInferencePipeline(model).transcribe(
-            audio, batch_size=config.batch_size, without_timestamps=False, **options
-        )
-    else:
-        segments, info = model.transcribe(audio, beam_size=1, **options)
+    segments = _segments(model, audio, config, options, chunks, encoder)
+    duration = audio.shape[0] / spoken_language.SAMPLING_RATE
     collected: list[Segment] = []
     for raw in segments:
         start, end = round(float(raw.start), 3), round(float(raw.end), 3)
@@ -149,14 +181,14 @@ def transcribe(
             segment.language = spoken_language.segment_language(model, audio, start, end, language.heard)
         collected.append(segment)
         if on_segment is not None:
-            on_segment(segment, info.duration)
+            on_segment(segment, duration)
     transcript = Transcript.from_segments(
         collected,
         language=language.reported,
-        duration_seconds=info.duration,
+        duration_seconds=duration,
         language_confidence=language.confidence,
     )
-    if request is not None and request.speakers:
+    if request.speakers:
         from vidscope.pipeline import speakers  # deferred: ONNX Runtime, only for jobs that ask
 
         transcript = speakers.label(transcript, speakers.diarize(audio, request.speakers_expected))
