@@ -24,11 +24,12 @@ FRENCH = (
 
 
 class _CountingModel:
-    """The model, counting the chunks its encoder is given."""
+    """The model, counting the chunks its encoder is given and its own language detections."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
         self.encoded = 0
+        self.detections = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
@@ -36,6 +37,10 @@ class _CountingModel:
     def encode(self, features: Any) -> Any:
         self.encoded += 1 if features.ndim == 2 else features.shape[0]
         return self._model.encode(features)
+
+    def detect_language(self, *args: Any, **kwargs: Any) -> Any:
+        self.detections += 1  # a window of the vote's own, encoded apart from the transcription
+        return self._model.detect_language(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +92,20 @@ def test_silence_has_no_chunks() -> None:
     import numpy as np
 
     assert speech_chunks.cut(np.zeros(16_000 * 5, dtype=np.float32)) is None
+
+
+def test_the_worker_votes_on_chunks_when_there_are_enough_and_encodes_each_once(
+    french: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three chunks of speech count as "enough" here (six, about 3 minutes, in the worker).
+    monkeypatch.setattr(speech_chunks, "WINDOWS", 3)
+    counting = _CountingModel(transcription._model(CONFIG))
+    monkeypatch.setattr(transcription, "_model", lambda config: counting)
+    chunks = speech_chunks.cut(transcription.decode_audio(french, 600))
+    assert chunks is not None and chunks.spread_enough
+
+    transcript = transcription.transcribe(french, CONFIG)
+
+    assert transcript.language == "fr" and transcript.language_confidence is not None
+    assert counting.encoded == len(chunks.spans) and counting.detections == 0
+    assert transcript.segments[0].start >= 19 and transcript.duration_seconds > 60
