@@ -210,7 +210,7 @@ def _speed(folder: Path) -> None:
     chunks = speech_chunks.cut(audio)  # the VAD the batched transcription runs anyway
     cut = time.perf_counter() - started
     if chunks is not None:
-        speech_chunks.detect(speech_chunks.ReusingEncoder(model_), chunks, None)
+        speech_chunks.detect(speech_chunks.ReusingEncoder(model_, chunks), None)
     voted = time.perf_counter() - started - cut
     print(f"  language vote, on chunks       {voted / minutes:6.1f}  (and the VAD: {cut / minutes:.1f})")
     started = time.perf_counter()

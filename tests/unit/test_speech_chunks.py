@@ -57,16 +57,16 @@ def test_the_vote_reuses_its_encodings_and_the_transcript_is_the_pipelines_own(f
     audio = transcription.decode_audio(french, 600)
     model = transcription._model(CONFIG)
     counting = _CountingModel(model)
-    encoder = speech_chunks.ReusingEncoder(counting)
     chunks = speech_chunks.cut(audio)
     assert chunks is not None and len(chunks.spans) >= 3
+    encoder = speech_chunks.ReusingEncoder(counting, chunks)
     assert not chunks.spread_enough  # the worker's vote takes windows of its own on speech this short
 
-    detection = speech_chunks.detect(encoder, chunks, None)
+    detection = speech_chunks.detect(encoder, None)
     assert detection is not None and detection.language == "fr"
     assert 1 <= counting.encoded <= spoken_language.WINDOWS  # the chunks the vote scored
 
-    ours = list(speech_chunks.transcribed(encoder, chunks, batch_size=8, language="fr", word_timestamps=True))
+    ours = list(speech_chunks.transcribed(encoder, batch_size=8, language="fr", word_timestamps=True))
     theirs, _ = BatchedInferencePipeline(model).transcribe(
         audio, batch_size=8, without_timestamps=False, language="fr", word_timestamps=True
     )
@@ -81,9 +81,9 @@ def test_candidate_languages_bound_the_vote_on_chunks(french: Path) -> None:
     audio = transcription.decode_audio(french, 600)
     chunks = speech_chunks.cut(audio)
     assert chunks is not None
-    encoder = speech_chunks.ReusingEncoder(transcription._model(CONFIG))
+    encoder = speech_chunks.ReusingEncoder(transcription._model(CONFIG), chunks)
 
-    detection = speech_chunks.detect(encoder, chunks, ["de", "es"])
+    detection = speech_chunks.detect(encoder, ["de", "es"])
 
     assert detection is not None and detection.language in ("de", "es") and set(detection.scores) <= {"de", "es"}
 

@@ -89,12 +89,13 @@ def _key(features: Any) -> bytes:
 
 
 class ReusingEncoder:
-    """A ``WhisperModel`` whose ``encode`` gives back the outputs it kept for chunks encoded
-    before (by their features' digest), encoding only the others; everything else is the model's.
-    Handed to ``BatchedInferencePipeline`` in the model's place."""
+    """A ``WhisperModel`` for the speech ``chunks``, whose ``encode`` gives back the outputs it
+    kept for chunks encoded before (by their features' digest), encoding only the others;
+    everything else is the model's. Handed to ``BatchedInferencePipeline`` in the model's place."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, chunks: SpeechChunks) -> None:
         self._model = model
+        self.chunks = chunks
         self._kept: dict[bytes, Any] = {}  # features digest -> encoder output (numpy, one chunk)
         self._alive: Any = None  # the array the last stitched StorageView reads from
 
@@ -122,6 +123,8 @@ class ReusingEncoder:
         import numpy as np
 
         rows = features if features.ndim == 3 else features[None]
+        if not self._kept:  # the vote's chunks all taken: nothing to look up
+            return self._model.encode(rows)
         found = [self._kept.pop(_key(row), None) for row in rows]
         if all(output is None for output in found):
             return self._model.encode(rows)
@@ -145,23 +148,25 @@ def _windows(chunks: SpeechChunks) -> list[int]:
     return [chosen[n] for n in spoken_language.spread(len(chosen))]
 
 
-def detect(encoder: ReusingEncoder, chunks: SpeechChunks, candidates: Sequence[str] | None) -> Detection | None:
+def detect(encoder: ReusingEncoder, candidates: Sequence[str] | None) -> Detection | None:
     """The media's language voted over chunks of its speech (``spoken_language.vote``), their
     encoder outputs kept in ``encoder`` for the transcription."""
 
     def scored() -> Iterator[tuple[float, dict[str, float]]]:
-        for index in _windows(chunks):
-            samples = chunks.chunk(index)
+        for index in _windows(encoder.chunks):
+            samples = encoder.chunks.chunk(index)
             yield samples.shape[0] / SAMPLING_RATE, encoder.scores(samples, candidates)
 
     return spoken_language.vote(scored())
 
 
-def transcribed(encoder: ReusingEncoder, chunks: SpeechChunks, *, batch_size: int, **options: Any) -> Iterator[Any]:
-    """faster-whisper's batched segments of the chunks, their times mapped back to the media."""
+def transcribed(encoder: ReusingEncoder, *, batch_size: int, **options: Any) -> Iterator[Any]:
+    """faster-whisper's batched segments of the encoder's chunks, their times mapped back to the
+    media."""
     from faster_whisper import BatchedInferencePipeline
     from faster_whisper.transcribe import restore_speech_timestamps
 
+    chunks = encoder.chunks
     segments, _ = BatchedInferencePipeline(encoder).transcribe(
         chunks.audio,
         batch_size=batch_size,

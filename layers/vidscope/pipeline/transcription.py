@@ -116,7 +116,6 @@ def _segments(
     audio: Any,
     config: WhisperConfig,
     options: dict[str, Any],
-    chunks: speech_chunks.SpeechChunks | None,
     encoder: speech_chunks.ReusingEncoder | None,
 ) -> Iterator[Any]:
     """faster-whisper's segments of ``audio``: batched when configured, from the chunks cut for
@@ -124,8 +123,8 @@ def _segments(
     maps them)."""
     if config.batch_size == 0:
         return iter(model.transcribe(audio, beam_size=1, **options)[0])
-    if encoder is not None and chunks is not None:
-        return speech_chunks.transcribed(encoder, chunks, batch_size=config.batch_size, **options)
+    if encoder is not None:
+        return speech_chunks.transcribed(encoder, batch_size=config.batch_size, **options)
     from faster_whisper import BatchedInferencePipeline
 
     # With timestamps, a batch's 30 s window comes back as several segments: brand proofs then
@@ -156,13 +155,13 @@ def transcribe(
     # (speech_chunks); otherwise the vote reads windows of its own.
     reuse = config.batch_size > 0 and config.device == "cpu" and model.model.is_multilingual and not request.language
     chunks = speech_chunks.cut(audio) if reuse else None
-    encoder = speech_chunks.ReusingEncoder(model) if chunks is not None else None
+    encoder = speech_chunks.ReusingEncoder(model, chunks) if chunks is not None else None
     language = _language(
         model,
         request,
         lambda: (
-            speech_chunks.detect(encoder, chunks, request.languages)
-            if encoder is not None and chunks is not None and chunks.spread_enough
+            speech_chunks.detect(encoder, request.languages)
+            if encoder is not None and encoder.chunks.spread_enough
             else spoken_language.detect(model, audio, request.languages)
         ),
     )
@@ -171,7 +170,7 @@ def transcribe(
     # switches language is decoded with the language found again for every 30 s window.
     options: dict[str, Any] = {"word_timestamps": True, "language": language.decode}
     options["multilingual"] = language.decode is None
-    segments = _segments(model, audio, config, options, chunks, encoder)
+    segments = _segments(model, audio, config, options, encoder)
     duration = audio.shape[0] / spoken_language.SAMPLING_RATE
     collected: list[Segment] = []
     for raw in segments:
