@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from importlib import import_module, resources
-from typing import Any
+from typing import Any, Literal
 
 from vidscope.api.openapi import DOCUMENT_FILE, TAG_DESCRIPTIONS, TITLE, VERSION, ApiTag
 
@@ -66,22 +66,27 @@ def generate_document() -> dict[str, Any]:
             # from the function, 502 or 504 from API Gateway when Lambda fails or runs too long.
             if "500" in responses:
                 responses["5XX"] = responses.pop("500")
-    from vidscope.jobs.capability_models import job_results_model
+    from vidscope.jobs.capability_models import job_options_model, job_results_model
 
     document["webhooks"] = _webhooks(document["components"]["schemas"])
-    # Job.results is marked as JobResults (vidscope.models.Results): its schema joins the rest.
+    # Job.results is marked as JobResults (vidscope.models.Results), and the request's options as
+    # JobOptions (validated capability by capability): their schemas join the rest.
     _add_schemas(document["components"]["schemas"], job_results_model())
+    _add_schemas(document["components"]["schemas"], job_options_model(), mode="validation")
     _refer_to_marked_schemas(document)
     _drop_unreferenced_schemas(document)
     return _named_by_title(document)
 
 
-def _add_schemas(schemas: dict[str, Any], model: Any) -> None:
-    """``model``'s schema and those it refers to, among the document's, by name."""
+def _add_schemas(
+    schemas: dict[str, Any], model: Any, mode: Literal["validation", "serialization"] = "serialization"
+) -> None:
+    """``model``'s schema (as a request's body when ``mode`` is validation, as a response's
+    otherwise) and those it refers to, among the document's, by name."""
     from aws_lambda_powertools.event_handler.openapi.models import Schema
     from pydantic.json_schema import models_json_schema
 
-    _, definitions = models_json_schema([(model, "serialization")], ref_template=SCHEMAS + "{model}")
+    _, definitions = models_json_schema([(model, mode)], ref_template=SCHEMAS + "{model}")
     for name, raw in definitions.get("$defs", {}).items():
         # As Powertools writes the routes' schemas (its Schema model drops nulls), so the same
         # model gives the same schema either way.

@@ -46,13 +46,14 @@ def get_job_results(
             media=dependencies.media_store(),
         )
     except ResultNotAvailable:
-        # Only then the registry (every capability's models: not for every read, DESIGN §9), to
-        # tell a name no capability has from one this job did not ask for.
-        from vidscope.capabilities import REGISTRY
+        # To tell a name no capability has from one this job did not ask for (names alone: no
+        # capability's module is imported for it).
+        from vidscope import capabilities
 
-        if capability not in REGISTRY:
+        supported = capabilities.names()
+        if capability not in supported:
             raise UnsupportedCapability(
-                f"no capability named {capability!r}; supported: {', '.join(REGISTRY)}"
+                f"no capability named {capability!r}; supported: {', '.join(supported)}"
             ) from None
         raise
     data = CapabilityResultPage(

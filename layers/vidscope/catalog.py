@@ -88,12 +88,12 @@ def cost_breakdown(capabilities: Iterable[str], duration_seconds: float, size_by
     (lossless pictures, a high bitrate) pays for what it stores; an ordinary one, for its minutes."""
     # Imported here: the limits above are read by every process (settings, the worker), prices
     # only where jobs are priced.
-    from vidscope.capabilities import REGISTRY
+    from vidscope import capabilities as registry
 
     minutes = billable_minutes(duration_seconds)
     prices = {}
     for name in capabilities:
-        capability = REGISTRY[name]
+        capability = registry.get(name)
         by_size = math.ceil(size_bytes / (capability.mib_per_credit * 2**20)) if capability.mib_per_credit else 0
         prices[name] = max(capability.credits_per_minute * minutes, by_size)
     return prices

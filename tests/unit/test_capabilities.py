@@ -20,7 +20,7 @@ from vidscope.access import Access
 from vidscope.capabilities import REGISTRY, UnroutableCapability
 from vidscope.capabilities.base import PRODUCED_BY, Capability, Inputs, NoOptions, Note, ResultOf, RunsIn
 from vidscope.functions import WORKFLOW_FUNCTIONS, function
-from vidscope.jobs.capability_models import CreateJobRequest, JobOptions, job_results_model
+from vidscope.jobs.capability_models import CreateJobRequest, job_options_model, job_results_model
 from vidscope.jobs.plan import MEDIA_STAGES, plan_for
 from vidscope.models import UNPLANNED_STAGES, Stage
 from vidscope.transcripts import Segment, Transcript
@@ -94,12 +94,13 @@ def test_registry_asl_and_function_list_agree() -> None:
 
 def test_the_api_models_have_one_typed_property_per_capability() -> None:
     results = job_results_model()
-    for model in (JobOptions, results):
+    options = job_options_model()
+    for model in (options, results):
         assert set(model.model_fields) == set(REGISTRY)
     assert CreateJobRequest.model_json_schema()["properties"]["capabilities"]["items"]["enum"] == list(REGISTRY)
     for name, capability in REGISTRY.items():
         assert results.model_fields[name].annotation == capability.result_model | None
-        assert JobOptions.model_fields[name].annotation == capability.options | None
+        assert options.model_fields[name].annotation == capability.options | None
 
 
 class _Nothing(BaseModel):

@@ -1,6 +1,7 @@
 """The capability registry loads every capability's models (DESIGN §9 budgets every API handler's
-cold import at 1.5 x ``import boto3``): only the function that validates options loads it at
-import; a function that reads, lists, cancels or deletes jobs never does."""
+cold import at 1.5 x ``import boto3``): only the function that validates options imports it, and
+then no capability's module until a request names one; a function that reads, lists, cancels or
+deletes jobs never imports it."""
 
 from __future__ import annotations
 
@@ -65,3 +66,32 @@ def test_creating_a_job_loads_no_capability_result_model() -> None:
     # (``vidscope.capabilities.results``) load where results are used, not in its cold start.
     spec = next(spec for spec in API_FUNCTIONS if spec.name == "create_job")
     assert json.loads(_run(_RESULTS_LOADED_AFTER_IMPORT, spec.module)) == []
+
+
+_CAPABILITIES_LOADED = """
+import importlib, json, sys
+module = importlib.import_module(sys.argv[1])
+def loaded():
+    return sorted(
+        name.rsplit(".", 1)[1]
+        for name in sys.modules
+        if name.startswith("vidscope.capabilities.") and name.count(".") == 2 and not name.endswith(".base")
+    )
+at_import = loaded()
+from vidscope.jobs.capability_models import CreateJobRequest
+from vidscope.jobs.plan import plan_for
+request = CreateJobRequest.model_validate(
+    {"url": "https://example.com/v.mp4", "capabilities": ["summary"], "options": {"summary": {}}}
+)
+plan_for(request.capabilities, request.capability_options())
+print(json.dumps([at_import, loaded()]))
+"""
+
+
+def test_creating_a_job_imports_only_the_capabilities_it_names() -> None:
+    # Options are validated capability by capability: none is imported at cold start, and a
+    # request imports those it names (and those whose results they read: summary reads none).
+    spec = next(spec for spec in API_FUNCTIONS if spec.name == "create_job")
+    at_import, after_request = json.loads(_run(_CAPABILITIES_LOADED, spec.module))
+    assert at_import == []
+    assert after_request == ["summary"]

@@ -4,15 +4,21 @@ finds it, and registration refuses a declaration that anything downstream would 
 no stage makes, a result read that cannot be computed, a paged field that is not a list (checked
 when the result's model is first used where a capability names it by reference, as every built-in
 one does: the models of ``capabilities.results`` load where results are used, never in create_job's
-cold start, DESIGN §9)."""
+cold start, DESIGN §9).
+
+A capability's module is imported when it is first needed, and checked then: ``get(name)`` loads
+one (and those whose results it reads), ``names()`` lists them all without importing any, and
+``REGISTRY`` (every capability, by name) loads the rest on first use. create_job's cold start
+(DESIGN §9) then pays only for the capabilities a request names."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from vidscope.access import Access
 from vidscope.capabilities.base import (
@@ -35,6 +41,8 @@ __all__ = [
     "Capability",
     "UnroutableCapability",
     "compute",
+    "get",
+    "names",
     "needed",
     "refused",
     "register",
@@ -61,7 +69,11 @@ def _reads(capability: Capability[Any, Any]) -> frozenset[Requirement]:
     return capability.needs | capability.uses(capability.defaults())
 
 
-def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
+# Looks a capability up by name (None when there is none), loading it if need be.
+Find = Callable[[str], Capability[Any, Any] | None]
+
+
+def _check_reads(capability: Capability[Any, Any], find: Find) -> None:
     for requirement in _reads(capability):
         if not isinstance(requirement, ResultOf):
             if requirement not in PRODUCED_BY:
@@ -69,7 +81,7 @@ def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capabilit
                     f"{capability.name} needs {requirement}, which no stage of the workflow makes"
                 )
             continue
-        read = known.get(requirement.capability)
+        read = find(requirement.capability)
         if read is None:
             raise UnroutableCapability(f"{capability.name} reads {requirement.capability}, which is not registered")
         if read.runs_in is not RunsIn.MERGING or any(isinstance(r, ResultOf) for r in _reads(read)):
@@ -79,8 +91,8 @@ def _check_reads(capability: Capability[Any, Any], known: Mapping[str, Capabilit
             )
 
 
-def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any, Any]]) -> None:
-    _check_reads(capability, known)
+def _check(capability: Capability[Any, Any], find: Find) -> None:
+    _check_reads(capability, find)
     if not isinstance(capability.result, str):  # one declared by reference is checked on first use
         check_result(capability, capability.result)
     _check_paged(capability)
@@ -101,41 +113,88 @@ def _check(capability: Capability[Any, Any], known: Mapping[str, Capability[Any,
         raise UnroutableCapability(f"{capability.name} has a negative size price")
 
 
-def _discover() -> dict[str, Capability[Any, Any]]:
-    found: dict[str, Capability[Any, Any]] = {}
-    for module in pkgutil.iter_modules(__path__):
-        if module.name.startswith("_") or module.name in _NOT_CAPABILITIES:
-            continue
-        capability = importlib.import_module(f"{__name__}.{module.name}").CAPABILITY
-        if capability.name != module.name:
-            raise UnroutableCapability(
-                f"capabilities.{module.name} declares {capability.name!r}: name it after its module"
-            )
-        found[capability.name] = capability
-    for capability in found.values():
-        _check(capability, found)
-    return _ordered(found.values())
+@cache
+def _module_names() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            module.name
+            for module in pkgutil.iter_modules(__path__)
+            if not module.name.startswith("_") and module.name not in _NOT_CAPABILITIES
+        )
+    )
+
+
+# Every capability loaded so far (and each one registered), checked; ``REGISTRY`` once complete.
+_loaded: dict[str, Capability[Any, Any]] = {}
+_registry: dict[str, Capability[Any, Any]] = {}
+
+
+def names() -> list[str]:
+    """Every capability's name, in the registry's order (by name), none of them imported."""
+    return sorted({*_module_names(), *_loaded})
+
+
+def _find(name: str) -> Capability[Any, Any] | None:
+    if name in _loaded:
+        return _loaded[name]
+    if name not in _module_names():
+        return None
+    capability: Capability[Any, Any] = importlib.import_module(f"{__name__}.{name}").CAPABILITY
+    if capability.name != name:
+        raise UnroutableCapability(f"capabilities.{name} declares {capability.name!r}: name it after its module")
+    _loaded[name] = capability  # first, so two that read each other are refused, not looped over
+    try:
+        _check(capability, _find)
+    except UnroutableCapability:
+        del _loaded[name]
+        raise
+    return capability
+
+
+def get(name: str) -> Capability[Any, Any]:
+    """The capability named ``name``, its module imported and checked on first use; KeyError when
+    there is none."""
+    capability = _find(name)
+    if capability is None:
+        raise KeyError(name)
+    return capability
+
+
+def _complete() -> dict[str, Capability[Any, Any]]:
+    if not _registry:
+        _registry.update(_ordered(get(name) for name in names()))
+    return _registry
+
+
+if TYPE_CHECKING:
+    REGISTRY: dict[str, Capability[Any, Any]]  # (module attribute, served by __getattr__)
+
+
+def __getattr__(attribute: str) -> Any:
+    # ``REGISTRY``, every capability by name, is the one attribute that imports them all.
+    if attribute == "REGISTRY":
+        return _complete()
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
 
 
 def _ordered(capabilities: Any) -> dict[str, Capability[Any, Any]]:
-    # Stage outputs first (transcription), then the analyses by name: a stable order for the
+    # By name: an order known without importing any capability (``names``), stable for the
     # OpenAPI document and for listings.
-    return {c.name: c for c in sorted(capabilities, key=lambda c: (c.runs_in is not RunsIn.MERGING, c.name))}
-
-
-REGISTRY: Final[dict[str, Capability[Any, Any]]] = _discover()
+    return {c.name: c for c in sorted(capabilities, key=lambda c: c.name)}
 
 
 def register(capability: Capability[Any, Any]) -> None:
     """Add a capability declared outside this package (checked as a discovered one is): every
     part of the workflow reads the registry when it runs, so one registered in a process is
     planned, computed, merged and served there."""
-    if capability.name in REGISTRY:
+    if capability.name in names():
         raise UnroutableCapability(f"{capability.name} is registered already")
-    _check(capability, {**REGISTRY, capability.name: capability})
-    ordered = _ordered([*REGISTRY.values(), capability])
-    REGISTRY.clear()
-    REGISTRY.update(ordered)
+    _check(capability, lambda name: capability if name == capability.name else _find(name))
+    _loaded[capability.name] = capability
+    if _registry:
+        ordered = _ordered([*_registry.values(), capability])
+        _registry.clear()
+        _registry.update(ordered)
 
 
 @contextmanager
@@ -145,7 +204,8 @@ def registered(capability: Capability[Any, Any]) -> Iterator[Capability[Any, Any
     try:
         yield capability
     finally:
-        REGISTRY.pop(capability.name, None)
+        _loaded.pop(capability.name, None)
+        _registry.pop(capability.name, None)
 
 
 def requirements(capability: Capability[Any, Any], options: Mapping[str, Mapping[str, Any]]) -> frozenset[Need]:
@@ -154,7 +214,7 @@ def requirements(capability: Capability[Any, Any], options: Mapping[str, Mapping
     wanted: set[Need] = set()
     for requirement in capability.wants(options.get(capability.name)):
         if isinstance(requirement, ResultOf):
-            read = REGISTRY[requirement.capability]
+            read = get(requirement.capability)
             wanted |= {r for r in read.wants(options.get(read.name)) if isinstance(r, Need)}
         else:
             wanted.add(requirement)
@@ -167,7 +227,7 @@ def needed(capability: Capability[Any, Any]) -> frozenset[Need]:
     own = {r for r in capability.needs if isinstance(r, Need)}
     for requirement in capability.needs:
         if isinstance(requirement, ResultOf):
-            own |= {r for r in REGISTRY[requirement.capability].needs if isinstance(r, Need)}
+            own |= {r for r in get(requirement.capability).needs if isinstance(r, Need)}
     return frozenset(own)
 
 
@@ -178,7 +238,7 @@ def compute(capability: Capability[Any, Any], inputs: Inputs, options: Mapping[s
     results: dict[str, Any] = {}
     for requirement in capability.wants(options.get(capability.name)):
         if isinstance(requirement, ResultOf):
-            read = REGISTRY[requirement.capability]
+            read = get(requirement.capability)
             if all(inputs.has(need) for need in read.needs):
                 results[read.name] = read.run(inputs, options.get(read.name))
     return capability.run(inputs.with_results(results), options.get(capability.name))
@@ -189,5 +249,5 @@ def refused(
 ) -> dict[str, Note]:
     """The requested capabilities whose options cannot fit media this long, with the reason (a
     ``Note``) each is refused for."""
-    notes = {name: REGISTRY[name].refusal(options.get(name), duration_seconds) for name in capabilities}
+    notes = {name: get(name).refusal(options.get(name), duration_seconds) for name in capabilities}
     return {name: note for name, note in notes.items() if note is not None}

@@ -1,8 +1,10 @@
 """The API models typed by the capability registry: the body of ``POST /v1/jobs``
-(``CreateJobRequest``, its options one schema per capability: ``JobOptions``) and the results'
-schema (``job_results_model``). Apart from ``vidscope.models`` so that only the functions that validate
-options or type results load the registry and every capability's models: the others (reading,
-listing, cancelling jobs) stay under their cold-import budget (DESIGN §9)."""
+(``CreateJobRequest``, its options one schema per capability: ``job_options_model``) and the
+results' schema (``job_results_model``). Apart from ``vidscope.models`` so that only the functions
+that validate options or type results load the registry: the others (reading, listing, cancelling
+jobs) stay under their cold-import budget (DESIGN §9). A request's options are validated by the
+models of the capabilities it names alone, so create_job imports no capability at cold start and
+one per capability a request names."""
 
 from __future__ import annotations
 
@@ -14,17 +16,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StrictBool,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from vidscope import catalog
-from vidscope.capabilities import REGISTRY
-from vidscope.models import Url
+from vidscope import capabilities, catalog
+from vidscope.models import SCHEMA_MARKER, Url
 from vidscope.safe_text import refuse_unsafe_text
 from vidscope.url_syntax import check_url_syntax
 
@@ -35,12 +38,21 @@ def _omitted_when_none(model: type[BaseModel]) -> Any:
 
 # One property per capability, each its own named schema (the options and result models the
 # capability declares), so generated clients get types; absent when not asked for.
-JobOptions: type[BaseModel] = create_model(
-    "JobOptions",
-    __config__=ConfigDict(extra="forbid", defer_build=True),  # create_job's alone, as CreateJobRequest
-    __doc__="Options per capability; each applies only to a requested capability.",
-    **{name: _omitted_when_none(c.options) for name, c in REGISTRY.items()},
-)
+@cache
+def _options_model(names: tuple[str, ...]) -> type[BaseModel]:
+    return create_model(
+        "JobOptions",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="Options per capability; each applies only to a requested capability.",
+        **{name: _omitted_when_none(capabilities.get(name).options) for name in names},
+    )
+
+
+def job_options_model() -> type[BaseModel]:
+    """The options' schema (``JobOptions``), one property per capability: the OpenAPI document's
+    (``infra.openapi``). A request is validated by the same model narrowed to the capabilities its
+    options name."""
+    return _options_model(tuple(capabilities.names()))
 
 
 @cache
@@ -54,7 +66,7 @@ def job_results_model() -> type[BaseModel]:
         # by a newer worker during a deploy) is served as it was stored rather than dropped.
         __config__=ConfigDict(extra="allow", defer_build=True),
         __doc__="The result of each requested capability that completed.",
-        **{name: _omitted_when_none(c.result_model) for name, c in REGISTRY.items()},
+        **{name: _omitted_when_none(c.result_model) for name, c in capabilities.REGISTRY.items()},
     )
 
 
@@ -74,10 +86,11 @@ class CreateJobRequest(BaseModel):
     )
     capabilities: list[str] = Field(
         min_length=1,
-        description="Analyses to run: " + ", ".join(REGISTRY),
-        json_schema_extra={"items": {"enum": list(REGISTRY)}, "uniqueItems": True},
+        description="Analyses to run: " + ", ".join(capabilities.names()),
+        json_schema_extra={"items": {"enum": list[JsonValue](capabilities.names())}, "uniqueItems": True},
     )
-    options: JobOptions | None = Field(
+    # Validated by ``_options_by_capability``; the document types it as ``job_options_model``.
+    options: Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCHEMA_MARKER: "JobOptions"})] | None = Field(
         default=None, validate_default=True, description="Options of the requested capabilities, by capability"
     )
     return_proof: StrictBool = Field(default=False, description="Alias of options.brands.return_proof")
@@ -116,12 +129,13 @@ class CreateJobRequest(BaseModel):
     @field_validator("capabilities")
     @classmethod
     def _check_capabilities(cls, value: list[str]) -> list[str]:
-        unknown = [c for c in value if c not in REGISTRY]
+        supported = capabilities.names()
+        unknown = [c for c in value if c not in supported]
         if unknown:
             raise PydanticCustomError(
                 "unsupported_capability",
                 "unsupported capabilities: {unknown}; supported: {supported}",
-                {"unknown": ", ".join(unknown), "supported": ", ".join(REGISTRY)},
+                {"unknown": ", ".join(unknown), "supported": ", ".join(supported)},
             )
         if len(set(value)) != len(value):
             raise PydanticCustomError("duplicate_items", "capabilities must be unique")
@@ -134,18 +148,27 @@ class CreateJobRequest(BaseModel):
         # refuses {} (extract needs a prompt or a schema) is a 400 naming options.<capability>
         # here, not a failure after ingestion.
         if value is not None and not isinstance(value, dict):
-            return value  # JobOptions says what is wrong with it
+            return value  # the field's type says what is wrong with it
         given = dict(value or {})
-        # (A capability registered after JobOptions was built, as a test registers one, has no
-        # options field to fill: it runs with its defaults.)
         for name in info.data.get("capabilities") or ():
-            if given.get(name) is None and name in JobOptions.model_fields:
+            if given.get(name) is None:
                 given[name] = {}
         return given
 
+    @field_validator("options")
+    @classmethod
+    def _options_by_capability(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Each capability's options by its own model: JobOptions narrowed to the capabilities
+        # named, so a name that is none is refused as JobOptions refuses it (extra_forbidden).
+        if value is None:
+            return None
+        supported = capabilities.names()
+        options = _options_model(tuple(sorted(name for name in value if name in supported))).model_validate(value)
+        return {name: given for name in type(options).model_fields if (given := getattr(options, name)) is not None}
+
     @model_validator(mode="after")
     def _options_of_requested_capabilities(self) -> CreateJobRequest:
-        given = {name for name, value in self.options or () if value is not None}
+        given = set(self.options or {})
         stray = sorted(given - set(self.capabilities))
         if stray:
             raise PydanticCustomError(
@@ -155,27 +178,26 @@ class CreateJobRequest(BaseModel):
             )
         # return_proof is the older spelling of options.brands.return_proof: both are kept
         # equal, so either spelling gives the same job (and the same idempotency fingerprint).
-        brands = getattr(self.options, "brands", None) if self.options is not None else None
+        brands = (self.options or {}).get("brands")
         if "brands" in self.capabilities and (self.return_proof or (brands is not None and brands.return_proof)):
-            if self.options is None:
-                self.options = JobOptions()
             kept = brands.model_dump() if brands is not None else {}  # the other brands options stay
-            self.options.brands = REGISTRY["brands"].options(**{**kept, "return_proof": True})  # type: ignore[attr-defined]
+            proving = capabilities.get("brands").options(**{**kept, "return_proof": True})
+            self.options = {**(self.options or {}), "brands": proving}
             self.return_proof = True
         return self
 
     def capability_options(self) -> dict[str, dict[str, Any]]:
         """Every requested capability's options, defaults filled in, as JSON."""
-        given = self.options.model_dump(mode="json") if self.options is not None else {}
+        given = {name: options.model_dump(mode="json") for name, options in (self.options or {}).items()}
         return {
-            name: REGISTRY[name].options.model_validate(given.get(name) or {}).model_dump(mode="json")
+            name: capabilities.get(name).options.model_validate(given.get(name) or {}).model_dump(mode="json")
             for name in self.capabilities
         }
 
     def second_media_uploads(self) -> list[str]:
         """The uploads the options name as capabilities' second media (a style's template), each
         once, apart from the job's own upload."""
-        named = (REGISTRY[name].second_media_of(options) for name, options in self.capability_options().items())
+        named = (capabilities.get(name).second_media_of(options) for name, options in self.capability_options().items())
         ids = [media.upload_id for media in named if media is not None and media.upload_id is not None]
         return [upload_id for upload_id in dict.fromkeys(ids) if upload_id != self.upload_id]
 
@@ -190,7 +212,7 @@ class CreateJobRequest(BaseModel):
             name: {
                 option: value
                 for option, value in values.items()
-                if value != REGISTRY[name].defaults().model_dump(mode="json").get(option)
+                if value != capabilities.get(name).defaults().model_dump(mode="json").get(option)
                 and (name, option) != ("brands", "return_proof")
             }
             for name, values in self.capability_options().items()

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vidscope.capabilities import REGISTRY, requirements
+from vidscope import capabilities as registry
+from vidscope.capabilities import requirements
 from vidscope.capabilities.base import PRODUCED_BY, Need, Options, RunsIn
 from vidscope.models import Stage
 from vidscope.text.comments import CommentsRequest
@@ -83,7 +84,7 @@ def _speech_request(options: Iterable[Options]) -> SpeechRequest:
 
 def plan_for(capabilities: Iterable[str], options: Mapping[str, Mapping[str, Any]] | None = None) -> Plan:
     options = options or {}
-    requested = [REGISTRY[name] for name in capabilities]
+    requested = [registry.get(name) for name in capabilities]
     wanted = {need for c in requested for need in requirements(c, options)}
     made = {Stage(PRODUCED_BY[need]) for need in wanted}
     computed = [c for c in requested if c.runs_in in ANALYSIS_STAGE_HOSTS]

@@ -68,9 +68,11 @@ class JobRecord(Job):
     @model_validator(mode="after")
     def _options_of_jobs_created_before_options(self) -> JobRecord:
         if not self.options:  # every requested capability's defaults, and the older return_proof
-            from vidscope.capabilities import REGISTRY  # only for jobs stored before options existed
+            from vidscope import capabilities  # only for jobs stored before options existed
 
-            self.options = {name: REGISTRY[name].options().model_dump(mode="json") for name in self.capabilities}
+            self.options = {
+                name: capabilities.get(name).options().model_dump(mode="json") for name in self.capabilities
+            }
             if "brands" in self.options:
                 # As they ran then: the flag of the time, and the speech alone (no vision stage).
                 self.options["brands"].update(return_proof=self.return_proof, sources=["speech"])

@@ -123,9 +123,9 @@ def _paged_field(job: JobRecord, capability: str) -> str | None:
     """The result's list (a field, "" for the result itself), as merging recorded it."""
     if job.result_lists is not None:
         return job.result_lists.get(capability)
-    from vidscope.capabilities import REGISTRY  # a job completed before merging recorded its lists
+    from vidscope import capabilities  # a job completed before merging recorded its lists
 
-    return REGISTRY[capability].paged
+    return capabilities.get(capability).paged
 
 
 def _paged_items(job: JobRecord, capability: str, result: Any) -> list[Any] | None:
