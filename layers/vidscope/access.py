@@ -15,7 +15,7 @@ class Access(StrEnum):
     AUTHENTICATE = "authenticate"  # read API-key and tenant items
     READ_JOBS = "jobs:read"  # GetItem in the tenant's partition
     QUERY_JOBS = "jobs:query"  # Query the tenant's partition and the status index (lists)
-    FETCH_JOBS = "jobs:fetch"  # BatchGetItem the tenant's jobs that a capability's list names
+    FETCH_JOBS = "jobs:fetch"  # BatchGetItem the tenant's jobs that a list names (a list page, a result's)
     PUT_JOBS = "jobs:put"  # put items in the tenant's partition: jobs, credit holds, ledger, idempotency records
     UPDATE_JOBS = "jobs:update"  # update items in the tenant's partition (status, progress, balances)
     DELETE_JOBS = "jobs:delete"  # delete items in the tenant's partition

@@ -253,8 +253,17 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
             (),
             # Deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile.
             # Reads (and copies) the results of the job whose results it reuses (READ_RESULTS).
+            # Reads by key the jobs a result's list names (FETCH_JOBS: Capability.names_jobs), in
+            # the partitions it already reads job items of.
             _STAGE
-            | {Access.PUT_JOBS, Access.READ_STAGED, Access.READ_RESULTS, Access.WRITE_RESULTS, Access.DELETE_RESULTS},
+            | {
+                Access.PUT_JOBS,
+                Access.FETCH_JOBS,
+                Access.READ_STAGED,
+                Access.READ_RESULTS,
+                Access.WRITE_RESULTS,
+                Access.DELETE_RESULTS,
+            },
             timeout_seconds=120,
             placeholder="MergeResultsFunctionArn",
             image=ImageRole.WORKFLOW,

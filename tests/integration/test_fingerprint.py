@@ -1,7 +1,8 @@
 """The fingerprint capability on the whole local stack (real ASL, the vision worker hashing the
 pictures in its decode, the analysis printing the sound with libchromaprint, the index in the
 table): a re-encoded, rescaled, trimmed copy finds its original with the right offset, unrelated
-media finds nothing, another tenant's job is never found, and a deleted job leaves the index."""
+media finds nothing, another tenant's job is never found, a deleted job leaves the index, and a
+job that failed or was cancelled after its print was stored is no match."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests.integration.conftest import TenantHandle, new_tenant, run_to_end
 from tests.support.fingerprint_media import Variant, make_clip, make_variant
 from tests.support.media_server import MediaServer, serving
 from vidscope.adapters import aws, table
+from vidscope.jobs.repository import job_key
+from vidscope.models import JobStatus
 from vidscope.settings import get_settings
 
 TRIM_SECONDS = 3.3
@@ -85,3 +88,29 @@ def test_deleting_a_job_removes_its_print_and_a_later_copy_no_longer_finds_it(
     assert _index_items(tenant.tenant_id) == []
     copy = _fingerprint(pipeline_api, tenant, clips.url("copy.mp4"))
     assert copy["results"]["fingerprint"]["matches"] == []
+
+
+@pytest.mark.parametrize("ended", [JobStatus.FAILED, JobStatus.CANCELLED])
+def test_a_job_that_ended_without_results_after_its_print_was_stored_is_no_match(
+    pipeline_api: Client, clips: MediaServer, ended: JobStatus
+) -> None:
+    # Given a job whose print is stored (its analysis ran), which then ended without results:
+    # failed by a later stage, or cancelled before merging (set on its item here, as those do;
+    # its print stays in the index until the job is deleted)
+    tenant = new_tenant(credits=1_000, name=f"Ended {ended}")
+    original = _fingerprint(pipeline_api, tenant, clips.url("original.mp4"))
+    aws.client("dynamodb").update_item(
+        TableName=get_settings().table_name,
+        Key=job_key(tenant.tenant_id, original["job_id"]),
+        UpdateExpression="SET #status = :ended",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":ended": {"S": ended.value}},
+    )
+    assert any(item["PK"]["S"].endswith(f"#J#{original['job_id']}") for item in _index_items(tenant.tenant_id))
+    # When its copy is fingerprinted, then it is not among the matches (its results cannot be read)
+    copy = _fingerprint(pipeline_api, tenant, clips.url("copy.mp4"))
+    assert copy["results"]["fingerprint"]["matches"] == []
+    assert {"capability": "fingerprint", "code": "NO_MATCH"}.items() <= copy["notes"][0].items()
+    # And a second copy still finds the first copy, which completed
+    again = _fingerprint(pipeline_api, tenant, clips.url("copy.mp4"))
+    assert [m["job_id"] for m in again["results"]["fingerprint"]["matches"]] == [copy["job_id"]]

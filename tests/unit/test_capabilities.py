@@ -137,6 +137,7 @@ def _empty(_options: Any, _duration: float) -> Note:
         ({"paged": "itmes", "when_empty": _empty}, "not a list field"),
         ({"paged": ""}, "not a list"),
         ({"paged": "items"}, "declare when_empty"),
+        ({"names_jobs": True}, "declare paged"),
         ({"needs": frozenset({ResultOf("nowhere")})}, "not registered"),
         ({"needs": frozenset({ResultOf("summary")})}, "computed while merging"),
     ],

@@ -61,6 +61,8 @@ STEP_ACCESS: frozenset[Access] = frozenset({Access.READ_MEDIA})
 def _check_paged(capability: Capability[Any, Any]) -> None:
     if capability.paged is not None and capability.when_empty is None:
         raise UnroutableCapability(f"{capability.name} has a list that can come out empty: declare when_empty")
+    if capability.names_jobs and capability.paged is None:
+        raise UnroutableCapability(f"{capability.name} names jobs in a list it does not declare: declare paged")
 
 
 def _reads(capability: Capability[Any, Any]) -> frozenset[Requirement]:

@@ -383,6 +383,10 @@ class Capability(Generic[OptionsT, ResultT]):
     # Why the list came out empty (required with ``paged``): the job lists it in ``notes``, so an
     # empty result never reads as a silent failure.
     when_empty: Callable[[OptionsT, float], Note] | None = None
+    # Whether the paged list's items name other jobs of the tenant (their ``job_id``: fingerprint's
+    # matches): merging keeps only those of jobs whose results the client can read, not one that
+    # failed, was cancelled or was deleted after the list was made.
+    names_jobs: bool = False
     # Refuses, at ingestion, options that cannot fit the media (shorts longer than the video):
     # the capability fails alone and is not charged, rather than charged for nothing.
     fits: Callable[[OptionsT, float], Note | None] = _always_fits
@@ -437,12 +441,21 @@ class Capability(Generic[OptionsT, ResultT]):
             raise MissingInput(f"{self.name} was run without {', '.join(sorted(missing))}")
         return self.result_model.model_validate(self.compute(inputs, parsed)).model_dump(mode="json", exclude_none=True)
 
+    def items(self, result: Any) -> list[Any] | None:
+        """The paged list of a result (JSON), if it has one."""
+        if self.paged is None:
+            return None
+        items = result if self.paged == "" else result.get(self.paged) if isinstance(result, dict) else None
+        return items if isinstance(items, list) else None
+
+    def with_items(self, result: Any, items: list[Any]) -> Any:
+        """The result (JSON) with ``items`` as its paged list."""
+        return items if self.paged == "" else {**result, str(self.paged): items}
+
     def is_empty(self, result: Any) -> bool:
         """Whether a result (JSON) found nothing: its paged list is empty."""
-        if self.paged is None:
-            return False
-        items = result if self.paged == "" else result.get(self.paged) if isinstance(result, dict) else None
-        return isinstance(items, list) and not items
+        items = self.items(result)
+        return items is not None and not items
 
     def empty_note(self, options: Mapping[str, Any] | None, duration_seconds: float) -> Note | None:
         return self.when_empty(self.parse(options), duration_seconds) if self.when_empty is not None else None

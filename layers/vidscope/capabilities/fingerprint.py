@@ -82,6 +82,9 @@ CAPABILITY: Capability[NoOptions, FingerprintResult] = Capability(
     result="vidscope.capabilities.results.fingerprint:FingerprintResult",
     compute=_fingerprint,
     paged="matches",
+    # A match whose job then failed or was cancelled (its print was stored while it ran) is left
+    # out when this job merges.
+    names_jobs=True,
     when_empty=lambda _options, _duration: Note(
         code="NO_MATCH", message="none of this tenant's earlier fingerprinted jobs has the same content"
     ),

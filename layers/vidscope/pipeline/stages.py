@@ -607,6 +607,7 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     copied = _reused_results(job, reused, repo, media) if reused else None
     enter_stage(repo, event, Stage.MERGING, clock)
     results, errors = copied if copied is not None else _gather_results(job, event, media)
+    results = _naming_readable_jobs(results, job, repo)
     notes = _notes_on_empty_results(results, event)
     # Only merging writes what outlives the media (under ``tenants/``): asked right before.
     check_active(repo, event)
@@ -655,6 +656,26 @@ def merge(event: MergeEvent, *, repo: JobsRepository, media: MediaStore, clock: 
     except TransitionRefused as exc:  # cancelled while merging: the cancel refunded the hold
         _remove_unclaimed_results(repo, media, event)
         raise JobNotActive(f"job {job.job_id} ended while merging") from exc
+
+
+# Jobs whose results cannot be read: a result's list does not point to them.
+_WITHOUT_RESULTS = frozenset({JobStatus.FAILED, JobStatus.CANCELLED})
+
+
+def _naming_readable_jobs(results: dict[str, Any], job: JobRecord, repo: JobsRepository) -> dict[str, Any]:
+    """The results, each list that names jobs (``Capability.names_jobs``) kept to the jobs whose
+    results can be read now: one that failed, was cancelled or is gone since is left out."""
+    naming = {name: REGISTRY[name] for name in results if name in REGISTRY and REGISTRY[name].names_jobs}
+    named = {item["job_id"] for name, c in naming.items() for item in c.items(results[name]) or ()}
+    if not named:
+        return results
+    readable = {j.job_id for j in repo.get_many(job.tenant_id, sorted(named)) if j.status not in _WITHOUT_RESULTS}
+    return {
+        name: c.with_items(result, [i for i in c.items(result) or () if i["job_id"] in readable])
+        if (c := naming.get(name)) is not None
+        else result
+        for name, result in results.items()
+    }
 
 
 def _reused_results(
