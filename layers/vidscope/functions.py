@@ -187,6 +187,18 @@ API_FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 
 _STAGE = frozenset({Access.READ_JOBS, Access.UPDATE_JOBS})
+# Merging deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile,
+# reads (and copies) the results of the job whose results it reuses (READ_RESULTS), and reads by
+# key the jobs a result's list names (FETCH_JOBS: Capability.names_jobs), in the partitions it
+# already reads job items of.
+_MERGE_ACCESS = _STAGE | {
+    Access.PUT_JOBS,
+    Access.FETCH_JOBS,
+    Access.READ_STAGED,
+    Access.READ_RESULTS,
+    Access.WRITE_RESULTS,
+    Access.DELETE_RESULTS,
+}
 
 
 @cache
@@ -251,19 +263,7 @@ def _workflow_functions() -> tuple[FunctionSpec, ...]:
             "merge_results",
             "Merging stage: assemble results, charge credits, complete the job",
             (),
-            # Deletes what it wrote under tenants/ when its job was cancelled or deleted meanwhile.
-            # Reads (and copies) the results of the job whose results it reuses (READ_RESULTS).
-            # Reads by key the jobs a result's list names (FETCH_JOBS: Capability.names_jobs), in
-            # the partitions it already reads job items of.
-            _STAGE
-            | {
-                Access.PUT_JOBS,
-                Access.FETCH_JOBS,
-                Access.READ_STAGED,
-                Access.READ_RESULTS,
-                Access.WRITE_RESULTS,
-                Access.DELETE_RESULTS,
-            },
+            _MERGE_ACCESS,
             timeout_seconds=120,
             placeholder="MergeResultsFunctionArn",
             image=ImageRole.WORKFLOW,

@@ -29,7 +29,7 @@ def test_the_render_steps_are_the_job_progress(
     style = REGISTRY["style"]
     report = StepReporter(jobs_repo, ref, style.steps, clock)
     now = [100.0]
-    monkeypatch.setattr("vidscope.pipeline.stages.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("vidscope.pipeline.analysis_stage.time.monotonic", lambda: now[0])
 
     def seen() -> tuple[Stage, float]:
         current = jobs_repo.get(tenant.tenant_id, job_id)

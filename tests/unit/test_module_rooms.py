@@ -61,15 +61,24 @@ WEBHOOK_DELIVERY = (
     "webhooks.redelivery",
 )
 
+# What runs the workflow's stages (pipeline.stages and the stage modules it gathers).
+STAGE_MODULES = (
+    "pipeline.stages",
+    "pipeline.job_state",
+    "pipeline.ingest_stage",
+    "pipeline.analysis_stage",
+    "pipeline.merge_stage",
+    "pipeline.failure_stage",
+)
 # room -> modules (prefixes, without "vidscope.") it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Adapters sit at the bottom: nothing above them.
     "adapters": (*sorted(ROOMS - {"adapters"}), "dependencies", "models"),
     # A capability (and the engines it calls) sees shared models and adapters; the errors a stage
     # raises are its only contact with the pipeline, never its orchestration.
-    "capabilities": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.stages",
+    "capabilities": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", *STAGE_MODULES,
                      "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
-    "text": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", "pipeline.stages",
+    "text": ("jobs", "events", "webhooks", "tenancy", "api", "dependencies", *STAGE_MODULES,
              "pipeline.ingestion", "pipeline.transcription", "pipeline.workflow", "pipeline.messages"),
     # The jobs service starts and stops executions through its adapter (adapters.workflow), never
     # runs a stage nor reads one's messages; the stages run the jobs.

@@ -428,5 +428,5 @@ def delete_job(
     media.delete_job_objects(tenant_id, job_id, uploads=job.uploads)
     deliveries.delete_attempts(tenant_id, job_id)
     # A fingerprint analysis that stored its print after this sweep finds the media gone and
-    # takes its print back (pipeline.stages.analyze).
+    # takes its print back (pipeline.analysis_stage.analyze).
     fingerprints.remove(tenant_id, job_id)
