@@ -3,7 +3,8 @@ needs, never from names): a capability declared here, in the test and nowhere el
 seen by the vision stage (in its own process, which never heard of it), computed, merged,
 charged and served; and what the registry's conventions promise clients holds on the whole stack
 (brands look at the screen of a video by default, an empty result says why, options that cannot
-fit the media are refused before any work and not charged)."""
+fit the media are refused before any work and not charged, a list that names jobs names only
+those whose results can be read)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.support.media_server import MediaServer
 from tests.support.vision_media import VideoTruth
 from vidscope import capabilities, dependencies
 from vidscope.adapters.media_store import result_key
-from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note, SecondMedia
+from vidscope.capabilities.base import Capability, Inputs, Need, NoOptions, Note, RunsIn, SecondMedia
 
 
 class WordsOnScreen(BaseModel):
@@ -133,8 +134,7 @@ class SecondLength(BaseModel):
 
 def _second_media_capability(name: str, url: str) -> Capability[Any, SecondLength]:
     """A capability that reads a second media file its options name, declared here alone: its
-    options' default names the file (a capability registered after the API's models were built
-    runs with its defaults; one name per file, since the models keep what they were built with)."""
+    options' default names the file (the job asks for it with no options)."""
 
     class ReferenceOptions(NoOptions):
         reference_url: str = url
@@ -195,3 +195,50 @@ def test_a_balance_short_of_the_second_media_fails_that_capability_alone_uncharg
     assert (error["capability"], error["code"]) == (declared.name, "INSUFFICIENT_CREDITS"), error
     assert "language" in job["results"] and declared.name not in job["results"]
     assert job["cost_breakdown"] == {"language": 1} and job["credits_charged"] == 1
+
+
+class NamedJobs(BaseModel):
+    jobs: list[dict[str, str]]
+
+
+def _naming(name: str, job_ids: list[str]) -> Capability[NoOptions, NamedJobs]:
+    """A capability whose result lists jobs (``names_jobs``), declared here alone: computed while
+    merging from the transcript, it names the jobs it was given."""
+    return Capability(
+        name=name,
+        description="Names some of the tenant's jobs",
+        credits_per_minute=1,
+        needs=frozenset({Need.TRANSCRIPT}),
+        options=NoOptions,
+        result=NamedJobs,
+        compute=lambda _inputs, _options: NamedJobs(jobs=[{"job_id": job_id} for job_id in job_ids]),
+        runs_in=RunsIn.MERGING,
+        paged="jobs",
+        when_empty=lambda _options, _duration: Note(code="NO_JOB", message="no job named can be read"),
+        names_jobs=True,
+        render=lambda r: [job["job_id"] for job in r.jobs],
+    )
+
+
+def test_a_list_that_names_jobs_declared_in_a_test_alone_keeps_those_whose_results_can_be_read(
+    pipeline_api: Client, media_server: MediaServer
+) -> None:
+    # Given a completed job, a failed one (its media cannot be fetched) and one that never existed
+    tenant = new_tenant(credits=100, name="Namer")
+    completed = _run(pipeline_api, tenant, media_server.url("speech.mp4"), ["language"])
+    failed = run_to_end(pipeline_api, tenant, media_server.url("missing.mp4"), ["language"])
+    assert failed["status"] == "failed", failed
+    named = [completed["job_id"], failed["job_id"], "job_00000000000000000000000000"]
+    # When a capability whose list names all three runs
+    declared = _naming("names_jobs", named)
+    with capabilities.registered(declared):
+        job = _run(pipeline_api, tenant, media_server.url("speech.mp4"), [declared.name])
+    # Then its result names the completed job alone, as served and as paged
+    assert job["results"][declared.name] == {"jobs": [{"job_id": completed["job_id"]}]}
+    paged = pipeline_api.get(f"/v1/jobs/{job['job_id']}/results/{declared.name}", headers=tenant.headers)
+    assert paged.json["data"]["total"] == 1, paged.json
+    # And when none can be read, the list is empty and the job says why
+    with capabilities.registered(_naming("names_no_job", named[1:])):
+        empty = _run(pipeline_api, tenant, media_server.url("speech.mp4"), ["names_no_job"])
+    assert empty["results"]["names_no_job"] == {"jobs": []}
+    assert [(n["capability"], n["code"]) for n in empty["notes"]] == [("names_no_job", "NO_JOB")]

@@ -329,3 +329,28 @@ def test_every_capability_is_accepted_with_the_options_tests_and_benchmarks_give
         {"url": "https://example.com/talk.mp4", "capabilities": names, "options": required_options(names)}
     )
     assert request.capabilities == names
+
+
+class _Loud(NoOptions):
+    volume: int = 1
+
+
+class _Quiet(NoOptions):
+    hush: bool = False
+
+
+def test_a_registered_capability_s_options_are_validated_by_its_own_model_each_time() -> None:
+    # An extension's options are validated as a built-in's; registered again under the same name
+    # with other options, the new model applies (the narrowed JobOptions are cached by model).
+    def ask(options: dict[str, Any]) -> CreateJobRequest:
+        body = {"url": "https://example.com/v.mp4", "capabilities": ["probe"], "options": {"probe": options}}
+        return CreateJobRequest.model_validate(body)
+
+    with capabilities.registered(_capability(options=_Loud)):
+        assert ask({"volume": 3}).capability_options() == {"probe": {"volume": 3}}
+        with pytest.raises(ValueError, match=r"options\.probe\.hush"):
+            ask({"hush": True})
+    with capabilities.registered(_capability(options=_Quiet)):
+        assert ask({"hush": True}).capability_options() == {"probe": {"hush": True}}
+        with pytest.raises(ValueError, match=r"options\.probe\.volume"):
+            ask({"volume": 3})

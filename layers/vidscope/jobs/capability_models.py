@@ -8,6 +8,7 @@ one per capability a request names."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any
 
@@ -38,13 +39,19 @@ def _omitted_when_none(model: type[BaseModel]) -> Any:
 
 # One property per capability, each its own named schema (the options and result models the
 # capability declares), so generated clients get types; absent when not asked for.
+def _options_model(names: Iterable[str]) -> type[BaseModel]:
+    # Keyed by the options models themselves, not the names: a capability registered again
+    # under a name (an extension tried twice in one process) is validated by its own.
+    return _options_model_of(tuple((name, capabilities.get(name).options) for name in names))
+
+
 @cache
-def _options_model(names: tuple[str, ...]) -> type[BaseModel]:
+def _options_model_of(fields: tuple[tuple[str, type[BaseModel]], ...]) -> type[BaseModel]:
     return create_model(
         "JobOptions",
         __config__=ConfigDict(extra="forbid"),
         __doc__="Options per capability; each applies only to a requested capability.",
-        **{name: _omitted_when_none(capabilities.get(name).options) for name in names},
+        **{name: _omitted_when_none(options) for name, options in fields},
     )
 
 
@@ -52,7 +59,7 @@ def job_options_model() -> type[BaseModel]:
     """The options' schema (``JobOptions``), one property per capability: the OpenAPI document's
     (``infra.openapi``). A request is validated by the same model narrowed to the capabilities its
     options name."""
-    return _options_model(tuple(capabilities.names()))
+    return _options_model(capabilities.names())
 
 
 @cache
@@ -163,7 +170,7 @@ class CreateJobRequest(BaseModel):
         if value is None:
             return None
         supported = capabilities.names()
-        options = _options_model(tuple(sorted(name for name in value if name in supported))).model_validate(value)
+        options = _options_model(sorted(name for name in value if name in supported)).model_validate(value)
         return {name: given for name in type(options).model_fields if (given := getattr(options, name)) is not None}
 
     @model_validator(mode="after")
