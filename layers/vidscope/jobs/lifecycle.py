@@ -117,11 +117,14 @@ def create_job(
         record = new_job_record(request, principal.tenant_id, digest, now)
         # Checked for a new job only: a replay within 48 hours returns the job even after its
         # upload was used, expired (a day) or the bucket removed the file.
-        consumed = _upload_consumption(
+        consumption = _upload_consumption(
             request, record, now, uploads=uploads, repo=repo, digest=digest, fingerprint=fingerprint
         )
-        if consumed is None:
+        if consumption is None:
             continue  # this key's first request used the upload since the replay check: replay it
+        consumed, second_uploads = consumption
+        if second_uploads:
+            record.second_uploads = second_uploads
         put = (
             idempotency.record_put(repo.table_name, principal.tenant_id, digest, fingerprint, record.job_id, now)
             if digest is not None
@@ -185,14 +188,15 @@ def _upload_consumption(
     repo: JobsRepository,
     digest: str | None,
     fingerprint: str,
-) -> list[TransactItem] | None:
+) -> tuple[list[TransactItem], list[str]] | None:
     """The writes that consume the job's uploads in the job's own transaction (none for a job on
     a URL with no uploaded second media), once each is found whole and unused
-    (``Uploads.check``); None when this request's own Idempotency-Key made a job with them since
-    the replay check (the caller replays that). A second media upload that cannot be used is left
-    to ingestion, which fails its capability alone (TEMPLATE_NOT_FOUND, …), not the job."""
+    (``Uploads.check``), and the second media uploads among them; None when this request's own
+    Idempotency-Key made a job with them since the replay check (the caller replays that). A
+    second media upload that cannot be used is left to ingestion, which fails its capability
+    alone (TEMPLATE_NOT_FOUND, …), not the job."""
     if uploads is None:
-        return []
+        return [], []
     found = []
     if request.upload_id is not None:
         try:
@@ -201,11 +205,12 @@ def _upload_consumption(
             if digest is None or _replay(repo, record.tenant_id, digest, fingerprint, now) is None:
                 raise
             return None
+    second_uploads = []
     for upload_id in request.second_media_uploads():
         with contextlib.suppress(UploadNotFound, UploadIncomplete, UploadTooLarge):
             found.append(uploads.check(record.tenant_id, upload_id, now))
-            record.second_uploads = [*(record.second_uploads or []), upload_id]
-    return uploads.consume(found, record.job_id, now)
+            second_uploads.append(upload_id)
+    return uploads.consume(found, record.job_id, now), second_uploads
 
 
 def start_workflow(job: JobRecord, *, repo: JobsRepository, workflow: WorkflowClient) -> JobRecord:

@@ -75,7 +75,9 @@ def ingest(
         prices = catalog.cost_breakdown(
             [n for n in runnable if n not in second_refusals], billed, downloaded.size_bytes
         )
-        _hold_second_media(repo, ref, clock, prices, seconds, second_refusals)
+        unheld = _hold_second_media(repo, ref, clock, prices, seconds)
+        seconds = {name: second for name, second in seconds.items() if name not in unheld}
+        second_refusals = {**second_refusals, **unheld}
         content = content_hash(downloaded.path)
     ingested = _ingested(
         ref,
@@ -304,29 +306,27 @@ def _second_media_note(wanted: SecondMedia, exc: Exception) -> Note:
 
 
 def _hold_second_media(
-    repo: JobsRepository,
-    ref: JobRef,
-    clock: Clock,
-    prices: dict[str, int],
-    seconds: dict[str, SecondMediaRef],
-    refusals: dict[str, Note],
-) -> None:
+    repo: JobsRepository, ref: JobRef, clock: Clock, prices: dict[str, int], seconds: dict[str, SecondMediaRef]
+) -> dict[str, Note]:
     """Each capability priced on its second media too: the hold covers both before any stage
     runs. A balance that covers the job's own media but not the second media too refuses the
     capabilities that read one (``INSUFFICIENT_CREDITS``, each alone and uncharged), and the
-    others run on the hold already taken: the template's price is no reason to lose the rest."""
+    others run on the hold already taken: the template's price is no reason to lose the rest.
+    Returns those refused (none when the hold was taken)."""
     try:
         hold_price(repo, ref, sum(with_second_media(prices, seconds).values()), clock)
     except BalanceTooLow:
-        for name in list(seconds):
-            second = seconds.pop(name)
-            refusals[name] = Note(
+        return {
+            name: Note(
                 code="INSUFFICIENT_CREDITS",
                 message=(
                     f"pricing its second media too ({second.billed_seconds:.0f} billed seconds) is more than the "
                     "balance can hold; it was not run and nothing is charged for it"
                 ),
             )
+            for name, second in seconds.items()
+        }
+    return {}
 
 
 def with_second_media(prices: dict[str, int], seconds: dict[str, SecondMediaRef]) -> dict[str, int]:
