@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from vidscope import paged_lists
 from vidscope.capabilities import REGISTRY
 from vidscope.http_headers import parse_retry_after
 from vidscope.models import Job, WebhookAttempt
@@ -142,7 +143,7 @@ class VidscopeClient:
             params = {"limit": page_size, "offset": offset}
             page = self._request("GET", f"/v1/jobs/{job_id}/results/{capability}", params=params)["data"]
             result = page["results"][capability]
-            items = result if field == "" else result[field]
+            items = paged_lists.items_of(result, field) or []
             yield from items
             if not page["has_more"]:
                 return

@@ -29,6 +29,7 @@ SHARED = {
     "log",
     "models",
     "observability",
+    "paged_lists",
     "platforms",
     "safe_text",
     "settings",

@@ -126,7 +126,8 @@ def _module_names() -> tuple[str, ...]:
     )
 
 
-# Every capability loaded so far (and each one registered), checked; ``REGISTRY`` once complete.
+# Every capability loaded so far (and each one registered), checked; and ``REGISTRY``, filled once
+# complete: one dict object throughout, so a module that imported it sees later registrations.
 _loaded: dict[str, Capability[Any, Any]] = {}
 _registry: dict[str, Capability[Any, Any]] = {}
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vidscope import paged_lists
 from vidscope.access import Access
 from vidscope.adapters.media_store import artifact_ref
 from vidscope.job_stages import Stage
@@ -443,14 +444,11 @@ class Capability(Generic[OptionsT, ResultT]):
 
     def items(self, result: Any) -> list[Any] | None:
         """The paged list of a result (JSON), if it has one."""
-        if self.paged is None:
-            return None
-        items = result if self.paged == "" else result.get(self.paged) if isinstance(result, dict) else None
-        return items if isinstance(items, list) else None
+        return None if self.paged is None else paged_lists.items_of(result, self.paged)
 
     def with_items(self, result: Any, items: list[Any]) -> Any:
         """The result (JSON) with ``items`` as its paged list."""
-        return items if self.paged == "" else {**result, str(self.paged): items}
+        return paged_lists.with_items(result, str(self.paged), items)
 
     def is_empty(self, result: Any) -> bool:
         """Whether a result (JSON) found nothing: its paged list is empty."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from vidscope import catalog
+from vidscope import catalog, paged_lists
 from vidscope.adapters.media_store import MediaStore, artifact_key, resolve_artifacts, result_key
 from vidscope.clock import iso_ms, utc_now
 from vidscope.errors import ResultNotAvailable, TranscriptNotAvailable
@@ -130,12 +130,9 @@ def _paged_field(job: JobRecord, capability: str) -> str | None:
 
 def _paged_items(job: JobRecord, capability: str, result: Any) -> list[Any] | None:
     field = _paged_field(job, capability)
-    if field is None:
-        return None
-    items: list[Any] = result if field == "" else result[field]
-    return items
+    return None if field is None else paged_lists.items_of(result, field)
 
 
 def _with_items(job: JobRecord, capability: str, result: Any, items: list[Any]) -> Any:
     field = _paged_field(job, capability)
-    return items if field == "" else {**result, field: items}
+    return result if field is None else paged_lists.with_items(result, field, items)
