@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
@@ -16,6 +17,7 @@ from infra.local.api_gateway import LocalApiGateway
 from infra.local.serve import SAMPLE_DIR
 from infra.local.stack import LocalStack
 from tests.integration.conftest import TenantHandle, new_tenant
+from tests.integration.test_speakers import dialogue  # noqa: F401 - the two-voice dialogue and its server
 from tests.support.media import speech_mp4
 from tests.support.media_server import MediaServer, serving
 from vidscope.cli import main
@@ -120,6 +122,30 @@ def test_the_cli_takes_options_and_shows_each_capability_as_it_declares(
         assert segments == job.results["transcription"]["segments"]
     bad = CliRunner().invoke(main, [*options, "jobs", "create", "https://example.com/v.mp4", *asked, "--option", "x"])
     assert bad.exit_code != 0 and "CAPABILITY.NAME=VALUE" in bad.output
+
+
+def test_the_cli_shows_who_speaks_and_each_translation(
+    api_url: str,
+    pipeline_tenant: TenantHandle,
+    dialogue: tuple[MediaServer, list[dict[str, Any]]],  # noqa: F811
+) -> None:
+    server, _ = dialogue
+    options = ["--url", api_url, "--api-key", pipeline_tenant.api_key]
+    asked = ["--capability", "transcription", "--capability", "translation"]
+    chosen = ["--option", "transcription.speakers=true", "--option", 'translation.target_languages=["fr"]']
+    shown = CliRunner().invoke(
+        main, [*options, "jobs", "create", server.url("dialogue.mp4"), *asked, *chosen, "--wait"]
+    )
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    # The transcript's head names both speakers with their talk time, then one line per turn
+    [head] = [line for line in lines if line.startswith("transcription: (")]
+    assert re.search(r"speakers: A \d+ s, B \d+ s\)", head), head
+    turns = [m.group(1) for line in lines if (m := re.match(r"transcription: \[\d+\.\d+s\] ([AB]): \w", line))]
+    assert len(turns) >= 4 and set(turns) == {"A", "B"}
+    # And the translation, from the language heard into the one asked
+    [translated] = [line for line in lines if line.startswith("translation: en -> fr: ")]
+    assert len(translated) > len("translation: en -> fr: ") + 20
 
 
 def test_jobs_create_uploads_a_local_file_and_connection_options_follow_the_subcommand(
